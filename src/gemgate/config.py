@@ -1,0 +1,107 @@
+"""Settings: a TOML file plus GEMGATE_* environment variables (the environment wins)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path("gemgate", appauthor=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GEMGATE_", extra="forbid", env_nested_delimiter="__")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Field(default_factory=default_data_dir)
+    db_path: Path | None = None  # default: <data_dir>/gemgate.db
+    master_key: str | None = None  # default: a key file in data_dir, created with mode 0600
+    master_key_file: Path | None = None
+
+    # Client keys given in plain text here are accepted besides the hashed ones in the store.
+    client_keys: list[str] = []
+
+    gemini_api_base_url: str = "https://generativelanguage.googleapis.com"
+    aliases: dict[str, str] = {}
+
+    # Emit thoughts inside <think>…</think> in content instead of reasoning_content.
+    thoughts_in_content: bool = False
+
+    max_attempts: int = 3
+    default_cooldown_seconds: float = 60.0
+    not_found_cooldown_seconds: float = 3600.0
+    keepalive_seconds: float = 10.0
+    first_byte_timeout: float = 300.0
+    idle_timeout: float = 300.0
+    connect_timeout: float = 15.0
+
+    # Media fetched from http(s) URLs in requests.
+    fetch_allow_private: bool = False
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_timeout: float = 20.0
+
+    models_refresh_seconds: float = 3600.0
+    state_sync_seconds: float = 2.0
+    log_level: str = "info"
+
+    config_file: Path | None = None
+
+    @property
+    def database(self) -> Path:
+        return self.db_path or self.data_dir / "gemgate.db"
+
+    @property
+    def key_file(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_path()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+_CONFIG_OVERRIDE: list[Path | None] = [None]
+
+
+def _config_path() -> Path | None:
+    path = _CONFIG_OVERRIDE[0] or os.environ.get("GEMGATE_CONFIG_FILE")
+    if path is None:
+        default = default_data_dir() / "config.toml"
+        return default if default.exists() else None
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"config file not found: {path}")
+    return path
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Build settings; `overrides` (from command-line flags) beat both environment and file."""
+    _CONFIG_OVERRIDE[0] = config_file
+    try:
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        settings = Settings(**clean)
+        settings.config_file = _config_path()
+        return settings
+    finally:
+        _CONFIG_OVERRIDE[0] = None

@@ -1,0 +1,361 @@
+"""OpenAI Chat Completions request → Gemini GenerateContentRequest.
+
+Everything a client can send is either translated or rejected with a 400 that names the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+from dataclasses import dataclass, field
+
+import orjson
+
+from ..errors import bad_request
+from ..media import MediaFetcher
+from ..models import Catalog, ModelSpec
+from ..signatures import SKIP_SENTINEL, SignatureCache
+from ..thinking import EFFORTS, ThinkingRequest, needs_signatures, thinking_config
+from ..tools import ToolNameMap, to_gemini_schema
+from .validate import expect, integer, no_unknown, number, one_of
+
+KNOWN_FIELDS = frozenset(
+    {
+        "model", "messages", "stream", "stream_options", "temperature", "top_p", "top_k", "n", "stop",
+        "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty", "seed", "user",
+        "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "response_format",
+        "reasoning_effort", "logprobs", "top_logprobs", "metadata", "store", "service_tier", "modalities",
+        "safety_identifier", "prompt_cache_key", "verbosity", "web_search_options", "extra_body", "google",
+        "logit_bias", "audio", "prediction",
+    }
+)  # fmt: skip
+# Accepted and deliberately without effect: they describe bookkeeping on OpenAI's side.
+_NO_EFFECT = ("metadata", "store", "service_tier", "safety_identifier", "prompt_cache_key", "user", "verbosity")
+
+_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+_AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac"}
+_EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
+
+
+@dataclass
+class ChatRequest:
+    spec: ModelSpec
+    gemini: dict
+    stream: bool
+    include_usage: bool
+    names: ToolNameMap
+    candidate_count: int = 1
+    extras: dict = field(default_factory=dict)
+
+
+async def parse_chat(body: object, catalog: Catalog, media: MediaFetcher, signatures: SignatureCache) -> ChatRequest:
+    body = expect(body, dict, "body")
+    no_unknown(body, KNOWN_FIELDS, "")
+    for name in ("logit_bias", "audio", "prediction"):
+        if body.get(name) not in (None, {}, []):
+            raise bad_request(f"'{name}' is not supported by Gemini models; remove it", name)
+    modalities = body.get("modalities")
+    if modalities is not None and set(expect(modalities, list, "modalities")) - {"text"}:
+        raise bad_request("'modalities' may only contain 'text' on this endpoint", "modalities")
+    spec = catalog.resolve(body.get("model"))
+    stream = bool(expect(body.get("stream", False) or False, bool, "stream"))
+    options = body.get("stream_options") or {}
+    expect(options, dict, "stream_options")
+    include_usage = bool(options.get("include_usage"))
+
+    names = ToolNameMap()
+    tools, tool_config = _tools(body, names)
+    gemini: dict = {}
+    contents, system = await _messages(body.get("messages"), names, media, signatures, spec.model)
+    gemini["contents"] = contents
+    if system:
+        gemini["systemInstruction"] = {"parts": system}
+    if spec.search or body.get("web_search_options") is not None:
+        tools = (tools or []) + [{"googleSearch": {}}]
+    if tools:
+        gemini["tools"] = tools
+    if tool_config:
+        gemini["toolConfig"] = tool_config
+    config = _generation_config(body)
+    thinking = _thinking(body, spec)
+    if thinking is not None:
+        config["thinkingConfig"] = thinking
+    if config:
+        gemini["generationConfig"] = config
+    return ChatRequest(spec, gemini, stream, include_usage, names, config.get("candidateCount", 1))
+
+
+def _generation_config(body: dict) -> dict:
+    config: dict = {}
+    if body.get("temperature") is not None:
+        config["temperature"] = number(body["temperature"], "temperature", 0, 2)
+    if body.get("top_p") is not None:
+        config["topP"] = number(body["top_p"], "top_p", 0, 1)
+    if body.get("top_k") is not None:
+        config["topK"] = integer(body["top_k"], "top_k", 1)
+    for name in ("max_completion_tokens", "max_tokens"):
+        if body.get(name) is not None:
+            config["maxOutputTokens"] = integer(body[name], name, 1)
+            break
+    stop = body.get("stop")
+    if stop is not None:
+        stops = [stop] if isinstance(stop, str) else expect(stop, list, "stop")
+        for i, s in enumerate(stops):
+            expect(s, str, f"stop[{i}]")
+        if len(stops) > 5:
+            raise bad_request("'stop' accepts at most 5 sequences", "stop")
+        if stops:
+            config["stopSequences"] = stops
+    if body.get("n") is not None:
+        n = integer(body["n"], "n", 1, 8)
+        if n > 1:
+            config["candidateCount"] = n
+    if body.get("seed") is not None:
+        config["seed"] = integer(body["seed"], "seed")
+    if body.get("presence_penalty") is not None:
+        config["presencePenalty"] = number(body["presence_penalty"], "presence_penalty", -2, 2)
+    if body.get("frequency_penalty") is not None:
+        config["frequencyPenalty"] = number(body["frequency_penalty"], "frequency_penalty", -2, 2)
+    if body.get("logprobs"):
+        config["responseLogprobs"] = bool(expect(body["logprobs"], bool, "logprobs"))
+        if body.get("top_logprobs") is not None:
+            config["logprobs"] = integer(body["top_logprobs"], "top_logprobs", 0, 20)
+    fmt = body.get("response_format")
+    if fmt is not None:
+        expect(fmt, dict, "response_format")
+        kind = one_of(fmt.get("type"), ("text", "json_object", "json_schema"), "response_format.type")
+        if kind == "json_object":
+            config["responseMimeType"] = "application/json"
+        elif kind == "json_schema":
+            js = expect(fmt.get("json_schema"), dict, "response_format.json_schema")
+            config["responseMimeType"] = "application/json"
+            schema = to_gemini_schema(js.get("schema"))
+            if schema:
+                config["responseSchema"] = schema
+    return config
+
+
+def _thinking(body: dict, spec: ModelSpec) -> dict | None:
+    effort = spec.thinking.effort if spec.thinking else None
+    budget = None
+    include = None
+    if body.get("reasoning_effort") is not None:
+        raw = expect(body["reasoning_effort"], str, "reasoning_effort")
+        effort = _EFFORT_ALIASES.get(raw, raw)
+        one_of(effort, EFFORTS, "reasoning_effort")
+    google = body.get("google") or (body.get("extra_body") or {}).get("google") or {}
+    tc = expect(google, dict, "google").get("thinking_config")
+    if tc is not None:
+        expect(tc, dict, "google.thinking_config")
+        if tc.get("thinking_budget") is not None:
+            budget = integer(tc["thinking_budget"], "google.thinking_config.thinking_budget", -1)
+            effort = None
+        if tc.get("thinking_level") is not None:
+            effort = one_of(str(tc["thinking_level"]).lower(), EFFORTS, "google.thinking_config.thinking_level")
+        if tc.get("include_thoughts") is not None:
+            include = bool(tc["include_thoughts"])
+    if not spec.thinks:
+        if effort not in (None, "none", "auto") or budget:
+            raise bad_request(f"The model '{spec.requested}' does not support thinking", "reasoning_effort")
+        return None
+    return thinking_config(spec.model, ThinkingRequest(effort=effort, budget=budget, include_thoughts=include))
+
+
+def _tools(body: dict, names: ToolNameMap) -> tuple[list | None, dict | None]:
+    raw = body.get("tools")
+    if raw is None and body.get("functions") is not None:  # the legacy spelling
+        raw = [{"type": "function", "function": f} for f in expect(body["functions"], list, "functions")]
+    declarations = []
+    for i, tool in enumerate(expect(raw or [], list, "tools")):
+        expect(tool, dict, f"tools[{i}]")
+        if tool.get("type", "function") != "function":
+            raise bad_request(f"tools[{i}].type {tool.get('type')!r} is not supported; use 'function'", f"tools[{i}].type")
+        fn = expect(tool.get("function"), dict, f"tools[{i}].function")
+        name = expect(fn.get("name"), str, f"tools[{i}].function.name")
+        if not name:
+            raise bad_request(f"tools[{i}].function.name must not be empty", f"tools[{i}].function.name")
+        decl: dict = {"name": names.to_gemini(name)}
+        if fn.get("description"):
+            decl["description"] = expect(fn["description"], str, f"tools[{i}].function.description")
+        params = fn.get("parameters")
+        if params is not None:
+            schema = to_gemini_schema(expect(params, dict, f"tools[{i}].function.parameters"))
+            if schema:
+                decl["parameters"] = schema
+        declarations.append(decl)
+    choice = body.get("tool_choice", body.get("function_call"))
+    config = None
+    if choice is not None:
+        mode = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
+        if isinstance(choice, str):
+            config = {"functionCallingConfig": {"mode": mode[one_of(choice, tuple(mode), "tool_choice")]}}
+        else:
+            expect(choice, dict, "tool_choice")
+            fn = choice.get("function") if "function" in choice else choice
+            name = expect((fn or {}).get("name"), str, "tool_choice.function.name")
+            if name not in names:
+                raise bad_request(f"tool_choice names '{name}', which is not among the declared tools", "tool_choice")
+            config = {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [names.to_gemini(name)]}}
+    if config and not declarations:
+        config = None  # Gemini rejects a calling config without declarations; with no tools it means nothing
+    return ([{"functionDeclarations": declarations}] if declarations else None), config
+
+
+async def _messages(
+    messages: object, names: ToolNameMap, media: MediaFetcher, signatures: SignatureCache, model: str
+) -> tuple[list, list]:
+    messages = expect(messages, list, "messages")
+    if not messages:
+        raise bad_request("'messages' must contain at least one message", "messages")
+    contents: list[dict] = []
+    system: list[dict] = []
+    call_names: dict[str, str] = {}
+    sign = needs_signatures(model)
+    for i, msg in enumerate(messages):
+        p = f"messages[{i}]"
+        expect(msg, dict, p)
+        role = one_of(msg.get("role"), _ROLES, f"{p}.role")
+        if role in ("system", "developer"):
+            system.extend(await _parts(msg.get("content"), p, media, allow_media=False))
+        elif role == "user":
+            parts = await _parts(msg.get("content"), p, media, allow_media=True)
+            _append(contents, "user", parts or [{"text": ""}])
+        elif role == "assistant":
+            parts = await _parts(msg.get("content"), p, media, allow_media=False, nullable=True)
+            parts += _calls(msg, p, names, signatures, call_names)
+            if sign:
+                first = next((q for q in parts if "functionCall" in q), None)
+                if first is not None and "thoughtSignature" not in first:
+                    first["thoughtSignature"] = SKIP_SENTINEL
+            if parts:
+                _append(contents, "model", parts)
+        else:
+            _append(contents, "user", [_tool_result(msg, p, role, names, call_names)])
+    if not contents:
+        raise bad_request("'messages' must contain at least one user or assistant message", "messages")
+    return contents, system
+
+
+def _append(contents: list[dict], role: str, parts: list[dict]) -> None:
+    # Gemini wants turns to alternate; consecutive messages of one role become one turn.
+    if contents and contents[-1]["role"] == role:
+        contents[-1]["parts"].extend(parts)
+    else:
+        contents.append({"role": role, "parts": parts})
+
+
+async def _parts(content: object, p: str, media: MediaFetcher, *, allow_media: bool, nullable: bool = False) -> list:
+    if content is None:
+        if nullable:
+            return []
+        raise bad_request(f"'{p}.content' is required", f"{p}.content")
+    if isinstance(content, str):
+        return [{"text": content}] if content or not nullable else []
+    expect(content, list, f"{p}.content")
+    parts = []
+    for j, item in enumerate(content):
+        q = f"{p}.content[{j}]"
+        expect(item, dict, q)
+        kind = item.get("type")
+        if kind in ("text", "input_text", "output_text", "refusal"):
+            parts.append({"text": expect(item.get("text", item.get("refusal")), str, f"{q}.text")})
+            continue
+        if not allow_media:
+            raise bad_request(f"{q}: content of type {kind!r} is only allowed in user messages", q)
+        if kind == "image_url":
+            ref = item.get("image_url")
+            url = ref.get("url") if isinstance(ref, dict) else ref
+            parts.append(await media.inline(expect(url, str, f"{q}.image_url.url"), f"{q}.image_url.url"))
+        elif kind == "input_audio":
+            audio = expect(item.get("input_audio"), dict, f"{q}.input_audio")
+            fmt = one_of(audio.get("format"), tuple(_AUDIO_MIME), f"{q}.input_audio.format")
+            data = _base64(audio.get("data"), f"{q}.input_audio.data")
+            parts.append({"inlineData": {"mimeType": _AUDIO_MIME[fmt], "data": data}})
+        elif kind == "file":
+            parts.append(await _file(item.get("file"), q, media))
+        else:
+            raise bad_request(f"{q}.type {kind!r} is not supported; use text, image_url, input_audio or file", f"{q}.type")
+    return parts
+
+
+async def _file(ref: object, q: str, media: MediaFetcher) -> dict:
+    ref = expect(ref, dict, f"{q}.file")
+    if ref.get("file_id"):
+        raise bad_request(f"{q}.file.file_id is not supported; send the file inline as file_data", f"{q}.file.file_id")
+    data = expect(ref.get("file_data"), str, f"{q}.file.file_data")
+    if data.startswith("data:"):
+        return await media.inline(data, f"{q}.file.file_data")
+    mime = mimetypes.guess_type(ref.get("filename") or "")[0] or "application/pdf"
+    return {"inlineData": {"mimeType": mime, "data": _base64(data, f"{q}.file.file_data")}}
+
+
+def _base64(value: object, param: str) -> str:
+    value = expect(value, str, param)
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise bad_request(f"'{param}' must be base64-encoded data", param) from None
+    return value
+
+
+def _calls(msg: dict, p: str, names: ToolNameMap, signatures: SignatureCache, call_names: dict[str, str]) -> list:
+    calls = msg.get("tool_calls")
+    if calls is None and msg.get("function_call") is not None:
+        fc = expect(msg["function_call"], dict, f"{p}.function_call")
+        calls = [{"id": "", "type": "function", "function": fc}]
+    parts = []
+    for k, call in enumerate(expect(calls or [], list, f"{p}.tool_calls")):
+        q = f"{p}.tool_calls[{k}]"
+        expect(call, dict, q)
+        fn = expect(call.get("function"), dict, f"{q}.function")
+        name = expect(fn.get("name"), str, f"{q}.function.name")
+        args = _arguments(fn.get("arguments"), f"{q}.function.arguments")
+        call_id = call.get("id") or ""
+        call_names[call_id] = name
+        part: dict = {"functionCall": {"name": names.to_gemini(name), "args": args}}
+        signature = signatures.get(call_id) if call_id else None
+        if signature:
+            part["thoughtSignature"] = signature
+        parts.append(part)
+    return parts
+
+
+def _arguments(raw: object, param: str) -> dict:
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, dict):
+        return raw
+    expect(raw, str, param)
+    try:
+        args = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise bad_request(f"'{param}' must be a JSON object encoded as a string", param) from None
+    if not isinstance(args, dict):
+        raise bad_request(f"'{param}' must encode a JSON object", param)
+    return args
+
+
+def _tool_result(msg: dict, p: str, role: str, names: ToolNameMap, call_names: dict[str, str]) -> dict:
+    if role == "tool":
+        call_id = expect(msg.get("tool_call_id"), str, f"{p}.tool_call_id")
+        name = call_names.get(call_id) or msg.get("name")
+        if not name:
+            raise bad_request(
+                f"{p}.tool_call_id '{call_id}' matches no tool call of an earlier assistant message; "
+                "send the assistant message with its tool_calls before the tool result",
+                f"{p}.tool_call_id",
+            )
+    else:
+        name = expect(msg.get("name"), str, f"{p}.name")
+    content = msg.get("content")
+    if isinstance(content, list):
+        text = "".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+    else:
+        text = "" if content is None else expect(content, str, f"{p}.content")
+    try:
+        parsed = orjson.loads(text) if text.startswith("{") else None
+    except orjson.JSONDecodeError:
+        parsed = None
+    response = parsed if isinstance(parsed, dict) else {"result": text}
+    return {"functionResponse": {"name": names.to_gemini(name), "response": response}}

@@ -1,0 +1,174 @@
+"""Gemini responses → OpenAI Chat Completions (one JSON answer, or chat.completion.chunk events)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import orjson
+
+from ..errors import GatewayError
+from ..signatures import SignatureCache
+from .openai_chat_request import ChatRequest
+from .openai_common import chat_usage, finish_reason, new_id, openai_error_body
+
+
+def _tool_call(part: dict, req: ChatRequest, signatures: SignatureCache) -> dict:
+    fc = part["functionCall"]
+    call_id = fc.get("id") or new_id("call_")
+    if part.get("thoughtSignature"):
+        signatures.put(call_id, part["thoughtSignature"])
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": req.names.to_client(fc.get("name", "")), "arguments": orjson.dumps(fc.get("args") or {}).decode()},
+    }
+
+
+def render_chat(response: dict, req: ChatRequest, signatures: SignatureCache, think_tags: bool) -> dict:
+    choices = []
+    candidates = response.get("candidates") or []
+    if not candidates:  # the prompt itself was blocked
+        reason = "content_filter" if (response.get("promptFeedback") or {}).get("blockReason") else "stop"
+        candidates = [{"index": 0, "content": {"parts": []}, "finishReason": None, "_reason": reason}]
+    for cand in candidates:
+        text, thoughts, calls = [], [], []
+        for part in (cand.get("content") or {}).get("parts") or ():
+            if "functionCall" in part:
+                calls.append(_tool_call(part, req, signatures))
+            elif "text" in part:
+                (thoughts if part.get("thought") else text).append(part["text"])
+        message: dict = {"role": "assistant", "content": "".join(text) if text or not calls else None}
+        if thoughts:
+            if think_tags:
+                message["content"] = f"<think>{''.join(thoughts)}</think>" + (message["content"] or "")
+            else:
+                message["reasoning_content"] = "".join(thoughts)
+        if calls:
+            message["tool_calls"] = calls
+        message.setdefault("refusal", None)
+        choices.append(
+            {
+                "index": cand.get("index", 0),
+                "message": message,
+                "logprobs": None,
+                "finish_reason": cand.get("_reason") or finish_reason(cand.get("finishReason"), bool(calls)),
+            }
+        )
+    return {
+        "id": new_id("chatcmpl-"),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": req.spec.requested,
+        "choices": choices,
+        "usage": chat_usage(response.get("usageMetadata")),
+        "system_fingerprint": None,
+    }
+
+
+class _Choice:
+    __slots__ = ("started", "thinking", "tool_index", "reason", "has_calls")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.thinking = False
+        self.tool_index = 0
+        self.reason: str | None = None
+        self.has_calls = False
+
+
+async def render_chat_stream(
+    first: dict, rest: AsyncIterator[dict], req: ChatRequest, signatures: SignatureCache, think_tags: bool
+) -> AsyncIterator[bytes]:
+    """SSE frames; an upstream error after the first frame propagates to the caller, which frames it."""
+    cid = new_id("chatcmpl-")
+    created = int(time.time())
+    model = req.spec.requested
+    choices: dict[int, _Choice] = {}
+    usage = None
+
+    def frame(index: int, delta: dict, reason: str | None = None) -> bytes:
+        chunk = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}],
+        }
+        return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+    def convert(chunk: dict) -> list[bytes]:
+        out = []
+        for cand in chunk.get("candidates") or ():
+            idx = cand.get("index", 0)
+            st = choices.get(idx)
+            if st is None:
+                st = choices[idx] = _Choice()
+            for part in (cand.get("content") or {}).get("parts") or ():
+                delta: dict = {}
+                if not st.started:
+                    delta["role"] = "assistant"
+                    st.started = True
+                if "functionCall" in part:
+                    call = _tool_call(part, req, signatures)
+                    call["index"] = st.tool_index
+                    st.tool_index += 1
+                    st.has_calls = True
+                    if st.thinking:
+                        delta["content"] = "</think>"
+                        st.thinking = False
+                    delta["tool_calls"] = [call]
+                elif "text" in part:
+                    text = part["text"]
+                    if part.get("thought"):
+                        if think_tags:
+                            delta["content"] = text if st.thinking else "<think>" + text
+                            st.thinking = True
+                        else:
+                            delta["reasoning_content"] = text
+                    else:
+                        if not text and "role" not in delta:
+                            continue  # signature-only parts carry nothing for the client
+                        if st.thinking:
+                            text = "</think>" + text
+                            st.thinking = False
+                        delta["content"] = text
+                else:
+                    if "role" not in delta:
+                        continue
+                    delta["content"] = ""
+                out.append(frame(idx, delta))
+            if cand.get("finishReason"):
+                st.reason = cand["finishReason"]
+        return out
+
+    for data in convert(first):
+        yield data
+    usage = first.get("usageMetadata")
+    async for chunk in rest:
+        for data in convert(chunk):
+            yield data
+        usage = chunk.get("usageMetadata") or usage
+    if not choices:
+        choices[0] = _Choice()
+    for idx in sorted(choices):
+        st = choices[idx]
+        delta: dict = {} if st.started else {"role": "assistant", "content": ""}
+        if st.thinking:
+            delta["content"] = "</think>"
+        yield frame(idx, delta, finish_reason(st.reason, st.has_calls))
+    if req.include_usage:
+        tail = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [],
+            "usage": chat_usage(usage),
+        }
+        yield b"data: " + orjson.dumps(tail) + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+def chat_stream_error(err: GatewayError) -> bytes:
+    return b"data: " + orjson.dumps(openai_error_body(err)) + b"\n\n"

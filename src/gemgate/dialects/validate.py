@@ -1,0 +1,70 @@
+"""Small checks that turn wrong input into a 400 naming the field and what it should be."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import bad_request
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def _describe(types: tuple[type, ...]) -> str:
+    return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+
+
+def expect(value: Any, types: type | tuple[type, ...], param: str) -> Any:
+    types = types if isinstance(types, tuple) else (types,)
+    ok = isinstance(value, types)
+    if ok and isinstance(value, bool) and bool not in types:
+        ok = False  # JSON true is not a number
+    if not ok:
+        raise bad_request(f"'{param}' must be {_describe(types)}, got {_json_type(value)}", param)
+    return value
+
+
+def number(value: Any, param: str, lo: float | None = None, hi: float | None = None) -> float:
+    expect(value, (int, float), param)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise bad_request(f"'{param}' must be between {lo} and {hi}, got {value}", param)
+    return value
+
+
+def integer(value: Any, param: str, lo: int | None = None, hi: int | None = None) -> int:
+    expect(value, int, param)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bound = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
+        raise bad_request(f"'{param}' must be {bound}, got {value}", param)
+    return value
+
+
+def one_of(value: Any, choices: tuple[str, ...], param: str) -> str:
+    if value not in choices:
+        raise bad_request(f"'{param}' must be one of {', '.join(repr(c) for c in choices)}, got {value!r}", param)
+    return value
+
+
+def no_unknown(obj: dict, known: frozenset[str], where: str) -> None:
+    unknown = [k for k in obj if k not in known]
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise bad_request(
+            f"Unrecognized request argument supplied: {prefix}{unknown[0]}. "
+            f"Supported fields: {', '.join(sorted(known))}",
+            f"{prefix}{unknown[0]}",
+        )
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)

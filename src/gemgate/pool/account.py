@@ -1,0 +1,70 @@
+"""One account as the pool sees it: its record, its cooldowns, and counters not yet written."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from ..store import AccountRecord
+
+ACCOUNT_WIDE = "*"
+
+
+@dataclass
+class Cooldown:
+    until: float
+    reason: str
+
+
+@dataclass
+class Account:
+    record: AccountRecord
+    cooldowns: dict[str, Cooldown] = field(default_factory=dict)  # model or "*" -> cooldown
+    served: frozenset[str] | None = None  # model ids, None = unknown yet
+    requests: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    last_used: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.record.models is not None:
+            self.served = frozenset(self.record.models)
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
+
+    def serves(self, model: str) -> bool:
+        return self.served is None or model in self.served
+
+    def blocked_until(self, model: str, now: float) -> float | None:
+        """When this account can next serve `model`; None if it can now, inf if never without a hand."""
+        if not self.record.enabled:
+            return math.inf
+        until = None
+        for key in (ACCOUNT_WIDE, model):
+            cd = self.cooldowns.get(key)
+            if cd is None:
+                continue
+            if cd.until <= now:
+                del self.cooldowns[key]  # expired by itself
+                continue
+            until = cd.until if until is None else max(until, cd.until)
+        return until
+
+    def take_stats(self) -> tuple[int, int, str | None, float | None] | None:
+        if not (self.requests or self.errors or self.last_error):
+            return None
+        out = (self.requests, self.errors, self.last_error, self.last_used)
+        self.requests = self.errors = 0
+        self.last_error = None
+        return out
+
+
+def now() -> float:
+    return time.time()

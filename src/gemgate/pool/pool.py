@@ -1,0 +1,213 @@
+"""The account pool: round-robin selection, cooldowns from upstream hints, failover bookkeeping.
+
+Selection never touches the store; state changes are written behind, in order, by one task,
+and the store is polled so accounts added or re-enabled from the command line show up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Iterable
+
+from ..errors import GatewayError, Scope, UpstreamError, UpstreamKind
+from ..models import ModelSpec
+from ..store import HealthRecord, Store
+from .account import ACCOUNT_WIDE, Account, Cooldown, now
+
+log = logging.getLogger("gemgate.pool")
+
+
+class Lease:
+    __slots__ = ("account", "model", "_pool")
+
+    def __init__(self, pool: Pool, account: Account, model: str) -> None:
+        self._pool = pool
+        self.account = account
+        self.model = model
+
+    def success(self) -> None:
+        acc = self.account
+        acc.requests += 1
+        acc.last_used = now()
+
+    def failure(self, error: UpstreamError) -> None:
+        self._pool.record_failure(self.account, self.model, error)
+
+
+class Pool:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        default_cooldown: float = 60.0,
+        not_found_cooldown: float = 3600.0,
+    ) -> None:
+        self.store = store
+        self.default_cooldown = default_cooldown
+        self.not_found_cooldown = not_found_cooldown
+        self.accounts: dict[str, Account] = {}
+        self._rr: dict[tuple, int] = {}
+        self._candidates: dict[tuple, list[Account]] = {}
+        self._writes: asyncio.Queue = asyncio.Queue()
+
+    # selection
+
+    def _candidate_list(self, spec: ModelSpec) -> list[Account]:
+        key = (spec.model, spec.kinds)
+        cands = self._candidates.get(key)
+        if cands is None:
+            cands = [
+                a
+                for a in self.accounts.values()
+                if (spec.kinds is None or a.kind in spec.kinds) and a.serves(spec.model)
+            ]
+            self._candidates[key] = cands
+        return cands
+
+    def acquire(self, spec: ModelSpec, tried: Iterable[str] = ()) -> Lease:
+        """The next account that can serve `spec` now, skipping `tried`.
+
+        Raises GatewayError 429 (with Retry-After) when every candidate is cooling, 503 when none can serve.
+        """
+        cands = self._candidate_list(spec)
+        n = len(cands)
+        if n == 0:
+            raise GatewayError(
+                503, f"No account configured for model '{spec.requested}'. Add one with `gemgate accounts add-apikey`."
+            )
+        key = (spec.model, spec.kinds)
+        start = self._rr.get(key, 0) % n
+        t = now()
+        earliest = math.inf
+        reasons: list[str] = []
+        tried = set(tried)
+        for i in range(n):
+            acc = cands[(start + i) % n]
+            until = acc.blocked_until(spec.model, t)
+            if until is None:
+                if acc.id in tried:
+                    continue
+                self._rr[key] = (start + i + 1) % n
+                return Lease(self, acc, spec.model)
+            earliest = min(earliest, until)
+            reasons.append(self._why(acc, spec.model))
+        if earliest == math.inf:
+            if tried:
+                raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
+            raise GatewayError(
+                503,
+                f"No usable account for model '{spec.requested}': every account is disabled "
+                f"({'; '.join(reasons)}). Re-enable one with `gemgate accounts enable`.",
+            )
+        raise GatewayError(
+            429,
+            f"All accounts for model '{spec.requested}' are cooling down; the first is free again in "
+            f"{max(1, int(earliest - t + 0.999))} s.",
+            retry_after=earliest - t,
+            code="all_accounts_cooling",
+        )
+
+    @staticmethod
+    def _why(acc: Account, model: str) -> str:
+        if not acc.record.enabled:
+            return f"{acc.record.name}: {acc.record.disabled_reason or 'disabled'}"
+        cd = acc.cooldowns.get(model) or acc.cooldowns.get(ACCOUNT_WIDE)
+        return f"{acc.record.name}: {cd.reason if cd else 'cooling'}"
+
+    # outcomes
+
+    def record_failure(self, acc: Account, model: str, error: UpstreamError) -> None:
+        acc.errors += 1
+        acc.last_error = f"{error.kind}: {error.message}"[:300]
+        acc.last_used = now()
+        kind = error.kind
+        if kind in (UpstreamKind.RATE_LIMITED, UpstreamKind.QUOTA_EXHAUSTED, UpstreamKind.CAPACITY):
+            if kind is UpstreamKind.CAPACITY and not error.retry_after:
+                return  # the model is busy for everyone: not this account's fault
+            delay = error.retry_after if error.retry_after is not None else self.default_cooldown
+            scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else model
+            self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200])
+        elif kind is UpstreamKind.NOT_FOUND:
+            self.cool(acc, model, self.not_found_cooldown, "model not found on this account")
+        elif kind in (UpstreamKind.FORBIDDEN, UpstreamKind.AUTH_EXPIRED):
+            self.disable(acc, f"{kind}: {error.message}"[:300])
+
+    def cool(self, acc: Account, model: str, seconds: float, reason: str) -> None:
+        until = now() + max(0.0, seconds)
+        acc.cooldowns[model] = Cooldown(until, reason)
+        log.info("account %s cooling for %s until %.0f: %s", acc.record.name, model, until, reason)
+        self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, model, "cooling", until, reason)))
+
+    def disable(self, acc: Account, reason: str) -> None:
+        acc.record.enabled = False
+        acc.record.disabled_reason = reason
+        acc.record.version += 1
+        self._candidates.clear()
+        log.warning("account %s disabled: %s", acc.record.name, reason)
+        self._writes.put_nowait(self.store.set_account_enabled(acc.id, False, reason))
+
+    # state sync
+
+    def set_accounts(self, accounts: list[Account]) -> None:
+        self.accounts = {a.id: a for a in accounts}
+        self._candidates.clear()
+
+    def invalidate(self) -> None:
+        self._candidates.clear()
+
+    async def load(self) -> None:
+        """Take accounts and health from the store, keeping what is unchanged in memory."""
+        records = await self.store.list_accounts()
+        health = await self.store.list_health()
+        by_account: dict[str, list[HealthRecord]] = {}
+        for h in health:
+            by_account.setdefault(h.account_id, []).append(h)
+        fresh: list[Account] = []
+        for rec in records:
+            old = self.accounts.get(rec.id)
+            if old is not None and old.record.version == rec.version:
+                if rec.models is not None and old.served != frozenset(rec.models):
+                    old.record.models = rec.models
+                    old.served = frozenset(rec.models)
+                fresh.append(old)
+                continue
+            acc = Account(rec)
+            for h in by_account.get(rec.id, ()):
+                acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason)
+            if old is not None:
+                acc.served = old.served if rec.models is None else acc.served
+            fresh.append(acc)
+        changed = set(self.accounts) != {a.id for a in fresh} or any(
+            self.accounts.get(a.id) is not a for a in fresh
+        )
+        if changed:
+            self.set_accounts(fresh)
+
+    async def flush(self) -> None:
+        """Write queued state changes in order, then the request counters."""
+        while not self._writes.empty():
+            coro = self._writes.get_nowait()
+            try:
+                await coro
+            except Exception:  # a failed write must not stop later ones
+                log.exception("state write failed")
+        for acc in self.accounts.values():
+            stats = acc.take_stats()
+            if stats is not None:
+                await self.store.add_stats(acc.id, *stats)
+
+    async def run_sync(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.flush()
+                versions = await self.store.account_versions()
+                current = {a.id: a.record.version for a in self.accounts.values()}
+                if versions != current:
+                    await self.load()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("pool sync failed")

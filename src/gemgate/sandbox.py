@@ -1,0 +1,63 @@
+"""`gemgate sandbox`: the fake Google upstreams and a gateway wired to them, in one offline process."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .config import Settings
+from .store import AccountRecord, open_store
+from .testing import FakeGeminiAPI
+
+SANDBOX_API_KEYS = ("sandbox-gemini-key-1", "sandbox-gemini-key-2")
+
+
+async def prepare_store(settings: Settings, api_keys: tuple[str, ...]) -> None:
+    store = await open_store(settings)
+    try:
+        for i, key in enumerate(api_keys, 1):
+            await store.add_account(
+                AccountRecord(id=f"sandbox-api-{i}", name=f"sandbox-apikey-{i}", kind="gemini-api", secret={"api_key": key})
+            )
+    finally:
+        await store.close()
+
+
+def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1") -> Settings:
+    return Settings(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        master_key="gemgate-sandbox",
+        client_keys=[api_key],
+        gemini_api_base_url=fake_url,
+        keepalive_seconds=5,
+        default_cooldown_seconds=5,
+    )
+
+
+async def run_sandbox(host: str, port: int, api_key: str, on_ready: Callable[[str], None]) -> None:
+    fake = FakeGeminiAPI(api_keys=list(SANDBOX_API_KEYS))
+    fake_url = await fake.start("127.0.0.1", 0)
+    with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
+        settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host)
+        await prepare_store(settings, SANDBOX_API_KEYS)
+        config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        try:
+            while not server.started:
+                if serving.done():
+                    serving.result()  # surfaces a bind error
+                    return
+                await asyncio.sleep(0.02)
+            on_ready(f"http://{host}:{port}")
+            await serving
+        finally:
+            server.should_exit = True
+            await fake.stop()

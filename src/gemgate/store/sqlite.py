@@ -1,0 +1,219 @@
+"""SQLite store: the embedded default. WAL mode so the CLI and a running server can share the file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import aiosqlite
+import orjson
+
+from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, Store
+from .crypto import SecretBox
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    proxy TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    models TEXT,
+    created_at REAL NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_used REAL
+);
+CREATE TABLE IF NOT EXISTS client_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS health (
+    account_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    until REAL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (account_id, model)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_ACCOUNT_COLUMNS = "id, name, kind, secret, proxy, enabled, disabled_reason, models, created_at, version"
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: Path, box: SecretBox) -> None:
+        self.path = path
+        self._box = box
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, timeout=30)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.executescript(_SCHEMA)
+        await self._db.commit()
+        try:
+            self.path.chmod(0o600)
+        except OSError:
+            pass
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def _write(self, sql: str, args: tuple = ()) -> int:
+        cursor = await self.db.execute(sql, args)
+        await self.db.commit()
+        return cursor.rowcount
+
+    # accounts
+
+    def _account(self, row: tuple) -> AccountRecord:
+        return AccountRecord(
+            id=row[0],
+            name=row[1],
+            kind=row[2],
+            secret=self._box.open(row[3]),
+            proxy=row[4],
+            enabled=bool(row[5]),
+            disabled_reason=row[6],
+            models=orjson.loads(row[7]) if row[7] else None,
+            created_at=row[8],
+            version=row[9],
+        )
+
+    async def add_account(self, account: AccountRecord) -> None:
+        await self._write(
+            f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                account.id,
+                account.name,
+                account.kind,
+                self._box.seal(account.secret),
+                account.proxy,
+                int(account.enabled),
+                account.disabled_reason,
+                orjson.dumps(account.models).decode() if account.models is not None else None,
+                account.created_at,
+                account.version,
+            ),
+        )
+
+    async def list_accounts(self) -> list[AccountRecord]:
+        async with self.db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, name") as cur:
+            return [self._account(row) async for row in cur]
+
+    async def account_versions(self) -> dict[str, int]:
+        async with self.db.execute("SELECT id, version FROM accounts") as cur:
+            return {row[0]: row[1] async for row in cur}
+
+    async def find_account(self, name_or_id: str) -> AccountRecord | None:
+        sql = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ? OR name = ?"
+        async with self.db.execute(sql, (name_or_id, name_or_id)) as cur:
+            row = await cur.fetchone()
+        return self._account(row) if row else None
+
+    async def remove_account(self, account_id: str) -> bool:
+        removed = await self._write("DELETE FROM accounts WHERE id = ?", (account_id,))
+        await self._write("DELETE FROM health WHERE account_id = ?", (account_id,))
+        return removed > 0
+
+    async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None:
+        await self._write(
+            "UPDATE accounts SET enabled = ?, disabled_reason = ?, version = version + 1 WHERE id = ?",
+            (int(enabled), None if enabled else reason, account_id),
+        )
+
+    async def update_account_secret(self, account_id: str, secret: dict) -> None:
+        # One statement, one transaction: the new credential is either fully stored or not at all.
+        await self._write(
+            "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ?",
+            (self._box.seal(secret), account_id),
+        )
+
+    async def set_account_models(self, account_id: str, models: list[str]) -> None:
+        # Not a version bump: discovery results do not reset health state elsewhere.
+        await self._write("UPDATE accounts SET models = ? WHERE id = ?", (orjson.dumps(models).decode(), account_id))
+
+    async def add_stats(
+        self, account_id: str, requests: int, errors: int, last_error: str | None, last_used: float | None
+    ) -> None:
+        await self._write(
+            "UPDATE accounts SET requests = requests + ?, errors = errors + ?,"
+            " last_error = COALESCE(?, last_error), last_used = COALESCE(?, last_used) WHERE id = ?",
+            (requests, errors, last_error, last_used, account_id),
+        )
+
+    async def get_stats(self) -> dict[str, AccountStats]:
+        async with self.db.execute("SELECT id, requests, errors, last_error, last_used FROM accounts") as cur:
+            return {row[0]: AccountStats(row[1], row[2], row[3], row[4]) async for row in cur}
+
+    # health
+
+    async def put_health(self, record: HealthRecord) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO health (account_id, model, state, until, reason) VALUES (?,?,?,?,?)",
+            (record.account_id, record.model, record.state, record.until, record.reason),
+        )
+
+    async def clear_health(self, account_id: str, model: str | None = None) -> None:
+        if model is None:
+            await self._write("DELETE FROM health WHERE account_id = ?", (account_id,))
+        else:
+            await self._write("DELETE FROM health WHERE account_id = ? AND model = ?", (account_id, model))
+
+    async def list_health(self) -> list[HealthRecord]:
+        now = time.time()
+        async with self.db.execute("SELECT account_id, model, state, until, reason FROM health") as cur:
+            rows = [HealthRecord(*row) async for row in cur]
+        return [r for r in rows if r.until is None or r.until > now]
+
+    # client keys
+
+    async def add_client_key(self, key: ClientKeyRecord) -> None:
+        await self._write(
+            "INSERT INTO client_keys (id, name, key_hash, prefix, created_at, revoked_at) VALUES (?,?,?,?,?,?)",
+            (key.id, key.name, key.key_hash, key.prefix, key.created_at, key.revoked_at),
+        )
+
+    async def list_client_keys(self, include_revoked: bool = False) -> list[ClientKeyRecord]:
+        sql = "SELECT id, name, key_hash, prefix, created_at, revoked_at FROM client_keys"
+        if not include_revoked:
+            sql += " WHERE revoked_at IS NULL"
+        async with self.db.execute(sql + " ORDER BY created_at") as cur:
+            return [ClientKeyRecord(*row) async for row in cur]
+
+    async def revoke_client_key(self, name_or_id: str) -> bool:
+        changed = await self._write(
+            "UPDATE client_keys SET revoked_at = ? WHERE (id = ? OR name = ? OR prefix = ?) AND revoked_at IS NULL",
+            (time.time(), name_or_id, name_or_id, name_or_id),
+        )
+        return changed > 0
+
+    # meta
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))

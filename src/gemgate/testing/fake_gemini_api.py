@@ -1,0 +1,336 @@
+"""A faithful fake of the Gemini API (generativelanguage.googleapis.com v1beta and v1).
+
+Answers come from the shared fake model; auth, validation, framing and errors
+copy Google's. Everything received is kept in `requests` for assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from aiohttp import web
+
+from gemgate.testing.fake_embedding import embed_text
+from gemgate.testing.fake_model import count_prompt_tokens, last_user_text, plan_reply
+from gemgate.testing.fake_server import FakeServer
+from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo, model_info
+from gemgate.testing.gemini_errors import (
+    GoogleApiError,
+    api_key_invalid,
+    api_key_revoked,
+    bad_request,
+    injected_failure,
+    model_not_found,
+    quota_exhausted,
+    unregistered_caller,
+)
+from gemgate.testing.gemini_fields import parse_json_body, parse_request
+from gemgate.testing.gemini_response import single_response, stream_chunks
+from gemgate.testing.gemini_validation import validate_generate_request
+from gemgate.testing.gemini_wire import (
+    JSON_CONTENT_TYPE,
+    SSE_CONTENT_TYPE,
+    google_headers,
+    json_array_pieces,
+    pretty_json,
+    sse_event,
+)
+from gemgate.testing.thought_signatures import ThoughtSigner
+
+API_VERSIONS = ("v1", "v1beta")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+_ROUTE_RE = re.compile(r"^/(v1|v1beta)/models(?:/([^/:]+)(?::([A-Za-z]+))?)?/?$")
+_POST_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents")
+_NOT_FOUND_HTML = (
+    "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 404 (Not Found)!!1</title>\n"
+    "  <p><b>404.</b> <ins>That\u2019s an error.</ins>\n  <p>The requested URL <code>{path}</code> was not "
+    "found on this server.  <ins>That\u2019s all we know.</ins>\n"
+)
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the fake received it. `body` is the parsed JSON (None if unparsable)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    api_key: str | None
+    key_source: str | None  # "header" (x-goog-api-key), "query" (?key=) or "bearer"
+    body: Any
+    api_version: str | None = None
+    model: str | None = None
+    action: str | None = None  # generateContent, ..., "list" or "get"
+    status: int | None = None  # HTTP status the fake answered
+
+
+class FakeGeminiAPI(FakeServer):
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] | None = None,
+        revoked_keys: Iterable[str] = (),
+        key_models: Mapping[str, Iterable[str]] | None = None,
+        models: Iterable[ModelInfo | str | dict] | None = None,
+        quota_exhausted_keys: Iterable[str] = (),
+        signer: ThoughtSigner | None = None,
+        chunk_interval: float = 0.0,
+        fail_once_memory: int = 1024,
+    ) -> None:
+        """
+        api_keys: accepted keys; None accepts any non-empty key.
+        revoked_keys: answered 403 PERMISSION_DENIED.
+        key_models: key -> the model ids it may see and use (others look nonexistent).
+        models: catalogue (ids, ModelInfo or dicts); default `DEFAULT_MODELS`.
+        quota_exhausted_keys: generation calls with these keys get 429 RESOURCE_EXHAUSTED.
+        chunk_interval: seconds between streamed chunks.
+        """
+        super().__init__()
+        self.api_keys = set(api_keys) if api_keys is not None else None
+        self.revoked_keys = set(revoked_keys)
+        self.key_models = {k: set(v) for k, v in (key_models or {}).items()}
+        self.models = [model_info(m) for m in (models if models is not None else DEFAULT_MODELS)]
+        self.quota_exhausted_keys = set(quota_exhausted_keys)
+        self.signer = signer or ThoughtSigner(b"gemgate-fake-gemini-api")
+        self.chunk_interval = chunk_interval
+        self.requests: list[RecordedRequest] = []
+        self.calls_by_key: Counter[str | None] = Counter()
+        self._failed_once: OrderedDict[str, None] = OrderedDict()
+        self._fail_once_memory = fail_once_memory
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.calls_by_key.clear()
+        self._failed_once.clear()
+
+    def requests_for(self, *, action: str | None = None, key: str | None = None) -> list[RecordedRequest]:
+        return [r for r in self.requests
+                if (action is None or r.action == action) and (key is None or r.api_key == key)]
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    # -- dispatch ---------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        raw = await request.read()
+        key, source = _api_key(request)
+        record = RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers),
+                                 key, source, _loose_json(raw))
+        self.requests.append(record)
+        self.calls_by_key[key] += 1
+        sse = request.query.get("alt") == "sse"
+        match = _ROUTE_RE.match(request.path)
+        try:
+            if match is None:
+                response = _html_not_found(request.path, started)
+            else:
+                version, model, action = match.groups()
+                record.api_version, record.model = version, model
+                record.action = action or ("get" if model else "list")
+                response = await self._route(request, record, raw, started, sse)
+        except GoogleApiError as err:
+            response = _error_response(err, sse, started)
+        record.status = response.status
+        return response
+
+    async def _route(self, request: web.Request, record: RecordedRequest, raw: bytes, started: float,
+                     sse: bool) -> web.StreamResponse:
+        action, method = record.action, request.method
+        if (method == "GET" and action not in ("list", "get")) or (method == "POST" and action not in _POST_ACTIONS) \
+                or method not in ("GET", "POST"):
+            return _html_not_found(request.path, started)
+        self._authenticate(record.api_key)
+        if action == "list":
+            return _json_response(self._list_models(record), started)
+        model = self._model(record, "get" if action == "get" else action)
+        if action == "get":
+            return _json_response(model.resource(), started)
+        body = parse_json_body(raw)
+        if action in ("generateContent", "streamGenerateContent"):
+            return await self._generate(request, record, body, started, sse)
+        if action == "countTokens":
+            return _json_response(self._count_tokens(body), started)
+        if action == "embedContent":
+            return _json_response(self._embed(body), started)
+        return _json_response(self._batch_embed(body, model.id), started)
+
+    def _authenticate(self, key: str | None) -> None:
+        if not key:
+            raise unregistered_caller()
+        if key in self.revoked_keys:
+            raise api_key_revoked()
+        if self.api_keys is not None and key not in self.api_keys:
+            raise api_key_invalid()
+
+    def _visible_models(self, key: str | None) -> list[ModelInfo]:
+        allowed = self.key_models.get(key) if key is not None else None
+        return [m for m in self.models if allowed is None or m.id in allowed]
+
+    def _model(self, record: RecordedRequest, method: str) -> ModelInfo:
+        found = next((m for m in self._visible_models(record.api_key) if m.id == record.model), None)
+        if found is None or (method != "get" and not found.supports(method)):
+            shown = "generateContent" if method == "streamGenerateContent" else method
+            raise model_not_found(record.model or "", record.api_version or "v1beta", shown)
+        return found
+
+    # -- endpoints --------------------------------------------------------
+
+    def _list_models(self, record: RecordedRequest) -> dict[str, Any]:
+        query = record.query
+        size_text = query.get("pageSize", query.get("page_size", ""))
+        token = query.get("pageToken", query.get("page_token", ""))
+        try:
+            size = int(size_text) if size_text else DEFAULT_PAGE_SIZE
+        except ValueError:
+            raise bad_request(f"Invalid value at 'page_size' (TYPE_INT32), \"{size_text}\"") from None
+        size = DEFAULT_PAGE_SIZE if size <= 0 else min(size, MAX_PAGE_SIZE)
+        offset = _decode_page_token(token)
+        models = self._visible_models(record.api_key)
+        body: dict[str, Any] = {"models": [m.resource() for m in models[offset: offset + size]]}
+        if offset + size < len(models):
+            # Omitted on the last page: an empty token makes @google/genai loop forever.
+            body["nextPageToken"] = _encode_page_token(offset + size)
+        return body
+
+    async def _generate(self, request: web.Request, record: RecordedRequest, body: Any, started: float,
+                        sse: bool) -> web.StreamResponse:
+        req = parse_request(body, "GenerateContentRequest")
+        model = record.model or ""
+        if record.api_key in self.quota_exhausted_keys:
+            raise quota_exhausted(model, 1.0)
+        validate_generate_request(req, model, self.signer)
+        prompt = last_user_text(req)
+        reply = plan_reply(req, model, first_attempt=prompt not in self._failed_once, signer=self.signer)
+        if reply.is_error:
+            if reply.fail_once:
+                self._remember_failure(prompt)
+            raise injected_failure(reply.status or 500, model, reply.retry_delay)
+        self._failed_once.pop(prompt, None)  # so the next identical prompt fails once again
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if record.action == "generateContent":
+            return _json_response(single_response(reply, model), started)
+        chunks = stream_chunks(reply, model)
+        if sse:
+            return await self._write_sse(request, chunks, started)
+        return await self._write_json_array(request, chunks, started)
+
+    def _count_tokens(self, body: Any) -> dict[str, Any]:
+        req = parse_request(body, "CountTokensRequest")
+        target = req.get("generateContentRequest") or {"contents": req.get("contents") or []}
+        total = count_prompt_tokens(target)
+        return {"totalTokens": total, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": total}]}
+
+    def _embed(self, body: Any) -> dict[str, Any]:
+        req = parse_request(body, "EmbedContentRequest")
+        return {"embedding": {"values": embed_text(_content_text(req), req.get("outputDimensionality"))}}
+
+    def _batch_embed(self, body: Any, model: str) -> dict[str, Any]:
+        req = parse_request(body, "BatchEmbedContentsRequest")
+        requests = req.get("requests") or []
+        problems = [
+            f"* BatchEmbedContentsRequest.requests[{i}].model: model must be models/{model} "
+            f"as in the request URL, got \"{r.get('model', '')}\".\n"
+            for i, r in enumerate(requests) if r.get("model") != f"models/{model}"
+        ]
+        if problems:
+            raise GoogleApiError(400, "".join(problems))
+        return {"embeddings": [{"values": embed_text(_content_text(r), r.get("outputDimensionality"))}
+                               for r in requests]}
+
+    # -- streaming --------------------------------------------------------
+
+    async def _write_sse(self, request: web.Request, chunks: list[dict], started: float) -> web.StreamResponse:
+        headers = {**google_headers(started), "Content-Type": SSE_CONTENT_TYPE, "Content-Disposition": "attachment"}
+        if not chunks:
+            return web.Response(body=b"", headers=headers)  # as captured: 200, Content-Length 0
+        return await self._write_pieces(request, headers, [sse_event(c) for c in chunks])
+
+    async def _write_json_array(self, request: web.Request, chunks: list[dict], started: float) -> web.StreamResponse:
+        headers = {**google_headers(started), "Content-Type": JSON_CONTENT_TYPE, "Content-Disposition": "attachment"}
+        return await self._write_pieces(request, headers, json_array_pieces(chunks))
+
+    async def _write_pieces(self, request: web.Request, headers: dict, pieces: list[bytes]) -> web.StreamResponse:
+        response = web.StreamResponse(status=200, headers=headers)
+        await response.prepare(request)
+        for i, piece in enumerate(pieces):
+            if i and self.chunk_interval:
+                await asyncio.sleep(self.chunk_interval)
+            await response.write(piece)
+        await response.write_eof()
+        return response
+
+    def _remember_failure(self, prompt: str) -> None:
+        self._failed_once[prompt] = None
+        while len(self._failed_once) > self._fail_once_memory:
+            self._failed_once.popitem(last=False)
+
+
+def _api_key(request: web.Request) -> tuple[str | None, str | None]:
+    header = request.headers.get("x-goog-api-key", "").strip()
+    if header:
+        return header, "header"
+    query = request.query.get("key", "").strip()
+    if query:
+        return query, "query"
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer " and auth[7:].strip():
+        return auth[7:].strip(), "bearer"
+    return None, None
+
+
+def _content_text(embed_request: Mapping[str, Any]) -> str:
+    parts = (embed_request.get("content") or {}).get("parts") or []
+    return " ".join(p["text"] for p in parts if isinstance(p.get("text"), str))
+
+
+def _encode_page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"models-offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_page_token(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        prefix, _, number = text.partition(":")
+        if prefix == "models-offset" and number.isdigit():
+            return int(number)
+    except ValueError:
+        pass
+    raise bad_request("Invalid page token.")
+
+
+def _loose_json(raw: bytes) -> Any:
+    try:
+        return parse_json_body(raw)
+    except GoogleApiError:
+        return None
+
+
+def _json_response(value: Any, started: float, status: int = 200) -> web.Response:
+    headers = {**google_headers(started), "Content-Type": JSON_CONTENT_TYPE}
+    return web.Response(status=status, body=(pretty_json(value) + "\n").encode("utf-8"), headers=headers)
+
+
+def _error_response(err: GoogleApiError, sse: bool, started: float) -> web.Response:
+    # The captured 404 for an alt=sse call is a plain JSON body labelled text/event-stream.
+    headers = {**google_headers(started), "Content-Type": SSE_CONTENT_TYPE if sse else JSON_CONTENT_TYPE}
+    return web.Response(status=err.code, body=(pretty_json(err.body()) + "\n").encode("utf-8"), headers=headers)
+
+
+def _html_not_found(path: str, started: float) -> web.Response:
+    headers = {**google_headers(started), "Content-Type": "text/html; charset=UTF-8"}
+    return web.Response(status=404, body=_NOT_FOUND_HTML.format(path=path).encode("utf-8"), headers=headers)

@@ -1,0 +1,281 @@
+"""The one deterministic fake model behind every fake upstream.
+
+Input is a Gemini-shaped GenerateContentRequest already normalised to camelCase;
+output is a transport-neutral `Reply`. No HTTP and no response envelope here:
+the Gemini API, Code Assist and web-app fakes each wrap a Reply their own way.
+
+Rules, read from the LAST user turn:
+
+* plain text                 -> text ``echo: <text>`` in >= 3 chunks (when >= 3 words)
+* ``CALL <name> <json args>`` -> functionCall part(s) when <name> is declared
+* functionResponse parts     -> ``tool result: <text>`` (several joined by ``; ``)
+* ``FAIL <status> [secs]``   -> that upstream error on every attempt
+* ``FAIL-ONCE <status>``     -> the error only while ``first_attempt`` is true
+* ``SLOW <seconds>``         -> that much silence before the first chunk
+* ``EMPTY``                  -> a stream with no chunks at all
+* JSON mode, maxOutputTokens, stopSequences, candidateCount and thinking are
+  honoured as documented on `plan_reply`.
+
+Tokens are whitespace-separated words, so every count is predictable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from gemgate.testing.model_traits import is_gemini3, thinking_active
+from gemgate.testing.schema_instance import minimal_instance
+from gemgate.testing.thought_signatures import ThoughtSigner
+
+FUNCTION_CALL_FINISH_MESSAGE = "Model generated function call(s)."
+DEFAULT_RETRY_DELAY = 1.0
+
+_FAIL_RE = re.compile(r"^[ \t]*FAIL(-ONCE)?[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
+_SLOW_RE = re.compile(r"^[ \t]*SLOW[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
+_EMPTY_RE = re.compile(r"^[ \t]*EMPTY[ \t]*$", re.M)
+_CALL_RE = re.compile(r"^[ \t]*CALL[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$", re.M)
+_PIECE_RE = re.compile(r"\s*\S+\s*")
+_DEFAULT_SIGNER = ThoughtSigner()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One streamed piece: the parts of one candidate plus an optional finish."""
+
+    parts: list[dict[str, Any]]
+    finish_reason: str | None = None
+    finish_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    candidates_tokens: int = 0
+    thoughts_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.candidates_tokens + self.thoughts_tokens
+
+
+@dataclass
+class Reply:
+    """Either an error directive (`status` set) or chunks to stream after `delay`."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    candidate_count: int = 1
+    delay: float = 0.0
+    status: int | None = None
+    retry_delay: float | None = None
+    fail_once: bool = False  # the caller must remember the prompt to succeed next time
+    finish_message: str | None = None  # shown on non-streamed responses only
+
+    @property
+    def is_error(self) -> bool:
+        return self.status is not None
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def part_tokens(part: Mapping[str, Any]) -> int:
+    if isinstance(part.get("text"), str):
+        return count_words(part["text"])
+    for key in ("functionCall", "functionResponse"):
+        if key in part:
+            return count_words(compact_json(part[key]))
+    return 0
+
+
+def count_prompt_tokens(request: Mapping[str, Any]) -> int:
+    contents = list(request.get("contents") or [])
+    if isinstance(request.get("systemInstruction"), dict):
+        contents.append(request["systemInstruction"])
+    return sum(part_tokens(p) for c in contents for p in (c.get("parts") or []) if isinstance(p, dict))
+
+
+def last_user_turn(request: Mapping[str, Any]) -> dict[str, Any]:
+    for content in reversed(request.get("contents") or []):
+        if isinstance(content, dict) and content.get("role", "user") == "user":
+            return content
+    return {}
+
+
+def last_user_text(request: Mapping[str, Any]) -> str:
+    parts = last_user_turn(request).get("parts") or []
+    return "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+
+
+def plan_reply(
+    request: Mapping[str, Any],
+    model: str,
+    *,
+    first_attempt: bool = True,
+    signer: ThoughtSigner | None = None,
+) -> Reply:
+    """Decide the answer to `request` on `model`.
+
+    Thinking is active per `model_traits.thinking_active`; thought parts appear only
+    with includeThoughts. Gemini 3 always signs (functionCall part, or a trailing
+    empty-text part); 2.5 signs the first functionCall part when thinking, and the
+    first answer part when thoughts are shown. JSON mode answers a minimal instance
+    of responseJsonSchema/responseSchema, or ``{"echo": text}`` without a schema.
+    """
+    signer = signer or _DEFAULT_SIGNER
+    gen = request.get("generationConfig") or {}
+    prompt_tokens = count_prompt_tokens(request)
+    text = last_user_text(request)
+    responses = [p["functionResponse"] for p in last_user_turn(request).get("parts") or [] if "functionResponse" in p]
+
+    failure = None if responses else _FAIL_RE.search(text)
+    if failure and (failure.group(1) is None or first_attempt):
+        delay = float(failure.group(3)) if failure.group(3) else DEFAULT_RETRY_DELAY
+        status = int(failure.group(2))
+        return Reply(
+            usage=Usage(prompt_tokens),
+            status=status,
+            retry_delay=delay if status == 429 else None,
+            fail_once=failure.group(1) is not None,
+        )
+
+    slow = None if responses else _SLOW_RE.search(text)
+    delay = float(slow.group(1)) if slow else 0.0
+    count = max(1, int(gen.get("candidateCount") or 1))
+    if not responses and _EMPTY_RE.search(text):
+        return Reply(usage=Usage(prompt_tokens), candidate_count=count, delay=delay)
+
+    subject = _tool_result_text(responses) if responses else text
+    active = thinking_active(model, gen.get("thinkingConfig"))
+    show = active and bool((gen.get("thinkingConfig") or {}).get("includeThoughts"))
+    thought = f"**Considering the request**\n\nThe user wrote: {' '.join(subject.split()[:8])}"
+    thoughts_tokens = count_words(thought) if active else 0
+    lead = [Chunk([{"text": thought, "thought": True}])] if show else []
+
+    calls = [] if responses else _function_calls(request, text)
+    if calls:
+        chunks = lead + _call_chunks(calls, model, active, signer)
+        message = FUNCTION_CALL_FINISH_MESSAGE
+    else:
+        answer, finish = _answer_text(gen, subject, responses)
+        chunks = lead + _text_chunks(answer, finish, model, show, signer)
+        message = None
+    candidates = sum(part_tokens(p) for c in chunks for p in c.parts if not p.get("thought"))
+    return Reply(
+        chunks=chunks,
+        usage=Usage(prompt_tokens, candidates, thoughts_tokens),
+        candidate_count=count,
+        delay=delay,
+        finish_message=message,
+    )
+
+
+def _tool_result_text(responses: list[dict[str, Any]]) -> str:
+    pieces = []
+    for fr in responses:
+        body = fr.get("response")
+        found = None
+        if isinstance(body, dict):
+            found = next((body[k] for k in ("output", "result", "content") if isinstance(body.get(k), str)), None)
+        pieces.append(found if found is not None else compact_json(body if body is not None else {}))
+    return "tool result: " + "; ".join(pieces)
+
+
+def _function_calls(request: Mapping[str, Any], text: str) -> list[dict[str, Any]]:
+    declared: dict[str, dict[str, Any]] = {}
+    for tool in request.get("tools") or []:
+        for decl in tool.get("functionDeclarations") or []:
+            declared.setdefault(decl.get("name", ""), decl)
+    calling = (request.get("toolConfig") or {}).get("functionCallingConfig") or {}
+    mode = str(calling.get("mode") or "AUTO").upper()
+    allowed = calling.get("allowedFunctionNames") or []
+    callable_ = {n: d for n, d in declared.items() if not allowed or n in allowed}
+    if mode == "NONE":
+        return []
+    calls = []
+    for match in _CALL_RE.finditer(text):
+        name, raw = match.group(1), match.group(2) or "{}"
+        if name not in callable_:
+            continue
+        try:
+            args = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(args, dict):
+            calls.append({"name": name, "args": args})
+    if not calls and mode == "ANY" and callable_:
+        # Forced calling: the model must call something, so call the first tool.
+        name, decl = next(iter(callable_.items()))
+        schema = decl.get("parametersJsonSchema") or decl.get("parameters")
+        args = minimal_instance(schema, text) if schema else {}
+        calls.append({"name": name, "args": args if isinstance(args, dict) else {}})
+    return calls
+
+
+def _answer_text(gen: Mapping[str, Any], subject: str, responses: list) -> tuple[str, str]:
+    mime = gen.get("responseMimeType")
+    schema = gen.get("responseJsonSchema") or gen.get("responseSchema")
+    if mime == "application/json":
+        answer = compact_json(minimal_instance(schema, subject) if schema else {"echo": subject})
+    elif mime == "text/x.enum" and isinstance(schema, dict) and schema.get("enum"):
+        answer = str(schema["enum"][0])
+    else:
+        answer = subject if responses else f"echo: {subject}"
+    finish = "STOP"
+    stops = [s for s in gen.get("stopSequences") or [] if s and s in answer]
+    if stops:
+        answer = answer[: min(answer.index(s) for s in stops)]
+    limit = gen.get("maxOutputTokens")
+    if limit is not None and count_words(answer) > int(limit):
+        answer = "".join(_PIECE_RE.findall(answer)[: int(limit)]).rstrip()
+        finish = "MAX_TOKENS"
+    return answer, finish
+
+
+def _text_chunks(answer: str, finish: str, model: str, show: bool, signer: ThoughtSigner) -> list[Chunk]:
+    groups = _split_groups(answer)
+    parts = [{"text": g} for g in groups]
+    signature = signer.issue(f"{model}|text|{answer}")
+    if is_gemini3(model):
+        # As captured: the signature rides on a trailing empty-text part.
+        chunks = [Chunk([p]) for p in parts]
+        return chunks + [Chunk([{"text": "", "thoughtSignature": signature}], finish)]
+    if show:
+        parts[0]["thoughtSignature"] = signature
+    chunks = [Chunk([p]) for p in parts[:-1]]
+    return chunks + [Chunk([parts[-1]], finish)]
+
+
+def _call_chunks(calls: list[dict], model: str, active: bool, signer: ThoughtSigner) -> list[Chunk]:
+    parts: list[dict[str, Any]] = [{"functionCall": call} for call in calls]
+    if is_gemini3(model) or active:
+        # Google signs only the first call of a parallel batch.
+        parts[0]["thoughtSignature"] = signer.issue(f"{model}|call|{compact_json(calls)}")
+    if is_gemini3(model):
+        return [Chunk(parts), Chunk([{"text": ""}], "STOP")]
+    return [Chunk(parts, "STOP", FUNCTION_CALL_FINISH_MESSAGE)]
+
+
+def _split_groups(text: str) -> list[str]:
+    """Split into word groups whose concatenation is exactly `text`."""
+    pieces = _PIECE_RE.findall(text)
+    if not pieces:
+        return [text]
+    n = len(pieces)
+    groups = n if n < 3 else min(n, max(3, math.ceil(n / 4)))
+    size, extra = divmod(n, groups)
+    out, start = [], 0
+    for i in range(groups):
+        end = start + size + (1 if i < extra else 0)
+        out.append("".join(pieces[start:end]))
+        start = end
+    return out

@@ -1,0 +1,88 @@
+"""Turn a fake-model `Reply` into Gemini API GenerateContentResponse dicts.
+
+Key order follows the captures: candidates, usageMetadata, modelVersion,
+responseId; candidate: content{parts, role}, finishReason, index, finishMessage.
+Code Assist wraps these same dicts in ``{"response": ..., "traceId": ...}``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from gemgate.testing.fake_model import Chunk, Reply, part_tokens
+
+
+def new_response_id() -> str:
+    return secrets.token_urlsafe(17)[:23]
+
+
+def stream_chunks(reply: Reply, model_version: str, response_id: str | None = None) -> list[dict[str, Any]]:
+    """One dict per streamed chunk; usage on every chunk, cumulative like Google's."""
+    response_id = response_id or new_response_id()
+    out, produced = [], 0
+    for chunk in reply.chunks:
+        produced += sum(part_tokens(p) for p in chunk.parts if not p.get("thought"))
+        out.append(_response(reply, [_candidate(chunk, i) for i in range(reply.candidate_count)],
+                             produced, model_version, response_id))
+    return out
+
+
+def single_response(reply: Reply, model_version: str, response_id: str | None = None) -> dict[str, Any]:
+    """The non-streamed response: every chunk's parts merged into one candidate."""
+    response_id = response_id or new_response_id()
+    if not reply.chunks:
+        candidates = [{"finishReason": "STOP", "index": i} for i in range(reply.candidate_count)]
+        return _response(reply, candidates, 0, model_version, response_id)
+    finish = next((c.finish_reason for c in reversed(reply.chunks) if c.finish_reason), None)
+    merged = Chunk(_merge_parts([p for c in reply.chunks for p in c.parts]), finish,
+                   reply.finish_message)
+    candidates = [_candidate(merged, i) for i in range(reply.candidate_count)]
+    return _response(reply, candidates, reply.usage.candidates_tokens, model_version, response_id)
+
+
+def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any]:
+    usage: dict[str, Any] = {"promptTokenCount": prompt}
+    if candidates:
+        usage["candidatesTokenCount"] = candidates
+    usage["totalTokenCount"] = prompt + candidates + thoughts
+    usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    return usage
+
+
+def _response(reply: Reply, candidates: list, produced: int, model_version: str, rid: str) -> dict:
+    usage = usage_metadata(reply.usage.prompt_tokens, produced, reply.usage.thoughts_tokens)
+    return {"candidates": candidates, "usageMetadata": usage, "modelVersion": model_version, "responseId": rid}
+
+
+def _candidate(chunk: Chunk, index: int) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"content": {"parts": [dict(p) for p in chunk.parts], "role": "model"}}
+    if chunk.finish_reason:
+        candidate["finishReason"] = chunk.finish_reason
+    candidate["index"] = index
+    if chunk.finish_message:
+        candidate["finishMessage"] = chunk.finish_message
+    return candidate
+
+
+def _merge_parts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Join adjacent text parts of the same kind, keeping the first signature."""
+    merged: list[dict[str, Any]] = []
+    for part in parts:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and isinstance(part.get("text"), str)
+            and isinstance(prev.get("text"), str)
+            and bool(part.get("thought")) == bool(prev.get("thought"))
+        ):
+            prev["text"] += part["text"]
+            if "thoughtSignature" in part and "thoughtSignature" not in prev:
+                prev["thoughtSignature"] = part["thoughtSignature"]
+            continue
+        if prev is not None and part == {"text": ""}:
+            continue  # the empty closing part of a stream carries nothing
+        merged.append(dict(part))
+    return merged

@@ -1,0 +1,182 @@
+"""Semantic checks Google applies to a (parsed, camelCase) GenerateContentRequest.
+
+Field checks are gathered into one ``* <path>: <problem>\\n`` list as Google
+does; conversation and thinking rules fail with their own single message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from gemgate.testing.gemini_errors import GoogleApiError
+from gemgate.testing.gemini_fields import PART_DATA_FIELDS, to_snake
+from gemgate.testing.model_traits import bare_model_id, is_gemini3, thinking_traits
+from gemgate.testing.thought_signatures import ThoughtSigner
+
+FUNCTION_NAME_MAX = 128  # Google raised it from 64 in 2026; its message names the limit
+_FUNCTION_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\-]{0,%d}" % (FUNCTION_NAME_MAX - 1))
+INVALID_FUNCTION_NAME = (
+    "Invalid function name. Must start with a letter or an underscore. Must be alphameric "
+    "(a-z, A-Z, 0-9), underscores (_), dots (.), colons (:), or dashes (-), with a maximum "
+    f"length of {FUNCTION_NAME_MAX}."
+)
+ALLOWED_MIME_TYPES = ("text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum")
+INVALID_ROLE = "Please use a valid role: user, model."
+RESPONSE_AFTER_CALL = "Please ensure that function response turn comes immediately after a function call turn."
+RESPONSE_COUNT = (
+    "Please ensure that the number of function response parts is equal to the number of function "
+    "call parts of the function call turn."
+)
+CORRUPTED_SIGNATURE = "Corrupted thought signature."
+BUDGET_AND_LEVEL = "You can only set only one of thinking budget and thinking level."
+LEVEL_UNSUPPORTED = "Thinking level is not supported for this model."
+ONLY_THINKING_MODE = "Budget 0 is invalid. This model only works in thinking mode."
+
+
+def missing_signature_message(name: str, position: int) -> str:
+    return (
+        "Function call is missing a thought_signature in functionCall parts. This is required for tools "
+        "to work correctly, and missing thought_signature may lead to degraded model performance. "
+        f"Additional data, function call `default_api:{name}` , position {position}. Please refer to "
+        "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+    )
+
+
+def validate_generate_request(
+    request: Mapping[str, Any], model: str, signer: ThoughtSigner, prefix: str = "GenerateContentRequest"
+) -> None:
+    problems = _field_problems(request)
+    if problems:
+        raise GoogleApiError(400, "".join(f"* {prefix}.{p}\n" for p in problems))
+    contents = request.get("contents") or []
+    _check_roles(contents)
+    _check_function_turns(contents)
+    _check_thinking(request.get("generationConfig") or {}, model)
+    _check_signatures(contents, model, signer)
+
+
+def _field_problems(request: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    contents = request.get("contents") or []
+    if not contents:
+        out.append("contents: contents is not specified")
+    for i, content in enumerate(contents):
+        _content_problems(content, f"contents[{i}]", out)
+    if request.get("systemInstruction"):
+        _content_problems(request["systemInstruction"], "system_instruction", out, allow_empty=True)
+    for t, tool in enumerate(request.get("tools") or []):
+        for d, decl in enumerate(tool.get("functionDeclarations") or []):
+            _declaration_problems(decl, f"tools[{t}].function_declarations[{d}]", out)
+    gen = request.get("generationConfig") or {}
+    mime = gen.get("responseMimeType")
+    if mime is not None and mime not in ALLOWED_MIME_TYPES:
+        out.append("generation_config.response_mime_type: allowed mimetypes are `text/plain`, "
+                   "`application/json`, `application/xml`, `application/yaml` and `text/x.enum`.")
+    if isinstance(gen.get("responseSchema"), dict):
+        _schema_problems(gen["responseSchema"], "generation_config.response_schema", out)
+    return out
+
+
+def _content_problems(content: Mapping[str, Any], path: str, out: list[str], allow_empty: bool = False) -> None:
+    parts = content.get("parts") or []
+    if not parts and not allow_empty:
+        out.append(f"{path}.parts: contents.parts must not be empty.")
+    for j, part in enumerate(parts):
+        if not any(k in part for k in PART_DATA_FIELDS):
+            out.append(f"{path}.parts[{j}].data: required oneof field 'data' must have one initialized field")
+
+
+def _declaration_problems(decl: Mapping[str, Any], path: str, out: list[str]) -> None:
+    if not _FUNCTION_NAME_RE.fullmatch(decl.get("name") or ""):
+        out.append(f"{path}.name: {INVALID_FUNCTION_NAME}")
+    for plain, json_schema in (("parameters", "parametersJsonSchema"), ("response", "responseJsonSchema")):
+        if plain in decl and json_schema in decl:
+            out.append(f"{path}.{plain}: {plain} and {to_snake(json_schema)} cannot both be set.")
+        if isinstance(decl.get(plain), dict):
+            _schema_problems(decl[plain], f"{path}.{plain}", out)
+
+
+def _schema_problems(schema: Mapping[str, Any], path: str, out: list[str]) -> None:
+    kind = schema.get("type")
+    props = schema.get("properties")
+    if kind == "OBJECT" and props is not None and not props:
+        out.append(f"{path}.properties: should be non-empty for OBJECT type")
+    if kind == "ARRAY" and not schema.get("items"):
+        out.append(f"{path}.items: missing field.")
+    for i, name in enumerate(schema.get("required") or []):
+        if name not in (props or {}):
+            out.append(f"{path}.required[{i}]: property is not defined")
+    for name, sub in (props or {}).items():
+        if isinstance(sub, dict):
+            _schema_problems(sub, f"{path}.properties[{name}]", out)
+    if isinstance(schema.get("items"), dict):
+        _schema_problems(schema["items"], f"{path}.items", out)
+    for i, sub in enumerate(schema.get("anyOf") or []):
+        if isinstance(sub, dict):
+            _schema_problems(sub, f"{path}.any_of[{i}]", out)
+
+
+def _check_roles(contents: list[Mapping[str, Any]]) -> None:
+    for content in contents:
+        if content.get("role") not in (None, "", "user", "model"):
+            raise GoogleApiError(400, INVALID_ROLE)
+
+
+def _check_function_turns(contents: list[Mapping[str, Any]]) -> None:
+    for i, content in enumerate(contents):
+        responses = [p for p in content.get("parts") or [] if "functionResponse" in p]
+        if not responses or content.get("role") == "model":
+            continue
+        previous = contents[i - 1] if i else {}
+        calls = [p for p in previous.get("parts") or [] if "functionCall" in p]
+        if previous.get("role") != "model" or not calls:
+            raise GoogleApiError(400, RESPONSE_AFTER_CALL)
+        if len(calls) != len(responses):
+            raise GoogleApiError(400, RESPONSE_COUNT)
+
+
+def _check_thinking(gen: Mapping[str, Any], model: str) -> None:
+    cfg = gen.get("thinkingConfig")
+    if not cfg:
+        return
+    traits = thinking_traits(model)
+    budget, level = cfg.get("thinkingBudget"), cfg.get("thinkingLevel")
+    if budget is not None and level is not None:
+        raise GoogleApiError(400, BUDGET_AND_LEVEL)
+    if level is not None:
+        if not traits.uses_levels:
+            raise GoogleApiError(400, LEVEL_UNSUPPORTED)
+        if level not in traits.levels:
+            raise GoogleApiError(400, f"Thinking level {level} is not supported for this model.")
+    if not traits.supported:
+        if cfg.get("includeThoughts") or (budget is not None and budget != 0):
+            raise GoogleApiError(400, f"Thinking is not enabled for models/{bare_model_id(model)}")
+        return
+    if budget == 0 and not traits.can_disable:
+        raise GoogleApiError(400, ONLY_THINKING_MODE)
+    if budget is not None and budget > traits.max_budget:
+        raise GoogleApiError(400, f"The thinking budget ({budget}) is invalid.")
+
+
+def _check_signatures(contents: list[Mapping[str, Any]], model: str, signer: ThoughtSigner) -> None:
+    for content in contents:
+        for part in content.get("parts") or []:
+            signature = part.get("thoughtSignature")
+            if signature is not None and not signer.accepts(signature):
+                raise GoogleApiError(400, CORRUPTED_SIGNATURE)
+    if not is_gemini3(model):
+        return
+    # The "active loop": everything after the last user turn that is not only tool results.
+    start = 0
+    for i, content in enumerate(contents):
+        parts = content.get("parts") or []
+        if content.get("role") != "model" and any("functionResponse" not in p for p in parts):
+            start = i + 1
+    for i in range(start, len(contents)):
+        if contents[i].get("role") != "model":
+            continue
+        first_call = next((p for p in contents[i].get("parts") or [] if "functionCall" in p), None)
+        if first_call is not None and "thoughtSignature" not in first_call:
+            raise GoogleApiError(400, missing_signature_message(first_call["functionCall"].get("name", ""), i + 1))
+

@@ -1,0 +1,61 @@
+"""Thinking behaviour of Gemini model families, per Google's thinking docs.
+
+The fake model (what it answers) and the request validator (what it rejects)
+must agree on these, so they live in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+ALL_LEVELS = ("MINIMAL", "LOW", "MEDIUM", "HIGH")
+
+
+@dataclass(frozen=True)
+class ThinkingTraits:
+    supported: bool = False  # the model can think at all
+    uses_levels: bool = False  # Gemini 3 accepts thinkingLevel, 2.5 only thinkingBudget
+    default_on: bool = False  # thinks when no thinkingConfig is given
+    can_disable: bool = True  # thinkingBudget 0 accepted
+    min_budget: int = 0
+    max_budget: int = 0
+    levels: tuple[str, ...] = ()
+
+
+def bare_model_id(model: str) -> str:
+    return model[len("models/") :] if model.startswith("models/") else model
+
+
+def is_gemini3(model: str) -> bool:
+    return bare_model_id(model).startswith("gemini-3")
+
+
+def thinking_traits(model: str) -> ThinkingTraits:
+    mid = bare_model_id(model)
+    if mid.startswith("gemini-3"):
+        if "pro" in mid:
+            # 3.x Pro: only low/high, and "only works in thinking mode".
+            return ThinkingTraits(True, True, True, False, 128, 32768, ("LOW", "HIGH"))
+        return ThinkingTraits(True, True, True, True, 1, 24576, ALL_LEVELS)
+    if mid.startswith("gemini-2.5-pro"):
+        return ThinkingTraits(True, False, True, False, 128, 32768)
+    if mid.startswith("gemini-2.5-flash-lite"):
+        return ThinkingTraits(True, False, False, True, 512, 24576)
+    if mid.startswith("gemini-2.5"):
+        return ThinkingTraits(True, False, True, True, 1, 24576)
+    return ThinkingTraits()
+
+
+def thinking_active(model: str, thinking_config: Mapping[str, Any] | None) -> bool:
+    """Whether the model thinks for a request with this (camelCase) thinkingConfig."""
+    traits = thinking_traits(model)
+    if not traits.supported:
+        return False
+    cfg = thinking_config or {}
+    budget = cfg.get("thinkingBudget")
+    if budget is not None and int(budget) == 0:
+        return False
+    if cfg.get("thinkingLevel") is not None or budget is not None:
+        return True
+    return traits.default_on

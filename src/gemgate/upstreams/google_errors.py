@@ -1,0 +1,86 @@
+"""Classify Google API error bodies (google.rpc.Status) into the gateway's taxonomy."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from ..errors import Scope, UpstreamError, UpstreamKind
+
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s)?\s*$")
+_RETRY_IN_TEXT = re.compile(r"retry in ([0-9]*\.?[0-9]+)\s*(ms|s)", re.IGNORECASE)
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Google durations: "34.4s", "539.477544ms"."""
+    if not text:
+        return None
+    m = _DURATION.match(str(text))
+    if not m:
+        return None
+    value = float(m.group(1))
+    return value / 1000 if m.group(2) == "ms" else value
+
+
+def _error_object(body: bytes) -> dict:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}
+    if isinstance(data, list) and data:  # Code Assist streams wrap errors in a one-element array
+        data = data[0]
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return data["error"]
+    return {}
+
+
+def classify(status: int, body: bytes) -> UpstreamError:
+    err = _error_object(body)
+    message = str(err.get("message") or body[:300].decode(errors="replace") or f"HTTP {status}")
+    details = [d for d in err.get("details") or () if isinstance(d, dict)]
+    reasons = {d.get("reason") for d in details if d.get("reason")}
+    reason = next(iter(reasons), None)
+    retry_after = None
+    quota_ids: list[str] = []
+    for d in details:
+        kind = str(d.get("@type", ""))
+        if kind.endswith("RetryInfo"):
+            retry_after = parse_duration(d.get("retryDelay"))
+        elif kind.endswith("ErrorInfo") and retry_after is None:
+            retry_after = parse_duration((d.get("metadata") or {}).get("quotaResetDelay"))
+        elif kind.endswith("QuotaFailure"):
+            quota_ids += [str(v.get("quotaId", "")) for v in d.get("violations") or () if isinstance(v, dict)]
+    if retry_after is None:
+        m = _RETRY_IN_TEXT.search(message)
+        if m:
+            retry_after = parse_duration(m.group(1) + m.group(2))
+
+    def make(kind: UpstreamKind, scope: Scope = Scope.MODEL) -> UpstreamError:
+        return UpstreamError(kind, message, status=status, retry_after=retry_after, scope=scope, reason=reason)
+
+    if status == 429:
+        if "MODEL_CAPACITY_EXHAUSTED" in reasons or "MODEL_CAPACITY_EXCEEDED" in reasons:
+            return make(UpstreamKind.CAPACITY)
+        if "QUOTA_EXHAUSTED" in reasons or any("PerDay" in q for q in quota_ids):
+            return make(UpstreamKind.QUOTA_EXHAUSTED)
+        return make(UpstreamKind.RATE_LIMITED)
+    if status == 400:
+        if "API_KEY_INVALID" in reasons or "API key not valid" in message:
+            return make(UpstreamKind.FORBIDDEN, Scope.ACCOUNT)
+        if "FAILED_PRECONDITION" == err.get("status"):
+            return make(UpstreamKind.FORBIDDEN, Scope.ACCOUNT)
+        return make(UpstreamKind.BAD_REQUEST)
+    if status == 401:
+        return make(UpstreamKind.AUTH_EXPIRED, Scope.ACCOUNT)
+    if status in (402, 403):
+        return make(UpstreamKind.FORBIDDEN, Scope.ACCOUNT)
+    if status == 404:
+        return make(UpstreamKind.NOT_FOUND)
+    if status in (408, 504):
+        return make(UpstreamKind.TIMEOUT)
+    if status == 503:
+        return make(UpstreamKind.CAPACITY)
+    if status >= 500 or status == 499:
+        return make(UpstreamKind.TRANSIENT)
+    return make(UpstreamKind.BAD_REQUEST)

@@ -1,0 +1,125 @@
+"""Gemini-native endpoints: a near pass-through, under /v1beta and /v1, errors in Google's shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ..wire import get, post
+
+USER = {"contents": [{"role": "user", "parts": [{"text": "native hello"}]}]}
+
+
+def native(gw, path, body, **kw):
+    return post(f"{gw.url}{path}", body, headers={"x-goog-api-key": gw.key}, **kw)
+
+
+@pytest.mark.parametrize("version", ["v1beta", "v1"])
+def test_generate_content(gw, version):
+    r = native(gw, f"/{version}/models/gemini-2.5-flash:generateContent", USER)
+    assert r.status == 200, r.text
+    body = r.json()
+    text = "".join(p["text"] for p in body["candidates"][0]["content"]["parts"] if not p.get("thought"))
+    assert text == "echo: native hello"
+    assert body["candidates"][0]["finishReason"] == "STOP"
+    assert body["usageMetadata"]["totalTokenCount"] > 0
+
+
+def test_stream_sse(gw):
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", USER)
+    assert r.status == 200 and r.headers["content-type"].startswith("text/event-stream")
+    assert "\r\n\r\n" in r.text
+    events = r.sse()
+    assert len(events) >= 2
+    assert events[-1]["candidates"][0]["finishReason"] == "STOP"
+    assert "".join(p["text"] for e in events for p in e["candidates"][0]["content"]["parts"]) == "echo: native hello"
+
+
+def test_stream_json_array(gw):
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", USER)
+    assert r.status == 200
+    chunks = json.loads(r.body)
+    assert isinstance(chunks, list) and chunks[-1]["candidates"][0]["finishReason"] == "STOP"
+
+
+def test_pinned_model_with_slash_in_path(gw, fake_api):
+    r = native(gw, "/v1beta/models/gemini-api/gemini-2.5-flash:generateContent", USER)
+    assert r.status == 200, r.text
+    assert fake_api.requests[-1].path.endswith("/models/gemini-2.5-flash:streamGenerateContent")
+
+
+def test_snake_case_and_parameters_json_schema(gw, fake_api):
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": 'CALL lookup {"q": "x"}\nmarker-sn1'}]}],
+        "generation_config": {"max_output_tokens": 100, "thinking_config": {"include_thoughts": True, "thinking_budget": 128}},
+        "tools": [{"function_declarations": [{"name": "lookup", "parameters_json_schema": {"type": "object", "properties": {"q": {"type": "string"}}, "additionalProperties": False}}]}],
+    }
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:generateContent", body)
+    assert r.status == 200, r.text
+    parts = r.json()["candidates"][0]["content"]["parts"]
+    assert any(p.get("functionCall", {}).get("args") == {"q": "x"} for p in parts)
+    sent = fake_api.requests[-1].body
+    assert sent["generationConfig"]["thinkingConfig"] == {"includeThoughts": True, "thinkingBudget": 128}
+    decl = sent["tools"][0]["functionDeclarations"][0]
+    assert decl["parametersJsonSchema"]["additionalProperties"] is False  # the client's schema, untouched
+
+
+def test_count_tokens(gw):
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:countTokens", {"contents": USER["contents"]})
+    assert r.status == 200 and r.json()["totalTokens"] > 0
+
+
+def test_embeddings(gw):
+    r = native(gw, "/v1beta/models/gemini-embedding-001:embedContent", {"content": {"parts": [{"text": "vec"}]}})
+    assert r.status == 200 and len(r.json()["embedding"]["values"]) > 0
+    batch = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": t}]}} for t in ("a", "b")]}
+    r = native(gw, "/v1beta/models/gemini-embedding-001:batchEmbedContents", batch)
+    assert r.status == 200 and len(r.json()["embeddings"]) == 2
+
+
+def test_unknown_model_is_google_404(gw):
+    r = native(gw, "/v1beta/models/gemini-0-nope:generateContent", USER)
+    assert r.status == 404
+    assert r.json()["error"]["status"] == "NOT_FOUND"
+
+
+def test_missing_contents_is_400(gw):
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:generateContent", {"generationConfig": {}})
+    assert r.status == 400 and r.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_upstream_validation_error_passes_through(gw):
+    body = dict(USER, generationConfig={"thinkingConfig": {"thinkingBudget": 100, "thinkingLevel": "LOW"}})
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:generateContent", body)
+    assert r.status == 400 and r.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_stream_error_before_first_byte(gw):
+    body = {"contents": [{"role": "user", "parts": [{"text": "FAIL 500\nnative"}]}]}
+    r = native(gw, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", body)
+    assert r.status == 502 and r.json()["error"]["code"] == 502
+
+
+def test_models_listing_and_pagination(gw):
+    first = get(f"{gw.url}/v1beta/models?pageSize=3", headers={"x-goog-api-key": gw.key}).json()
+    assert len(first["models"]) == 3 and first["nextPageToken"]
+    names = [m["name"] for m in first["models"]]
+    token = first["nextPageToken"]
+    while token:
+        page = get(f"{gw.url}/v1beta/models?pageSize=3&pageToken={token}", headers={"x-goog-api-key": gw.key}).json()
+        names += [m["name"] for m in page["models"]]
+        token = page.get("nextPageToken")
+        assert token != ""
+    assert "models/gemini-2.5-flash" in names and "models/gemini-api/gemini-2.5-flash" in names
+    one = get(f"{gw.url}/v1beta/models/gemini-2.5-pro", headers={"x-goog-api-key": gw.key}).json()
+    assert one["name"] == "models/gemini-2.5-pro" and "generateContent" in one["supportedGenerationMethods"]
+
+
+def test_hybrid_models_list(gw):
+    body = get(f"{gw.url}/v1/models", key=gw.key).json()
+    assert body["object"] == "list"
+    ids = {m["id"] for m in body["data"]}
+    assert {"gemini-2.5-flash", "gemini-api/gemini-2.5-flash"} <= ids
+    assert all(m["object"] == "model" for m in body["data"])
+    assert {m["name"] for m in body["models"]} == {f"models/{i}" for i in ids}

@@ -1,0 +1,92 @@
+"""Running the real gateway (uvicorn, real HTTP on loopback) against the fakes, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import uvicorn
+
+from gemgate.app import create_app
+from gemgate.config import Settings
+from gemgate.store import AccountRecord, open_store
+
+CLIENT_KEY = "test-client-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GatewayThread:
+    """A gateway on a loopback port, in a thread with its own event loop."""
+
+    def __init__(self, data_dir: Path, upstream_url: str, api_keys: list[str], **overrides) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.key = CLIENT_KEY
+        values = dict(
+            port=self.port,
+            data_dir=data_dir,
+            master_key="test-master-key",
+            client_keys=[CLIENT_KEY],
+            gemini_api_base_url=upstream_url,
+            keepalive_seconds=1.0,
+            state_sync_seconds=0.3,
+            default_cooldown_seconds=30,
+        )
+        values.update(overrides)
+        self.settings = Settings(**values)
+        self.api_keys = api_keys
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def gateway(self):
+        return self.app.state.gateway
+
+    def _seed(self) -> None:
+        async def seed():
+            store = await open_store(self.settings)
+            try:
+                existing = {a.name for a in await store.list_accounts()}
+                for i, key in enumerate(self.api_keys, 1):
+                    if f"acct-{i}" not in existing:
+                        await store.add_account(
+                            AccountRecord(uuid.uuid4().hex[:12], f"acct-{i}", "gemini-api", {"api_key": key})
+                        )
+            finally:
+                await store.close()
+
+        asyncio.run(seed())
+
+    def start(self) -> GatewayThread:
+        self._seed()
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> GatewayThread:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
