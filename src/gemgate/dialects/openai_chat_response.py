@@ -38,7 +38,8 @@ def render_chat(response: dict, req: ChatRequest, signatures: SignatureCache, th
                 calls.append(_tool_call(part, req, signatures))
             elif "text" in part:
                 (thoughts if part.get("thought") else text).append(part["text"])
-        message: dict = {"role": "assistant", "content": "".join(text) if text or not calls else None}
+        joined = "".join(text)
+        message: dict = {"role": "assistant", "content": joined if joined or not calls else None}
         if thoughts:
             if think_tags:
                 message["content"] = f"<think>{''.join(thoughts)}</think>" + (message["content"] or "")

@@ -1,0 +1,193 @@
+"""The command line: keys, accounts, serve start-up, sandbox — and that a running server sees CLI changes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from gemgate.cli import app
+
+from ..support import free_port
+from ..wire import get, post
+
+runner = CliRunner(env={"COLUMNS": "250"})
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    env = {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "cli-test-master"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_keys_lifecycle(cli_env):
+    out = run("keys", "create", "--name", "laptop")
+    key = out.strip().splitlines()[-1]
+    assert key.startswith("gg-") and len(key) > 30
+    listing = run("keys", "list")
+    assert "laptop" in listing and key not in listing
+    run("keys", "revoke", "laptop")
+    assert runner.invoke(app, ["keys", "revoke", "laptop"]).exit_code == 1
+
+
+def test_accounts_lifecycle_and_encryption(cli_env, tmp_path):
+    secret = "AIzaSyTESTKEY0123456789abcdefghijklmno"
+    run("accounts", "add-apikey", secret, "--name", "main", "--proxy", "http://127.0.0.1:3128")
+    assert runner.invoke(app, ["accounts", "add-apikey", "other", "--name", "main"]).exit_code == 1
+    listing = run("accounts", "list")
+    assert "main" in listing and "gemini-api" in listing and "ok" in listing
+    assert secret not in listing
+    raw = (tmp_path / "gemgate.db").read_bytes() + (tmp_path / "gemgate.db-wal").read_bytes() if (tmp_path / "gemgate.db-wal").exists() else (tmp_path / "gemgate.db").read_bytes()
+    assert secret.encode() not in raw, "API keys are encrypted at rest"
+    run("accounts", "disable", "main")
+    assert "disabled" in run("accounts", "list")
+    run("accounts", "enable", "main")
+    assert "ok" in run("accounts", "list")
+    run("accounts", "remove", "main")
+    assert "main" not in run("accounts", "list")
+    assert runner.invoke(app, ["accounts", "remove", "main"]).exit_code == 1
+
+
+def test_master_key_file_is_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GEMGATE_MASTER_KEY", raising=False)
+    run("accounts", "add-apikey", "AIzaSyTESTKEY0123456789abcdefghijklmno", "--name", "k")
+    key_file = tmp_path / "master.key"
+    assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", "a different key")
+    result = runner.invoke(app, ["accounts", "list"])
+    assert result.exit_code != 0 and "master key" in str(result.exception)
+
+
+def test_config_file_and_environment(tmp_path, monkeypatch):
+    from gemgate.config import load_settings
+
+    cfg = tmp_path / "gemgate.toml"
+    cfg.write_text('port = 9001\nhost = "0.0.0.0"\nclient_keys = ["from-file"]\n[aliases]\nfast = "gemini-2.5-flash-lite"\n')
+    monkeypatch.setenv("GEMGATE_PORT", "9002")
+    settings = load_settings(cfg)
+    assert settings.port == 9002, "the environment wins over the file"
+    assert settings.host == "0.0.0.0" and settings.client_keys == ["from-file"]
+    assert settings.aliases == {"fast": "gemini-2.5-flash-lite"}
+    assert load_settings(cfg, port=9003).port == 9003, "flags win over both"
+    with pytest.raises(FileNotFoundError):
+        load_settings(tmp_path / "missing.toml")
+
+
+def _spawn(args, env, ready: str, timeout=20):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemgate", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if ready in line:
+            return proc, lines
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise AssertionError("did not start:\n" + "".join(lines))
+
+
+def test_serve_first_start_makes_a_key(tmp_path, fake_api):
+    port = free_port()
+    env = {
+        "GEMGATE_DATA_DIR": str(tmp_path),
+        "GEMGATE_MASTER_KEY": "m",
+        "GEMGATE_GEMINI_API_BASE_URL": fake_api.url,
+    }
+    subprocess.run([sys.executable, "-m", "gemgate", "accounts", "add-apikey", "fake-key-alpha", "--name", "a"], env={**os.environ, **env}, check=True, capture_output=True)
+    proc, lines = _spawn(["serve", "--port", str(port)], env, "Clients send it")
+    try:
+        out = "".join(lines)
+        assert "gemgate 0.1.0" in out and f"127.0.0.1:{port}" in out
+        assert "accounts: 1 gemini-api" in out and "client keys: 1" in out
+        key = re.search(r"(gg-\S+)", out).group(1)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if get(f"{url}/healthz").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert get(f"{url}/v1/models").status == 401, "never runs open"
+        r = post(f"{url}/v1/chat/completions", {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]}, key=key)
+        assert r.status == 200 and "echo: hi" in r.text
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_sandbox_command():
+    port = free_port()
+    proc, lines = _spawn(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
+    try:
+        assert f"gemgate sandbox ready: http://127.0.0.1:{port}" in lines[-1]
+        url = f"http://127.0.0.1:{port}"
+        models = get(f"{url}/v1/models", key="try-me").json()
+        assert "gemini-2.5-flash" in {m["id"] for m in models["data"]}
+        r = post(f"{url}/v1/chat/completions", {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "sandbox"}]}, key="try-me")
+        assert "echo: sandbox" in r.json()["choices"][0]["message"]["content"]
+        r = post(f"{url}/v1beta/models/gemini-2.5-flash:generateContent", {"contents": [{"parts": [{"text": "g"}]}]}, headers={"x-goog-api-key": "try-me"})
+        assert r.status == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_running_server_sees_cli_changes(make_gateway, monkeypatch):
+    server = make_gateway(api_keys=["fake-key-alpha"])
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(server.settings.data_dir))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", server.settings.master_key)
+    key = run("keys", "create", "--name", "late").strip().splitlines()[-1]
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}]}
+    assert _eventually(lambda: post(f"{server.url}/v1/chat/completions", body, key=key).status == 200)
+    run("keys", "revoke", "late")
+    assert _eventually(lambda: post(f"{server.url}/v1/chat/completions", body, key=key).status == 401)
+    run("accounts", "add-apikey", "fake-key-beta", "--name", "added-later")
+    assert _eventually(lambda: len(server.gateway.pool.accounts) == 2)
+    run("accounts", "disable", "acct-1")
+    assert _eventually(lambda: any(not a.record.enabled for a in server.gateway.pool.accounts.values()))
+    for _ in range(3):
+        assert post(f"{server.url}/v1/chat/completions", body, key=server.key).status == 200
+
+
+def test_cooldowns_show_in_accounts_list(make_gateway, monkeypatch):
+    server = make_gateway()
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "FAIL-ONCE 429\nlisted"}]}
+    assert post(f"{server.url}/v1/chat/completions", body, key=server.key).status == 200
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(server.settings.data_dir))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", server.settings.master_key)
+    assert _eventually(lambda: "cooling" in run("accounts", "list"))
+    assert "gemini-2.5-flash" in run("accounts", "list")
+
+
+def _eventually(check, timeout=5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
