@@ -6,14 +6,13 @@ import asyncio
 import socket
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import uvicorn
 
 from gemgate.app import create_app
 from gemgate.config import Settings
-from gemgate.store import AccountRecord, open_store
+from gemgate.sandbox import seed_api_key_accounts
 
 CLIENT_KEY = "test-client-key"
 
@@ -52,19 +51,7 @@ class GatewayThread:
         return self.app.state.gateway
 
     def _seed(self) -> None:
-        async def seed():
-            store = await open_store(self.settings)
-            try:
-                existing = {a.name for a in await store.list_accounts()}
-                for i, key in enumerate(self.api_keys, 1):
-                    if f"acct-{i}" not in existing:
-                        await store.add_account(
-                            AccountRecord(uuid.uuid4().hex[:12], f"acct-{i}", "gemini-api", {"api_key": key})
-                        )
-            finally:
-                await store.close()
-
-        asyncio.run(seed())
+        asyncio.run(seed_api_key_accounts(self.settings, self.api_keys, prefix="acct"))
 
     def start(self) -> GatewayThread:
         self._seed()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,13 +18,15 @@ from .testing import FakeGeminiAPI
 SANDBOX_API_KEYS = ("sandbox-gemini-key-1", "sandbox-gemini-key-2")
 
 
-async def prepare_store(settings: Settings, api_keys: tuple[str, ...]) -> None:
+async def seed_api_key_accounts(settings: Settings, api_keys, prefix: str = "sandbox-apikey") -> None:
+    """Store one gemini-api account per key (named <prefix>-1, -2, …), skipping names that exist."""
     store = await open_store(settings)
     try:
+        existing = {a.name for a in await store.list_accounts()}
         for i, key in enumerate(api_keys, 1):
-            await store.add_account(
-                AccountRecord(id=f"sandbox-api-{i}", name=f"sandbox-apikey-{i}", kind="gemini-api", secret={"api_key": key})
-            )
+            name = f"{prefix}-{i}"
+            if name not in existing:
+                await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="gemini-api", secret={"api_key": key}))
     finally:
         await store.close()
 
@@ -46,7 +49,7 @@ async def run_sandbox(host: str, port: int, api_key: str, on_ready: Callable[[st
     fake_url = await fake.start("127.0.0.1", 0)
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
         settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host)
-        await prepare_store(settings, SANDBOX_API_KEYS)
+        await seed_api_key_accounts(settings, SANDBOX_API_KEYS)
         config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
