@@ -251,6 +251,9 @@ def _openai_stream_ok(body: bytes) -> bool:
     return done and "".join(text) == EXPECTED_TEXT
 
 
+SCENARIO_NAMES = ("direct-gemini-sse", "gw-gemini-sse", "gw-openai", "gw-openai-stream")
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -430,11 +433,7 @@ def summarise(sc: Scenario, concurrency: int, samples: list[Sample], wall: float
 async def run_all(args: argparse.Namespace, fake_url: str, gateway_url: str, watch: ProcessWatch) -> dict[str, Any]:
     scenarios = build_scenarios(fake_url, gateway_url)
     if args.scenarios:
-        wanted = set(args.scenarios.split(","))
-        unknown = wanted - {s.name for s in scenarios}
-        if unknown:
-            raise SetupError(f"unknown scenario(s): {', '.join(sorted(unknown))}")
-        scenarios = [s for s in scenarios if s.name in wanted]
+        scenarios = [s for s in scenarios if s.name in args.scenarios]
     levels = sorted({1, args.concurrency}) if args.low_load else [args.concurrency]
     connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=60)
     timeout = aiohttp.ClientTimeout(total=args.request_timeout)
@@ -551,7 +550,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--low-load-requests", type=int, help="with --requests: a different count for concurrency 1")
     p.add_argument("--warmup", type=float, help="warm-up seconds before each measured run (default 1)")
     p.add_argument("--no-low-load", dest="low_load", action="store_false", help="skip the concurrency-1 runs")
-    p.add_argument("--scenarios", help="comma list: direct-gemini-sse,gw-gemini-sse,gw-openai,gw-openai-stream")
+    p.add_argument("--scenarios", help=f"comma list of: {','.join(SCENARIO_NAMES)} (all)")
     p.add_argument("--quick", action="store_true", help="short smoke run: 1 s per run, 0.3 s warm-up, concurrency 4")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout instead of the table")
     p.add_argument("--max-error-rate", type=float, default=0.01, help="exit 1 above this error rate (0.01)")
@@ -572,6 +571,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration = 6.0
     if args.warmup is None:
         args.warmup = 1.0
+    if args.scenarios:
+        args.scenarios = {name.strip() for name in args.scenarios.split(",") if name.strip()}
+        unknown = args.scenarios - set(SCENARIO_NAMES)
+        if unknown:
+            p.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if args.concurrency < 1 or (args.requests is not None and args.requests < 1) or \
             (args.duration is not None and args.duration <= 0):
         p.error("--concurrency, --requests and --duration must be positive")
@@ -644,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt  # unwinds through run()'s cleanup
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     try:
         return run(args)
     except KeyboardInterrupt:

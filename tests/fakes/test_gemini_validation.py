@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gemgate.testing import SKIP_SIGNATURE_SENTINEL
+from gemgate.testing import SKIP_SIGNATURE_SENTINEL, ThoughtSigner
 
 from .support import Http, user
 
 GEN = "/v1beta/models/{model}:generateContent"
 
 
-def call(http: Http, body: dict, model: str = "gemini-2.5-flash", stream: bool = False) -> tuple[int, dict]:
-    path = f"/v1beta/models/{model}:streamGenerateContent?alt=sse" if stream else GEN.format(model=model)
-    status, headers, data = http.post(path, body)
-    import json
-    if status == 200 and stream:
-        return status, {}
-    return status, json.loads(data)
+def call(http: Http, body: dict, model: str = "gemini-2.5-flash") -> tuple[int, dict]:
+    return http.json("POST", GEN.format(model=model), body)
 
 
 def rejected(http: Http, body: dict, model: str = "gemini-2.5-flash") -> str:
@@ -407,7 +402,6 @@ def test_made_up_signatures_are_corrupted(http, model):
 
 
 def test_signatures_from_another_fake_are_corrupted(http):
-    from gemgate.testing import ThoughtSigner
     other = ThoughtSigner(b"a different upstream").issue("x")
     part = {"functionCall": {"name": "lookup", "args": {}}, "thoughtSignature": other}
     assert rejected(http, loop(part), "gemini-3-pro-preview") == "Corrupted thought signature."

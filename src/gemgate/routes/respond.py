@@ -8,6 +8,7 @@ speaks (failover goes on meanwhile), and any later failure is sent as an in-stre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -57,14 +58,76 @@ def _as_gateway(exc: BaseException) -> GatewayError | None:
     return None
 
 
-async def _frames(opened: Opened, render: Callable[[Opened], AsyncIterator[bytes]], fmt: StreamFormat):
+class _Failed:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_END = object()
+
+
+async def with_keepalive(source: AsyncIterator[bytes], interval: float, keepalive: bytes) -> AsyncIterator[bytes]:
+    """`source`'s frames, with `keepalive` whenever it stays silent for `interval` seconds.
+
+    A pump task reads `source` into a small queue, so a timeout never interrupts the upstream read.
+    """
+    queue: asyncio.Queue = asyncio.Queue(maxsize=8)
+
+    async def pump() -> None:
+        try:
+            async for data in source:
+                await queue.put(data)
+        except Exception as exc:  # handed to the consumer, which frames it
+            await queue.put(_Failed(exc))
+        else:
+            await queue.put(_END)
+
+    task = asyncio.create_task(pump())
     try:
-        async for data in render(opened):
-            yield data
-    except (UpstreamError, GatewayError) as exc:
-        yield fmt.error_frame(_as_gateway(exc)) + fmt.error_tail
+        while True:
+            try:
+                async with asyncio.timeout(interval):
+                    item = await queue.get()
+            except TimeoutError:
+                yield keepalive
+                continue
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
     finally:
-        await opened.rest.aclose()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _body(task: asyncio.Future, render: Callable[[Opened], AsyncIterator[bytes]], fmt: StreamFormat, interval: float):
+    try:
+        while not task.done():  # the upstream is still silent: keep the connection alive, failover goes on
+            yield fmt.keepalive
+            await asyncio.wait({task}, timeout=interval)
+        exc = task.exception()
+        if exc is not None:
+            err = _as_gateway(exc)
+            if err is None:
+                raise exc
+            yield fmt.error_frame(err) + fmt.error_tail
+            return
+        opened: Opened = task.result()
+        try:
+            async for data in with_keepalive(render(opened), interval, fmt.keepalive):
+                yield data
+        except (UpstreamError, GatewayError) as exc:
+            yield fmt.error_frame(_as_gateway(exc)) + fmt.error_tail
+        finally:
+            await opened.rest.aclose()
+    finally:
+        if not task.done():
+            task.cancel()  # the client went away: stop the upstream call too
 
 
 async def stream_response(
@@ -74,33 +137,12 @@ async def stream_response(
     fmt: StreamFormat,
     error_response: Callable[[GatewayError], Response],
 ) -> Response:
+    interval = gw.settings.keepalive_seconds
     task = asyncio.ensure_future(opening)
-    await asyncio.wait({task}, timeout=gw.settings.keepalive_seconds)
-    if task.done():
-        exc = task.exception()
-        if exc is not None:
-            err = _as_gateway(exc)
-            if err is None:
-                raise exc
-            return error_response(err)
-        return StreamingResponse(_frames(task.result(), render, fmt), media_type=fmt.media_type, headers=SSE_HEADERS)
-
-    async def slow() -> AsyncIterator[bytes]:
-        try:
-            while not task.done():
-                yield fmt.keepalive
-                await asyncio.wait({task}, timeout=gw.settings.keepalive_seconds)
-            exc = task.exception()
-            if exc is not None:
-                err = _as_gateway(exc)
-                if err is None:
-                    raise exc
-                yield fmt.error_frame(err) + fmt.error_tail
-                return
-            async for data in _frames(task.result(), render, fmt):
-                yield data
-        finally:
-            if not task.done():
-                task.cancel()  # the client went away: stop the upstream call too
-
-    return StreamingResponse(slow(), media_type=fmt.media_type, headers=SSE_HEADERS)
+    await asyncio.wait({task}, timeout=interval)
+    if task.done() and task.exception() is not None:
+        err = _as_gateway(task.exception())
+        if err is None:
+            raise task.exception()
+        return error_response(err)
+    return StreamingResponse(_body(task, render, fmt, interval), media_type=fmt.media_type, headers=SSE_HEADERS)

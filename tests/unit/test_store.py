@@ -1,0 +1,95 @@
+"""The store contract. Every implementation (SQLite now, Redis later) must pass these same tests."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gemgate.store import AccountRecord, ClientKeyRecord, HealthRecord
+from gemgate.store.crypto import SecretBox, load_master_key
+from gemgate.store.sqlite import SQLiteStore
+
+
+@pytest.fixture(params=["sqlite"])
+async def store(request, tmp_path):
+    box = SecretBox(load_master_key("contract-test", tmp_path / "unused.key"))
+    impl = SQLiteStore(tmp_path / "s.db", box)
+    await impl.open()
+    yield impl
+    await impl.close()
+
+
+def account(name="a", **kw) -> AccountRecord:
+    return AccountRecord(id=f"id-{name}", name=name, kind="gemini-api", secret={"api_key": f"AIza-{name}"}, **kw)
+
+
+async def test_accounts_round_trip(store):
+    await store.add_account(account("a", proxy="http://p:1"))
+    await store.add_account(account("b"))
+    got = await store.list_accounts()
+    assert [a.name for a in got] == ["a", "b"]
+    assert got[0].secret == {"api_key": "AIza-a"} and got[0].proxy == "http://p:1" and got[0].enabled
+    assert (await store.find_account("id-b")).name == "b"
+    assert (await store.find_account("b")).id == "id-b"
+    assert await store.find_account("zzz") is None
+
+
+async def test_versions_move_on_every_visible_change(store):
+    await store.add_account(account("a"))
+    v0 = (await store.account_versions())["id-a"]
+    await store.set_account_enabled("id-a", False, "bad key")
+    v1 = (await store.account_versions())["id-a"]
+    a = await store.find_account("a")
+    assert v1 > v0 and not a.enabled and a.disabled_reason == "bad key"
+    await store.update_account_secret("id-a", {"api_key": "new"})
+    assert (await store.account_versions())["id-a"] > v1
+    assert (await store.find_account("a")).secret == {"api_key": "new"}
+    await store.set_account_enabled("id-a", True)
+    assert (await store.find_account("a")).disabled_reason is None
+
+
+async def test_models_and_stats(store):
+    await store.add_account(account("a"))
+    await store.set_account_models("id-a", ["gemini-2.5-flash"])
+    assert (await store.find_account("a")).models == ["gemini-2.5-flash"]
+    await store.add_stats("id-a", 3, 1, "rate_limited: x", 100.0)
+    await store.add_stats("id-a", 2, 0, None, 200.0)
+    st = (await store.get_stats())["id-a"]
+    assert (st.requests, st.errors, st.last_error, st.last_used) == (5, 1, "rate_limited: x", 200.0)
+
+
+async def test_remove_takes_health_along(store):
+    await store.add_account(account("a"))
+    await store.put_health(HealthRecord("id-a", "m", "cooling", time.time() + 60, "429"))
+    assert await store.remove_account("id-a")
+    assert not await store.remove_account("id-a")
+    assert await store.list_health() == []
+
+
+async def test_health_expires_and_clears(store):
+    now = time.time()
+    await store.put_health(HealthRecord("x", "m1", "cooling", now + 60, "a"))
+    await store.put_health(HealthRecord("x", "m2", "cooling", now - 1, "expired"))
+    await store.put_health(HealthRecord("x", "m1", "cooling", now + 90, "replaced"))
+    health = await store.list_health()
+    assert [(h.model, h.reason) for h in health] == [("m1", "replaced")]
+    await store.clear_health("x", "m1")
+    assert await store.list_health() == []
+
+
+async def test_client_keys(store):
+    await store.add_client_key(ClientKeyRecord("k1", "laptop", "h1", "gg-abc"))
+    await store.add_client_key(ClientKeyRecord("k2", "ci", "h2", "gg-def"))
+    assert [k.name for k in await store.list_client_keys()] == ["laptop", "ci"]
+    assert await store.revoke_client_key("laptop")
+    assert not await store.revoke_client_key("laptop")
+    assert [k.name for k in await store.list_client_keys()] == ["ci"]
+    assert len(await store.list_client_keys(include_revoked=True)) == 2
+
+
+async def test_meta(store):
+    assert await store.get_meta("x") is None
+    await store.set_meta("x", "1")
+    await store.set_meta("x", "2")
+    assert await store.get_meta("x") == "2"
