@@ -372,6 +372,9 @@ class ProcessWatch:
             with contextlib.suppress(psutil.Error):
                 t = proc.cpu_times()
                 out[name] = t.user + t.system
+        # Busy time of the whole machine, to tell how much went to processes other than these three.
+        total = psutil.cpu_times()
+        out["machine"] = sum(total) - total.idle - getattr(total, "iowait", 0.0)
         return out
 
     def rss(self) -> dict[str, int]:
@@ -460,6 +463,9 @@ async def run_all(args: argparse.Namespace, fake_url: str, gateway_url: str, wat
                 cpu1 = watch.cpu_seconds()
                 watch.sample()
                 cpu = {k: cpu1[k] - cpu0[k] for k in cpu1 if k in cpu0}
+                if "machine" in cpu:
+                    mine = sum(v for k, v in cpu.items() if k != "machine")
+                    cpu["other"] = max(0.0, cpu.pop("machine") - mine)
                 results.append(summarise(sc, concurrency, samples, wall, dict(watch.peak), cpu))
     return {"results": results, "comparisons": compare(results)}
 
@@ -494,7 +500,8 @@ def _f(value: float | None, digits: int = 2) -> str:
 
 def print_table(report: dict[str, Any]) -> None:
     env = report["environment"]
-    print(f"gemgate gateway benchmark  (python {env['python']}, {env['cpus']} CPUs, {env['platform']})")
+    print(f"gemgate gateway benchmark  (python {env['python']}, {env['cpus']} CPUs, {env['platform']}, "
+          f"load average before: {env['loadavg_1m_before']})")
     mode = f"{report['settings']['requests']} requests" if report["settings"]["requests"] else \
         f"{report['settings']['duration']:g} s"
     print(f"model {MODEL}, prompt {PROMPT!r}; per run: warm-up {report['settings']['warmup']:g} s, then {mode}")
@@ -502,7 +509,7 @@ def print_table(report: dict[str, Any]) -> None:
           f"{report['gateway_rss_mb']['at_end']} MB at end, peak {report['gateway_rss_mb']['peak']} MB")
     print()
     head = (f"{'scenario':<18} {'conc':>4} {'reqs':>6} {'err':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'ttfc50':>8} {'ttfc99':>8} {'gw RSS MB':>9}  {'CPU% gw/fake/client':>19}")
+            f"{'ttfc50':>8} {'ttfc99':>8} {'gw RSS MB':>9}  {'CPU% gw/fake/client/other':>25}")
     print(head)
     print("-" * len(head))
     last_c = None
@@ -511,11 +518,11 @@ def print_table(report: dict[str, Any]) -> None:
             print()
         last_c = r["concurrency"]
         cpu = r["cpu_percent"]
-        cpu_text = "/".join(f"{cpu.get(k, 0):.0f}" for k in ("gateway", "fake", "client"))
+        cpu_text = "/".join(f"{cpu.get(k, 0):.0f}" for k in ("gateway", "fake", "client", "other"))
         print(f"{r['scenario']:<18} {r['concurrency']:>4} {r['requests']:>6} {r['errors']:>4} {r['rps']:>8.1f} "
               f"{_f(r['latency_ms']['p50']):>8} {_f(r['latency_ms']['p99']):>8} "
               f"{_f(r['ttfc_ms']['p50']):>8} {_f(r['ttfc_ms']['p99']):>8} "
-              f"{r['peak_rss_mb'].get('gateway', 0):>9.1f}  {cpu_text:>19}")
+              f"{r['peak_rss_mb'].get('gateway', 0):>9.1f}  {cpu_text:>25}")
     if report["comparisons"]:
         print()
         print("gateway vs direct (same concurrency):")
@@ -534,7 +541,8 @@ def print_table(report: dict[str, Any]) -> None:
                 print(f"  {r['scenario']} c={r['concurrency']}: {n} x {kind[:160]}")
     print()
     print("ttfc = time to first chunk (first body bytes holding 'data:' for streams, first body bytes otherwise).")
-    print("CPU% = share of one core during the run; all three processes share this machine's cores.")
+    print(f"CPU% = share of one core during the run ({env['cpus']} cores in all); 'other' = the rest of the machine,"
+          " i.e. noise.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -585,6 +593,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> int:
     children = Children()
     workdir = Path(tempfile.mkdtemp(prefix="gemgate-bench-"))
+    load_before = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     try:
         log(f"setting up in {workdir} ...")
         fake_proc, fake_url = start_fake(children, workdir)
@@ -605,7 +614,8 @@ def run(args: argparse.Namespace) -> int:
             raise SetupError(f"the gateway exited during the run:\n{tail(workdir / 'gateway.log')}")
         report = {
             "environment": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                            "platform": f"{platform.system()} {platform.machine()}"},
+                            "platform": f"{platform.system()} {platform.machine()}",
+                            "loadavg_1m_before": load_before},
             "settings": {"concurrency": args.concurrency, "low_load": args.low_load, "requests": args.requests,
                          "duration": args.duration, "warmup": args.warmup, "model": MODEL, "prompt": PROMPT},
             "gateway_rss_mb": {"after_start": round(rss_start / 2**20, 1), "at_end": round(rss_end / 2**20, 1),

@@ -46,7 +46,7 @@ class ChatRequest:
     include_usage: bool
     names: ToolNameMap
     candidate_count: int = 1
-    extras: dict = field(default_factory=dict)
+    schemas: dict[str, dict] = field(default_factory=dict)  # Gemini function name -> the client's schema
 
 
 async def parse_chat(body: object, catalog: Catalog, media: MediaFetcher, signatures: SignatureCache) -> ChatRequest:
@@ -65,7 +65,8 @@ async def parse_chat(body: object, catalog: Catalog, media: MediaFetcher, signat
     include_usage = bool(options.get("include_usage"))
 
     names = ToolNameMap()
-    tools, tool_config = _tools(body, names)
+    schemas: dict[str, dict] = {}
+    tools, tool_config = _tools(body, names, schemas)
     gemini: dict = {}
     contents, system = await _messages(body.get("messages"), names, media, signatures, spec.model)
     gemini["contents"] = contents
@@ -83,7 +84,7 @@ async def parse_chat(body: object, catalog: Catalog, media: MediaFetcher, signat
         config["thinkingConfig"] = thinking
     if config:
         gemini["generationConfig"] = config
-    return ChatRequest(spec, gemini, stream, include_usage, names, config.get("candidateCount", 1))
+    return ChatRequest(spec, gemini, stream, include_usage, names, config.get("candidateCount", 1), schemas)
 
 
 def _generation_config(body: dict) -> dict:
@@ -162,7 +163,7 @@ def _thinking(body: dict, spec: ModelSpec) -> dict | None:
     return thinking_config(spec.model, ThinkingRequest(effort=effort, budget=budget, include_thoughts=include))
 
 
-def _tools(body: dict, names: ToolNameMap) -> tuple[list | None, dict | None]:
+def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict]) -> tuple[list | None, dict | None]:
     raw = body.get("tools")
     if raw is None and body.get("functions") is not None:  # the legacy spelling
         raw = [{"type": "function", "function": f} for f in expect(body["functions"], list, "functions")]
@@ -180,6 +181,7 @@ def _tools(body: dict, names: ToolNameMap) -> tuple[list | None, dict | None]:
             decl["description"] = expect(fn["description"], str, f"tools[{i}].function.description")
         params = fn.get("parameters")
         if params is not None:
+            schemas[decl["name"]] = params
             schema = to_gemini_schema(expect(params, dict, f"tools[{i}].function.parameters"))
             if schema:
                 decl["parameters"] = schema

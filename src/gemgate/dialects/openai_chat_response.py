@@ -9,6 +9,7 @@ import orjson
 
 from ..errors import GatewayError
 from ..signatures import SignatureCache
+from ..tool_args import restore_arg_types
 from .openai_chat_request import ChatRequest
 from .openai_common import chat_usage, finish_reason, new_id, openai_error_body
 
@@ -18,10 +19,12 @@ def _tool_call(part: dict, req: ChatRequest, signatures: SignatureCache) -> dict
     call_id = fc.get("id") or new_id("call_")
     if part.get("thoughtSignature"):
         signatures.put(call_id, part["thoughtSignature"])
+    name = fc.get("name", "")
+    args = restore_arg_types(fc.get("args") or {}, req.schemas.get(name))
     return {
         "id": call_id,
         "type": "function",
-        "function": {"name": req.names.to_client(fc.get("name", "")), "arguments": orjson.dumps(fc.get("args") or {}).decode()},
+        "function": {"name": req.names.to_client(name), "arguments": orjson.dumps(args).decode()},
     }
 
 

@@ -217,7 +217,7 @@ class FakeGeminiAPI(FakeServer):
             if reply.fail_once:
                 self._remember_failure(prompt)
             raise injected_failure(reply.status or 500, model, reply.retry_delay)
-        pass  # so the next identical prompt fails once again
+        self._failed_once.pop(prompt, None)  # so the next identical prompt fails once again
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if record.action == "generateContent":

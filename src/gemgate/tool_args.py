@@ -1,0 +1,36 @@
+"""Undo what Gemini's string-only enums do to function-call arguments.
+
+The sanitiser turns `{"type": "integer", "enum": [1, 2]}` into a string enum, so Gemini answers "2";
+a client that declared an integer must get 2 back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _enum_match(value: str, schema: dict) -> Any:
+    options = schema["enum"] if isinstance(schema.get("enum"), list) else [schema["const"]] if "const" in schema else []
+    for option in options:
+        if not isinstance(option, str) and option is not None and json.dumps(option) == value:
+            return option
+    return value
+
+
+def restore_arg_types(value: Any, schema: Any, depth: int = 0) -> Any:
+    if not isinstance(schema, dict) or depth > 32:
+        return value
+    if isinstance(value, str) and ("enum" in schema or "const" in schema):
+        return _enum_match(value, schema)
+    for branch_key in ("anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            restored = restore_arg_types(value, branch, depth + 1)
+            if restored is not value:
+                return restored
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        props = schema["properties"]
+        return {k: restore_arg_types(v, props.get(k), depth + 1) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [restore_arg_types(v, schema["items"], depth + 1) for v in value]
+    return value
