@@ -95,9 +95,12 @@ class Gateway:
                     UpstreamKind.AUTH_EXPIRED,
                 ):
                     pool.disable(acc, f"{result.kind}: {result.message}"[:300])
-        # Accounts whose discovery failed keep their last known list (from the store).
+        # Accounts whose discovery failed keep their last known list (from the store); one never
+        # discovered offers its upstream's well-known models until discovery succeeds.
         for acc in pool.accounts.values():
-            for model_id in acc.served or ():
+            upstream = self.upstreams.get(acc.kind)
+            known = acc.served if acc.served is not None else (upstream.fallback_models if upstream else ())
+            for model_id in known:
                 served.setdefault(acc.kind, {}).setdefault(model_id, {"name": f"models/{model_id}"})
         self.catalog.replace(served)
         pool.invalidate()
@@ -121,7 +124,9 @@ class Gateway:
 
     async def _discovery_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.models_refresh_seconds)
+            # An account whose models are still unknown (upstream down at start) is asked again soon.
+            undiscovered = any(a.served is None and a.record.enabled for a in self.pool.accounts.values())
+            await asyncio.sleep(min(30.0, self.settings.models_refresh_seconds) if undiscovered else self.settings.models_refresh_seconds)
             try:
                 await self.discover_models()
             except Exception:

@@ -161,3 +161,14 @@ def test_first_byte_timeout_is_a_clean_error(make_gateway):
     r = chat(server, msg("SLOW 3\ntimeout"))
     assert r.status == 504, r.text
     assert r.json()["error"]["message"]
+
+
+def test_upstream_down_at_start_still_serves_well_known_models(tmp_path, fake_api):
+    from ..support import GatewayThread, free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    with GatewayThread(tmp_path, dead, ["fake-key-alpha"]) as server:
+        listed = get(f"{server.url}/v1/models", key=server.key).json()["data"]
+        assert "gemini-2.5-flash" in {m["id"] for m in listed}
+        r = chat(server, msg("x"))
+        assert r.status == 502 and "cannot reach" in r.json()["error"]["message"]

@@ -10,6 +10,8 @@ from ..store import AccountRecord
 
 class Upstream(abc.ABC):
     kind: str
+    # Offered for an account whose model list could not be fetched yet.
+    fallback_models: tuple[str, ...] = ()
 
     async def start(self) -> None:
         """Create long-lived HTTP clients."""

@@ -20,6 +20,14 @@ KIND = "gemini-api"
 
 class GeminiAPI(Upstream):
     kind = KIND
+    fallback_models = (
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "gemini-3-pro-preview",
+        "gemini-3-flash-preview",
+        "gemini-embedding-001",
+    )
 
     def __init__(
         self,
