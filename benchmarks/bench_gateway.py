@@ -430,6 +430,9 @@ def summarise(sc: Scenario, concurrency: int, samples: list[Sample], wall: float
         "peak_rss_mb": {name: round(v / 2**20, 1) for name, v in peak.items()},
         # CPU use during the measured window, as % of one core (200 = both cores of a 2-core box).
         "cpu_percent": {name: round(100 * v / wall, 1) for name, v in cpu.items()} if wall > 0 else {},
+        # CPU milliseconds spent per request: unlike req/s, barely moved by other load on the machine.
+        "cpu_ms_per_request": {name: round(1000 * v / len(samples), 3) for name, v in cpu.items()
+                               if name != "other"} if samples else {},
     }
 
 
@@ -509,7 +512,7 @@ def print_table(report: dict[str, Any]) -> None:
           f"{report['gateway_rss_mb']['at_end']} MB at end, peak {report['gateway_rss_mb']['peak']} MB")
     print()
     head = (f"{'scenario':<18} {'conc':>4} {'reqs':>6} {'err':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'ttfc50':>8} {'ttfc99':>8} {'gw RSS MB':>9}  {'CPU% gw/fake/client/other':>25}")
+            f"{'ttfc50':>8} {'ttfc99':>8} {'gw RSS MB':>9} {'CPU ms/req gw':>13} {'CPU% gw/fake/client/other':>25}")
     print(head)
     print("-" * len(head))
     last_c = None
@@ -518,11 +521,13 @@ def print_table(report: dict[str, Any]) -> None:
             print()
         last_c = r["concurrency"]
         cpu = r["cpu_percent"]
+        gw_ms = r["cpu_ms_per_request"].get("gateway")
+        per_req = "-" if r["target"] != "gateway" or gw_ms is None else f"{gw_ms:.3f}"
         cpu_text = "/".join(f"{cpu.get(k, 0):.0f}" for k in ("gateway", "fake", "client", "other"))
         print(f"{r['scenario']:<18} {r['concurrency']:>4} {r['requests']:>6} {r['errors']:>4} {r['rps']:>8.1f} "
               f"{_f(r['latency_ms']['p50']):>8} {_f(r['latency_ms']['p99']):>8} "
               f"{_f(r['ttfc_ms']['p50']):>8} {_f(r['ttfc_ms']['p99']):>8} "
-              f"{r['peak_rss_mb'].get('gateway', 0):>9.1f}  {cpu_text:>25}")
+              f"{r['peak_rss_mb'].get('gateway', 0):>9.1f} {per_req:>13} {cpu_text:>25}")
     if report["comparisons"]:
         print()
         print("gateway vs direct (same concurrency):")
@@ -543,6 +548,7 @@ def print_table(report: dict[str, Any]) -> None:
     print("ttfc = time to first chunk (first body bytes holding 'data:' for streams, first body bytes otherwise).")
     print(f"CPU% = share of one core during the run ({env['cpus']} cores in all); 'other' = the rest of the machine,"
           " i.e. noise.")
+    print("CPU ms/req gw = gateway CPU time per request; steadier than req/s when the machine is shared.")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -29,15 +29,6 @@ def gemini_fixture(name: str) -> Path:
     return path
 
 
-def key_tree(value: Any) -> Any:
-    """The shape of a JSON value: dict keys (recursively), list element shapes, leaf type names."""
-    if isinstance(value, dict):
-        return {k: key_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [key_tree(v) for v in value[:1]]
-    return type(value).__name__
-
-
 def key_paths(value: Any, prefix: str = "") -> set[str]:
     """Every key path in a JSON value, list indexes collapsed to []."""
     out: set[str] = set()

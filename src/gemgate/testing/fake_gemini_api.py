@@ -47,7 +47,10 @@ API_VERSIONS = ("v1", "v1beta")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _ROUTE_RE = re.compile(r"^/(v1|v1beta)/models(?:/([^/:]+)(?::([A-Za-z]+))?)?/?$")
-_POST_ACTIONS = ("generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents")
+_ACTIONS_BY_METHOD = {
+    "GET": ("list", "get"),
+    "POST": ("generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents"),
+}
 _NOT_FOUND_HTML = (
     "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 404 (Not Found)!!1</title>\n"
     "  <p><b>404.</b> <ins>That\u2019s an error.</ins>\n  <p>The requested URL <code>{path}</code> was not "
@@ -147,14 +150,13 @@ class FakeGeminiAPI(FakeServer):
 
     async def _route(self, request: web.Request, record: RecordedRequest, raw: bytes, started: float,
                      sse: bool) -> web.StreamResponse:
-        action, method = record.action, request.method
-        if (method == "GET" and action not in ("list", "get")) or (method == "POST" and action not in _POST_ACTIONS) \
-                or method not in ("GET", "POST"):
+        action = record.action or ""
+        if action not in _ACTIONS_BY_METHOD.get(request.method, ()):
             return _html_not_found(request.path, started)
         self._authenticate(record.api_key)
         if action == "list":
             return _json_response(self._list_models(record), started)
-        model = self._model(record, "get" if action == "get" else action)
+        model = self._model(record, action)
         if action == "get":
             return _json_response(model.resource(), started)
         body = parse_json_body(raw)
@@ -223,6 +225,8 @@ class FakeGeminiAPI(FakeServer):
         if record.action == "generateContent":
             return _json_response(single_response(reply, model), started)
         chunks = stream_chunks(reply, model)
+        # Record the status before the first byte: the client may read the log as soon as the body ends.
+        record.status = 200
         if sse:
             return await self._write_sse(request, chunks, started)
         return await self._write_json_array(request, chunks, started)
