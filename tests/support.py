@@ -12,7 +12,7 @@ import uvicorn
 
 from gemgate.app import create_app
 from gemgate.config import Settings
-from gemgate.sandbox import seed_api_key_accounts
+from gemgate.sandbox import sandbox_settings, seed_api_key_accounts
 
 CLIENT_KEY = "test-client-key"
 
@@ -30,18 +30,9 @@ class GatewayThread:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.key = CLIENT_KEY
-        values = dict(
-            port=self.port,
-            data_dir=data_dir,
-            master_key="test-master-key",
-            client_keys=[CLIENT_KEY],
-            gemini_api_base_url=upstream_url,
-            keepalive_seconds=1.0,
-            state_sync_seconds=0.3,
-            default_cooldown_seconds=30,
-        )
-        values.update(overrides)
-        self.settings = Settings(**values)
+        base = sandbox_settings(data_dir, upstream_url, self.port, CLIENT_KEY)
+        tuned = {"keepalive_seconds": 1.0, "state_sync_seconds": 0.3, "default_cooldown_seconds": 30}
+        self.settings = Settings(**{**base.model_dump(exclude_unset=True), **tuned, **overrides})
         self.api_keys = api_keys
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
