@@ -61,7 +61,7 @@ class ClientAuth:
         if self.gateway.keys.check(key):
             return await self.app(scope, receive, send)
         message = (
-            "Invalid client key. Send a gemgate client key as 'Authorization: Bearer <key>', "
+            "Incorrect API key provided. Send a gemgate client key as 'Authorization: Bearer <key>', "
             "'x-api-key', 'x-goog-api-key' or '?key='; create one with `gemgate keys create`."
             if key
             else "Missing client key. Send a gemgate client key as 'Authorization: Bearer <key>', "

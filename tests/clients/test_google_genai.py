@@ -107,11 +107,6 @@ def test_models_list_pagination_v1beta(gw, fake_api):
     assert len(paged) > 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway bug: the hybrid GET /v1/models ignores pageSize/pageToken (returns every model, no "
-    "nextPageToken) while /v1beta/models paginates; google-genai's default v1 client sends pageSize",
-)
 def test_models_list_pagination_default_v1(gw):
     c = genai.Client(api_key=gw.key, http_options=types.HttpOptions(base_url=gw.url))
     pager = c.models.list(config={"page_size": 3})

@@ -117,12 +117,6 @@ def test_openai_route_unknown_model(openai_route):
     assert info.value.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=litellm.BadRequestError,
-    reason="gateway bug: the 401 body says type 'invalid_request_error' without OpenAI's 'Incorrect API key "
-    "provided' wording, so LiteLLM's string-based mapping raises BadRequestError instead of AuthenticationError",
-)
 def test_openai_route_bad_key(openai_route):
     with pytest.raises(litellm.AuthenticationError):
         litellm.completion(

@@ -44,13 +44,33 @@ def _hybrid_error(err: GatewayError) -> Response:
     return json_response(body, err.status)
 
 
-async def list_hybrid(request: Request) -> Response:
+def _page(request: Request, default_size: int | None) -> tuple[list[tuple[str, dict]], dict]:
+    """One page of the listing; `pageSize`/`pageToken` as the Gemini API takes them (None: everything)."""
     entries = gateway(request).catalog.entries()
+    size_text = request.query_params.get("pageSize")
+    try:
+        start = int(request.query_params.get("pageToken") or 0)
+        size = int(size_text) if size_text else default_size or len(entries) or 1
+        size = max(1, min(size, 1000))
+    except ValueError:
+        raise GatewayError(400, "pageSize and pageToken must be integers", param="pageToken") from None
+    extra = {}
+    if start + size < len(entries):
+        extra["nextPageToken"] = str(start + size)  # omitted on the last page: an empty one makes SDKs loop
+    return entries[start : start + size], extra
+
+
+async def list_hybrid(request: Request) -> Response:
+    try:
+        entries, extra = _page(request, None)  # OpenAI clients expect the whole list
+    except GatewayError as err:
+        return _hybrid_error(err)
     return json_response(
         {
             "object": "list",
             "data": [_openai_entry(listed) for listed, _ in entries],
             "models": [_gemini_resource(listed, r) for listed, r in entries],
+            **extra,
         }
     )
 
@@ -64,18 +84,11 @@ async def get_hybrid(request: Request) -> Response:
 
 
 async def list_gemini(request: Request) -> Response:
-    entries = gateway(request).catalog.entries()
     try:
-        size = int(request.query_params.get("pageSize") or 50)
-        start = int(request.query_params.get("pageToken") or 0)
-    except ValueError:
-        return json_response(google_error_body(GatewayError(400, "pageSize and pageToken must be integers")), 400)
-    size = max(1, min(size, 1000))
-    page = entries[start : start + size]
-    body: dict = {"models": [_gemini_resource(listed, r) for listed, r in page]}
-    if start + size < len(entries):
-        body["nextPageToken"] = str(start + size)  # omitted on the last page: an empty one makes SDKs loop
-    return json_response(body)
+        entries, extra = _page(request, 50)  # the Gemini API's default page size
+    except GatewayError as err:
+        return json_response(google_error_body(err), err.status)
+    return json_response({"models": [_gemini_resource(listed, r) for listed, r in entries], **extra})
 
 
 async def get_gemini(request: Request) -> Response:
