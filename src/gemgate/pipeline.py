@@ -4,7 +4,6 @@ first byte, try the next account → hand the stream to the dialect.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -83,11 +82,3 @@ async def collect(opened: Opened) -> list[dict]:
     async for chunk in opened.rest:
         chunks.append(chunk)
     return chunks
-
-
-async def wait_with_keepalive(task: asyncio.Task, interval: float, keepalive: bytes) -> AsyncIterator[bytes]:
-    """Yield `keepalive` every `interval` seconds until `task` is done."""
-    while not task.done():
-        done, _ = await asyncio.wait({task}, timeout=interval)
-        if not done:
-            yield keepalive

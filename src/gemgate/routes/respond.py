@@ -1,24 +1,24 @@
 """Turning a generation into an HTTP response, the same way for every dialect.
 
 A streaming answer waits briefly for the upstream's first chunk so a failure can still get its proper
-status code; if the upstream stays silent longer, the 200 is committed and keepalives flow until it
-speaks (failover goes on meanwhile), and any later failure is sent as an in-stream error event.
+status code; if the upstream stays silent longer, the 200 is committed and keepalives fill every
+silence (failover goes on meanwhile), and any later failure is sent as an in-stream error event.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from ..errors import GatewayError, UpstreamError
 from ..gateway import Gateway
 from ..pipeline import Opened
+from .stream_body import StreamBody
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -58,68 +58,15 @@ def _as_gateway(exc: BaseException) -> GatewayError | None:
     return None
 
 
-class _Failed:
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-_END = object()
-
-
-async def with_keepalive(source: AsyncIterator[bytes], interval: float, keepalive: bytes) -> AsyncIterator[bytes]:
-    """`source`'s frames, with `keepalive` whenever it stays silent for `interval` seconds.
-
-    A pump task reads `source` into a small queue, so a timeout never interrupts the upstream read.
-    """
-    queue: asyncio.Queue = asyncio.Queue(maxsize=8)
-
-    async def pump() -> None:
+async def _frames(task: asyncio.Future, render: Callable[[Opened], AsyncIterator[bytes]], fmt: StreamFormat):
+    try:
         try:
-            async for data in source:
-                await queue.put(data)
-        except Exception as exc:  # handed to the consumer, which frames it
-            await queue.put(_Failed(exc))
-        else:
-            await queue.put(_END)
-
-    task = asyncio.create_task(pump())
-    try:
-        while True:
-            try:
-                async with asyncio.timeout(interval):
-                    item = await queue.get()
-            except TimeoutError:
-                yield keepalive
-                continue
-            if item is _END:
-                return
-            if isinstance(item, _Failed):
-                raise item.exc
-            yield item
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-async def _body(task: asyncio.Future, render: Callable[[Opened], AsyncIterator[bytes]], fmt: StreamFormat, interval: float):
-    try:
-        while not task.done():  # the upstream is still silent: keep the connection alive, failover goes on
-            yield fmt.keepalive
-            await asyncio.wait({task}, timeout=interval)
-        exc = task.exception()
-        if exc is not None:
-            err = _as_gateway(exc)
-            if err is None:
-                raise exc
-            yield fmt.error_frame(err) + fmt.error_tail
+            opened: Opened = await task  # while the upstream is silent, StreamBody sends keepalives
+        except (UpstreamError, GatewayError) as exc:
+            yield fmt.error_frame(_as_gateway(exc)) + fmt.error_tail
             return
-        opened: Opened = task.result()
         try:
-            async for data in with_keepalive(render(opened), interval, fmt.keepalive):
+            async for data in render(opened):
                 yield data
         except (UpstreamError, GatewayError) as exc:
             yield fmt.error_frame(_as_gateway(exc)) + fmt.error_tail
@@ -136,7 +83,7 @@ async def stream_response(
     render: Callable[[Opened], AsyncIterator[bytes]],
     fmt: StreamFormat,
     error_response: Callable[[GatewayError], Response],
-) -> Response:
+) -> Response | StreamBody:
     interval = gw.settings.keepalive_seconds
     task = asyncio.ensure_future(opening)
     await asyncio.wait({task}, timeout=interval)
@@ -145,4 +92,4 @@ async def stream_response(
         if err is None:
             raise task.exception()
         return error_response(err)
-    return StreamingResponse(_body(task, render, fmt, interval), media_type=fmt.media_type, headers=SSE_HEADERS)
+    return StreamBody(_frames(task, render, fmt), fmt.media_type, fmt.keepalive, interval, SSE_HEADERS)

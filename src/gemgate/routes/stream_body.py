@@ -1,0 +1,69 @@
+"""A lean ASGI streaming response with keepalives and disconnect handling.
+
+Starlette's StreamingResponse runs every stream in a task group with a disconnect-listener task;
+here one timer fills silences and one plain task watches for the client leaving, so the per-chunk
+cost is a single `send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+
+class StreamBody:
+    def __init__(
+        self,
+        frames: AsyncIterator[bytes],
+        media_type: str,
+        keepalive: bytes,
+        interval: float,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.frames = frames
+        self.keepalive = keepalive
+        self.interval = interval
+        raw = [(b"content-type", media_type.encode())]
+        raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+        self.raw_headers = raw
+
+    async def __call__(self, scope, receive, send) -> None:
+        loop = asyncio.get_running_loop()
+        body_task = asyncio.current_task()
+        state = {"last": loop.time(), "open": True, "gone": False}
+
+        async def send_keepalive() -> None:
+            if state["open"]:
+                await send({"type": "http.response.body", "body": self.keepalive, "more_body": True})
+
+        def tick() -> None:
+            if not state["open"]:
+                return
+            if loop.time() - state["last"] >= self.interval * 0.95:
+                state["last"] = loop.time()
+                loop.create_task(send_keepalive())
+            timer[0] = loop.call_later(self.interval, tick)
+
+        def client_left(listener: asyncio.Task) -> None:
+            if not listener.cancelled() and state["open"]:
+                state["gone"] = True
+                body_task.cancel()  # stops the upstream call too
+
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        timer = [loop.call_later(self.interval, tick)]
+        listener = loop.create_task(receive())
+        listener.add_done_callback(client_left)
+        try:
+            async for data in self.frames:
+                state["last"] = loop.time()
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+            state["open"] = False
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except asyncio.CancelledError:
+            if not state["gone"]:
+                raise
+        finally:
+            state["open"] = False
+            timer[0].cancel()
+            listener.cancel()
+            await self.frames.aclose()
