@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
@@ -55,9 +54,7 @@ class ClientAuth:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        key = presented_key(headers, query)
+        key = presented_key(scope["headers"], scope.get("query_string", b""))
         if self.gateway.keys.check(key):
             return await self.app(scope, receive, send)
         message = (

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from urllib.parse import parse_qsl
 
 from .store import ClientKeyRecord, Store
 
@@ -55,11 +56,23 @@ class KeyRing:
         return ok
 
 
-def presented_key(headers, query_params) -> str | None:
-    """The client key from any of the places clients put it."""
-    auth = headers.get("authorization")
-    if auth:
-        scheme, _, value = auth.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
-    return headers.get("x-api-key") or headers.get("x-goog-api-key") or query_params.get("key") or None
+_KEY_HEADERS = (b"x-api-key", b"x-goog-api-key")
+
+
+def presented_key(raw_headers: list[tuple[bytes, bytes]], query_string: bytes) -> str | None:
+    """The client key from any of the places clients put it (ASGI headers, raw query string)."""
+    fallback = None
+    for name, value in raw_headers:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+        elif name in _KEY_HEADERS and value and fallback is None:
+            fallback = value.decode("latin-1")
+    if fallback:
+        return fallback
+    if b"key=" in query_string:
+        for k, v in parse_qsl(query_string.decode("latin-1")):
+            if k == "key" and v:
+                return v
+    return None
