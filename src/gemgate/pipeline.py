@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .errors import GatewayError, UpstreamError
+from .aggregate import aggregate
+from .errors import GatewayError, UpstreamError, UpstreamKind
 from .gateway import Gateway
 from .models import ModelSpec
 from .pool import Lease
@@ -50,6 +51,20 @@ class Opened:
     lease: Lease
 
 
+def _malformed_call(chunk: dict) -> bool:
+    """Gemini sometimes ends with MALFORMED_FUNCTION_CALL and nothing usable; another try usually works."""
+    cands = chunk.get("candidates") or ()
+    return bool(cands) and all(
+        c.get("finishReason") == "MALFORMED_FUNCTION_CALL"
+        and not any("functionCall" in p or ("text" in p and not p.get("thought")) for p in (c.get("content") or {}).get("parts") or ())
+        for c in cands
+    )
+
+
+def _malformed_error() -> UpstreamError:
+    return UpstreamError(UpstreamKind.MALFORMED, "the model produced a malformed function call")
+
+
 async def open_stream(gw: Gateway, spec: ModelSpec, request: dict) -> Opened:
     """Start generation and wait for the first chunk, failing over while nothing has been sent."""
 
@@ -57,10 +72,24 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict) -> Opened:
         chunks = upstream.stream(lease.account.record, spec.model, request)
         try:
             first = await anext(chunks)
+            if _malformed_call(first):
+                raise _malformed_error()
         except BaseException:
             await chunks.aclose()
             raise
         return Opened(first, _reporting(chunks, lease), lease)
+
+    return await with_failover(gw, spec, attempt)
+
+
+async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict) -> dict:
+    """A complete response for a non-streaming caller: any failure, even mid-stream, tries another account."""
+
+    async def attempt(upstream: Upstream, lease: Lease) -> dict:
+        response = aggregate([c async for c in upstream.stream(lease.account.record, spec.model, request)])
+        if _malformed_call(response):
+            raise _malformed_error()
+        return response
 
     return await with_failover(gw, spec, attempt)
 
@@ -75,10 +104,3 @@ async def _reporting(chunks: AsyncIterator[dict], lease: Lease) -> AsyncIterator
         raise
     finally:
         await chunks.aclose()
-
-
-async def collect(opened: Opened) -> list[dict]:
-    chunks = [opened.first]
-    async for chunk in opened.rest:
-        chunks.append(chunk)
-    return chunks

@@ -172,3 +172,22 @@ def test_upstream_down_at_start_still_serves_well_known_models(tmp_path, fake_ap
         assert "gemini-2.5-flash" in {m["id"] for m in listed}
         r = chat(server, msg("x"))
         assert r.status == 502 and "cannot reach" in r.json()["error"]["message"]
+
+
+def test_malformed_function_call_is_retried(gw):
+    r = chat(gw, msg("MALFORMED-ONCE\nretry-me"))
+    assert r.status == 200 and "echo: MALFORMED-ONCE\nretry-me" in r.json()["choices"][0]["message"]["content"]
+    r = chat(gw, msg("MALFORMED-ONCE\nretry-me-stream", stream=True))
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in r.sse() if c != "[DONE]" and c["choices"])
+    assert text == "echo: MALFORMED-ONCE\nretry-me-stream"
+
+
+def test_malformed_everywhere_is_a_clean_502(gw):
+    r = chat(gw, msg("MALFORMED"))
+    assert r.status == 502 and "malformed function call" in r.json()["error"]["message"]
+
+
+def test_empty_upstream_stream_is_an_error_not_an_empty_200(gw):
+    # EMPTY: Google answered 200 with an empty event stream; the caller still gets an error, never an empty 200.
+    r = chat(gw, msg("EMPTY"))
+    assert r.status == 502 and "empty" in r.json()["error"]["message"]

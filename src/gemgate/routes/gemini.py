@@ -8,7 +8,6 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..aggregate import aggregate
 from ..dialects.gemini import (
     google_error_body,
     parse_count_tokens,
@@ -17,8 +16,8 @@ from ..dialects.gemini import (
     sse_chunk,
     sse_error,
 )
-from ..errors import GatewayError, UpstreamError
-from ..pipeline import Opened, collect, open_stream, with_failover
+from ..errors import GatewayError
+from ..pipeline import Opened, generate_whole, open_stream, with_failover
 from .respond import StreamFormat, gateway, json_response, read_json, stream_response
 
 SSE = StreamFormat("text/event-stream", b": keepalive\r\n\r\n", sse_error)
@@ -68,11 +67,7 @@ async def generate(request: Request, model_name: str, action: str) -> Response:
             return await stream_response(gw, open_stream(gw, spec, body), _sse, SSE, google_error)
         fmt, render = _json_array_format()
         return await stream_response(gw, open_stream(gw, spec, body), render, fmt, google_error)
-    try:
-        chunks = await collect(await open_stream(gw, spec, body))
-    except UpstreamError as err:
-        raise err.to_gateway() from None
-    return json_response(aggregate(chunks))
+    return json_response(await generate_whole(gw, spec, body))
 
 
 async def unary(request: Request, model_name: str, action: str) -> Response:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..aggregate import aggregate
 from ..dialects.openai_chat_request import parse_chat
 from ..dialects.openai_chat_response import chat_stream_error, render_chat, render_chat_stream
 from ..dialects.openai_common import openai_error_body
 from ..dialects.openai_embeddings import parse_embeddings, render_embeddings
-from ..errors import GatewayError, UpstreamError
-from ..pipeline import collect, open_stream, with_failover
+from ..errors import GatewayError
+from ..pipeline import generate_whole, open_stream, with_failover
 from .respond import StreamFormat, gateway, json_response, read_json, stream_response
 
 CHAT_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n", chat_stream_error)
@@ -34,11 +33,8 @@ async def chat_completions(request: Request) -> Response:
                 CHAT_STREAM,
                 openai_error,
             )
-        try:
-            chunks = await collect(await open_stream(gw, req.spec, req.gemini))
-        except UpstreamError as err:
-            raise err.to_gateway() from None
-        return json_response(render_chat(aggregate(chunks), req, gw.signatures, think_tags))
+        response = await generate_whole(gw, req.spec, req.gemini)
+        return json_response(render_chat(response, req, gw.signatures, think_tags))
     except GatewayError as err:
         return openai_error(err)
 

@@ -215,11 +215,12 @@ class FakeGeminiAPI(FakeServer):
         validate_generate_request(req, model, self.signer)
         prompt = last_user_text(req)
         reply = plan_reply(req, model, first_attempt=prompt not in self._failed_once, signer=self.signer)
+        if reply.fail_once:
+            self._remember_failure(prompt)
+        else:
+            self._failed_once.pop(prompt, None)  # so the next identical prompt fails once again
         if reply.is_error:
-            if reply.fail_once:
-                self._remember_failure(prompt)
             raise injected_failure(reply.status or 500, model, reply.retry_delay)
-        self._failed_once.pop(prompt, None)  # so the next identical prompt fails once again
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if record.action == "generateContent":

@@ -13,6 +13,8 @@ Rules, read from the LAST user turn:
 * ``FAIL-ONCE <status>``     -> the error only while ``first_attempt`` is true
 * ``SLOW <seconds>``         -> that much silence before the first chunk
 * ``EMPTY``                  -> a stream with no chunks at all
+* ``MALFORMED[-ONCE]``       -> finishReason MALFORMED_FUNCTION_CALL and no content (as Gemini 3.x
+                                sometimes answers), on every or only the first attempt
 * JSON mode, maxOutputTokens, stopSequences, candidateCount and thinking are
   honoured as documented on `plan_reply`.
 
@@ -37,6 +39,7 @@ DEFAULT_RETRY_DELAY = 1.0
 _FAIL_RE = re.compile(r"^[ \t]*FAIL(-ONCE)?[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
 _SLOW_RE = re.compile(r"^[ \t]*SLOW[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
 _EMPTY_RE = re.compile(r"^[ \t]*EMPTY[ \t]*$", re.M)
+_MALFORMED_RE = re.compile(r"^[ \t]*MALFORMED(-ONCE)?[ \t]*$", re.M)
 _CALL_RE = re.compile(r"^[ \t]*CALL[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$", re.M)
 _PIECE_RE = re.compile(r"\s*\S+\s*")
 _DEFAULT_SIGNER = ThoughtSigner()
@@ -146,6 +149,14 @@ def plan_reply(
             status=status,
             retry_delay=delay if status == 429 else None,
             fail_once=failure.group(1) is not None,
+        )
+
+    malformed = None if responses else _MALFORMED_RE.search(text)
+    if malformed and (malformed.group(1) is None or first_attempt):
+        return Reply(
+            chunks=[Chunk([], "MALFORMED_FUNCTION_CALL")],
+            usage=Usage(prompt_tokens),
+            fail_once=malformed.group(1) is not None,
         )
 
     slow = None if responses else _SLOW_RE.search(text)

@@ -58,7 +58,8 @@ def _response(reply: Reply, candidates: list, produced: int, model_version: str,
 
 
 def _candidate(chunk: Chunk, index: int) -> dict[str, Any]:
-    candidate: dict[str, Any] = {"content": {"parts": [dict(p) for p in chunk.parts], "role": "model"}}
+    # A finish without output (e.g. MALFORMED_FUNCTION_CALL) carries no content at all, as captured.
+    candidate: dict[str, Any] = {"content": {"parts": [dict(p) for p in chunk.parts], "role": "model"}} if chunk.parts else {}
     if chunk.finish_reason:
         candidate["finishReason"] = chunk.finish_reason
     candidate["index"] = index
