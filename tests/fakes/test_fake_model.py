@@ -276,3 +276,14 @@ def test_replies_are_deterministic():
     a = plan_reply(req("same prompt here", generationConfig=gen), "gemini-3-pro-preview", signer=SIGNER)
     b = plan_reply(req("same prompt here", generationConfig=gen), "gemini-3-pro-preview", signer=SIGNER)
     assert a == b
+
+
+def test_malformed_function_call_like_the_capture():
+    reply = plan_reply(req("MALFORMED"), "gemini-3-pro-preview", signer=SIGNER)
+    chunks = stream_chunks(reply, "gemini-3-pro-preview")
+    # As in the gemini-cli capture: a candidate with only finishReason and index, no content.
+    assert chunks[-1]["candidates"] == [{"finishReason": "MALFORMED_FUNCTION_CALL", "index": 0}]
+    again = plan_reply(req("MALFORMED"), "gemini-3-pro-preview", first_attempt=False, signer=SIGNER)
+    assert again.chunks[-1].finish_reason == "MALFORMED_FUNCTION_CALL" and not again.fail_once
+    once = plan_reply(req("MALFORMED-ONCE"), "gemini-2.5-flash", first_attempt=False, signer=SIGNER)
+    assert answer_text(once) == "echo: MALFORMED-ONCE"
