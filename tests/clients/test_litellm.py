@@ -77,18 +77,23 @@ def test_openai_route_reasoning_content(openai_route):
     assert "Considering the request" in (r.choices[0].message.reasoning_content or "")
 
 
-@pytest.mark.parametrize("model", ["gemini-2.5-flash", "gemini-3-pro-preview"])
-def test_openai_route_tools_round_trip(openai_route, fake_api, model):
-    marker = f"marker-litellm-oai-{model}"
+@pytest.mark.parametrize(
+    "provider, model",
+    [("openai", "gemini-2.5-flash"), ("openai", "gemini-3-pro-preview"), ("gemini", "gemini-2.5-flash"), ("gemini", "gemini-3-flash-preview")],
+)
+def test_tools_round_trip(request, fake_api, provider, model):
+    """A call, the tool's result, the final answer — through both LiteLLM providers."""
+    route = request.getfixturevalue(f"{provider}_route")
+    marker = f"marker-litellm-{provider}-{model}"
     messages = [{"role": "user", "content": 'CALL get_weather {"city": "Rome"}'}]
-    r = litellm.completion(model=f"openai/{model}", messages=messages, tools=[WEATHER_TOOL], **openai_route)
+    r = litellm.completion(model=f"{provider}/{model}", messages=messages, tools=[WEATHER_TOOL], **route)
     assert r.choices[0].finish_reason == "tool_calls"
     (call,) = r.choices[0].message.tool_calls
     assert call.function.name == "get_weather"
     assert json.loads(call.function.arguments) == {"city": "Rome"}
     messages.append(r.choices[0].message.model_dump(exclude_none=True))
     messages.append({"role": "tool", "tool_call_id": call.id, "content": f"rainy {marker}"})
-    final = litellm.completion(model=f"openai/{model}", messages=messages, tools=[WEATHER_TOOL], **openai_route)
+    final = litellm.completion(model=f"{provider}/{model}", messages=messages, tools=[WEATHER_TOOL], **route)
     assert final.choices[0].message.content == f"tool result: rainy {marker}"
     if model.startswith("gemini-3"):
         part = upstream_body(fake_api, marker)["contents"][1]["parts"][0]
@@ -152,21 +157,6 @@ def test_gemini_route_stream(gemini_route):
     text, finishes = _stream_text(stream)
     assert text == "echo: one two three four five six"
     assert finishes == ["stop"]
-
-
-@pytest.mark.parametrize("model", ["gemini-2.5-flash", "gemini-3-flash-preview"])
-def test_gemini_route_tools_round_trip(gemini_route, model):
-    marker = f"marker-litellm-gem-{model}"
-    messages = [{"role": "user", "content": 'CALL get_weather {"city": "Lima"}'}]
-    r = litellm.completion(model=f"gemini/{model}", messages=messages, tools=[WEATHER_TOOL], **gemini_route)
-    assert r.choices[0].finish_reason == "tool_calls"
-    (call,) = r.choices[0].message.tool_calls
-    assert call.function.name == "get_weather"
-    assert json.loads(call.function.arguments) == {"city": "Lima"}
-    messages.append(r.choices[0].message.model_dump(exclude_none=True))
-    messages.append({"role": "tool", "tool_call_id": call.id, "content": f"warm {marker}"})
-    final = litellm.completion(model=f"gemini/{model}", messages=messages, tools=[WEATHER_TOOL], **gemini_route)
-    assert final.choices[0].message.content == f"tool result: warm {marker}"
 
 
 def test_gemini_route_errors(gemini_route):
