@@ -13,7 +13,6 @@ the last user turn line by line, so a `CALL ...` line in the prompt still trigge
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from ..wire import post
 from .test_chat import chat, last_generate_body
 
 WEATHER = {
