@@ -127,7 +127,9 @@ def sandbox(
 
 
 @keys_app.command("create")
-def keys_create(name: Annotated[Optional[str], typer.Option(help="A label")] = None, config: ConfigOpt = None) -> None:
+def keys_create(
+    name: Annotated[Optional[str], typer.Option(help="A label")] = None, config: ConfigOpt = None
+) -> None:
     """Create a client key; it is printed once and stored only as a hash."""
     record, key = _with_store(_settings(config), lambda store: create_key(store, name))
     console.print(f"created client key '{record.name}' (id {record.id}); it is shown only this once:")
@@ -145,7 +147,9 @@ def keys_list(config: ConfigOpt = None) -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key: Annotated[str, typer.Argument(help="id, name or prefix of the key")], config: ConfigOpt = None) -> None:
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="id, name or prefix of the key")], config: ConfigOpt = None
+) -> None:
     """Revoke a client key; a running server stops accepting it within seconds."""
     if not _with_store(_settings(config), lambda store: store.revoke_client_key(key)):
         console.print(f"[red]no active client key matches '{key}'[/red]")
@@ -206,7 +210,13 @@ def accounts_list(config: ConfigOpt = None) -> None:
         else:
             state, until, reason = "[green]ok[/green]", "", ""
         table.add_row(
-            acc.name, acc.kind, state, until, reason, str(st.requests if st else 0), (st.last_error or "") if st else ""
+            acc.name,
+            acc.kind,
+            state,
+            until,
+            reason,
+            str(st.requests if st else 0),
+            (st.last_error or "") if st else "",
         )
     console.print(table)
 

@@ -126,7 +126,11 @@ class Gateway:
         while True:
             # An account whose models are still unknown (upstream down at start) is asked again soon.
             undiscovered = any(a.served is None and a.record.enabled for a in self.pool.accounts.values())
-            await asyncio.sleep(min(30.0, self.settings.models_refresh_seconds) if undiscovered else self.settings.models_refresh_seconds)
+            await asyncio.sleep(
+                min(30.0, self.settings.models_refresh_seconds)
+                if undiscovered
+                else self.settings.models_refresh_seconds
+            )
             try:
                 await self.discover_models()
             except Exception:

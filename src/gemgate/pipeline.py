@@ -56,7 +56,10 @@ def _malformed_call(chunk: dict) -> bool:
     cands = chunk.get("candidates") or ()
     return bool(cands) and all(
         c.get("finishReason") == "MALFORMED_FUNCTION_CALL"
-        and not any("functionCall" in p or ("text" in p and not p.get("thought")) for p in (c.get("content") or {}).get("parts") or ())
+        and not any(
+            "functionCall" in p or ("text" in p and not p.get("thought"))
+            for p in (c.get("content") or {}).get("parts") or ()
+        )
         for c in cands
     )
 

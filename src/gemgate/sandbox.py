@@ -26,7 +26,9 @@ async def seed_api_key_accounts(settings: Settings, api_keys, prefix: str = "san
         for i, key in enumerate(api_keys, 1):
             name = f"{prefix}-{i}"
             if name not in existing:
-                await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="gemini-api", secret={"api_key": key}))
+                await store.add_account(
+                    AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="gemini-api", secret={"api_key": key})
+                )
     finally:
         await store.close()
 

@@ -23,8 +23,15 @@ def stream_chunks(reply: Reply, model_version: str, response_id: str | None = No
     out, produced = [], 0
     for chunk in reply.chunks:
         produced += sum(part_tokens(p) for p in chunk.parts if not p.get("thought"))
-        out.append(_response(reply, [_candidate(chunk, i) for i in range(reply.candidate_count)],
-                             produced, model_version, response_id))
+        out.append(
+            _response(
+                reply,
+                [_candidate(chunk, i) for i in range(reply.candidate_count)],
+                produced,
+                model_version,
+                response_id,
+            )
+        )
     return out
 
 
@@ -35,8 +42,7 @@ def single_response(reply: Reply, model_version: str, response_id: str | None = 
         candidates = [{"finishReason": "STOP", "index": i} for i in range(reply.candidate_count)]
         return _response(reply, candidates, 0, model_version, response_id)
     finish = next((c.finish_reason for c in reversed(reply.chunks) if c.finish_reason), None)
-    merged = Chunk(_merge_parts([p for c in reply.chunks for p in c.parts]), finish,
-                   reply.finish_message)
+    merged = Chunk(_merge_parts([p for c in reply.chunks for p in c.parts]), finish, reply.finish_message)
     candidates = [_candidate(merged, i) for i in range(reply.candidate_count)]
     return _response(reply, candidates, reply.usage.candidates_tokens, model_version, response_id)
 
@@ -59,7 +65,9 @@ def _response(reply: Reply, candidates: list, produced: int, model_version: str,
 
 def _candidate(chunk: Chunk, index: int) -> dict[str, Any]:
     # A finish without output (e.g. MALFORMED_FUNCTION_CALL) carries no content at all, as captured.
-    candidate: dict[str, Any] = {"content": {"parts": [dict(p) for p in chunk.parts], "role": "model"}} if chunk.parts else {}
+    candidate: dict[str, Any] = (
+        {"content": {"parts": [dict(p) for p in chunk.parts], "role": "model"}} if chunk.parts else {}
+    )
     if chunk.finish_reason:
         candidate["finishReason"] = chunk.finish_reason
     candidate["index"] = index
