@@ -106,21 +106,17 @@ class Gateway:
         pool.invalidate()
 
     async def _sync_loop(self) -> None:
-        interval = self.settings.state_sync_seconds
         known = set(self.pool.accounts)
-        sync = asyncio.create_task(self.pool.run_sync(interval))
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                try:
-                    await self.reload_keys()
-                    if set(self.pool.accounts) != known:
-                        known = set(self.pool.accounts)
-                        await self.discover_models()
-                except Exception:
-                    log.exception("state sync failed")
-        finally:
-            sync.cancel()
+        while True:
+            await asyncio.sleep(self.settings.state_sync_seconds)
+            try:
+                await self.pool.sync()
+                await self.reload_keys()
+                if set(self.pool.accounts) != known:  # accounts added or removed: ask the new ones
+                    known = set(self.pool.accounts)
+                    await self.discover_models()
+            except Exception:
+                log.exception("state sync failed")
 
     async def _discovery_loop(self) -> None:
         while True:

@@ -198,16 +198,9 @@ class Pool:
             if stats is not None:
                 await self.store.add_stats(acc.id, *stats)
 
-    async def run_sync(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.flush()
-                versions = await self.store.account_versions()
-                current = {a.id: a.record.version for a in self.accounts.values()}
-                if versions != current:
-                    await self.load()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("pool sync failed")
+    async def sync(self) -> None:
+        """One round: write what is pending, then take in changes made elsewhere (the command line)."""
+        await self.flush()
+        versions = await self.store.account_versions()
+        if versions != {a.id: a.record.version for a in self.accounts.values()}:
+            await self.load()
