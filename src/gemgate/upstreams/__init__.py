@@ -6,6 +6,14 @@ from ..config import Settings
 from .base import Upstream
 from .gemini_api import GeminiAPI
 
+# The one place upstream kinds are named: kind name -> class.
+UPSTREAM_KINDS: dict[str, type[Upstream]] = {GeminiAPI.kind: GeminiAPI}
+
+
+def kind_names() -> tuple[str, ...]:
+    """The registered upstream kind names, e.g. ("gemini-api",)."""
+    return tuple(UPSTREAM_KINDS)
+
 
 def build_upstreams(settings: Settings) -> dict[str, Upstream]:
     api = GeminiAPI(
