@@ -1,36 +1,28 @@
-"""Client keys: creation, hashing, and the constant-time check run on every request."""
+"""Client keys: making and hashing them, and the constant-time check run on every request.
+
+Creating, listing and revoking stored keys lives in gemgate.admin.keys.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import uuid
 from urllib.parse import parse_qsl
 
-from .store import ClientKeyRecord, Store
+from .store import ClientKeyRecord
 
 KEY_PREFIX = "gg-"
 
 
 def new_key() -> str:
+    """A fresh random client key: "gg-" and 43 url-safe characters."""
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 def hash_key(key: str) -> str:
+    """The sha256 hex digest under which a client key is stored."""
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def create_key(store: Store, name: str | None = None) -> tuple[ClientKeyRecord, str]:
-    key = new_key()
-    record = ClientKeyRecord(
-        id=uuid.uuid4().hex[:12],
-        name=name or f"key-{secrets.token_hex(3)}",
-        key_hash=hash_key(key),
-        prefix=key[: len(KEY_PREFIX) + 6],
-    )
-    await store.add_client_key(record)
-    return record, key
 
 
 class KeyRing:

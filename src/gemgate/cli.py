@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from . import __version__
-from .auth import create_key
+from . import __version__, admin
 from .config import Settings, load_settings
-from .store import AccountRecord, Store, open_store
+from .store import Store, open_store
 
 app = typer.Typer(help="gemgate: Gemini access as OpenAI, Gemini and Anthropic APIs.", no_args_is_help=True)
 keys_app = typer.Typer(help="Client keys that callers of the gateway present.", no_args_is_help=True)
@@ -25,6 +24,7 @@ accounts_app = typer.Typer(help="Upstream accounts in the pool.", no_args_is_hel
 app.add_typer(keys_app, name="keys")
 app.add_typer(accounts_app, name="accounts")
 console = Console()
+T = TypeVar("T")
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file")]
 
@@ -48,15 +48,16 @@ def _with_store(settings: Settings, fn):
     return asyncio.run(run())
 
 
-async def ensure_client_key(store: Store, settings: Settings) -> str | None:
-    """Never run open: with no key anywhere, make one and return it so it can be shown once."""
-    if settings.client_keys or await store.list_client_keys():
-        return None
-    _, key = await create_key(store, "initial")
-    return key
+def _admin(config: Path | None, op: Callable[[Store], Awaitable[T]]) -> T:
+    """Run one admin operation on the configured store; an AdminError becomes a red message and exit 1."""
+    try:
+        return _with_store(_settings(config), op)
+    except admin.AdminError as exc:
+        console.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(1) from None
 
 
-def _startup_report(settings: Settings, accounts: list[AccountRecord], key_count: int) -> None:
+def _startup_report(settings: Settings, accounts: list[admin.AccountView], key_count: int) -> None:
     kinds = Counter(a.kind for a in accounts if a.enabled)
     by_kind = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
     console.print(f"gemgate {__version__}")
@@ -83,9 +84,9 @@ def serve(
     setup_logging(settings.log_level)
 
     async def prepare(store: Store):
-        new_key = await ensure_client_key(store, settings)
-        keys = len(settings.client_keys) + len(await store.list_client_keys())
-        return new_key, await store.list_accounts(), keys
+        new_key = await admin.ensure_client_key(store, settings.client_keys)
+        keys = len(settings.client_keys) + len(await admin.list_keys(store, include_revoked=False))
+        return new_key, await admin.list_accounts(store), keys
 
     new_key, accounts, key_count = _with_store(settings, prepare)
     _startup_report(settings, accounts, key_count)
@@ -131,30 +132,29 @@ def keys_create(
     name: Annotated[Optional[str], typer.Option(help="A label")] = None, config: ConfigOpt = None
 ) -> None:
     """Create a client key; it is printed once and stored only as a hash."""
-    record, key = _with_store(_settings(config), lambda store: create_key(store, name))
-    console.print(f"created client key '{record.name}' (id {record.id}); it is shown only this once:")
+    view, key = _admin(config, lambda store: admin.create_key(store, name))
+    console.print(f"created client key '{view.name}' (id {view.id}); it is shown only this once:")
     print(key)
 
 
 @keys_app.command("list")
 def keys_list(config: ConfigOpt = None) -> None:
     """List client keys (names and prefixes, never the keys)."""
-    records = _with_store(_settings(config), lambda store: store.list_client_keys(include_revoked=True))
+    views = _admin(config, lambda store: admin.list_keys(store, include_revoked=True))
     table = Table("id", "name", "prefix", "created", "revoked")
-    for r in records:
-        table.add_row(r.id, r.name, r.prefix + "…", _when(r.created_at), _when(r.revoked_at) if r.revoked_at else "")
+    for k in views:
+        table.add_row(k.id, k.name, k.prefix + "…", _when(k.created_at), _when(k.revoked_at) if k.revoked else "")
     console.print(table)
 
 
 @keys_app.command("revoke")
 def keys_revoke(
-    key: Annotated[str, typer.Argument(help="id, name or prefix of the key")], config: ConfigOpt = None
+    key: Annotated[str, typer.Argument(help="id, name or prefix of the key (or the key itself)")],
+    config: ConfigOpt = None,
 ) -> None:
     """Revoke a client key; a running server stops accepting it within seconds."""
-    if not _with_store(_settings(config), lambda store: store.revoke_client_key(key)):
-        console.print(f"[red]no active client key matches '{key}'[/red]")
-        raise typer.Exit(1)
-    console.print(f"revoked '{key}'")
+    view = _admin(config, lambda store: admin.revoke_key(store, key))
+    console.print(f"revoked '{escape(view.name)}' (id {view.id})")
 
 
 # accounts
@@ -168,103 +168,71 @@ def accounts_add_apikey(
     config: ConfigOpt = None,
 ) -> None:
     """Add an official Gemini API key to the pool."""
-    record = AccountRecord(
-        id=uuid.uuid4().hex[:12],
-        name=name or f"apikey-{key[-4:]}",
-        kind="gemini-api",
-        secret={"api_key": key},
-        proxy=proxy,
-    )
+    view = _admin(config, lambda store: admin.add_account(store, "gemini-api", name, {"api_key": key}, proxy))
+    console.print(f"added {view.kind} account '{view.name}'")
 
-    async def add(store: Store):
-        if await store.find_account(record.name):
-            return False
-        await store.add_account(record)
-        return True
 
-    if not _with_store(_settings(config), add):
-        console.print(f"[red]an account named '{record.name}' exists already; pick another --name[/red]")
-        raise typer.Exit(1)
-    console.print(f"added gemini-api account '{record.name}'")
+_STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disabled": "red"}
 
 
 @accounts_app.command("list")
 def accounts_list(config: ConfigOpt = None) -> None:
     """Show every account with its state, cooldowns and counters."""
-
-    async def read(store: Store):
-        return await store.list_accounts(), await store.list_health(), await store.get_stats()
-
-    accounts, health, stats = _with_store(_settings(config), read)
+    views = _admin(config, admin.list_accounts)
     table = Table("name", "kind", "state", "cooldown until", "reason", "requests", "last error")
-    now = time.time()
-    for acc in accounts:
-        cooling = [h for h in health if h.account_id == acc.id and (h.until or 0) > now]
-        st = stats.get(acc.id)
-        if not acc.enabled:
-            state, until, reason = "[red]disabled[/red]", "", acc.disabled_reason or ""
-        elif cooling:
-            first = min(cooling, key=lambda h: h.until)
-            scope = "account" if first.model == "*" else first.model
-            state, until, reason = f"[yellow]cooling ({scope})[/yellow]", _when(first.until), first.reason
-        else:
-            state, until, reason = "[green]ok[/green]", "", ""
+    for v in views:
+        state = v.state
+        if v.state == "cooling":
+            state = f"cooling ({v.cooldowns[0].scope})"  # the cooldown that ends first
         table.add_row(
-            acc.name,
-            acc.kind,
-            state,
-            until,
-            reason,
-            str(st.requests if st else 0),
-            (st.last_error or "") if st else "",
+            v.name,
+            v.kind,
+            f"[{_STATE_STYLE[v.state]}]{escape(state)}[/]",
+            _when(v.until),
+            escape(v.reason),
+            str(v.requests),
+            escape(v.last_error or ""),
         )
     console.print(table)
-
-
-def _find_or_exit(store: Store, name: str):
-    async def find():
-        acc = await store.find_account(name)
-        if acc is None:
-            console.print(f"[red]no account named '{name}'[/red]")
-            raise typer.Exit(1)
-        return acc
-
-    return find()
 
 
 @accounts_app.command("remove")
 def accounts_remove(name: str, config: ConfigOpt = None) -> None:
     """Remove an account from the pool."""
-
-    async def remove(store: Store):
-        acc = await _find_or_exit(store, name)
-        await store.remove_account(acc.id)
-
-    _with_store(_settings(config), remove)
-    console.print(f"removed '{name}'")
-
-
-def _set_enabled(name: str, enabled: bool, config: Path | None) -> None:
-    async def change(store: Store):
-        acc = await _find_or_exit(store, name)
-        await store.set_account_enabled(acc.id, enabled, None if enabled else "disabled by hand")
-        if enabled:
-            await store.clear_health(acc.id)
-
-    _with_store(_settings(config), change)
-    console.print(f"{'enabled' if enabled else 'disabled'} '{name}'")
+    view = _admin(config, lambda store: admin.remove_account(store, name))
+    console.print(f"removed '{view.name}'")
 
 
 @accounts_app.command("enable")
 def accounts_enable(name: str, config: ConfigOpt = None) -> None:
     """Enable an account and clear its cooldowns."""
-    _set_enabled(name, True, config)
+    view = _admin(config, lambda store: admin.enable_account(store, name))
+    console.print(f"enabled '{view.name}'")
 
 
 @accounts_app.command("disable")
-def accounts_disable(name: str, config: ConfigOpt = None) -> None:
+def accounts_disable(
+    name: str,
+    reason: Annotated[str, typer.Option(help="Why, shown in `accounts list`")] = admin.DISABLED_BY_HAND,
+    config: ConfigOpt = None,
+) -> None:
     """Take an account out of rotation."""
-    _set_enabled(name, False, config)
+    view = _admin(config, lambda store: admin.disable_account(store, name, reason))
+    console.print(f"disabled '{view.name}'")
+
+
+@accounts_app.command("reset")
+def accounts_reset(
+    name: str,
+    model: Annotated[
+        Optional[str], typer.Option(help="Clear only this model's cooldown ('*': the account-wide one)")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Clear an account's cooldowns (all, or one model's) without enabling or disabling it."""
+    cleared = _admin(config, lambda store: admin.reset_cooldowns(store, name, model))
+    what = f"cooldown{'s' if len(cleared) != 1 else ''}" + (f" for {escape(model)}" if model else "")
+    console.print(f"cleared {len(cleared)} {what} on '{escape(name)}'")
 
 
 def _when(ts: float | None) -> str:

@@ -183,6 +183,81 @@ def test_cooldowns_show_in_accounts_list(make_gateway, monkeypatch):
     assert "gemini-2.5-flash" in run("accounts", "list")
 
 
+def _in_store(fn):
+    """Run `fn(store)` on the store the CLI uses (the environment's data dir and master key)."""
+    import asyncio
+
+    from gemgate.config import load_settings
+    from gemgate.store import open_store
+
+    async def go():
+        store = await open_store(load_settings(None))
+        try:
+            return await fn(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
+
+
+def test_accounts_reset_clears_cooldowns(cli_env):
+    from gemgate.store import HealthRecord
+
+    run("accounts", "add-apikey", "AIzaSyTESTKEY0123456789abcdefghijklmno", "--name", "main")
+    account_id = _in_store(lambda store: store.find_account("main")).id
+    until = time.time() + 600
+
+    async def put(store):
+        await store.put_health(HealthRecord(account_id, "*", "cooling", until + 60, "quota_exhausted: daily"))
+        await store.put_health(HealthRecord(account_id, "gemini-2.5-flash", "cooling", until, "rate_limited: 429"))
+
+    _in_store(put)
+    listing = run("accounts", "list")
+    assert "cooling (gemini-2.5-flash)" in listing and "rate_limited: 429" in listing
+
+    out = run("accounts", "reset", "main", "--model", "gemini-2.5-flash")
+    assert "cleared 1 cooldown for gemini-2.5-flash on 'main'" in out
+    listing = run("accounts", "list")
+    assert "cooling (account)" in listing and "quota_exhausted: daily" in listing
+
+    run("accounts", "disable", "main", "--reason", "on-hold")
+    assert "cleared 1 cooldown on 'main'" in run("accounts", "reset", "main")
+    listing = run("accounts", "list")
+    assert "disabled" in listing and "on-hold" in listing and "cooling" not in listing, "reset keeps it disabled"
+    assert "cleared 0 cooldowns on 'main'" in run("accounts", "reset", "main")
+
+    result = runner.invoke(app, ["accounts", "reset", "ghost"])
+    assert result.exit_code == 1 and "no account named 'ghost'" in result.output
+
+
+def test_cli_validation_errors_exit_1_without_secrets(cli_env):
+    secret = "AIzaSyTESTKEY0123456789abcdefghijklmno"
+    result = runner.invoke(app, ["accounts", "add-apikey", secret, "--name", "m", "--proxy", "ftp://u:hunter2@h:1"])
+    assert result.exit_code == 1 and "proxy must be an http, https or socks5 URL" in result.output
+    assert "hunter2" not in result.output and secret not in result.output
+    result = runner.invoke(app, ["accounts", "add-apikey", secret, "--name", "bad name"])
+    assert result.exit_code == 1 and "account name may contain only" in result.output
+    result = runner.invoke(app, ["keys", "create", "--name", "x" * 65])
+    assert result.exit_code == 1 and "key name" in result.output
+    assert _in_store(lambda store: store.list_accounts()) == []
+    assert _in_store(lambda store: store.list_client_keys(include_revoked=True)) == []
+
+
+def test_running_server_sees_accounts_reset(make_gateway, monkeypatch):
+    server = make_gateway()
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "FAIL-ONCE 429\nreset me"}]}
+    assert post(f"{server.url}/v1/chat/completions", body, key=server.key).status == 200
+    pool = server.gateway.pool
+    assert _eventually(lambda: any(a.cooldowns for a in pool.accounts.values()))
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(server.settings.data_dir))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", server.settings.master_key)
+    assert _eventually(lambda: "cooling" in run("accounts", "list"))
+    for name in ("acct-1", "acct-2"):
+        run("accounts", "reset", name)
+    assert _eventually(lambda: not any(a.cooldowns for a in pool.accounts.values())), "the pool drops them too"
+    assert "cooling" not in run("accounts", "list")
+
+
 def _eventually(check, timeout=5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
