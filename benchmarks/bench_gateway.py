@@ -164,7 +164,7 @@ def gateway_env(workdir: Path, fake_url: str, log_level: str) -> dict[str, str]:
         GEMGATE_DATA_DIR=str(workdir / "data"),
         GEMGATE_MASTER_KEY="bench",
         GEMGATE_CLIENT_KEYS=json.dumps([CLIENT_KEY]),
-        GEMGATE_GEMINI_API_BASE_URL=fake_url,
+        GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL=fake_url,
         GEMGATE_LOG_LEVEL=log_level,
     )
     return env

@@ -32,7 +32,10 @@ class GatewayThread:
         self.key = CLIENT_KEY
         base = sandbox_settings(data_dir, upstream_url, self.port, CLIENT_KEY)
         tuned = {"keepalive_seconds": 1.0, "state_sync_seconds": 0.3, "default_cooldown_seconds": 30}
-        self.settings = Settings(**{**base.model_dump(exclude_unset=True), **tuned, **overrides})
+        merged = {**base.model_dump(exclude_unset=True), **tuned, **overrides}
+        for kind, section in overrides.get("upstreams", {}).items():  # sections add to the fake's base_url
+            merged["upstreams"][kind] = {**base.upstreams.get(kind, {}), **section}
+        self.settings = Settings(**merged)
         self.api_keys = api_keys
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

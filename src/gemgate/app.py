@@ -1,61 +1,148 @@
-"""Builds the ASGI app: routes, client authentication, error shapes, and the gateway's lifespan."""
+"""Builds the ASGI app from the dialect registry: routes, client authentication with the caller's identity,
+error shapes chosen by route, and the gateway's lifespan."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from .auth import presented_key
 from .config import Settings
-from .dialects.gemini import google_error_body
-from .dialects.openai_common import openai_error_body
+from .dialects import DIALECTS
+from .dialects.base import Dialect, Endpoint, Generation, ParseInput
 from .errors import GatewayError
 from .gateway import Gateway
-from .routes import gemini, models, openai
+from .http import listing
+from .http.body import json_response, read_json
+from .pipeline import Call, serve
 
 log = logging.getLogger("gemgate")
 
 OPEN_PATHS = frozenset({"/healthz"})
 
 
-def error_style(path: str) -> str:
-    """Which API's error shape a caller of `path` understands."""
-    if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
-        return "google"
-    if path.startswith("/v1/models"):
-        return "hybrid"
-    return "openai"
+class ErrorShape:
+    """Error bodies for a route: one dialect's, or several dialects' merged into one body each accepts."""
+
+    def __init__(self, dialects: tuple[Dialect, ...]) -> None:
+        self.dialects = dialects
+        self.name = "+".join(d.name for d in dialects)
+
+    def body(self, err: GatewayError) -> dict:
+        """`{"error": {...}}`, later dialects' fields winning where they share a name."""
+        merged: dict = {}
+        for dialect in self.dialects:
+            merged.update(dialect.error_body(err)["error"])
+        return {"error": merged}
+
+    def response(self, err: GatewayError) -> Response:
+        """The error as an HTTP response, with Retry-After where known."""
+        return json_response(self.body(err), err.status, err.headers())
 
 
-def error_bytes(path: str, err: GatewayError) -> bytes:
-    style = error_style(path)
-    if style == "openai":
-        return orjson.dumps(openai_error_body(err))
-    body = google_error_body(err)
-    if style == "hybrid":
-        body["error"].update({"type": openai_error_body(err)["error"]["type"], "param": err.param})
-    return orjson.dumps(body)
+class Routes:
+    """The routes of every registered dialect; shared paths answered together (see `Endpoint`)."""
+
+    def __init__(self, dialects: tuple[Dialect, ...]) -> None:
+        self.default = ErrorShape(dialects[:1])
+        self.prefixes = sorted(((p, d) for d in dialects for p in d.prefixes), key=lambda pd: -len(pd[0]))
+        groups: dict[tuple[str, tuple[str, ...]], list[tuple[Dialect, Endpoint]]] = {}
+        for dialect in dialects:
+            for endpoint in dialect.endpoints:
+                groups.setdefault((endpoint.path, endpoint.methods), []).append((dialect, endpoint))
+        self.routes: list[Route] = []
+        self.shapes: list[tuple[Route, ErrorShape]] = []
+        for (path, methods), members in groups.items():
+            shape = ErrorShape(tuple(d for d, e in members if e.when is None) or (members[0][0],))
+            route = Route(path, _handler(members, shape), methods=list(methods))
+            self.routes.append(route)
+            self.shapes.append((route, shape))
+
+    def shape_for(self, scope: dict) -> ErrorShape:
+        """The error shape for a request that never reached its handler (auth failure, no route)."""
+        partial = None
+        for route, shape in self.shapes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return shape
+            if match is Match.PARTIAL and partial is None:
+                partial = shape
+        if partial is not None:
+            return partial
+        path = scope["path"]
+        for prefix, dialect in self.prefixes:
+            if path.startswith(prefix):
+                return ErrorShape((dialect,))
+        return self.default
+
+
+def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Callable:
+    exclusive = [(d, e) for d, e in members if e.when is not None]
+    together = [(d, e) for d, e in members if e.when is None]
+
+    async def handle(request: Request) -> Response:
+        chosen, shape = together, shared
+        for dialect, endpoint in exclusive:
+            if endpoint.when(request.headers):
+                chosen, shape = [(dialect, endpoint)], ErrorShape((dialect,))
+                break
+        gw: Gateway = request.app.state.gateway
+        call = Call(gw, shape.name, shape.response, request.scope.get("state", {}).get("identity"), asyncio.get_running_loop().time())
+        try:
+            endpoint = chosen[0][1]
+            if endpoint.listing is not None:
+                return _listing(gw, request, chosen, endpoint.listing)
+            body = await read_json(request)
+            work = endpoint.parse(ParseInput(body, request.path_params, request.query_params, request.headers))
+        except GatewayError as err:
+            return shape.response(err)
+        if isinstance(work, Generation) and len(chosen) > 1:
+            raise RuntimeError("generation endpoints cannot be shared")  # a registration mistake
+        return await serve(call, work)
+
+    return handle
+
+
+def _listing(gw: Gateway, request: Request, members: list[tuple[Dialect, Endpoint]], which: str) -> Response:
+    """A model list or a single model, in the merged shape of every dialect answering this path."""
+    dialects = [d for d, _ in members]
+    body: dict = {}
+    if which == "list":
+        entries, following = listing.page(gw.catalog, request.query_params, dialects[0].listing_page_size)
+        for dialect in dialects:
+            body.update(dialect.list_models(entries, following))
+    else:
+        listed, resource = listing.find(gw.catalog, request.path_params["rest"])
+        for dialect in reversed(dialects):  # the first dialect's fields win
+            body.update(dialect.get_model(listed, resource))
+    return json_response(body)
 
 
 class ClientAuth:
-    """Pure ASGI middleware: every request but the health check must carry a known client key."""
+    """Pure ASGI middleware: every request but the health check must carry a known client key; the
+    caller's ClientIdentity goes into the request state as "identity"."""
 
-    def __init__(self, app, gateway: Gateway) -> None:
+    def __init__(self, app, gateway: Gateway, routes: Routes) -> None:
         self.app = app
         self.gateway = gateway
+        self.routes = routes
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             return await self.app(scope, receive, send)
         key = presented_key(scope["headers"], scope.get("query_string", b""))
-        if self.gateway.keys.check(key):
+        identity = self.gateway.keys.identify(key)
+        if identity is not None:
+            scope.setdefault("state", {})["identity"] = identity
             return await self.app(scope, receive, send)
         message = (
             "Incorrect API key provided. Send a gemgate client key as 'Authorization: Bearer <key>', "
@@ -64,7 +151,7 @@ class ClientAuth:
             else "Missing client key. Send a gemgate client key as 'Authorization: Bearer <key>', "
             "'x-api-key', 'x-goog-api-key' or '?key='."
         )
-        body = error_bytes(scope["path"], GatewayError(401, message))
+        body = orjson.dumps(self.routes.shape_for(scope).body(GatewayError(401, message)))
         await send(
             {
                 "type": "http.response.start",
@@ -76,25 +163,26 @@ class ClientAuth:
 
 
 async def healthz(request: Request) -> Response:
+    """Liveness: always 200 `{"status": "ok"}`, without a client key."""
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
-def _error_handler(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, HTTPException):
-        status = exc.status_code
-        text = f"No route for {request.method} {request.url.path}" if status in (404, 405) else str(exc.detail)
-        err = GatewayError(status, text)
-    elif isinstance(exc, GatewayError):
-        err = exc
-    else:
-        log.exception("unhandled error on %s", request.url.path)
-        err = GatewayError(500, "Internal gateway error; see the server log.")
-    return Response(error_bytes(request.url.path, err), status_code=err.status, media_type="application/json",
-                    headers=err.headers())  # fmt: skip
-
-
 def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
+    """The ASGI app for these settings (a Gateway is made unless given)."""
     gw = gateway or Gateway(settings)
+    routes = Routes(DIALECTS)
+
+    def on_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            status = exc.status_code
+            text = f"No route for {request.method} {request.url.path}" if status in (404, 405) else str(exc.detail)
+            err = GatewayError(status, text)
+        elif isinstance(exc, GatewayError):
+            err = exc
+        else:
+            log.exception("unhandled error on %s", request.url.path)
+            err = GatewayError(500, "Internal gateway error; see the server log.")
+        return routes.shape_for(request.scope).response(err)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -104,22 +192,11 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         finally:
             await gw.stop()
 
-    routes = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
-        Route("/v1/embeddings", openai.embeddings, methods=["POST"]),
-        Route("/v1/models", models.list_hybrid, methods=["GET"]),
-        Route("/v1/models/{rest:path}", models.get_hybrid, methods=["GET"]),
-        Route("/v1/models/{rest:path}", gemini.model_action, methods=["POST"]),
-        Route("/v1beta/models", models.list_gemini, methods=["GET"]),
-        Route("/v1beta/models/{rest:path}", models.get_gemini, methods=["GET"]),
-        Route("/v1beta/models/{rest:path}", gemini.model_action, methods=["POST"]),
-    ]
     app = Starlette(
-        routes=routes,
+        routes=[Route("/healthz", healthz, methods=["GET"]), *routes.routes],
         lifespan=lifespan,
-        exception_handlers={HTTPException: _error_handler, Exception: _error_handler, GatewayError: _error_handler},
+        exception_handlers={HTTPException: on_error, Exception: on_error, GatewayError: on_error},
     )
     app.state.gateway = gw
-    app.add_middleware(ClientAuth, gateway=gw)
+    app.add_middleware(ClientAuth, gateway=gw, routes=routes)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from .store import ClientKeyRecord
@@ -25,27 +26,46 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class ClientIdentity:
+    """Who is calling: the client key's id and name (keys from the config file are "config-<n>")."""
+
+    key_id: str
+    name: str
+
+
 class KeyRing:
     """The accepted key hashes, refreshed from the store so `keys revoke` takes effect in a running server."""
 
     def __init__(self, configured: list[str]) -> None:
-        self._configured = [hash_key(k).encode() for k in configured if k]
-        self._hashes: list[bytes] = list(self._configured)
+        self._configured = [
+            (hash_key(k).encode(), ClientIdentity(f"config-{i}", "config")) for i, k in enumerate(configured, 1) if k
+        ]
+        self._known: list[tuple[bytes, ClientIdentity]] = list(self._configured)
 
     def load(self, records: list[ClientKeyRecord]) -> None:
-        self._hashes = self._configured + [r.key_hash.encode() for r in records if r.revoked_at is None]
+        """Take the stored keys (revoked ones are skipped) besides the configured ones."""
+        self._known = self._configured + [
+            (r.key_hash.encode(), ClientIdentity(r.id, r.name)) for r in records if r.revoked_at is None
+        ]
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return len(self._known)
+
+    def identify(self, presented: str | None) -> ClientIdentity | None:
+        """The identity whose key was presented, or None. Constant time in which key matched."""
+        if not presented:
+            return None
+        digest = hash_key(presented).encode()
+        found = None
+        for known, identity in self._known:  # no early exit: the time taken does not depend on the match
+            if hmac.compare_digest(digest, known):
+                found = identity
+        return found
 
     def check(self, presented: str | None) -> bool:
-        if not presented:
-            return False
-        digest = hash_key(presented).encode()
-        ok = False
-        for known in self._hashes:  # no early exit: the time taken does not depend on which key matched
-            ok |= hmac.compare_digest(digest, known)
-        return ok
+        """Whether the presented key is accepted."""
+        return self.identify(presented) is not None
 
 
 _KEY_HEADERS = (b"x-api-key", b"x-goog-api-key")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydantic import Field
@@ -20,6 +21,8 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
+    """Every setting, from the TOML file and GEMGATE_* variables. Durations are seconds."""
+
     model_config = SettingsConfigDict(env_prefix="GEMGATE_", extra="forbid", env_nested_delimiter="__")
 
     host: str = "127.0.0.1"
@@ -32,7 +35,9 @@ class Settings(BaseSettings):
     # Client keys given in plain text here are accepted besides the hashed ones in the store.
     client_keys: list[str] = []
 
-    gemini_api_base_url: str = "https://generativelanguage.googleapis.com"
+    # One section per upstream kind, e.g. [upstreams.gemini_api] base_url = "…" or the environment's
+    # GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL; each kind validates its own (see gemgate.upstreams).
+    upstreams: dict[str, dict[str, Any]] = {}
     aliases: dict[str, str] = {}
 
     # Emit thoughts inside <think>…</think> in content instead of reasoning_content.
@@ -42,9 +47,8 @@ class Settings(BaseSettings):
     default_cooldown_seconds: float = 60.0
     not_found_cooldown_seconds: float = 3600.0
     keepalive_seconds: float = 10.0
-    first_byte_timeout: float = 300.0
-    idle_timeout: float = 300.0
-    connect_timeout: float = 15.0
+    # Thought signatures handed out with tool calls are kept this long (seconds) for replays.
+    signature_ttl_seconds: float = 7 * 86400.0
 
     # Media fetched from http(s) URLs in requests.
     fetch_allow_private: bool = False

@@ -10,7 +10,9 @@ import re
 from enum import StrEnum
 
 
-class UpstreamKind(StrEnum):
+class Failure(StrEnum):
+    """What kind of failure an upstream call met; the pool decides what each means for the account."""
+
     RATE_LIMITED = "rate_limited"
     QUOTA_EXHAUSTED = "quota_exhausted"
     CAPACITY = "capacity"
@@ -24,6 +26,8 @@ class UpstreamKind(StrEnum):
 
 
 class Scope(StrEnum):
+    """Whether a failure concerns one model on the account or the whole account."""
+
     MODEL = "model"
     ACCOUNT = "account"
 
@@ -31,23 +35,30 @@ class Scope(StrEnum):
 # Kinds worth trying on another account before the first byte reaches the client.
 RETRYABLE = frozenset(
     {
-        UpstreamKind.RATE_LIMITED,
-        UpstreamKind.QUOTA_EXHAUSTED,
-        UpstreamKind.CAPACITY,
-        UpstreamKind.AUTH_EXPIRED,
-        UpstreamKind.FORBIDDEN,
-        UpstreamKind.NOT_FOUND,
-        UpstreamKind.TRANSIENT,
-        UpstreamKind.MALFORMED,
-        UpstreamKind.TIMEOUT,
+        Failure.RATE_LIMITED,
+        Failure.QUOTA_EXHAUSTED,
+        Failure.CAPACITY,
+        Failure.AUTH_EXPIRED,
+        Failure.FORBIDDEN,
+        Failure.NOT_FOUND,
+        Failure.TRANSIENT,
+        Failure.MALFORMED,
+        Failure.TIMEOUT,
     }
 )
 
 
 class UpstreamError(Exception):
+    """A classified upstream failure, raised by upstreams and judged by the pool.
+
+    `failure` says what happened; `retry_after` is the upstream's own hint in seconds (None: none given);
+    `scope` whether it concerns one model or the whole account; `status` the upstream HTTP status;
+    `reason` the google.rpc ErrorInfo reason where there was one. The message is redacted of secrets.
+    """
+
     def __init__(
         self,
-        kind: UpstreamKind,
+        failure: Failure,
         message: str,
         *,
         status: int | None = None,
@@ -56,7 +67,7 @@ class UpstreamError(Exception):
         reason: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.kind = kind
+        self.failure = failure
         self.message = redact(message)
         self.status = status
         self.retry_after = retry_after
@@ -65,30 +76,37 @@ class UpstreamError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.kind in RETRYABLE
+        """Worth trying on another account (before anything reached the client)."""
+        return self.failure in RETRYABLE
 
     def to_gateway(self) -> GatewayError:
-        status, text = _CLIENT_VIEW[self.kind]
+        """The error as the client sees it: a status and a message prefixed with what happened."""
+        status, text = _CLIENT_VIEW[self.failure]
         message = f"{text}: {self.message}" if text else self.message
         return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
 
 
-_CLIENT_VIEW: dict[UpstreamKind, tuple[int, str]] = {
-    UpstreamKind.RATE_LIMITED: (429, "Upstream rate limit"),
-    UpstreamKind.QUOTA_EXHAUSTED: (429, "Upstream quota exhausted"),
-    UpstreamKind.CAPACITY: (503, "Upstream model overloaded"),
-    UpstreamKind.AUTH_EXPIRED: (502, "Upstream account rejected the request"),
-    UpstreamKind.FORBIDDEN: (502, "Upstream account rejected the request"),
-    UpstreamKind.NOT_FOUND: (404, ""),
-    UpstreamKind.BAD_REQUEST: (400, ""),
-    UpstreamKind.TRANSIENT: (502, "Upstream error"),
-    UpstreamKind.MALFORMED: (502, "Upstream returned an unusable response"),
-    UpstreamKind.TIMEOUT: (504, "Upstream timed out"),
+_CLIENT_VIEW: dict[Failure, tuple[int, str]] = {
+    Failure.RATE_LIMITED: (429, "Upstream rate limit"),
+    Failure.QUOTA_EXHAUSTED: (429, "Upstream quota exhausted"),
+    Failure.CAPACITY: (503, "Upstream model overloaded"),
+    Failure.AUTH_EXPIRED: (502, "Upstream account rejected the request"),
+    Failure.FORBIDDEN: (502, "Upstream account rejected the request"),
+    Failure.NOT_FOUND: (404, ""),
+    Failure.BAD_REQUEST: (400, ""),
+    Failure.TRANSIENT: (502, "Upstream error"),
+    Failure.MALFORMED: (502, "Upstream returned an unusable response"),
+    Failure.TIMEOUT: (504, "Upstream timed out"),
 }
 
 
 class GatewayError(Exception):
-    """An error as the client sees it: an HTTP status and a message that says what to fix."""
+    """An error as the client sees it: an HTTP status and a message that says what to fix.
+
+    `param` names the offending request field, `code` a machine-readable code (OpenAI's `code`),
+    `retry_after` seconds until a retry may succeed, `upstream` whether it came from an upstream failure.
+    Each dialect renders it in its own wire format.
+    """
 
     def __init__(
         self,
@@ -109,12 +127,14 @@ class GatewayError(Exception):
         self.upstream = upstream
 
     def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the error: Retry-After in whole seconds (at least 1) when known."""
         if self.retry_after is None:
             return {}
         return {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
 
 
 def bad_request(message: str, param: str | None = None) -> GatewayError:
+    """A 400 naming the request field (`param`, a dotted path such as "messages[2].content") to fix."""
     return GatewayError(400, message, param=param)
 
 
@@ -126,4 +146,5 @@ _SECRET_PATTERNS = re.compile(
 
 
 def redact(text: str) -> str:
+    """`text` with Google API keys, OAuth tokens, gemgate client keys and `key=` values replaced."""
     return _SECRET_PATTERNS.sub("[redacted]", text) if text else text

@@ -1,38 +1,66 @@
-"""The running gateway's state: settings, store, pool, catalogue, upstreams, caches; started and stopped once."""
+"""The running gateway's state: settings, store, pool, catalogue, upstreams, credentials, signatures and
+outcome hooks; started and stopped once, with the loops that keep it in step with the store."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
-from .auth import KeyRing
+from .auth import ClientIdentity, KeyRing
+from .catalog import Catalog, ModelSpec
 from .config import Settings
-from .errors import UpstreamError, UpstreamKind
-from .media import MediaFetcher
-from .models import Catalog
+from .errors import Failure, UpstreamError
+from .gemini.signatures import SignatureStore
+from .http.media import MediaFetcher
+from .outcome import Outcomes
 from .pool import Pool
-from .signatures import SignatureCache
 from .store import Store, open_store
-from .upstreams import build_upstreams
-from .upstreams.base import Upstream
+from .upstreams import build_upstreams, kinds_with
+from .upstreams.base import Capability, NeedsReauth, Upstream
+from .upstreams.credentials import CredentialKeeper
 
 log = logging.getLogger("gemgate")
 
+Admission = Callable[[ClientIdentity | None, ModelSpec], None]
+PURGE_SECONDS = 3600.0
+
 
 class Gateway:
+    """Everything a request needs at run time. Raises ValueError at construction for invalid
+    `[upstreams.<kind>]` sections."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.catalog = Catalog(settings.aliases)
+        self.upstreams: dict[str, Upstream] = build_upstreams(settings.upstreams)
+        self.catalog = Catalog(settings.aliases, self.upstreams)
         self.keys = KeyRing(settings.client_keys)
-        self.signatures = SignatureCache()
-        self.upstreams: dict[str, Upstream] = build_upstreams(settings)
         self.media = MediaFetcher(settings)
+        self.outcomes = Outcomes()
+        # Checks run before an account is acquired (usage limits later); each raises GatewayError to refuse.
+        self.admission: list[Admission] = []
         self.store: Store | None = None
         self.pool: Pool | None = None
+        self.signatures = SignatureStore(None)
+        self.credentials: CredentialKeeper | None = None
+        self._kinds_with = {cap: kinds_with(cap, self.upstreams.values()) for cap in Capability}
         self._tasks: list[asyncio.Task] = []
 
+    def kinds_with(self, capability: Capability) -> frozenset[str]:
+        """The upstream kinds that have `capability`."""
+        return self._kinds_with[capability]
+
+    def admit(self, identity: ClientIdentity | None, spec: ModelSpec) -> None:
+        """Run the admission checks (identity and limits) for a request."""
+        for check in self.admission:
+            check(identity, spec)
+
     async def start(self) -> None:
+        """Open the store, start upstreams, load the pool and keys, discover models, start the loops."""
         self.store = await open_store(self.settings)
+        self.signatures = SignatureStore(self.store, ttl=self.settings.signature_ttl_seconds)
+        self.credentials = CredentialKeeper(self.store)
         self.pool = Pool(
             self.store,
             default_cooldown=self.settings.default_cooldown_seconds,
@@ -50,6 +78,7 @@ class Gateway:
         ]
 
     async def stop(self) -> None:
+        """Stop the loops, write pending state, close everything."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -62,24 +91,26 @@ class Gateway:
             await self.store.close()
 
     async def reload_keys(self) -> None:
+        """Take the stored client keys (so `keys create/revoke` reach a running server)."""
         self.keys.load(await self.store.list_client_keys())
+
+    async def _models_of(self, acc) -> list[dict] | BaseException | None:
+        upstream = self.upstreams.get(acc.kind)
+        if upstream is None or Capability.LIST_MODELS not in upstream.capabilities:
+            return None
+        try:
+            await self.credentials.fresh(upstream, acc.record)
+            return await upstream.list_models(acc.record)
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the old list in place
+            return exc
 
     async def discover_models(self) -> None:
         """Ask each account which models it serves; the catalogue is their union plus aliases."""
         pool = self.pool
-        accounts = [a for a in pool.accounts.values() if a.record.enabled]
-
-        async def one(acc):
-            upstream = self.upstreams.get(acc.kind)
-            if upstream is None:
-                return acc, None
-            try:
-                return acc, await upstream.list_models(acc.record)
-            except Exception as exc:  # noqa: BLE001 - any failure leaves the old list in place
-                return acc, exc
-
+        accounts = [a for a in pool.accounts.values() if a.record.enabled and a.reauth is None]
+        results = await asyncio.gather(*(self._models_of(a) for a in accounts))
         served: dict[str, dict[str, dict]] = {}
-        for acc, result in await asyncio.gather(*(one(a) for a in accounts)):
+        for acc, result in zip(accounts, results):
             if isinstance(result, list):
                 ids = [m["name"].removeprefix("models/") for m in result]
                 if acc.served != frozenset(ids):
@@ -88,13 +119,14 @@ class Gateway:
                     await self.store.set_account_models(acc.id, ids)
                 for resource in result:
                     served.setdefault(acc.kind, {})[resource["name"].removeprefix("models/")] = resource
+            elif isinstance(result, NeedsReauth):
+                pool.needs_reauth(acc, result.reason)
             elif result is not None:
                 log.warning("model discovery failed for account %s: %s", acc.record.name, result)
-                if isinstance(result, UpstreamError) and result.kind in (
-                    UpstreamKind.FORBIDDEN,
-                    UpstreamKind.AUTH_EXPIRED,
-                ):
-                    pool.disable(acc, f"{result.kind}: {result.message}"[:300])
+                if isinstance(result, UpstreamError) and result.failure is Failure.FORBIDDEN:
+                    pool.disable(acc, f"{result.failure}: {result.message}"[:300])
+                elif isinstance(result, UpstreamError) and result.failure is Failure.AUTH_EXPIRED:
+                    self.credentials.mark_stale(acc.id)
         # Accounts whose discovery failed keep their last known list (from the store); one never
         # discovered offers its upstream's well-known models until discovery succeeds.
         for acc in pool.accounts.values():
@@ -107,6 +139,7 @@ class Gateway:
 
     async def _sync_loop(self) -> None:
         known = set(self.pool.accounts)
+        purged = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.state_sync_seconds)
             try:
@@ -115,6 +148,9 @@ class Gateway:
                 if set(self.pool.accounts) != known:  # accounts added or removed: ask the new ones
                     known = set(self.pool.accounts)
                     await self.discover_models()
+                if time.monotonic() - purged > PURGE_SECONDS:
+                    purged = time.monotonic()
+                    await self.store.purge_expired()
             except Exception:
                 log.exception("state sync failed")
 

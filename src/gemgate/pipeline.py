@@ -1,39 +1,176 @@
-"""The path of a request: acquire an account → call the upstream → on a retryable failure before the
-first byte, try the next account → hand the stream to the dialect.
+"""The path of every request, the only place that knows its order:
+
+    resolve model -> apply the model name's effects -> resolve media and signatures (the only I/O before
+    the upstream) -> identity and limits -> acquire an account -> fresh credential -> upstream call ->
+    failover while nothing reached the client -> render in the dialect -> outcome record.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .aggregate import aggregate
-from .errors import GatewayError, UpstreamError, UpstreamKind
+from starlette.responses import Response
+
+from .auth import ClientIdentity
+from .catalog import Catalog, ModelSpec, apply_model_spec
+from .dialects.base import Generation, RenderContext, Unary
+from .errors import Failure, GatewayError, UpstreamError
 from .gateway import Gateway
-from .models import ModelSpec
+from .gemini.aggregate import aggregate
+from .gemini.parts import malformed_call, usage_tokens
+from .gemini.signatures import SignatureStore
+from .gemini.thinking import needs_signatures
+from .http.body import json_response
+from .http.media import MediaFetcher
+from .http.respond import stream_response
+from .outcome import Outcome
 from .pool import Lease
-from .upstreams.base import Upstream
+from .upstreams.base import Capability, NeedsReauth, Upstream
 
 T = TypeVar("T")
 
 
-async def with_failover(gw: Gateway, spec: ModelSpec, attempt: Callable[[Upstream, Lease], Awaitable[T]]) -> T:
-    """Run `attempt` on one account after another until one succeeds or a limit is reached."""
+@dataclass
+class Call:
+    """One client request on its way: the gateway, how its errors are written, who sent it, and when
+    (`started`, event-loop seconds)."""
+
+    gw: Gateway
+    dialect: str
+    error_response: Callable[[GatewayError], Response]
+    identity: ClientIdentity | None
+    started: float
+
+
+@dataclass
+class Opened:
+    """A stream whose first chunk has arrived: that chunk, the rest, and the lease that serves it."""
+
+    first: dict
+    rest: AsyncIterator[dict]
+    lease: Lease
+
+
+async def serve(call: Call, work: Generation | Unary) -> Response:
+    """Answer a parsed request in full; every GatewayError becomes the dialect's error response."""
+    gw = call.gw
+    loop = asyncio.get_running_loop()
+    outcome = Outcome(call.dialect, _operation(work), call.identity)
+    handed_off = False
+
+    def finish(err: GatewayError | None) -> None:
+        if err is not None:
+            outcome.status, outcome.error = err.status, err.message[:200]
+        outcome.latency = loop.time() - call.started
+        gw.outcomes.emit(outcome)
+
+    try:
+        spec = gw.catalog.resolve(work.model)
+        outcome.model = spec.requested
+        if isinstance(work, Unary):
+            body = work.build(spec)
+            result = await with_failover(
+                gw, spec, work.capability, outcome, lambda up, lease: _unary(up, lease, spec, work, body)
+            )
+            return json_response(work.render(result, spec))
+        await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
+        gw.admit(call.identity, spec)
+        ctx = RenderContext(gw.signatures, gw.settings.thoughts_in_content)
+        if work.stream:
+            handed_off = True
+            return await stream_response(
+                open_stream(gw, spec, work.request, outcome, call.started),
+                lambda opened: work.reply.stream(opened.first, opened.rest, ctx),
+                work.reply,
+                gw.settings.keepalive_seconds,
+                call.error_response,
+                finish,
+            )
+        response = await generate_whole(gw, spec, work.request, outcome)
+        outcome.ttfb = loop.time() - call.started
+        return json_response(await work.reply.whole(response, ctx))
+    except GatewayError as err:
+        if handed_off:
+            raise
+        finish(err)
+        handed_off = True
+        return call.error_response(err)
+    finally:
+        if not handed_off:
+            finish(None)
+
+
+def _operation(work: Generation | Unary) -> str:
+    if isinstance(work, Unary):
+        return work.capability.value
+    return "stream" if work.stream else "generate"
+
+
+async def prepare(
+    work: Generation, catalog: Catalog, media: MediaFetcher, signatures: SignatureStore, spec: ModelSpec | None = None
+) -> ModelSpec:
+    """Make a parsed generation ready for the upstream: resolve the model, apply what its name and the
+    request's thinking fields ask, fetch referenced media (behind the SSRF guard) and fill replayed calls'
+    thought signatures. Returns the ModelSpec; raises GatewayError (404 unknown model, 400 bad media)."""
+    spec = spec or catalog.resolve(work.model)
+    apply_model_spec(work.request, spec, work.thinking)
+    if work.media:
+        fetched = await asyncio.gather(*(media.inline(ref.url, ref.param) for ref in work.media))
+        for ref, part in zip(work.media, fetched):
+            ref.part.update(part)
+    await signatures.fill(work.signatures, sentinel=needs_signatures(spec.model))
+    return spec
+
+
+def _unary(up: Upstream, lease: Lease, spec: ModelSpec, work: Unary, body: dict) -> Awaitable[dict]:
+    if work.capability is Capability.COUNT_TOKENS:
+        return up.count_tokens(lease.account.record, spec.model, body)
+    return up.embed(lease.account.record, spec.model, body, batch=work.batch)
+
+
+async def with_failover(
+    gw: Gateway,
+    spec: ModelSpec,
+    capability: Capability,
+    outcome: Outcome,
+    attempt: Callable[[Upstream, Lease], Awaitable[T]],
+) -> T:
+    """Run `attempt` on one account after another until one succeeds or `max_attempts` is reached.
+
+    Only accounts whose kind has `capability` are tried. Raises GatewayError: the last upstream failure
+    as the client sees it, or the pool's own (429 cooling, 503 none usable, 400 no kind can do it).
+    """
+    kinds = gw.kinds_with(capability)
+    if not kinds or (spec.kinds is not None and not kinds & spec.kinds):
+        raise GatewayError(400, f"No upstream kind serving '{spec.requested}' supports {capability.value}")
     tried: list[str] = []
     last: UpstreamError | None = None
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
-            lease = gw.pool.acquire(spec, tried)
+            lease = gw.pool.acquire(spec, kinds, tried)
         except GatewayError as err:
             if last is not None and err.status != 429:
                 raise last.to_gateway() from None
             raise
-        tried.append(lease.account.id)
+        account = lease.account
+        tried.append(account.id)
+        outcome.attempts += 1
+        outcome.account, outcome.kind = account.record.name, account.kind
+        upstream = gw.upstreams[account.kind]
         try:
-            result = await attempt(gw.upstreams[lease.account.kind], lease)
+            try:
+                await gw.credentials.fresh(upstream, account.record)
+            except NeedsReauth as exc:
+                gw.pool.needs_reauth(account, exc.reason)
+                raise exc.as_upstream_error() from None
+            result = await attempt(upstream, lease)
         except UpstreamError as err:
             lease.failure(err)
+            if err.failure is Failure.AUTH_EXPIRED:
+                gw.credentials.mark_stale(account.id)
             last = err
             if not err.retryable:
                 raise err.to_gateway() from None
@@ -44,66 +181,52 @@ async def with_failover(gw: Gateway, spec: ModelSpec, attempt: Callable[[Upstrea
     raise last.to_gateway()
 
 
-@dataclass
-class Opened:
-    first: dict
-    rest: AsyncIterator[dict]
-    lease: Lease
-
-
-def _malformed_call(chunk: dict) -> bool:
-    """Gemini sometimes ends with MALFORMED_FUNCTION_CALL and nothing usable; another try usually works."""
-    cands = chunk.get("candidates") or ()
-    return bool(cands) and all(
-        c.get("finishReason") == "MALFORMED_FUNCTION_CALL"
-        and not any(
-            "functionCall" in p or ("text" in p and not p.get("thought"))
-            for p in (c.get("content") or {}).get("parts") or ()
-        )
-        for c in cands
-    )
-
-
 def _malformed_error() -> UpstreamError:
-    return UpstreamError(UpstreamKind.MALFORMED, "the model produced a malformed function call")
+    return UpstreamError(Failure.MALFORMED, "the model produced a malformed function call")
 
 
-async def open_stream(gw: Gateway, spec: ModelSpec, request: dict) -> Opened:
+async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, started: float) -> Opened:
     """Start generation and wait for the first chunk, failing over while nothing has been sent."""
+    loop = asyncio.get_running_loop()
 
     async def attempt(upstream: Upstream, lease: Lease) -> Opened:
         chunks = upstream.stream(lease.account.record, spec.model, request)
         try:
             first = await anext(chunks)
-            if _malformed_call(first):
+            if malformed_call(first):
                 raise _malformed_error()
         except BaseException:
             await chunks.aclose()
             raise
-        return Opened(first, _reporting(chunks, lease), lease)
+        outcome.ttfb = loop.time() - started
+        return Opened(first, _reporting(first, chunks, lease, outcome), lease)
 
-    return await with_failover(gw, spec, attempt)
+    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
 
 
-async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict) -> dict:
+async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome) -> dict:
     """A complete response for a non-streaming caller: any failure, even mid-stream, tries another account."""
 
     async def attempt(upstream: Upstream, lease: Lease) -> dict:
         response = aggregate([c async for c in upstream.stream(lease.account.record, spec.model, request)])
-        if _malformed_call(response):
+        if malformed_call(response):
             raise _malformed_error()
+        outcome.tokens_from(usage_tokens(response.get("usageMetadata")))
         return response
 
-    return await with_failover(gw, spec, attempt)
+    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
 
 
-async def _reporting(chunks: AsyncIterator[dict], lease: Lease) -> AsyncIterator[dict]:
-    """The rest of a stream; an error mid-way is still booked against the account."""
+async def _reporting(first: dict, chunks: AsyncIterator[dict], lease: Lease, outcome: Outcome) -> AsyncIterator[dict]:
+    """The rest of a stream; the latest usage goes to the outcome, an error mid-way is booked on the account."""
+    usage = first.get("usageMetadata")
     try:
         async for chunk in chunks:
+            usage = chunk.get("usageMetadata") or usage
             yield chunk
     except UpstreamError as err:
         lease.failure(err)
         raise
     finally:
+        outcome.tokens_from(usage_tokens(usage))
         await chunks.aclose()

@@ -40,7 +40,7 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
         data_dir=data_dir,
         master_key="gemgate-sandbox",
         client_keys=[api_key],
-        gemini_api_base_url=fake_url,
+        upstreams={"gemini_api": {"base_url": fake_url}},
         keepalive_seconds=5,
         default_cooldown_seconds=5,
     )

@@ -115,7 +115,7 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
     env = {
         "GEMGATE_DATA_DIR": str(tmp_path),
         "GEMGATE_MASTER_KEY": "m",
-        "GEMGATE_GEMINI_API_BASE_URL": fake_api.url,
+        "GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL": fake_api.url,
     }
     subprocess.run([sys.executable, "-m", "gemgate", "accounts", "add-apikey", "fake-key-alpha", "--name", "a"], env={**os.environ, **env}, check=True, capture_output=True)
     proc, lines = _spawn(["serve", "--port", str(port)], env, "Clients send it")

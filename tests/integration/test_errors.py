@@ -157,7 +157,9 @@ def test_slow_upstream_gets_keepalives(gw):
 
 
 def test_first_byte_timeout_is_a_clean_error(make_gateway):
-    server = make_gateway(first_byte_timeout=1, idle_timeout=1, keepalive_seconds=5, max_attempts=1)
+    server = make_gateway(
+        upstreams={"gemini_api": {"first_byte_timeout": 1, "idle_timeout": 1}}, keepalive_seconds=5, max_attempts=1
+    )
     r = chat(server, msg("SLOW 3\ntimeout"))
     assert r.status == 504, r.text
     assert r.json()["error"]["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gemgate.routes.stream_body import StreamBody
+from gemgate.http.stream_body import StreamBody
 
 
 class Client:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gemgate.thinking import ThinkingRequest, family, needs_signatures, thinking_config
+from gemgate.gemini.thinking import ThinkingRequest, family, needs_signatures, thinking_config
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import json
 import pytest
 from aiohttp import web
 
-from gemgate.errors import Scope, UpstreamError, UpstreamKind
+from gemgate.errors import Failure, Scope, UpstreamError
 from gemgate.store import AccountRecord
-from gemgate.upstreams.gemini_api import GeminiAPI
+from gemgate.upstreams.gemini_api import GeminiAPI, GeminiAPISettings
 from gemgate.upstreams.google_errors import classify, parse_duration
 
 ACCOUNT = AccountRecord("a", "a", "gemini-api", {"api_key": "k"})
@@ -31,7 +31,7 @@ async def serve_bytes(status: int, body: bytes, content_type: str):
 
 async def stream_from(status, body, content_type="text/event-stream"):
     runner, url = await serve_bytes(status, body, content_type)
-    api = GeminiAPI(url)
+    api = GeminiAPI(GeminiAPISettings(base_url=url))
     await api.start()
     try:
         return [c async for c in api.stream(ACCOUNT, "gemini-2.5-flash", {"contents": []})]
@@ -67,7 +67,7 @@ async def test_empty_stream_is_malformed():
     # Google has answered 200 with an empty event stream (js-genai recording); it must not look like success.
     with pytest.raises(UpstreamError) as exc:
         await stream_from(200, b"")
-    assert exc.value.kind is UpstreamKind.MALFORMED and exc.value.retryable
+    assert exc.value.failure is Failure.MALFORMED and exc.value.retryable
 
 
 async def test_404_capture_with_sse_content_type(fixtures_dir):
@@ -75,39 +75,39 @@ async def test_404_capture_with_sse_content_type(fixtures_dir):
     resp = rec["interactions"][0]["response"]
     with pytest.raises(UpstreamError) as exc:
         await stream_from(resp["statusCode"], json.dumps(resp["bodySegments"][0]).encode(), resp["headers"]["Content-Type"])
-    assert exc.value.kind is UpstreamKind.NOT_FOUND
+    assert exc.value.failure is Failure.NOT_FOUND
     assert "is not found for API version v1beta" in exc.value.message
 
 
 def test_429_capture_gives_retry_delay(fixtures_dir):
     body = (fixtures_dir / "gemini-api" / "vercel__ai__packages_google_src___fixtures___google-429-retry-info.json").read_bytes()
     err = classify(429, body)
-    assert err.kind is UpstreamKind.RATE_LIMITED and err.retry_after == pytest.approx(34.4) and err.scope is Scope.MODEL
+    assert err.failure is Failure.RATE_LIMITED and err.retry_after == pytest.approx(34.4) and err.scope is Scope.MODEL
 
 
 @pytest.mark.parametrize(
     "status, body, kind, scope, retry",
     [
-        (400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]}}, UpstreamKind.FORBIDDEN, Scope.ACCOUNT, None),
-        (400, {"error": {"code": 400, "message": "bad schema", "status": "INVALID_ARGUMENT"}}, UpstreamKind.BAD_REQUEST, Scope.MODEL, None),
-        (403, {"error": {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}}, UpstreamKind.FORBIDDEN, Scope.ACCOUNT, None),
-        (429, {"error": {"code": 429, "message": "x", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "QUOTA_EXHAUSTED", "metadata": {"quotaResetDelay": "539.4ms"}}]}}, UpstreamKind.QUOTA_EXHAUSTED, Scope.MODEL, 0.5394),
-        (429, {"error": {"code": 429, "message": "Please retry in 38.8s."}}, UpstreamKind.RATE_LIMITED, Scope.MODEL, 38.8),
-        (429, [{"error": {"code": 429, "message": "No capacity", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "MODEL_CAPACITY_EXHAUSTED"}]}}], UpstreamKind.CAPACITY, Scope.MODEL, None),
-        (500, {"error": {"code": 500, "message": "internal"}}, UpstreamKind.TRANSIENT, Scope.MODEL, None),
-        (503, {"error": {"code": 503, "message": "overloaded"}}, UpstreamKind.CAPACITY, Scope.MODEL, None),
-        (504, {"error": {"code": 504, "message": "deadline"}}, UpstreamKind.TIMEOUT, Scope.MODEL, None),
+        (400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]}}, Failure.FORBIDDEN, Scope.ACCOUNT, None),
+        (400, {"error": {"code": 400, "message": "bad schema", "status": "INVALID_ARGUMENT"}}, Failure.BAD_REQUEST, Scope.MODEL, None),
+        (403, {"error": {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}}, Failure.FORBIDDEN, Scope.ACCOUNT, None),
+        (429, {"error": {"code": 429, "message": "x", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "QUOTA_EXHAUSTED", "metadata": {"quotaResetDelay": "539.4ms"}}]}}, Failure.QUOTA_EXHAUSTED, Scope.MODEL, 0.5394),
+        (429, {"error": {"code": 429, "message": "Please retry in 38.8s."}}, Failure.RATE_LIMITED, Scope.MODEL, 38.8),
+        (429, [{"error": {"code": 429, "message": "No capacity", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "MODEL_CAPACITY_EXHAUSTED"}]}}], Failure.CAPACITY, Scope.MODEL, None),
+        (500, {"error": {"code": 500, "message": "internal"}}, Failure.TRANSIENT, Scope.MODEL, None),
+        (503, {"error": {"code": 503, "message": "overloaded"}}, Failure.CAPACITY, Scope.MODEL, None),
+        (504, {"error": {"code": 504, "message": "deadline"}}, Failure.TIMEOUT, Scope.MODEL, None),
     ],
 )
 def test_classification(status, body, kind, scope, retry):
     err = classify(status, json.dumps(body).encode())
-    assert (err.kind, err.scope) == (kind, scope)
+    assert (err.failure, err.scope) == (kind, scope)
     assert err.retry_after == (pytest.approx(retry) if retry else None)
 
 
 def test_non_json_error_body():
     err = classify(502, b"<html>Bad Gateway</html>")
-    assert err.kind is UpstreamKind.TRANSIENT and "Bad Gateway" in err.message
+    assert err.failure is Failure.TRANSIENT and "Bad Gateway" in err.message
 
 
 def test_durations():

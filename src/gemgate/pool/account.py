@@ -13,12 +13,17 @@ ACCOUNT_WIDE = "*"
 
 @dataclass
 class Cooldown:
+    """Not before `until` (epoch seconds), because of `reason`."""
+
     until: float
     reason: str
 
 
 @dataclass
 class Account:
+    """One account as the pool sees it. `served` is None until discovery told which model ids it serves;
+    `reauth` holds why the credential needs the user (None: it does not)."""
+
     record: AccountRecord
     cooldowns: dict[str, Cooldown] = field(default_factory=dict)  # model or "*" -> cooldown
     served: frozenset[str] | None = None  # model ids, None = unknown yet
@@ -26,6 +31,7 @@ class Account:
     errors: int = 0
     last_error: str | None = None
     last_used: float | None = None
+    reauth: str | None = None
 
     def __post_init__(self) -> None:
         if self.record.models is not None:
@@ -40,11 +46,12 @@ class Account:
         return self.record.kind
 
     def serves(self, model: str) -> bool:
+        """Whether the account may serve the model id (an undiscovered account may serve any)."""
         return self.served is None or model in self.served
 
     def blocked_until(self, model: str, now: float) -> float | None:
         """When this account can next serve `model`; None if it can now, inf if never without a hand."""
-        if not self.record.enabled:
+        if not self.record.enabled or self.reauth is not None:
             return math.inf
         until = None
         for key in (ACCOUNT_WIDE, model):
@@ -67,4 +74,5 @@ class Account:
 
 
 def now() -> float:
+    """Epoch seconds."""
     return time.time()

@@ -11,8 +11,8 @@ import logging
 import math
 from collections.abc import Iterable
 
-from ..errors import GatewayError, Scope, UpstreamError, UpstreamKind
-from ..models import ModelSpec
+from ..errors import GatewayError, Scope, UpstreamError, Failure
+from ..catalog import ModelSpec
 from ..store import HealthRecord, Store
 from .account import ACCOUNT_WIDE, Account, Cooldown, now
 
@@ -20,6 +20,8 @@ log = logging.getLogger("gemgate.pool")
 
 
 class Lease:
+    """The use of one account for one attempt; report how it went with `success` or `failure`."""
+
     __slots__ = ("account", "model", "_pool")
 
     def __init__(self, pool: Pool, account: Account, model: str) -> None:
@@ -28,15 +30,23 @@ class Lease:
         self.model = model
 
     def success(self) -> None:
+        """The attempt worked: count the request."""
         acc = self.account
         acc.requests += 1
         acc.last_used = now()
 
     def failure(self, error: UpstreamError) -> None:
+        """The attempt failed: the pool books it (cooldown, re-auth, disable) by the failure's kind."""
         self._pool.record_failure(self.account, self.model, error)
 
 
 class Pool:
+    """The accounts, their health per (account, model), and which one serves next (round-robin).
+
+    Cooldowns come from the upstream's retry hints (default `default_cooldown` seconds) and expire by
+    themselves; a not-found model cools for `not_found_cooldown` seconds on that account.
+    """
+
     def __init__(
         self,
         store: Store,
@@ -54,30 +64,31 @@ class Pool:
 
     # selection
 
-    def _candidate_list(self, spec: ModelSpec) -> list[Account]:
-        key = (spec.model, spec.kinds)
+    def _candidate_list(self, key: tuple, spec: ModelSpec, kinds: frozenset[str] | None) -> list[Account]:
         cands = self._candidates.get(key)
         if cands is None:
             cands = [
                 a
                 for a in self.accounts.values()
-                if (spec.kinds is None or a.kind in spec.kinds) and a.serves(spec.model)
+                if (spec.kinds is None or a.kind in spec.kinds)
+                and (kinds is None or a.kind in kinds)
+                and a.serves(spec.model)
             ]
             self._candidates[key] = cands
         return cands
 
-    def acquire(self, spec: ModelSpec, tried: Iterable[str] = ()) -> Lease:
-        """The next account that can serve `spec` now, skipping `tried`.
+    def acquire(self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = ()) -> Lease:
+        """The next account that can serve `spec` now, of one of `kinds` (None: any), skipping `tried` ids.
 
         Raises GatewayError 429 (with Retry-After) when every candidate is cooling, 503 when none can serve.
         """
-        cands = self._candidate_list(spec)
+        key = (spec.model, spec.kinds, kinds)
+        cands = self._candidate_list(key, spec, kinds)
         n = len(cands)
         if n == 0:
             raise GatewayError(
                 503, f"No account configured for model '{spec.requested}'. Add one with `gemgate accounts add-apikey`."
             )
-        key = (spec.model, spec.kinds)
         start = self._rr.get(key, 0) % n
         t = now()
         earliest = math.inf
@@ -98,8 +109,8 @@ class Pool:
                 raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
             raise GatewayError(
                 503,
-                f"No usable account for model '{spec.requested}': every account is disabled "
-                f"({'; '.join(reasons)}). Re-enable one with `gemgate accounts enable`.",
+                f"No usable account for model '{spec.requested}': every account is disabled or needs re-auth "
+                f"({'; '.join(reasons)}). Fix and re-enable one with `gemgate accounts enable`.",
             )
         raise GatewayError(
             429,
@@ -113,34 +124,46 @@ class Pool:
     def _why(acc: Account, model: str) -> str:
         if not acc.record.enabled:
             return f"{acc.record.name}: {acc.record.disabled_reason or 'disabled'}"
+        if acc.reauth is not None:
+            return f"{acc.record.name}: needs re-auth: {acc.reauth}"
         cd = acc.cooldowns.get(model) or acc.cooldowns.get(ACCOUNT_WIDE)
         return f"{acc.record.name}: {cd.reason if cd else 'cooling'}"
 
     # outcomes
 
     def record_failure(self, acc: Account, model: str, error: UpstreamError) -> None:
+        """Book a failed attempt: rate limits cool (account, model) or the account; not-found cools the
+        model; forbidden disables the account; auth-expired is left to the credential lifecycle."""
         acc.errors += 1
-        acc.last_error = f"{error.kind}: {error.message}"[:300]
+        acc.last_error = f"{error.failure}: {error.message}"[:300]
         acc.last_used = now()
-        kind = error.kind
-        if kind in (UpstreamKind.RATE_LIMITED, UpstreamKind.QUOTA_EXHAUSTED, UpstreamKind.CAPACITY):
-            if kind is UpstreamKind.CAPACITY and not error.retry_after:
+        kind = error.failure
+        if kind in (Failure.RATE_LIMITED, Failure.QUOTA_EXHAUSTED, Failure.CAPACITY):
+            if kind is Failure.CAPACITY and not error.retry_after:
                 return  # the model is busy for everyone: not this account's fault
             delay = error.retry_after if error.retry_after is not None else self.default_cooldown
             scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else model
             self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200])
-        elif kind is UpstreamKind.NOT_FOUND:
+        elif kind is Failure.NOT_FOUND:
             self.cool(acc, model, self.not_found_cooldown, "model not found on this account")
-        elif kind in (UpstreamKind.FORBIDDEN, UpstreamKind.AUTH_EXPIRED):
+        elif kind is Failure.FORBIDDEN:
             self.disable(acc, f"{kind}: {error.message}"[:300])
 
+    def needs_reauth(self, acc: Account, reason: str) -> None:
+        """Take the account out of rotation until its credential is replaced or it is re-enabled."""
+        acc.reauth = reason[:300]
+        log.warning("account %s needs re-auth: %s", acc.record.name, reason)
+        self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, ACCOUNT_WIDE, "needs_reauth", None, reason)))
+
     def cool(self, acc: Account, model: str, seconds: float, reason: str) -> None:
+        """`acc` may not serve `model` ("*": anything) for `seconds`."""
         until = now() + max(0.0, seconds)
         acc.cooldowns[model] = Cooldown(until, reason)
         log.info("account %s cooling for %s until %.0f: %s", acc.record.name, model, until, reason)
         self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, model, "cooling", until, reason)))
 
     def disable(self, acc: Account, reason: str) -> None:
+        """Take the account out of rotation until enabled by hand."""
         acc.record.enabled = False
         acc.record.disabled_reason = reason
         acc.record.version += 1
@@ -151,10 +174,12 @@ class Pool:
     # state sync
 
     def set_accounts(self, accounts: list[Account]) -> None:
+        """Replace the accounts."""
         self.accounts = {a.id: a for a in accounts}
         self._candidates.clear()
 
     def invalidate(self) -> None:
+        """Forget cached candidate lists (after model lists changed)."""
         self._candidates.clear()
 
     async def load(self) -> None:
@@ -175,7 +200,10 @@ class Pool:
                 continue
             acc = Account(rec)
             for h in by_account.get(rec.id, ()):
-                acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason)
+                if h.state == "needs_reauth":
+                    acc.reauth = h.reason
+                else:
+                    acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason)
             if old is not None:
                 acc.served = old.served if rec.models is None else acc.served
             fresh.append(acc)

@@ -76,7 +76,11 @@ class Store(abc.ABC):
     async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None: ...
 
     @abc.abstractmethod
-    async def update_account_secret(self, account_id: str, secret: dict) -> None: ...
+    async def update_account_secret(self, account_id: str, secret: dict) -> int:
+        """Replace the credential atomically (all or nothing) and bump the version; returns the new version.
+
+        Raises KeyError when no account has that id.
+        """
 
     @abc.abstractmethod
     async def set_account_models(self, account_id: str, models: list[str]) -> None: ...
@@ -115,3 +119,16 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    # values with a time to live (thought signatures; later conversation mappings, stored responses)
+    @abc.abstractmethod
+    async def put_values(self, namespace: str, items: dict[str, str], ttl: float) -> None:
+        """Store `items` (key -> value) under `namespace`, each readable for `ttl` seconds."""
+
+    @abc.abstractmethod
+    async def get_values(self, namespace: str, keys: list[str]) -> dict[str, str]:
+        """The unexpired values among `keys` in `namespace`; missing or expired keys are left out."""
+
+    @abc.abstractmethod
+    async def purge_expired(self) -> int:
+        """Delete expired values; returns how many were deleted."""

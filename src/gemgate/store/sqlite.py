@@ -45,6 +45,14 @@ CREATE TABLE IF NOT EXISTS health (
     PRIMARY KEY (account_id, model)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ttl_values (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
+CREATE INDEX IF NOT EXISTS ttl_values_expiry ON ttl_values (expires_at);
 """
 
 _ACCOUNT_COLUMNS = "id, name, kind, secret, proxy, enabled, disabled_reason, models, created_at, version"
@@ -142,12 +150,17 @@ class SQLiteStore(Store):
             (int(enabled), None if enabled else reason, account_id),
         )
 
-    async def update_account_secret(self, account_id: str, secret: dict) -> None:
+    async def update_account_secret(self, account_id: str, secret: dict) -> int:
         # One statement, one transaction: the new credential is either fully stored or not at all.
-        await self._write(
-            "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ?",
+        async with self.db.execute(
+            "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ? RETURNING version",
             (self._box.seal(secret), account_id),
-        )
+        ) as cur:
+            row = await cur.fetchone()
+        await self.db.commit()
+        if row is None:
+            raise KeyError(account_id)
+        return row[0]
 
     async def set_account_models(self, account_id: str, models: list[str]) -> None:
         # Not a version bump: discovery results do not reset health state elsewhere.
@@ -217,3 +230,24 @@ class SQLiteStore(Store):
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # values with a time to live
+
+    async def put_values(self, namespace: str, items: dict[str, str], ttl: float) -> None:
+        expires = time.time() + ttl
+        await self.db.executemany(
+            "INSERT OR REPLACE INTO ttl_values (namespace, key, value, expires_at) VALUES (?,?,?,?)",
+            [(namespace, k, v, expires) for k, v in items.items()],
+        )
+        await self.db.commit()
+
+    async def get_values(self, namespace: str, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        sql = f"SELECT key, value FROM ttl_values WHERE namespace = ? AND key IN ({marks}) AND expires_at > ?"
+        async with self.db.execute(sql, (namespace, *keys, time.time())) as cur:
+            return {row[0]: row[1] async for row in cur}
+
+    async def purge_expired(self) -> int:
+        return await self._write("DELETE FROM ttl_values WHERE expires_at <= ?", (time.time(),))

@@ -1,34 +1,117 @@
-"""The interface every upstream kind implements. Upstreams classify errors; they never pick accounts."""
+"""The upstream contract. An upstream kind is one package with one `Upstream` subclass, registered in
+`gemgate.upstreams.UPSTREAM_KINDS`; it classifies failures, it never picks accounts (the pool does).
+"""
 
 from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import Failure, Scope, UpstreamError
 from ..store import AccountRecord
 
 
+class Capability(StrEnum):
+    """What an upstream kind can do; a request needing a capability skips accounts whose kind lacks it."""
+
+    GENERATE = "generate"
+    COUNT_TOKENS = "count_tokens"
+    EMBED = "embed"
+    LIST_MODELS = "list_models"
+
+
+class UpstreamSettings(BaseModel):
+    """The settings every kind's `[upstreams.<kind>]` section has; kinds subclass it with their own fields.
+
+    Timeouts are seconds. `proxy` is the default proxy URL for this kind's accounts (an account's own wins).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    proxy: str | None = None
+    connect_timeout: float = 15.0
+    first_byte_timeout: float = 300.0
+    idle_timeout: float = 300.0
+
+
+class NeedsReauth(Exception):
+    """The credential cannot be made fresh without the user; the message tells them what to do."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def as_upstream_error(self) -> UpstreamError:
+        """The failure the pipeline sees for this account: auth expired, whole account."""
+        return UpstreamError(Failure.AUTH_EXPIRED, self.reason, scope=Scope.ACCOUNT)
+
+
 class Upstream(abc.ABC):
-    kind: str
-    # Offered for an account whose model list could not be fetched yet.
-    fallback_models: tuple[str, ...] = ()
+    """One upstream kind: how to reach Google with one kind of credential.
+
+    Class attributes declare the kind: `kind` (its name, e.g. "gemini-api"; config sections use it with
+    `_` for `-`), `capabilities`, `settings_model` (the `[upstreams.<kind>]` section) and
+    `fallback_models` (offered for an account whose model list could not be fetched yet).
+
+    Every method taking an account raises `UpstreamError` on failure, classified into the one taxonomy.
+    """
+
+    kind: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.GENERATE})
+    settings_model: ClassVar[type[UpstreamSettings]] = UpstreamSettings
+    fallback_models: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: UpstreamSettings) -> None:
+        self.settings = settings
 
     async def start(self) -> None:
-        """Create long-lived HTTP clients."""
+        """Create long-lived HTTP clients (once, at gateway start)."""
 
     async def close(self) -> None:
         """Release them."""
 
+    def proxy_for(self, account: AccountRecord) -> str | None:
+        """The proxy URL this account's calls go through: its own, else the kind's default."""
+        return account.proxy or self.settings.proxy
+
+    # credential lifecycle
+
+    def credential_fresh(self, account: AccountRecord, now: float) -> bool:
+        """Whether the stored credential can be used as is at `now` (epoch seconds)."""
+        return True
+
+    async def refresh_credential(self, account: AccountRecord) -> dict:
+        """A new credential (the account's `secret` dict) to be persisted before use.
+
+        Raises NeedsReauth when only the user can fix it. Called single-flight per account.
+        """
+        raise NeedsReauth(
+            f"the {self.kind} credential of account '{account.name}' was rejected and cannot be refreshed; "
+            "replace it (remove the account and add it again) or `gemgate accounts enable` it once fixed"
+        )
+
+    # capabilities
+
     @abc.abstractmethod
     def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
-        """Gemini GenerateContentResponse chunks for a Gemini GenerateContentRequest; raises UpstreamError."""
+        """Gemini GenerateContentResponse chunks for a Gemini GenerateContentRequest.
 
-    @abc.abstractmethod
-    async def count_tokens(self, account: AccountRecord, model: str, body: dict) -> dict: ...
+        Raises UpstreamError, before or after the first chunk; a stream that ends without a finishReason
+        raises too (Failure.TRANSIENT), so a cut-off answer is never taken for a whole one.
+        """
 
-    @abc.abstractmethod
-    async def embed(self, account: AccountRecord, model: str, body: dict, *, batch: bool) -> dict: ...
+    async def count_tokens(self, account: AccountRecord, model: str, body: dict) -> dict:
+        """A Gemini CountTokensResponse for a CountTokensRequest (Capability.COUNT_TOKENS)."""
+        raise NotImplementedError
 
-    @abc.abstractmethod
+    async def embed(self, account: AccountRecord, model: str, body: dict, *, batch: bool) -> dict:
+        """A Gemini (Batch)EmbedContentsResponse (Capability.EMBED)."""
+        raise NotImplementedError
+
     async def list_models(self, account: AccountRecord) -> list[dict]:
-        """Gemini Model resources this account can use."""
+        """Gemini Model resources this account can use (Capability.LIST_MODELS)."""
+        raise NotImplementedError

@@ -6,7 +6,7 @@ import re
 
 import orjson
 
-from ..errors import Scope, UpstreamError, UpstreamKind
+from ..errors import Scope, UpstreamError, Failure
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s)?\s*$")
 _RETRY_IN_TEXT = re.compile(r"retry in ([0-9]*\.?[0-9]+)\s*(ms|s)", re.IGNORECASE)
@@ -44,43 +44,43 @@ def classify(status: int, body: bytes) -> UpstreamError:
     retry_after = None
     quota_ids: list[str] = []
     for d in details:
-        kind = str(d.get("@type", ""))
-        if kind.endswith("RetryInfo"):
+        type_url = str(d.get("@type", ""))
+        if type_url.endswith("RetryInfo"):
             retry_after = parse_duration(d.get("retryDelay"))
-        elif kind.endswith("ErrorInfo") and retry_after is None:
+        elif type_url.endswith("ErrorInfo") and retry_after is None:
             retry_after = parse_duration((d.get("metadata") or {}).get("quotaResetDelay"))
-        elif kind.endswith("QuotaFailure"):
+        elif type_url.endswith("QuotaFailure"):
             quota_ids += [str(v.get("quotaId", "")) for v in d.get("violations") or () if isinstance(v, dict)]
     if retry_after is None:
         m = _RETRY_IN_TEXT.search(message)
         if m:
             retry_after = parse_duration(m.group(1) + m.group(2))
 
-    def make(kind: UpstreamKind, scope: Scope = Scope.MODEL) -> UpstreamError:
-        return UpstreamError(kind, message, status=status, retry_after=retry_after, scope=scope, reason=reason)
+    def make(failure: Failure, scope: Scope = Scope.MODEL) -> UpstreamError:
+        return UpstreamError(failure, message, status=status, retry_after=retry_after, scope=scope, reason=reason)
 
     if status == 429:
         if "MODEL_CAPACITY_EXHAUSTED" in reasons or "MODEL_CAPACITY_EXCEEDED" in reasons:
-            return make(UpstreamKind.CAPACITY)
+            return make(Failure.CAPACITY)
         if "QUOTA_EXHAUSTED" in reasons or any("PerDay" in q for q in quota_ids):
-            return make(UpstreamKind.QUOTA_EXHAUSTED)
-        return make(UpstreamKind.RATE_LIMITED)
+            return make(Failure.QUOTA_EXHAUSTED)
+        return make(Failure.RATE_LIMITED)
     if status == 400:
         if "API_KEY_INVALID" in reasons or "API key not valid" in message:
-            return make(UpstreamKind.FORBIDDEN, Scope.ACCOUNT)
+            return make(Failure.FORBIDDEN, Scope.ACCOUNT)
         if "FAILED_PRECONDITION" == err.get("status"):
-            return make(UpstreamKind.FORBIDDEN, Scope.ACCOUNT)
-        return make(UpstreamKind.BAD_REQUEST)
+            return make(Failure.FORBIDDEN, Scope.ACCOUNT)
+        return make(Failure.BAD_REQUEST)
     if status == 401:
-        return make(UpstreamKind.AUTH_EXPIRED, Scope.ACCOUNT)
+        return make(Failure.AUTH_EXPIRED, Scope.ACCOUNT)
     if status in (402, 403):
-        return make(UpstreamKind.FORBIDDEN, Scope.ACCOUNT)
+        return make(Failure.FORBIDDEN, Scope.ACCOUNT)
     if status == 404:
-        return make(UpstreamKind.NOT_FOUND)
+        return make(Failure.NOT_FOUND)
     if status in (408, 504):
-        return make(UpstreamKind.TIMEOUT)
+        return make(Failure.TIMEOUT)
     if status == 503:
-        return make(UpstreamKind.CAPACITY)
+        return make(Failure.CAPACITY)
     if status >= 500 or status == 499:
-        return make(UpstreamKind.TRANSIENT)
-    return make(UpstreamKind.BAD_REQUEST)
+        return make(Failure.TRANSIENT)
+    return make(Failure.BAD_REQUEST)

@@ -1,7 +1,7 @@
 """Function-call arguments get back the types the client declared, after Gemini's string-only enums."""
 
-from gemgate.tool_args import restore_arg_types
-from gemgate.tools import to_gemini_schema
+from gemgate.gemini.args import restore_arg_types
+from gemgate.gemini.schema import to_gemini_schema
 
 SCHEMA = {
     "type": "object",

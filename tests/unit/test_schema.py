@@ -1,4 +1,4 @@
-"""Tests for gemgate.tools: JSON Schema -> Gemini Schema, function-name fixes.
+"""Tests for gemgate.gemini.schema: JSON Schema -> Gemini Schema.
 
 Every converted schema also goes through ``assert_gemini_schema`` which
 enforces the rules Gemini's request validator applies (see the messages
@@ -15,15 +15,7 @@ from typing import Any
 
 import pytest
 
-from gemgate.tools import (
-    GEMINI_SCHEMA_FIELDS,
-    MAX_FUNCTION_NAME_LENGTH,
-    ToolNameMap,
-    function_declaration,
-    gemini_function_name,
-    is_valid_gemini_function_name,
-    to_gemini_schema,
-)
+from gemgate.gemini.schema import GEMINI_SCHEMA_FIELDS, to_gemini_schema
 
 # ---------------------------------------------------------------------------
 # The checker
@@ -645,149 +637,6 @@ def test_exponential_ref_fanout_is_bounded() -> None:
 ])
 def test_junk_never_crashes_and_stays_valid(junk: Any) -> None:
     convert(junk)
-
-
-# ---------------------------------------------------------------------------
-# Function names
-# ---------------------------------------------------------------------------
-
-NAME_RULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")  # portable subset (no colon)
-
-VALID_NAMES = ["get_weather", "mcp__server__tool", "a.b-c_d", "_private", "X", "f" * 64, "Tool2"]
-
-NAME_CASES = [
-    ("mcp__server__tool/name with spaces", "mcp__server__tool_name_with_spaces"),
-    ("1password_lookup", "_1password_lookup"),
-    ("-dash", "_-dash"),
-    (".dot", "_.dot"),
-    ("", "_"),
-    ("ns:tool", "ns_tool"),
-    ("mcp__github__create-issue(v2)", "mcp__github__create-issue_v2_"),
-    ("工具", "__"),
-    ("résumé", "r_sum_"),
-    ("tab\tand\nnewline", "tab_and_newline"),
-]
-
-
-@pytest.mark.parametrize("name", VALID_NAMES)
-def test_valid_names_pass_through(name: str) -> None:
-    assert is_valid_gemini_function_name(name)
-    assert gemini_function_name(name) == name
-
-
-@pytest.mark.parametrize(("name", "expected"), NAME_CASES)
-def test_invalid_names_sanitised(name: str, expected: str) -> None:
-    assert not is_valid_gemini_function_name(name)
-    assert gemini_function_name(name) == expected
-    assert NAME_RULE.match(expected)
-
-
-def test_colon_allowed_when_backend_accepts_it() -> None:
-    assert gemini_function_name("ns:tool", allow_colon=True) == "ns:tool"
-    assert is_valid_gemini_function_name("ns:tool", allow_colon=True)
-    assert gemini_function_name(":x", allow_colon=True) == "_:x"
-
-
-def test_long_names_truncated_with_hash() -> None:
-    base = "mcp__some_server_with_a_long_name__" + "very_long_tool_name_" * 3
-    a, b = base + "alpha", base + "beta"
-    ga, gb = gemini_function_name(a), gemini_function_name(b)
-    assert len(ga) == MAX_FUNCTION_NAME_LENGTH and len(gb) == MAX_FUNCTION_NAME_LENGTH
-    assert ga != gb and ga[:40] == a[:40]
-    assert re.search(r"_[0-9a-f]{8}$", ga)
-    assert gemini_function_name(a) == ga  # deterministic
-    assert NAME_RULE.match(ga) and NAME_RULE.match(gb)
-    assert gemini_function_name("f" * 65) != "f" * 64
-
-
-def test_none_name() -> None:
-    assert gemini_function_name(None) == "_"
-
-
-# ---------------------------------------------------------------------------
-# ToolNameMap
-# ---------------------------------------------------------------------------
-
-
-def test_name_map_round_trip() -> None:
-    names = ["get_weather", "mcp__fs__read file", "9lives", "x" * 100]
-    m = ToolNameMap(names)
-    for name in names:
-        g = m.to_gemini(name)
-        assert NAME_RULE.match(g)
-        assert m.to_client(g) == name
-    assert m.to_gemini("get_weather") == "get_weather"
-    assert m.renamed.keys() == {"mcp__fs__read file", "9lives", "x" * 100}
-    assert len(m) == 4 and "9lives" in m
-
-
-@pytest.mark.parametrize("order", [["a b", "a_b"], ["a_b", "a b"]])
-def test_name_map_collisions_keep_valid_names(order: list[str]) -> None:
-    m = ToolNameMap(order)
-    assert m.to_gemini("a_b") == "a_b"
-    other = m.to_gemini("a b")
-    assert other != "a_b" and other.startswith("a_b_") and NAME_RULE.match(other)
-    assert m.to_client("a_b") == "a_b" and m.to_client(other) == "a b"
-
-
-def test_name_map_many_collisions_are_distinct() -> None:
-    names = ["t/1", "t 1", "t+1", "t?1", "t_1"]
-    m = ToolNameMap(names)
-    gemini = [m.to_gemini(n) for n in names]
-    assert len(set(gemini)) == len(names)
-    assert [m.to_client(g) for g in gemini] == names
-
-
-def test_name_map_long_name_collisions() -> None:
-    prefix = "p" * 70
-    names = [prefix + "/a", prefix + " a"]  # same sanitised text, different originals
-    m = ToolNameMap(names)
-    g = [m.to_gemini(n) for n in names]
-    assert g[0] != g[1] and all(len(x) <= 64 for x in g)
-
-
-def test_name_map_unknown_and_lazy_names() -> None:
-    m = ToolNameMap(["read file"])
-    assert m.to_client("some_other_tool") == "some_other_tool"
-    g = m.to_gemini("from history/tool")  # e.g. an old functionCall in the transcript
-    assert g == "from_history_tool" and m.to_client(g) == "from history/tool"
-
-
-def test_name_map_empty_name_is_still_valid() -> None:
-    # A nameless tool result must not reach Gemini as "" ("function_response.name
-    # cannot be empty", cline/cline#10687); "_" at least passes validation.
-    m = ToolNameMap([])
-    assert m.to_gemini("") == "_" and m.to_client("_") == ""
-
-
-def test_name_map_duplicates_and_empty() -> None:
-    m = ToolNameMap(["dup", "dup", "d u p", "d u p"])
-    assert len(m) == 2
-    assert ToolNameMap().to_client("x") == "x"
-
-
-def test_name_map_allow_colon() -> None:
-    m = ToolNameMap(["srv:tool"], allow_colon=True)
-    assert m.to_gemini("srv:tool") == "srv:tool"
-    assert ToolNameMap(["srv:tool"]).to_gemini("srv:tool") == "srv_tool"
-
-
-# ---------------------------------------------------------------------------
-# function_declaration
-# ---------------------------------------------------------------------------
-
-
-def test_function_declaration() -> None:
-    names = ToolNameMap(["mcp__fs__read file"])
-    decl = function_declaration("mcp__fs__read file", "Read a file", ZOD_TO_JSON_SCHEMA, names)
-    assert decl["name"] == "mcp__fs__read_file" and decl["description"] == "Read a file"
-    assert_parameters(decl["parameters"])
-    assert names.to_client(decl["name"]) == "mcp__fs__read file"
-
-
-@pytest.mark.parametrize("schema", [None, {}, {"type": "object", "properties": {}}, True])
-def test_function_declaration_without_parameters(schema: Any) -> None:
-    assert function_declaration("now", None, schema) == {"name": "now"}
 
 
 def test_allowed_fields_constant_matches_checker() -> None:

@@ -6,7 +6,7 @@ import secrets
 
 import orjson
 
-from ..errors import GatewayError
+from ...errors import GatewayError
 
 _ERROR_TYPES = {
     400: ("invalid_request_error", None),
@@ -24,9 +24,6 @@ def openai_error_body(err: GatewayError) -> dict:
         code = "not_found"
     return {"error": {"message": err.message, "type": kind, "param": err.param, "code": err.code or code}}
 
-
-def openai_error_bytes(err: GatewayError) -> bytes:
-    return orjson.dumps(openai_error_body(err))
 
 
 FINISH_REASONS = {

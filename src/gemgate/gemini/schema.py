@@ -1,44 +1,23 @@
-"""Make client tool definitions acceptable to Gemini.
+"""JSON Schema (any draft) -> the Gemini API's `Schema` for `functionDeclarations[].parameters`.
 
-Clients send tools with arbitrary JSON Schema (draft-07 / 2020-12 from pydantic,
-zod-to-json-schema, MCP servers ...) and arbitrary names.  Gemini's
-``functionDeclarations[].parameters`` only takes Google's OpenAPI-3.0 subset
-``Schema`` and its protobuf parser rejects the whole request (400) on the first
-unknown key, list-valued ``type``, non-string ``enum`` value, ``properties`` on a
-non-object, array without ``items`` ...  Function names have their own rule.
+Clients send tools with arbitrary JSON Schema (draft-07 / 2020-12 from pydantic, zod-to-json-schema,
+MCP servers ...). Gemini only takes Google's OpenAPI-3.0 subset `Schema` (ai.google.dev/api/caching#Schema)
+and its protobuf parser rejects the whole request (400) on the first unknown key, list-valued `type`,
+non-string `enum` value, `properties` on a non-object, array without `items` ... Pure functions, no I/O.
 
-Public API (pure functions, no I/O):
-
-* :func:`to_gemini_schema` - JSON Schema -> Gemini ``parameters`` (or ``None``).
-* :func:`gemini_function_name` / :func:`is_valid_gemini_function_name`.
-* :class:`ToolNameMap` - per-request client name <-> Gemini name mapping.
-* :func:`function_declaration` - convenience builder for one declaration.
-
-Output types are lower-case JSON-Schema spellings ("object", "string" ...);
-Gemini accepts them case-insensitively.
+Output types are lower-case JSON-Schema spellings ("object", "string" ...); Gemini accepts them
+case-insensitively.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
-
-__all__ = [
-    "GEMINI_SCHEMA_FIELDS",
-    "MAX_FUNCTION_NAME_LENGTH",
-    "ToolNameMap",
-    "function_declaration",
-    "gemini_function_name",
-    "is_valid_gemini_function_name",
-    "to_gemini_schema",
-]
 
 # --------------------------------------------------------------------------
 # Schema conversion
@@ -610,135 +589,3 @@ def _dedupe(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for node in nodes:
         seen.setdefault(json.dumps(node, sort_keys=True, default=str), node)
     return list(seen.values())
-
-
-# --------------------------------------------------------------------------
-# Function names
-# --------------------------------------------------------------------------
-
-#: Gemini API limit.  (Vertex documents 128 in some versions; 64 fits both.)
-MAX_FUNCTION_NAME_LENGTH = 64
-
-# Gemini: "Must start with a letter or an underscore. Must be a-z, A-Z, 0-9, or
-# contain underscores, dots, colons, or dashes, with a maximum length of 64".
-# That is the current Gemini API wording; Code Assist and older API versions
-# say "underscores, dots and dashes" only.  Colons are therefore replaced by
-# default (ToolNameMap restores the original); pass ``allow_colon=True`` for a
-# backend known to accept them.
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_NAME_RE_COLON = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\-]*")
-_BAD_CHAR_RE = re.compile(r"[^A-Za-z0-9_.\-]")
-_BAD_CHAR_RE_COLON = re.compile(r"[^A-Za-z0-9_.:\-]")
-_HASH_LEN = 8
-
-
-def is_valid_gemini_function_name(name: Any, *, allow_colon: bool = False) -> bool:
-    """True if Gemini accepts ``name`` as a function name unchanged."""
-    pattern = _NAME_RE_COLON if allow_colon else _NAME_RE
-    return (
-        isinstance(name, str)
-        and len(name) <= MAX_FUNCTION_NAME_LENGTH
-        and pattern.fullmatch(name) is not None
-    )
-
-
-def gemini_function_name(name: Any, *, allow_colon: bool = False) -> str:
-    """Deterministically turn any tool name into a valid Gemini function name.
-
-    Valid names are returned unchanged.  Invalid characters become ``_``, a
-    ``_`` is prefixed when the first character is not a letter/underscore, and
-    over-long names are cut and suffixed with a hash of the full original name
-    so that distinct long names stay distinct.
-    """
-    name = "" if name is None else str(name)
-    if is_valid_gemini_function_name(name, allow_colon=allow_colon):
-        return name
-    bad = _BAD_CHAR_RE_COLON if allow_colon else _BAD_CHAR_RE
-    cleaned = bad.sub("_", name)
-    if not cleaned or not (cleaned[0] == "_" or ("a" <= cleaned[0].lower() <= "z")):
-        cleaned = "_" + cleaned
-    if len(cleaned) > MAX_FUNCTION_NAME_LENGTH:
-        cleaned = _with_hash(cleaned, name)
-    return cleaned
-
-
-def _with_hash(base: str, original: str, salt: str = "") -> str:
-    digest = hashlib.sha256((original + salt).encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_LEN]
-    return f"{base[: MAX_FUNCTION_NAME_LENGTH - _HASH_LEN - 1]}_{digest}"
-
-
-class ToolNameMap:
-    """Client tool names <-> Gemini function names for one request.
-
-    Build it from every tool name the client declared; use :meth:`to_gemini`
-    for declarations and history (``functionCall``/``functionResponse`` names)
-    and :meth:`to_client` on names in Gemini's response.  Valid names map to
-    themselves; two client names that sanitise to the same Gemini name are kept
-    apart with a hash suffix.  Valid names are claimed before sanitised ones, so
-    a declared valid name is never renamed because of another tool.
-    """
-
-    def __init__(self, names: Iterable[str] = (), *, allow_colon: bool = False) -> None:
-        self._allow_colon = allow_colon
-        self._to_gemini: dict[str, str] = {}
-        self._to_client: dict[str, str] = {}
-        unique = list(dict.fromkeys(names))
-        for name in unique:
-            if is_valid_gemini_function_name(name, allow_colon=allow_colon):
-                self._bind(name, name)
-        for name in unique:
-            self.to_gemini(name)
-
-    def to_gemini(self, name: str) -> str:
-        """Gemini name for a client name (registering it on first use)."""
-        if name in self._to_gemini:
-            return self._to_gemini[name]
-        base = gemini_function_name(name, allow_colon=self._allow_colon)
-        candidate, salt = base, 0
-        while candidate in self._to_client:  # taken by a different client name
-            candidate = _with_hash(base, name, str(salt) if salt else "")
-            salt += 1
-        self._bind(name, candidate)
-        return candidate
-
-    def to_client(self, name: str) -> str:
-        """Client name for a Gemini name; unknown names pass through unchanged."""
-        return self._to_client.get(name, name)
-
-    @property
-    def renamed(self) -> dict[str, str]:
-        """Only the client names whose Gemini name differs."""
-        return {c: g for c, g in self._to_gemini.items() if c != g}
-
-    def __contains__(self, client_name: object) -> bool:
-        return client_name in self._to_gemini
-
-    def __len__(self) -> int:
-        return len(self._to_gemini)
-
-    def _bind(self, client: str, gemini: str) -> None:
-        self._to_gemini[client] = gemini
-        self._to_client[gemini] = client
-
-
-def function_declaration(
-    name: str,
-    description: str | None = None,
-    schema: Any = None,
-    names: ToolNameMap | None = None,
-) -> dict[str, Any]:
-    """Build one Gemini ``functionDeclarations[]`` entry from a client tool.
-
-    ``schema`` is whatever the client sent (``parameters``, ``input_schema``,
-    ``inputSchema``, ``parametersJsonSchema``; ``None`` allowed).  ``parameters``
-    is omitted when the tool takes no arguments.
-    """
-    decl: dict[str, Any] = {
-        "name": names.to_gemini(name) if names is not None else gemini_function_name(name)
-    }
-    if isinstance(description, str) and description:
-        decl["description"] = description
-    parameters = to_gemini_schema(schema)
-    if parameters is not None:
-        decl["parameters"] = parameters
-    return decl

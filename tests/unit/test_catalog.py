@@ -3,8 +3,8 @@
 import pytest
 
 from gemgate.errors import GatewayError
-from gemgate.models import Catalog, parse_name
-from gemgate.thinking import ThinkingRequest
+from gemgate.catalog import Catalog, parse_name
+from gemgate.gemini.thinking import ThinkingRequest
 
 KNOWN = {
     "gemini-api": {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-pro-preview", "gemini-2.0-flash-thinking-exp"},
@@ -13,7 +13,7 @@ KNOWN = {
 
 
 def catalog(**aliases) -> Catalog:
-    cat = Catalog(aliases)
+    cat = Catalog(aliases, kinds=(*KNOWN, "gemini-web"))
     cat.replace({kind: {m: {"name": f"models/{m}"} for m in ids} for kind, ids in KNOWN.items()})
     return cat
 
@@ -42,7 +42,7 @@ def catalog(**aliases) -> Catalog:
 )
 def test_grammar(name, base, kind, effort, search):
     cat = catalog()
-    parsed = parse_name(name, cat.known)
+    parsed = parse_name(name, cat.known, cat.kinds)
     assert parsed is not None
     assert (parsed.base, parsed.kind, parsed.effort, parsed.search) == (base, kind, effort, search)
 
@@ -52,7 +52,7 @@ def test_grammar(name, base, kind, effort, search):
     ["gemini-9-ultra", "gemini-2.5-flash-turbo", "gemini-2.5-flash@think=5", "gemini-web/gemini-2.5-flash", "code-assist/gemini-2.5-flash"],
 )
 def test_unknown_names(name):
-    assert parse_name(name, catalog().known) is None
+    assert parse_name(name, catalog().known, catalog().kinds) is None
     with pytest.raises(GatewayError) as exc:
         catalog().resolve(name)
     assert exc.value.status == 404

@@ -1,6 +1,13 @@
-"""Fold a stream of Gemini response chunks into one response (non-streaming answers are built this way)."""
+"""Fold a stream of Gemini response chunks into one response (non-streaming answers are built this way).
+
+The fold matches what the Gemini API's own generateContent returns for the same generation: consecutive
+text parts of one kind (thought or not) are joined, the last finishReason, usageMetadata and
+promptFeedback win, modelVersion and responseId come from the first chunk that has them.
+"""
 
 from __future__ import annotations
+
+from .parts import parts_of
 
 
 def _merge_part(parts: list[dict], part: dict) -> None:
@@ -16,6 +23,7 @@ def _merge_part(parts: list[dict], part: dict) -> None:
 
 
 def aggregate(chunks: list[dict]) -> dict:
+    """One GenerateContentResponse from its streamed chunks, candidates sorted by index."""
     out: dict = {"candidates": []}
     by_index: dict[int, dict] = {}
     for chunk in chunks:
@@ -25,7 +33,7 @@ def aggregate(chunks: list[dict]) -> dict:
             if agg is None:
                 agg = by_index[idx] = {"content": {"parts": [], "role": "model"}, "index": idx}
                 out["candidates"].append(agg)
-            for part in (cand.get("content") or {}).get("parts") or ():
+            for part in parts_of(cand):
                 _merge_part(agg["content"]["parts"], part)
             for key, value in cand.items():
                 if key not in ("content", "index"):

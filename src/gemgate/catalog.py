@@ -1,4 +1,4 @@
-"""The model catalogue, aliases, and the model-name grammar.
+"""The model catalogue, aliases, and the model-name grammar (suffixes are parsed here, once).
 
     name     := [kind "/"] ["models/"] base {suffix} ["@think=" 0-4]
     suffix   := -thinking | -nothinking | -maxthinking | -low | -medium | -high | -search
@@ -10,12 +10,11 @@ A suffix is only taken off when the name with it is not itself a known model, so
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .errors import GatewayError
-from .thinking import DEPTHS, ThinkingRequest, family
-
-KINDS = ("gemini-api", "code-assist", "gemini-web")
+from .errors import GatewayError, bad_request
+from .gemini.thinking import DEPTHS, ThinkingRequest, family, merge_thinking, thinking_config
 
 _SUFFIX_EFFORT = {
     "-nothinking": "none",
@@ -30,33 +29,43 @@ _THINK_DEPTH = re.compile(r"@think=(\d+)$")
 
 @dataclass(frozen=True)
 class ModelSpec:
-    requested: str  # what the client sent
-    model: str  # the upstream model id
-    kinds: frozenset[str] | None  # pinned upstream kinds, None = any
-    thinking: ThinkingRequest | None  # from a suffix; request fields may add to it
+    """A resolved model name: what the client sent, the upstream model id, and what its suffixes ask for.
+
+    `kinds` is the set of upstream kinds the name pins (None: any kind may serve it).
+    """
+
+    requested: str
+    model: str
+    kinds: frozenset[str] | None
+    thinking: ThinkingRequest | None
     search: bool = False
 
     @property
     def thinks(self) -> bool:
+        """Whether the model has a thinking family (Gemini 2.5 and 3.x)."""
         return family(self.model) is not None
 
 
 @dataclass(frozen=True)
 class ParsedName:
+    """A client model name taken apart: base model id, pinned kind, effort and search suffixes."""
+
     base: str
     kind: str | None
     effort: str | None
     search: bool
 
 
-def parse_name(name: str, known) -> ParsedName | None:
-    """Split a client model name; `known(base, kind)` says whether an upstream serves `base`."""
+def parse_name(name: str, known: Callable[[str, str | None], bool], kinds: Iterable[str]) -> ParsedName | None:
+    """Split a client model name; `known(base, kind)` says whether an upstream serves `base`.
+
+    Returns None when no reading of the name is a known model.
+    """
     kind = None
     head, sep, rest = name.partition("/")
-    if sep and head in KINDS:
+    if sep and head in kinds:
         kind, name = head, rest
-    if name.startswith("models/"):
-        name = name[len("models/") :]
+    name = name.removeprefix("models/")
     effort = None
     search = False
     depth = _THINK_DEPTH.search(name)
@@ -80,16 +89,42 @@ def parse_name(name: str, known) -> ParsedName | None:
     return ParsedName(name, kind, effort, search)
 
 
-class Catalog:
-    """Which models exist, from the accounts' discovery results, plus configured aliases."""
+def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | None = None) -> None:
+    """Write into a Gemini GenerateContentRequest what the model name and the client's thinking fields ask.
 
-    def __init__(self, aliases: dict[str, str] | None = None) -> None:
+    `asked` is what the request's own fields ask for (None: nothing, leave the request's thinkingConfig
+    alone unless a suffix asks). Sets `generationConfig.thinkingConfig` and adds the `googleSearch` tool
+    for `-search`. Raises GatewayError 400 when thinking is asked of a model that cannot think.
+    """
+    thinking = merge_thinking(spec.thinking, asked)
+    if thinking is not None:
+        if not spec.thinks:
+            if thinking.effort not in (None, "none", "auto") or thinking.budget:
+                raise bad_request(f"The model '{spec.requested}' does not support thinking", "reasoning_effort")
+        else:
+            config = thinking_config(spec.model, thinking)
+            if config is not None:
+                request.setdefault("generationConfig", {})["thinkingConfig"] = config
+    if spec.search:
+        tools = request.setdefault("tools", [])
+        if not any("googleSearch" in t for t in tools if isinstance(t, dict)):
+            tools.append({"googleSearch": {}})
+
+
+class Catalog:
+    """Which models exist, from the accounts' discovery results, plus configured aliases.
+
+    `kinds` are the registered upstream kind names a model name may be pinned to ("gemini-api/...").
+    """
+
+    def __init__(self, aliases: dict[str, str] | None = None, kinds: Iterable[str] = ()) -> None:
         self.aliases = dict(aliases or {})
+        self.kinds = tuple(kinds)
         self._models: dict[str, dict] = {}  # id -> Gemini Model resource
         self._kinds: dict[str, set[str]] = {}  # id -> upstream kinds serving it
 
     def replace(self, served: dict[str, dict[str, dict]]) -> None:
-        """served: kind -> {model id -> Model resource}."""
+        """Take a new view of what is served: kind -> {model id -> Gemini Model resource}."""
         models: dict[str, dict] = {}
         kinds: dict[str, set[str]] = {}
         for kind, resources in served.items():
@@ -99,14 +134,16 @@ class Catalog:
         self._models, self._kinds = models, kinds
 
     def known(self, model: str, kind: str | None = None) -> bool:
+        """Whether some account (of `kind`, if given) serves the model id."""
         kinds = self._kinds.get(model)
         return bool(kinds) and (kind is None or kind in kinds)
 
     def resource(self, model: str) -> dict | None:
+        """The Gemini Model resource for a model id, if served."""
         return self._models.get(model)
 
     def entries(self) -> list[tuple[str, dict]]:
-        """(listed id, Model resource): plain ids, kind-pinned ids, then aliases."""
+        """(listed id, Gemini Model resource): plain ids, kind-pinned ids, then aliases, each sorted."""
         out = [(m, r) for m, r in sorted(self._models.items())]
         for m in sorted(self._models):
             for kind in sorted(self._kinds[m]):
@@ -118,14 +155,18 @@ class Catalog:
         return out
 
     def _try_resolve(self, name: str) -> ModelSpec | None:
-        parsed = parse_name(name, self.known)
+        parsed = parse_name(name, self.known, self.kinds)
         if parsed is None:
             return None
         thinking = ThinkingRequest(effort=parsed.effort) if parsed.effort else None
         kinds = frozenset({parsed.kind}) if parsed.kind else None
         return ModelSpec(name, parsed.base, kinds, thinking, parsed.search)
 
-    def resolve(self, name: str) -> ModelSpec:
+    def resolve(self, name: object) -> ModelSpec:
+        """The ModelSpec for a client's model name (aliases first).
+
+        Raises GatewayError 400 when the name is missing, 404 (code model_not_found) when nothing serves it.
+        """
         if not isinstance(name, str) or not name:
             raise GatewayError(400, "'model' is required: a model id such as gemini-2.5-flash", param="model")
         target = self.aliases.get(name, name)

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ..errors import bad_request
-from ..media import MediaFetcher
-from ..models import Catalog, ModelSpec
-from ..signatures import SKIP_SENTINEL, SignatureCache
-from ..thinking import EFFORTS, ThinkingRequest, needs_signatures, thinking_config
-from ..tools import ToolNameMap, to_gemini_schema
-from .validate import expect, integer, no_unknown, number, one_of
+from ...errors import bad_request
+from ...gemini.names import ToolNameMap
+from ...gemini.schema import to_gemini_schema
+from ...gemini.signatures import SignatureRef
+from ...gemini.thinking import EFFORTS, ThinkingRequest
+from ...http.media import decode_data_url
+from ..base import Generation, MediaRef, ParseInput
+from ..validate import expect, integer, no_unknown, number, one_of
+from .chat_response import ChatReply
 
 KNOWN_FIELDS = frozenset(
     {
@@ -38,19 +40,13 @@ _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "og
 _EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
 
 
-@dataclass
-class ChatRequest:
-    spec: ModelSpec
-    gemini: dict
-    stream: bool
-    include_usage: bool
-    names: ToolNameMap
-    candidate_count: int = 1
-    schemas: dict[str, dict] = field(default_factory=dict)  # Gemini function name -> the client's schema
+def parse_chat(inp: ParseInput) -> Generation:
+    """A Chat Completions request body -> a Generation (Gemini GenerateContentRequest and its reply).
 
-
-async def parse_chat(body: object, catalog: Catalog, media: MediaFetcher, signatures: SignatureCache) -> ChatRequest:
-    body = expect(body, dict, "body")
+    Pure: image and file URLs become MediaRefs, replayed tool calls SignatureRefs. Raises GatewayError 400
+    naming the field for anything Gemini cannot take. Source: platform.openai.com/docs/api-reference/chat.
+    """
+    body = expect(inp.body, dict, "body")
     no_unknown(body, KNOWN_FIELDS, "")
     for name in ("logit_bias", "audio", "prediction"):
         if body.get(name) not in (None, {}, []):
@@ -58,33 +54,53 @@ async def parse_chat(body: object, catalog: Catalog, media: MediaFetcher, signat
     modalities = body.get("modalities")
     if modalities is not None and set(expect(modalities, list, "modalities")) - {"text"}:
         raise bad_request("'modalities' may only contain 'text' on this endpoint", "modalities")
-    spec = catalog.resolve(body.get("model"))
+    model = body.get("model")
     stream = bool(expect(body.get("stream", False) or False, bool, "stream"))
     options = body.get("stream_options") or {}
     expect(options, dict, "stream_options")
     include_usage = bool(options.get("include_usage"))
 
-    names = ToolNameMap()
+    names = ToolNameMap(_tool_names(body))
     schemas: dict[str, dict] = {}
     tools, tool_config = _tools(body, names, schemas)
     gemini: dict = {}
-    contents, system = await _messages(body.get("messages"), names, media, signatures, spec.model)
+    media: list[MediaRef] = []
+    signatures: list[SignatureRef] = []
+    contents, system = _messages(body.get("messages"), names, media, signatures)
     gemini["contents"] = contents
     if system:
         gemini["systemInstruction"] = {"parts": system}
-    if spec.search or body.get("web_search_options") is not None:
+    if body.get("web_search_options") is not None:
         tools = (tools or []) + [{"googleSearch": {}}]
     if tools:
         gemini["tools"] = tools
     if tool_config:
         gemini["toolConfig"] = tool_config
     config = _generation_config(body)
-    thinking = _thinking(body, spec)
-    if thinking is not None:
-        config["thinkingConfig"] = thinking
     if config:
         gemini["generationConfig"] = config
-    return ChatRequest(spec, gemini, stream, include_usage, names, config.get("candidateCount", 1), schemas)
+    reply = ChatReply(model if isinstance(model, str) else "", names, schemas, include_usage, stream)
+    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures)
+
+
+def _tool_names(body: dict) -> list[str]:
+    """Every tool name the request declares or replays, so valid ones are claimed before any is renamed."""
+    found: list = []
+    for tool in body.get("tools") or body.get("functions") or ():
+        if isinstance(tool, dict):
+            fn = tool.get("function") if "function" in tool else tool
+            found.append(fn.get("name") if isinstance(fn, dict) else None)
+    for msg in body.get("messages") or () if isinstance(body.get("messages"), list) else ():
+        if not isinstance(msg, dict):
+            continue
+        calls = msg.get("tool_calls") if isinstance(msg.get("tool_calls"), list) else []
+        calls = calls + ([{"function": msg["function_call"]}] if isinstance(msg.get("function_call"), dict) else [])
+        for call in calls:
+            fn = call.get("function") if isinstance(call, dict) else None
+            found.append(fn.get("name") if isinstance(fn, dict) else None)
+        if msg.get("role") == "function":
+            found.append(msg.get("name"))
+    return [n for n in found if isinstance(n, str)]
 
 
 def _generation_config(body: dict) -> dict:
@@ -137,8 +153,9 @@ def _generation_config(body: dict) -> dict:
     return config
 
 
-def _thinking(body: dict, spec: ModelSpec) -> dict | None:
-    effort = spec.thinking.effort if spec.thinking else None
+def _thinking(body: dict) -> ThinkingRequest:
+    """What `reasoning_effort` and Google's `extra_body.google.thinking_config` ask (tokens for budgets)."""
+    effort = None
     budget = None
     include = None
     if body.get("reasoning_effort") is not None:
@@ -156,11 +173,7 @@ def _thinking(body: dict, spec: ModelSpec) -> dict | None:
             effort = one_of(str(tc["thinking_level"]).lower(), EFFORTS, "google.thinking_config.thinking_level")
         if tc.get("include_thoughts") is not None:
             include = bool(tc["include_thoughts"])
-    if not spec.thinks:
-        if effort not in (None, "none", "auto") or budget:
-            raise bad_request(f"The model '{spec.requested}' does not support thinking", "reasoning_effort")
-        return None
-    return thinking_config(spec.model, ThinkingRequest(effort=effort, budget=budget, include_thoughts=include))
+    return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include)
 
 
 def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict]) -> tuple[list | None, dict | None]:
@@ -204,8 +217,8 @@ def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict]) -> tuple[li
     return ([{"functionDeclarations": declarations}] if declarations else None), config
 
 
-async def _messages(
-    messages: object, names: ToolNameMap, media: MediaFetcher, signatures: SignatureCache, model: str
+def _messages(
+    messages: object, names: ToolNameMap, media: list[MediaRef], signatures: list[SignatureRef]
 ) -> tuple[list, list]:
     messages = expect(messages, list, "messages")
     if not messages:
@@ -213,23 +226,18 @@ async def _messages(
     contents: list[dict] = []
     system: list[dict] = []
     call_names: dict[str, str] = {}
-    sign = needs_signatures(model)
     for i, msg in enumerate(messages):
         p = f"messages[{i}]"
         expect(msg, dict, p)
         role = one_of(msg.get("role"), _ROLES, f"{p}.role")
         if role in ("system", "developer"):
-            system.extend(await _parts(msg.get("content"), p, media, allow_media=False))
+            system.extend(_parts(msg.get("content"), p, media, allow_media=False))
         elif role == "user":
-            parts = await _parts(msg.get("content"), p, media, allow_media=True)
+            parts = _parts(msg.get("content"), p, media, allow_media=True)
             _append(contents, "user", parts or [{"text": ""}])
         elif role == "assistant":
-            parts = await _parts(msg.get("content"), p, media, allow_media=False, nullable=True)
+            parts = _parts(msg.get("content"), p, media, allow_media=False, nullable=True)
             parts += _calls(msg, p, names, signatures, call_names)
-            if sign:
-                first = next((q for q in parts if "functionCall" in q), None)
-                if first is not None and "thoughtSignature" not in first:
-                    first["thoughtSignature"] = SKIP_SENTINEL
             if parts:
                 _append(contents, "model", parts)
         else:
@@ -247,7 +255,7 @@ def _append(contents: list[dict], role: str, parts: list[dict]) -> None:
         contents.append({"role": role, "parts": parts})
 
 
-async def _parts(content: object, p: str, media: MediaFetcher, *, allow_media: bool, nullable: bool = False) -> list:
+def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool, nullable: bool = False) -> list:
     if content is None:
         if nullable:
             return []
@@ -268,26 +276,36 @@ async def _parts(content: object, p: str, media: MediaFetcher, *, allow_media: b
         if kind == "image_url":
             ref = item.get("image_url")
             url = ref.get("url") if isinstance(ref, dict) else ref
-            parts.append(await media.inline(expect(url, str, f"{q}.image_url.url"), f"{q}.image_url.url"))
+            parts.append(_media_part(expect(url, str, f"{q}.image_url.url"), f"{q}.image_url.url", media))
         elif kind == "input_audio":
             audio = expect(item.get("input_audio"), dict, f"{q}.input_audio")
             fmt = one_of(audio.get("format"), tuple(_AUDIO_MIME), f"{q}.input_audio.format")
             data = _base64(audio.get("data"), f"{q}.input_audio.data")
             parts.append({"inlineData": {"mimeType": _AUDIO_MIME[fmt], "data": data}})
         elif kind == "file":
-            parts.append(await _file(item.get("file"), q, media))
+            parts.append(_file(item.get("file"), q, media))
         else:
             raise bad_request(f"{q}.type {kind!r} is not supported; use text, image_url, input_audio or file", f"{q}.type")
     return parts
 
 
-async def _file(ref: object, q: str, media: MediaFetcher) -> dict:
+def _media_part(url: str, param: str, media: list[MediaRef]) -> dict:
+    """An inlineData part: decoded now for data: URLs, fetched by the pipeline for http(s) ones."""
+    if url.startswith("data:"):
+        mime, data = decode_data_url(url, param)
+        return {"inlineData": {"mimeType": mime, "data": data}}
+    part: dict = {}
+    media.append(MediaRef(part, url, param))
+    return part
+
+
+def _file(ref: object, q: str, media: list[MediaRef]) -> dict:
     ref = expect(ref, dict, f"{q}.file")
     if ref.get("file_id"):
         raise bad_request(f"{q}.file.file_id is not supported; send the file inline as file_data", f"{q}.file.file_id")
     data = expect(ref.get("file_data"), str, f"{q}.file.file_data")
     if data.startswith("data:"):
-        return await media.inline(data, f"{q}.file.file_data")
+        return _media_part(data, f"{q}.file.file_data", media)
     mime = mimetypes.guess_type(ref.get("filename") or "")[0] or "application/pdf"
     return {"inlineData": {"mimeType": mime, "data": _base64(data, f"{q}.file.file_data")}}
 
@@ -301,7 +319,9 @@ def _base64(value: object, param: str) -> str:
     return value
 
 
-def _calls(msg: dict, p: str, names: ToolNameMap, signatures: SignatureCache, call_names: dict[str, str]) -> list:
+def _calls(
+    msg: dict, p: str, names: ToolNameMap, signatures: list[SignatureRef], call_names: dict[str, str]
+) -> list:
     calls = msg.get("tool_calls")
     if calls is None and msg.get("function_call") is not None:
         fc = expect(msg["function_call"], dict, f"{p}.function_call")
@@ -316,9 +336,7 @@ def _calls(msg: dict, p: str, names: ToolNameMap, signatures: SignatureCache, ca
         call_id = call.get("id") or ""
         call_names[call_id] = name
         part: dict = {"functionCall": {"name": names.to_gemini(name), "args": args}}
-        signature = signatures.get(call_id) if call_id else None
-        if signature:
-            part["thoughtSignature"] = signature
+        signatures.append(SignatureRef(part, call_id, first_in_turn=not parts))
         parts.append(part)
     return parts
 

@@ -13,8 +13,8 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
-from .config import Settings
-from .errors import bad_request
+from ..config import Settings
+from ..errors import bad_request
 
 
 def _forbidden_ip(address: str) -> bool:

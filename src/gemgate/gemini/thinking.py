@@ -45,6 +45,20 @@ class ThinkingRequest:
     include_thoughts: bool | None = None
 
 
+def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None) -> ThinkingRequest | None:
+    """What the request's own fields ask, on top of what the model-name suffix asks.
+
+    A field the request sets wins; a token budget in the request replaces the suffix's effort.
+    """
+    if asked is None:
+        return suffix
+    if suffix is None:
+        return asked
+    effort = asked.effort if asked.effort is not None else (None if asked.budget is not None else suffix.effort)
+    include = asked.include_thoughts if asked.include_thoughts is not None else suffix.include_thoughts
+    return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include)
+
+
 def family(model: str) -> str | None:
     """The thinking family of a model id, or None for models that do not think."""
     m = model.lower()
@@ -90,7 +104,11 @@ def _clamp_budget(fam: str, budget: int) -> int:
 
 
 def thinking_config(model: str, request: ThinkingRequest | None) -> dict | None:
-    """The generationConfig.thinkingConfig for this model, or None to leave the model's default alone."""
+    """The Gemini `generationConfig.thinkingConfig` for this model, or None for a model that does not think.
+
+    Budgets are tokens. Raises ValueError for an unknown effort name (dialects validate before).
+    Source: ai.google.dev/gemini-api/docs/thinking (budget ranges per 2.5 model, levels for 3.x).
+    """
     fam = family(model)
     if fam is None:
         return None

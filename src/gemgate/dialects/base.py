@@ -1,0 +1,146 @@
+"""The dialect contract. A dialect is one package exposing a `Dialect`; `gemgate.dialects.DIALECTS` lists
+them, and the app's routes, auth-error shapes and model listings all come from there.
+
+A dialect declares its endpoints; its parsers are pure (no I/O: media URLs and signatures are left as
+references that the pipeline resolves), and its per-request `Reply` renders answers, streams and in-stream
+errors in the API's exact wire format. Dialects never touch accounts or HTTP clients.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..catalog import ModelSpec
+from ..errors import GatewayError
+from ..gemini.signatures import SignatureRef, SignatureStore
+from ..gemini.thinking import ThinkingRequest
+from ..upstreams.base import Capability
+
+
+@dataclass(frozen=True)
+class StreamFormat:
+    """How a dialect's streams travel: the media type and the frame sent into silences."""
+
+    media_type: str
+    keepalive: bytes
+
+
+@dataclass(frozen=True)
+class ParseInput:
+    """What a parser sees of the HTTP request: the decoded JSON body, path parameters, query, headers."""
+
+    body: object
+    path_params: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+
+
+@dataclass
+class MediaRef:
+    """A part to be filled with the `inlineData` fetched from `url`; `param` names the request field."""
+
+    part: dict
+    url: str
+    param: str
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What renderers may use of the running gateway."""
+
+    signatures: SignatureStore
+    thoughts_in_content: bool
+
+
+class Reply(abc.ABC):
+    """How one request's answer is written in the dialect's format (made by the parser, holding what it
+    needs of the request: tool-name map, declared schemas, the model name the client used)."""
+
+    stream_format: StreamFormat
+
+    @abc.abstractmethod
+    async def whole(self, response: dict, ctx: RenderContext) -> dict:
+        """The JSON body for a complete Gemini GenerateContentResponse."""
+
+    @abc.abstractmethod
+    def stream(self, first: dict, rest: AsyncIterator[dict], ctx: RenderContext) -> AsyncIterator[bytes]:
+        """Frames for a stream of Gemini response chunks; an upstream error propagates to the caller."""
+
+    @abc.abstractmethod
+    def stream_error(self, err: GatewayError) -> bytes:
+        """The bytes that end a committed stream with an error, leaving the stream well-formed."""
+
+
+@dataclass
+class Generation:
+    """A generation request as a parser made it: the client's model name, a Gemini GenerateContentRequest,
+    and what the pipeline resolves before the upstream call (media, signatures, thinking, model suffixes)."""
+
+    model: object
+    request: dict
+    stream: bool
+    reply: Reply
+    thinking: ThinkingRequest | None = None  # what the request's own fields ask (None: nothing)
+    media: list[MediaRef] = field(default_factory=list)
+    signatures: list[SignatureRef] = field(default_factory=list)
+
+
+@dataclass
+class Unary:
+    """A one-shot request (count tokens, embeddings): `build` makes the Gemini body for the resolved model,
+    `render` the client's JSON from the upstream's answer."""
+
+    model: object
+    capability: Capability
+    build: Callable[[ModelSpec], dict]
+    render: Callable[[dict, ModelSpec], dict]
+    batch: bool = False
+
+
+Parser = Callable[[ParseInput], "Generation | Unary"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route of a dialect: a parser (generation or unary), or a model listing ("list" or "get").
+
+    Several dialects may declare the same path and methods: one whose `when(headers)` is true takes the
+    request alone; otherwise the declarations without `when` answer together, their listing bodies and
+    error bodies merged (one body that each of their clients accepts).
+    """
+
+    path: str
+    methods: tuple[str, ...]
+    parse: Parser | None = None
+    listing: Literal["list", "get"] | None = None
+    when: Callable[[Mapping[str, str]], bool] | None = None
+
+
+class Dialect(abc.ABC):
+    """An inbound API. `name` is used in outcomes and logs; `prefixes` are path prefixes whose unmatched
+    requests (404s, auth failures) get this dialect's error shape; `listing_page_size` is the listing's
+    default page size (None: the whole list)."""
+
+    name: str
+    prefixes: tuple[str, ...] = ()
+    listing_page_size: int | None = None
+
+    @property
+    @abc.abstractmethod
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The routes this dialect serves."""
+
+    @abc.abstractmethod
+    def error_body(self, err: GatewayError) -> dict:
+        """The API's error JSON for a gateway error (its own 400/401/404/429/5xx shapes)."""
+
+    def list_models(self, entries: list[tuple[str, dict]], next_page: str | None) -> dict:
+        """A model-list body from (listed id, Gemini Model resource) pairs."""
+        raise NotImplementedError
+
+    def get_model(self, listed: str, resource: dict) -> dict:
+        """A single-model body."""
+        raise NotImplementedError

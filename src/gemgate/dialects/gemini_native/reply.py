@@ -1,0 +1,76 @@
+"""Gemini-native answers: the response JSON as is, streamed as SSE (`alt=sse`) or as one JSON array.
+
+Wire forms per reference/codeassist-and-gemini-api.md §B1 and the captures in fixtures/gemini-api:
+SSE events are `data: <GenerateContentResponse>` + CRLF CRLF; the default stream is a JSON array whose
+elements are separated by `\\n,\\r\\n`. Errors are google.rpc.Status: `{"error": {code, message, status}}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import orjson
+
+from ...errors import GatewayError
+from ..base import RenderContext, Reply, StreamFormat
+
+SSE = StreamFormat("text/event-stream", b": keepalive\r\n\r\n")
+JSON_ARRAY = StreamFormat("application/json", b"\n")
+
+# google.rpc.Code names for HTTP statuses (cloud.google.com/apis/design/errors#handling_errors).
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+def google_error_body(err: GatewayError) -> dict:
+    """A google.rpc.Status error body: `{"error": {"code", "message", "status"}}`."""
+    return {"error": {"code": err.status, "message": err.message, "status": STATUS_NAMES.get(err.status, "UNKNOWN")}}
+
+
+def sse_event(chunk: dict) -> bytes:
+    """One SSE event as the Gemini API writes it."""
+    return b"data: " + orjson.dumps(chunk) + b"\r\n\r\n"
+
+
+class GeminiReply(Reply):
+    """The Gemini API's own answer shapes; `sse` picks SSE over the JSON-array stream."""
+
+    def __init__(self, *, sse: bool) -> None:
+        self.sse = sse
+        self.stream_format = SSE if sse else JSON_ARRAY
+        self._array_open = False
+
+    async def whole(self, response: dict, ctx: RenderContext) -> dict:
+        return response
+
+    async def stream(self, first: dict, rest: AsyncIterator[dict], ctx: RenderContext) -> AsyncIterator[bytes]:
+        if self.sse:
+            yield sse_event(first)
+            async for chunk in rest:
+                yield sse_event(chunk)
+            return
+        self._array_open = True
+        yield b"[" + orjson.dumps(first)
+        async for chunk in rest:
+            yield b"\n,\r\n" + orjson.dumps(chunk)
+        yield b"]"
+        self._array_open = False
+
+    def stream_error(self, err: GatewayError) -> bytes:
+        body = orjson.dumps(google_error_body(err))
+        if self.sse:
+            return b"data: " + body + b"\r\n\r\n"
+        return (b"\n,\r\n" + body + b"]") if self._array_open else (b"[" + body + b"]")

@@ -1,0 +1,43 @@
+"""The OpenAI dialect: Chat Completions, embeddings and the model list (platform.openai.com/docs/api-reference)."""
+
+from __future__ import annotations
+
+import time
+
+from ...errors import GatewayError
+from ..base import Dialect, Endpoint
+from .chat_request import parse_chat
+from .common import openai_error_body
+from .embeddings import parse_embeddings
+
+_CREATED = int(time.time())
+
+
+class OpenAIDialect(Dialect):
+    """`/v1/chat/completions`, `/v1/embeddings`, `GET /v1/models[/{id}]`; errors `{"error": {message, type,
+    param, code}}`."""
+
+    name = "openai"
+    prefixes = ("/v1/",)
+    listing_page_size = None  # OpenAI clients expect the whole list
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        return (
+            Endpoint("/v1/chat/completions", ("POST",), parse=parse_chat),
+            Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
+            Endpoint("/v1/models", ("GET",), listing="list"),
+            Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),
+        )
+
+    def error_body(self, err: GatewayError) -> dict:
+        return openai_error_body(err)
+
+    def list_models(self, entries: list[tuple[str, dict]], next_page: str | None) -> dict:
+        return {"object": "list", "data": [self.get_model(listed, r) for listed, r in entries]}
+
+    def get_model(self, listed: str, resource: dict) -> dict:
+        return {"id": listed, "object": "model", "created": _CREATED, "owned_by": "google"}
+
+
+DIALECT = OpenAIDialect()

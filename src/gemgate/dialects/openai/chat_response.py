@@ -1,0 +1,194 @@
+"""Gemini responses -> OpenAI Chat Completions: one `chat.completion`, or `chat.completion.chunk` events.
+
+Shapes per platform.openai.com/docs/api-reference/chat/object and /chat-streaming; thoughts go to
+`reasoning_content` (or `<think>…</think>` in content when `thoughts_in_content` is set).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import orjson
+
+from ...errors import GatewayError
+from ...gemini.args import restore_arg_types
+from ...gemini.names import ToolNameMap
+from ...gemini.parts import parts_of
+from ..base import RenderContext, Reply, StreamFormat
+from .common import chat_usage, finish_reason, new_id, openai_error_body
+
+CHAT_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
+
+
+class _Choice:
+    __slots__ = ("started", "thinking", "tool_index", "reason", "has_calls")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.thinking = False
+        self.tool_index = 0
+        self.reason: str | None = None
+        self.has_calls = False
+
+
+class ChatReply(Reply):
+    """Renders one Chat Completions answer. `model` is the name the client asked for; `names` maps tool
+    names back; `schemas` (Gemini function name -> the client's JSON Schema) restores argument types."""
+
+    stream_format = CHAT_STREAM
+
+    def __init__(
+        self, model: str, names: ToolNameMap, schemas: dict[str, dict], include_usage: bool, stream: bool
+    ) -> None:
+        self.model = model
+        self.names = names
+        self.schemas = schemas
+        self.include_usage = include_usage
+        self.streaming = stream
+
+    async def _tool_call(self, part: dict, ctx: RenderContext) -> dict:
+        fc = part["functionCall"]
+        call_id = fc.get("id") or new_id("call_")
+        if part.get("thoughtSignature"):
+            await ctx.signatures.put(call_id, part["thoughtSignature"])
+        name = fc.get("name", "")
+        args = restore_arg_types(fc.get("args") or {}, self.schemas.get(name))
+        return {
+            "id": call_id,
+            "type": "function",
+            "function": {"name": self.names.to_client(name), "arguments": orjson.dumps(args).decode()},
+        }
+
+    async def whole(self, response: dict, ctx: RenderContext) -> dict:
+        choices = []
+        candidates = response.get("candidates") or []
+        if not candidates:  # the prompt itself was blocked
+            reason = "content_filter" if (response.get("promptFeedback") or {}).get("blockReason") else "stop"
+            candidates = [{"index": 0, "content": {"parts": []}, "finishReason": None, "_reason": reason}]
+        for cand in candidates:
+            text, thoughts, calls = [], [], []
+            for part in parts_of(cand):
+                if "functionCall" in part:
+                    calls.append(await self._tool_call(part, ctx))
+                elif "text" in part:
+                    (thoughts if part.get("thought") else text).append(part["text"])
+            joined = "".join(text)
+            message: dict = {"role": "assistant", "content": joined if joined or not calls else None}
+            if thoughts:
+                if ctx.thoughts_in_content:
+                    message["content"] = f"<think>{''.join(thoughts)}</think>" + (message["content"] or "")
+                else:
+                    message["reasoning_content"] = "".join(thoughts)
+            if calls:
+                message["tool_calls"] = calls
+            message.setdefault("refusal", None)
+            choices.append(
+                {
+                    "index": cand.get("index", 0),
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": cand.get("_reason") or finish_reason(cand.get("finishReason"), bool(calls)),
+                }
+            )
+        return {
+            "id": new_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": self.model,
+            "choices": choices,
+            "usage": chat_usage(response.get("usageMetadata")),
+            "system_fingerprint": None,
+        }
+
+    async def stream(self, first: dict, rest: AsyncIterator[dict], ctx: RenderContext) -> AsyncIterator[bytes]:
+        cid = new_id("chatcmpl-")
+        created = int(time.time())
+        model = self.model
+        think_tags = ctx.thoughts_in_content
+        choices: dict[int, _Choice] = {}
+
+        def frame(index: int, delta: dict, reason: str | None = None) -> bytes:
+            chunk = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}],
+            }
+            return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+        async def convert(chunk: dict) -> list[bytes]:
+            out = []
+            for cand in chunk.get("candidates") or ():
+                idx = cand.get("index", 0)
+                st = choices.get(idx)
+                if st is None:
+                    st = choices[idx] = _Choice()
+                for part in parts_of(cand):
+                    delta: dict = {}
+                    if not st.started:
+                        delta["role"] = "assistant"
+                        st.started = True
+                    if "functionCall" in part:
+                        call = await self._tool_call(part, ctx)
+                        call["index"] = st.tool_index
+                        st.tool_index += 1
+                        st.has_calls = True
+                        if st.thinking:
+                            delta["content"] = "</think>"
+                            st.thinking = False
+                        delta["tool_calls"] = [call]
+                    elif "text" in part:
+                        text = part["text"]
+                        if part.get("thought"):
+                            if think_tags:
+                                delta["content"] = text if st.thinking else "<think>" + text
+                                st.thinking = True
+                            else:
+                                delta["reasoning_content"] = text
+                        else:
+                            if not text and "role" not in delta:
+                                continue  # signature-only parts carry nothing for the client
+                            if st.thinking:
+                                text = "</think>" + text
+                                st.thinking = False
+                            delta["content"] = text
+                    else:
+                        if "role" not in delta:
+                            continue
+                        delta["content"] = ""
+                    out.append(frame(idx, delta))
+                if cand.get("finishReason"):
+                    st.reason = cand["finishReason"]
+            return out
+
+        for data in await convert(first):
+            yield data
+        usage = first.get("usageMetadata")
+        async for chunk in rest:
+            for data in await convert(chunk):
+                yield data
+            usage = chunk.get("usageMetadata") or usage
+        if not choices:
+            choices[0] = _Choice()
+        for idx in sorted(choices):
+            st = choices[idx]
+            delta: dict = {} if st.started else {"role": "assistant", "content": ""}
+            if st.thinking:
+                delta["content"] = "</think>"
+            yield frame(idx, delta, finish_reason(st.reason, st.has_calls))
+        if self.include_usage:
+            tail = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [],
+                "usage": chat_usage(usage),
+            }
+            yield b"data: " + orjson.dumps(tail) + b"\n\n"
+        yield b"data: [DONE]\n\n"
+
+    def stream_error(self, err: GatewayError) -> bytes:
+        return b"data: " + orjson.dumps(openai_error_body(err)) + b"\n\n"

@@ -1,0 +1,50 @@
+"""OpenAI /v1/embeddings <-> Gemini batchEmbedContents (platform.openai.com/docs/api-reference/embeddings)."""
+
+from __future__ import annotations
+
+import base64
+import struct
+
+from ...catalog import ModelSpec
+from ...errors import bad_request
+from ...upstreams.base import Capability
+from ..base import ParseInput, Unary
+from ..validate import expect, integer, no_unknown, one_of
+
+_FIELDS = frozenset({"model", "input", "encoding_format", "dimensions", "user"})
+
+
+def parse_embeddings(inp: ParseInput) -> Unary:
+    """An embeddings request -> a batch EMBED call; raises GatewayError 400 naming the field."""
+    body = expect(inp.body, dict, "body")
+    no_unknown(body, _FIELDS, "")
+    raw = body.get("input")
+    texts = [raw] if isinstance(raw, str) else expect(raw, list, "input")
+    if not texts:
+        raise bad_request("'input' must not be empty", "input")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise bad_request(
+                f"'input[{i}]' must be a string; token arrays are not supported by Gemini embedding models", "input"
+            )
+    as_base64 = one_of(body.get("encoding_format") or "float", ("float", "base64"), "encoding_format") == "base64"
+    extra = {}
+    if body.get("dimensions") is not None:
+        extra["outputDimensionality"] = integer(body["dimensions"], "dimensions", 1)
+
+    def build(spec: ModelSpec) -> dict:
+        return {"requests": [{"model": f"models/{spec.model}", "content": {"parts": [{"text": t}]}, **extra} for t in texts]}
+
+    def render(result: dict, spec: ModelSpec) -> dict:
+        data = []
+        for i, item in enumerate(result.get("embeddings") or ()):
+            values = item.get("values") or []
+            vector: object = values
+            if as_base64:
+                vector = base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
+            data.append({"object": "embedding", "index": i, "embedding": vector})
+        # Gemini does not count embedding tokens; this is the usual four-characters-a-token estimate.
+        tokens = sum(max(1, len(t) // 4) for t in texts)
+        return {"object": "list", "data": data, "model": spec.requested, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+    return Unary(body.get("model"), Capability.EMBED, build, render, batch=True)

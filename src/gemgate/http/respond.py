@@ -1,0 +1,88 @@
+"""Turning a generation into a streaming HTTP response, the same way for every dialect.
+
+A streaming answer waits briefly for the upstream's first chunk so a failure can still get its proper
+status code; if the upstream stays silent longer, the 200 is committed and keepalives fill every
+silence (failover goes on meanwhile), and any later failure is sent as the dialect's in-stream error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
+
+from starlette.responses import Response
+
+from ..errors import GatewayError, UpstreamError
+from .stream_body import StreamBody
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class Streamable(Protocol):
+    """What the HTTP layer needs of a dialect's reply to stream it."""
+
+    stream_format: object
+
+    def stream_error(self, err: GatewayError) -> bytes: ...
+
+
+def as_gateway_error(exc: BaseException) -> GatewayError | None:
+    """The client's view of a gateway or upstream error; None for anything else."""
+    if isinstance(exc, GatewayError):
+        return exc
+    if isinstance(exc, UpstreamError):
+        return exc.to_gateway()
+    return None
+
+
+async def stream_response(
+    opening: Awaitable[object],
+    render: Callable[[object], AsyncIterator[bytes]],
+    reply: Streamable,
+    interval: float,
+    error_response: Callable[[GatewayError], Response],
+    on_end: Callable[[GatewayError | None], None],
+) -> Response | StreamBody:
+    """A response for a stream being opened: its error response if opening fails within `interval`
+    seconds, else a committed stream whose frames come from `render(opened)`.
+
+    `on_end(error)` is called once when the response is over (error None: it ended well).
+    """
+    task = asyncio.ensure_future(opening)
+    await asyncio.wait({task}, timeout=interval)
+    if task.done() and task.exception() is not None:
+        err = as_gateway_error(task.exception())
+        if err is None:
+            on_end(GatewayError(500, "Internal gateway error"))
+            raise task.exception()
+        on_end(err)
+        return error_response(err)
+    fmt = reply.stream_format
+    return StreamBody(_frames(task, render, reply, on_end), fmt.media_type, fmt.keepalive, interval, SSE_HEADERS)
+
+
+async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> AsyncIterator[bytes]:
+    error: GatewayError | None = GatewayError(499, "the client went away")
+    try:
+        try:
+            opened = await task  # while the upstream is silent, StreamBody sends keepalives
+        except (UpstreamError, GatewayError) as exc:
+            error = as_gateway_error(exc)
+            yield reply.stream_error(error)
+            return
+        frames = render(opened)
+        try:
+            async for data in frames:
+                yield data
+            error = None
+        except (UpstreamError, GatewayError) as exc:
+            error = as_gateway_error(exc)
+            yield reply.stream_error(error)
+        finally:
+            await frames.aclose()
+            await opened.rest.aclose()
+    finally:
+        if not task.done():
+            task.cancel()  # the client went away: stop the upstream call too
+        on_end(error)

@@ -1,0 +1,136 @@
+"""What every upstream kind shares on the wire: one long-lived aiohttp session, the mapping of transport
+errors and non-200 answers into the failure taxonomy (written once), and reading Gemini chunk streams."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import aiohttp
+import orjson
+
+from ..errors import Failure, UpstreamError
+from ..gemini.parts import finished
+from ._sse import sse_data
+from .base import UpstreamSettings
+from .google_errors import classify
+
+
+@contextlib.contextmanager
+def transport_errors(label: str, doing: str) -> Iterator[None]:
+    """Turn timeouts and aiohttp errors inside the block into UpstreamError (TIMEOUT / TRANSIENT).
+
+    `label` names the upstream ("the Gemini API"), `doing` the step ("cannot reach", "the stream broke").
+    """
+    try:
+        yield
+    except asyncio.TimeoutError as exc:
+        raise UpstreamError(Failure.TIMEOUT, f"{label}: no answer in time ({doing})") from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamError(Failure.TRANSIENT, f"{label}: {doing}: {exc}") from exc
+
+
+class HttpClient:
+    """One aiohttp session for an upstream kind (never one per request), created at start.
+
+    Timeouts come from the kind's settings (seconds): `connect_timeout` for the connection, and the larger
+    of `first_byte_timeout` and `idle_timeout` for any silence while reading.
+    """
+
+    def __init__(self, settings: UpstreamSettings, label: str) -> None:
+        self.label = label
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,
+            sock_connect=settings.connect_timeout,
+            sock_read=max(settings.first_byte_timeout, settings.idle_timeout),
+        )
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the session."""
+        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
+        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+
+    async def close(self) -> None:
+        """Close the session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The open session; RuntimeError before start."""
+        if self._session is None:
+            raise RuntimeError(f"{self.label} upstream not started")
+        return self._session
+
+    async def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict, proxy: str | None,
+        params: dict | None = None,
+    ) -> aiohttp.ClientResponse:
+        """Send a request and return the 200 response, unread; any other status raises the classified error."""
+        with transport_errors(self.label, "cannot reach it"):
+            response = await self.session.request(
+                method, url, data=body, headers=headers, proxy=proxy, params=params
+            )
+            if response.status != 200:
+                try:
+                    raw = await response.read()
+                finally:
+                    response.release()
+                raise classify(response.status, raw)
+        return response
+
+    async def json(self, method: str, url: str, **kw) -> dict:
+        """The JSON body of a 200 answer; an unreadable body is Failure.MALFORMED."""
+        response = await self.request(method, url, **kw)
+        try:
+            with transport_errors(self.label, "the answer broke off"):
+                raw = await response.read()
+        finally:
+            response.release()
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable answer") from exc
+        if not isinstance(data, dict):
+            raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an answer that is not a JSON object")
+        return data
+
+    async def stream_gemini(
+        self, url: str, *, body: bytes, headers: dict, proxy: str | None,
+        unwrap: Callable[[dict], dict] | None = None,
+    ) -> AsyncIterator[dict]:
+        """POST `body` and yield the Gemini response chunks of the SSE answer (`unwrap` takes a chunk out of
+        an envelope, as Code Assist's `{"response": …}`). Closing the iterator releases the connection.
+
+        An event holding `{"error": …}` (google.rpc.Status, as @google/genai's throwIfStreamErrorChunk
+        reads it) raises the classified error; an empty stream is Failure.MALFORMED; a stream that ends
+        without a finishReason is Failure.TRANSIENT.
+        """
+        response = await self.request("POST", url, body=body, headers=headers, proxy=proxy)
+        done = seen = False
+        try:
+            with transport_errors(self.label, "the stream broke"):
+                async for data in sse_data(response):
+                    try:
+                        chunk = orjson.loads(data)
+                    except orjson.JSONDecodeError as exc:
+                        raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable event") from exc
+                    if not isinstance(chunk, dict):
+                        raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an event that is not an object")
+                    if "error" in chunk:
+                        error = chunk["error"] if isinstance(chunk["error"], dict) else {}
+                        raise classify(int(error.get("code") or 500), data)
+                    if unwrap is not None:
+                        chunk = unwrap(chunk)
+                    seen = True
+                    done = done or finished(chunk)
+                    yield chunk
+        finally:
+            response.release()
+        if not seen:
+            raise UpstreamError(Failure.MALFORMED, f"{self.label} returned an empty stream")
+        if not done:
+            raise UpstreamError(Failure.TRANSIENT, f"{self.label}: the stream ended before the model finished")

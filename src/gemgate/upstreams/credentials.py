@@ -1,0 +1,54 @@
+"""The credential lifecycle every upstream kind shares: fresh before use, refreshed single-flight per
+account, persisted atomically through the store before it is used, or "needs re-auth" with a reason."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from ..errors import UpstreamError
+from ..store import AccountRecord, Store
+from .base import NeedsReauth, Upstream
+
+log = logging.getLogger("gemgate.credentials")
+
+
+class CredentialKeeper:
+    """Makes account credentials fresh; one refresh at a time per account, however many requests wait."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._inflight: dict[str, asyncio.Future] = {}
+        self._stale: set[str] = set()
+
+    def mark_stale(self, account_id: str) -> None:
+        """The upstream rejected the credential: refresh it before its next use."""
+        self._stale.add(account_id)
+
+    async def fresh(self, upstream: Upstream, account: AccountRecord) -> AccountRecord:
+        """The account with a usable credential (refreshed and stored first when needed).
+
+        Raises NeedsReauth when only the user can fix the credential; UpstreamError when the refresh
+        call itself failed in a way worth retrying later.
+        """
+        if account.id not in self._stale and upstream.credential_fresh(account, time.time()):
+            return account
+        pending = self._inflight.get(account.id)
+        if pending is None:
+            pending = self._inflight[account.id] = asyncio.ensure_future(self._refresh(upstream, account))
+            pending.add_done_callback(lambda _f, key=account.id: self._inflight.pop(key, None))
+        await asyncio.shield(pending)
+        return account
+
+    async def _refresh(self, upstream: Upstream, account: AccountRecord) -> None:
+        try:
+            secret = await upstream.refresh_credential(account)
+        except (NeedsReauth, UpstreamError) as exc:
+            log.warning("credential refresh failed for account %s: %s", account.name, exc)
+            raise
+        # Stored before use: a crash after this line loses nothing, one before it keeps the old credential.
+        account.version = await self.store.update_account_secret(account.id, secret)
+        account.secret = secret
+        self._stale.discard(account.id)
+        log.info("credential refreshed for account %s", account.name)
