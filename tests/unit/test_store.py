@@ -93,3 +93,27 @@ async def test_meta(store):
     await store.set_meta("x", "1")
     await store.set_meta("x", "2")
     assert await store.get_meta("x") == "2"
+
+
+async def test_secret_update_is_versioned(store):
+    await store.add_account(account("a"))
+    before = (await store.account_versions())["id-a"]
+    version = await store.update_account_secret("id-a", {"api_key": "AIza-new"})
+    assert version == before + 1 == (await store.account_versions())["id-a"]
+    assert (await store.find_account("a")).secret == {"api_key": "AIza-new"}
+    with pytest.raises(KeyError):
+        await store.update_account_secret("id-missing", {"api_key": "x"})
+
+
+async def test_values_with_time_to_live(store):
+    await store.put_values("sig", {"call_1": "S1", "call_2": "S2"}, ttl=60)
+    await store.put_values("other", {"call_1": "O1"}, ttl=60)
+    assert await store.get_values("sig", ["call_1", "call_2", "call_3"]) == {"call_1": "S1", "call_2": "S2"}
+    assert await store.get_values("other", ["call_1"]) == {"call_1": "O1"}
+    assert await store.get_values("sig", []) == {}
+    await store.put_values("sig", {"call_1": "S1b"}, ttl=60)  # replaced, not duplicated
+    assert await store.get_values("sig", ["call_1"]) == {"call_1": "S1b"}
+    await store.put_values("sig", {"gone": "G"}, ttl=-1)  # already expired
+    assert await store.get_values("sig", ["gone"]) == {}
+    assert await store.purge_expired() == 1
+    assert await store.get_values("sig", ["call_2"]) == {"call_2": "S2"}

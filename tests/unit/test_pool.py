@@ -1,0 +1,54 @@
+"""Pool selection by capability: accounts of kinds that cannot do what is asked are skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from gemgate.catalog import ModelSpec
+from gemgate.errors import GatewayError
+from gemgate.pool import Account, Pool
+from gemgate.store import AccountRecord
+
+
+def pool_with(*kinds: str) -> Pool:
+    pool = Pool(store=None)
+    pool.set_accounts([Account(AccountRecord(id=f"a{i}", name=f"a{i}", kind=k, secret={})) for i, k in enumerate(kinds)])
+    return pool
+
+
+SPEC = ModelSpec("gemini-2.5-flash", "gemini-2.5-flash", None, None)
+
+
+def test_only_kinds_with_the_capability_are_chosen():
+    pool = pool_with("gemini-web", "gemini-api", "gemini-web")
+    picked = {pool.acquire(SPEC, frozenset({"gemini-api"})).account.id for _ in range(4)}
+    assert picked == {"a1"}
+    assert {pool.acquire(SPEC).account.id for _ in range(6)} == {"a0", "a1", "a2"}
+
+
+def test_no_account_of_a_capable_kind_is_a_503():
+    with pytest.raises(GatewayError) as exc:
+        pool_with("gemini-web").acquire(SPEC, frozenset({"gemini-api"}))
+    assert exc.value.status == 503
+
+
+class _Store:
+    """Just the writes the pool makes here."""
+
+    def __init__(self) -> None:
+        self.health = []
+
+    async def put_health(self, record) -> None:
+        self.health.append(record)
+
+    async def add_stats(self, *args) -> None:
+        pass
+
+
+async def test_an_account_needing_reauth_is_skipped_and_that_is_stored():
+    pool = pool_with("gemini-api", "gemini-api")
+    pool.store = store = _Store()
+    pool.needs_reauth(pool.accounts["a0"], "expired")
+    assert {pool.acquire(SPEC).account.id for _ in range(4)} == {"a1"}
+    await pool.flush()
+    assert [(h.account_id, h.model, h.state, h.reason) for h in store.health] == [("a0", "*", "needs_reauth", "expired")]

@@ -1,0 +1,63 @@
+"""Thought signatures by tool-call id: kept in the store, so a restart or another instance still has them."""
+
+from __future__ import annotations
+
+import pytest
+
+from gemgate.gemini.signatures import SKIP_SENTINEL, SignatureRef, SignatureStore
+from gemgate.store.crypto import SecretBox, load_master_key
+from gemgate.store.sqlite import SQLiteStore
+
+
+@pytest.fixture
+async def db(tmp_path):
+    path = tmp_path / "s.db"
+    box = SecretBox(load_master_key("sig-test", tmp_path / "unused.key"))
+    stores = []
+
+    async def open_one():
+        store = SQLiteStore(path, box)
+        await store.open()
+        stores.append(store)
+        return store
+
+    yield open_one
+    for store in stores:
+        await store.close()
+
+
+async def test_a_second_instance_reads_what_the_first_kept(db):
+    first = SignatureStore(await db())
+    await first.put("call_a", "SIG-A")
+    second = SignatureStore(await db())  # another process on the same store, empty memory
+    assert await second.get_many(["call_a", "call_b"]) == {"call_a": "SIG-A"}
+
+
+async def test_expired_signatures_are_gone(db):
+    store = await db()
+    await SignatureStore(store, ttl=-1).put("call_old", "SIG")
+    assert await SignatureStore(store).get_many(["call_old"]) == {}
+
+
+async def test_fill_known_unknown_and_sentinel():
+    sigs = SignatureStore(None)
+    await sigs.put("call_1", "S1")
+    known, unknown, second = {"functionCall": {}}, {"functionCall": {}}, {"functionCall": {}}
+    refs = [SignatureRef(known, "call_1", True), SignatureRef(unknown, "call_x", True), SignatureRef(second, "", False)]
+    await sigs.fill(refs, sentinel=True)
+    assert known["thoughtSignature"] == "S1"
+    assert unknown["thoughtSignature"] == SKIP_SENTINEL  # first call of its turn, signature unknown
+    assert "thoughtSignature" not in second  # Gemini checks only the first call of a turn
+
+
+async def test_no_sentinel_for_models_that_do_not_need_it():
+    part = {"functionCall": {}}
+    await SignatureStore(None).fill([SignatureRef(part, "call_x", True)], sentinel=False)
+    assert part == {"functionCall": {}}
+
+
+async def test_memory_is_bounded():
+    sigs = SignatureStore(None, capacity=2)
+    for i in range(3):
+        await sigs.put(f"c{i}", f"S{i}")
+    assert await sigs.get_many(["c0", "c1", "c2"]) == {"c1": "S1", "c2": "S2"}
