@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ..upstreams import kind_names
+from ..upstreams import UPSTREAM_KINDS, kind_names
 from .errors import AdminError
 
 NAME_MAX = 64
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 PROXY_SCHEMES = ("http", "https", "socks5")
-# Secret fields each kind needs, all non-empty strings. Kinds not listed only need a dict.
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {"gemini-api": ("api_key",)}
 
 
 def check_name(name: object, what: str = "name") -> str:
@@ -38,13 +36,14 @@ def check_kind(kind: object) -> str:
 
 
 def check_secret(kind: str, secret: object) -> dict:
-    """Return `secret` if it is a dict holding every field `kind` needs as a non-empty string.
-
-    For "gemini-api" that is {"api_key": "..."}. Raises AdminError naming the field, never its value.
+    """Return `secret` if it is a dict holding every field the kind declares (`Upstream.secret_fields`) as a
+    non-empty string; for "gemini-api" that is {"api_key": "..."}. Raises AdminError naming the field,
+    never its value.
     """
     if not isinstance(secret, dict):
         raise AdminError(f"the credential for a {kind} account must be an object of fields")
-    for field in SECRET_FIELDS.get(kind, ()):
+    cls = UPSTREAM_KINDS.get(kind)
+    for field in cls.secret_fields if cls is not None else ():
         value = secret.get(field)
         if not isinstance(value, str) or not value.strip():
             raise AdminError(f"the credential for a {kind} account needs a non-empty '{field}'")

@@ -54,8 +54,9 @@ class Upstream(abc.ABC):
     """One upstream kind: how to reach Google with one kind of credential.
 
     Class attributes declare the kind: `kind` (its name, e.g. "gemini-api"; config sections use it with
-    `_` for `-`), `capabilities`, `settings_model` (the `[upstreams.<kind>]` section) and
-    `fallback_models` (offered for an account whose model list could not be fetched yet).
+    `_` for `-`), `capabilities`, `settings_model` (the `[upstreams.<kind>]` section), `secret_fields`
+    (the credential's required string fields, checked when an account is added) and `fallback_models`
+    (offered for an account whose model list could not be fetched yet).
 
     Every method taking an account raises `UpstreamError` on failure, classified into the one taxonomy.
     """
@@ -63,6 +64,7 @@ class Upstream(abc.ABC):
     kind: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.GENERATE})
     settings_model: ClassVar[type[UpstreamSettings]] = UpstreamSettings
+    secret_fields: ClassVar[tuple[str, ...]] = ()
     fallback_models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: UpstreamSettings) -> None:

@@ -33,6 +33,7 @@ class GeminiAPI(Upstream):
     kind = KIND
     capabilities = frozenset(Capability)
     settings_model = GeminiAPISettings
+    secret_fields = ("api_key",)
     fallback_models: ClassVar[tuple[str, ...]] = (
         "gemini-2.5-pro",
         "gemini-2.5-flash",
