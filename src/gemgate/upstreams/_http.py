@@ -90,12 +90,16 @@ class HttpClient:
                 raw = await response.read()
         finally:
             response.release()
+        return self._object(raw, "answer")
+
+    def _object(self, raw: bytes, what: str) -> dict:
+        """A JSON object from the upstream; anything else is Failure.MALFORMED."""
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable answer") from exc
+            raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable {what}") from exc
         if not isinstance(data, dict):
-            raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an answer that is not a JSON object")
+            raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an {what} that is not a JSON object")
         return data
 
     async def stream_gemini(
@@ -114,12 +118,7 @@ class HttpClient:
         try:
             with transport_errors(self.label, "the stream broke"):
                 async for data in sse_data(response):
-                    try:
-                        chunk = orjson.loads(data)
-                    except orjson.JSONDecodeError as exc:
-                        raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable event") from exc
-                    if not isinstance(chunk, dict):
-                        raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an event that is not an object")
+                    chunk = self._object(data, "event")
                     if "error" in chunk:
                         error = chunk["error"] if isinstance(chunk["error"], dict) else {}
                         raise classify(int(error.get("code") or 500), data)
