@@ -11,6 +11,7 @@ import time
 import uuid
 
 from ..store import AccountRecord, Store
+from ..upstreams import UPSTREAM_KINDS
 from .errors import AdminError, Conflict, NotFound
 from .validate import check_kind, check_name, check_proxy, check_secret
 from .views import AccountView, CooldownView, account_view, cooldown_view
@@ -20,12 +21,11 @@ REASON_MAX = 300
 
 
 def default_account_name(kind: str, secret: dict) -> str:
-    """The name `add_account` gives when none is passed: "apikey-" + the API key's last 4 characters
-    for gemini-api, else the kind and a random suffix."""
-    api_key = secret.get("api_key") if isinstance(secret, dict) else None
-    if kind == "gemini-api" and isinstance(api_key, str) and api_key.strip():
-        return f"apikey-{api_key.strip()[-4:]}"
-    return f"{kind}-{uuid.uuid4().hex[:6]}"
+    """The name `add_account` gives when none is passed: the kind's own suggestion
+    (`Upstream.suggest_name`; gemini-api: "apikey-" + the key's last 4 characters), else the kind and a
+    random suffix."""
+    cls = UPSTREAM_KINDS.get(kind)
+    return (cls.suggest_name(secret) if cls is not None else None) or f"{kind}-{uuid.uuid4().hex[:6]}"
 
 
 async def add_account(

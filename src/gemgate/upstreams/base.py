@@ -76,6 +76,11 @@ class Upstream(abc.ABC):
     async def close(self) -> None:
         """Release them."""
 
+    @classmethod
+    def suggest_name(cls, secret: dict) -> str | None:
+        """A readable default account name from the credential (never the secret itself), or None."""
+        return None
+
     def proxy_for(self, account: AccountRecord) -> str | None:
         """The proxy URL this account's calls go through: its own, else the kind's default."""
         return account.proxy or self.settings.proxy

@@ -43,6 +43,12 @@ class GeminiAPI(Upstream):
         "gemini-embedding-001",
     )
 
+    @classmethod
+    def suggest_name(cls, secret: dict) -> str | None:
+        """"apikey-" and the API key's last 4 characters."""
+        api_key = secret.get("api_key")
+        return f"apikey-{api_key.strip()[-4:]}" if isinstance(api_key, str) and api_key.strip() else None
+
     def __init__(self, settings: GeminiAPISettings) -> None:
         super().__init__(settings)
         self.base = settings.base_url.rstrip("/") + "/v1beta"
