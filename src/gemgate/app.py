@@ -186,6 +186,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        """Start the gateway before the first request; stop it (flushing state) at shutdown."""
         await gw.start()
         try:
             yield

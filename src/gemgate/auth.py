@@ -72,7 +72,11 @@ _KEY_HEADERS = (b"x-api-key", b"x-goog-api-key")
 
 
 def presented_key(raw_headers: list[tuple[bytes, bytes]], query_string: bytes) -> str | None:
-    """The client key from any of the places clients put it (ASGI headers, raw query string)."""
+    """The client key from any of the places clients put it (ASGI headers, raw query string).
+
+    Order: `Authorization: Bearer <key>` (OpenAI SDKs), then `x-api-key` (Anthropic) or `x-goog-api-key`
+    (google-genai), then `?key=` (older Gemini clients; reference/codeassist-and-gemini-api.md §B1). None if absent.
+    """
     fallback = None
     for name, value in raw_headers:
         if name == b"authorization":

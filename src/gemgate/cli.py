@@ -84,6 +84,7 @@ def serve(
     setup_logging(settings.log_level)
 
     async def prepare(store: Store):
+        """(new client key or None, account views, number of active client keys)."""
         new_key = await admin.ensure_client_key(store, settings.client_keys)
         keys = len(settings.client_keys) + len(await admin.list_keys(store, include_revoked=False))
         return new_key, await admin.list_accounts(store), keys
@@ -240,4 +241,5 @@ def _when(ts: float | None) -> str:
 
 
 def main() -> None:
+    """Entry point of the `gemgate` script."""
     app()

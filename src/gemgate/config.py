@@ -17,6 +17,7 @@ from pydantic_settings import (
 
 
 def default_data_dir() -> Path:
+    """The per-user data folder (platformdirs: ~/.local/share/gemgate on Linux): database, key file, config.toml."""
     return platformdirs.user_data_path("gemgate", appauthor=False)
 
 
@@ -63,10 +64,12 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> Path:
+        """The SQLite file: `db_path`, else <data_dir>/gemgate.db."""
         return self.db_path or self.data_dir / "gemgate.db"
 
     @property
     def key_file(self) -> Path:
+        """The master key file: `master_key_file`, else <data_dir>/master.key."""
         return self.master_key_file or self.data_dir / "master.key"
 
     @classmethod
@@ -78,6 +81,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: init arguments (CLI flags), then GEMGATE_* variables, then the TOML file (if any); no .env.
+        Raises FileNotFoundError for an explicitly named config file that does not exist.
+        """
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         path = _config_path()
         if path is not None:
@@ -100,7 +106,11 @@ def _config_path() -> Path | None:
 
 
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
-    """Build settings; `overrides` (from command-line flags) beat both environment and file."""
+    """Build settings; `overrides` (from command-line flags; None values ignored) beat both environment and file.
+
+    The file is `config_file`, else $GEMGATE_CONFIG_FILE, else <data_dir>/config.toml when it exists.
+    Raises FileNotFoundError for a named file that is missing, pydantic's ValidationError for bad values.
+    """
     _CONFIG_OVERRIDE[0] = config_file
     try:
         clean = {k: v for k, v in overrides.items() if v is not None}

@@ -52,7 +52,7 @@ class Gateway:
         return self._kinds_with[capability]
 
     def admit(self, identity: ClientIdentity | None, spec: ModelSpec) -> None:
-        """Run the admission checks (identity and limits) for a request."""
+        """Run the admission checks (identity and limits) for a request; a check raises GatewayError to refuse."""
         for check in self.admission:
             check(identity, spec)
 

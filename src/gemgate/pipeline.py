@@ -55,13 +55,15 @@ class Opened:
 
 
 async def serve(call: Call, work: Generation | Unary) -> Response:
-    """Answer a parsed request in full; every GatewayError becomes the dialect's error response."""
+    """Answer a parsed request in full and emit its Outcome; every GatewayError (before a stream is
+    committed) becomes the dialect's error response. Admission checks run for generations only."""
     gw = call.gw
     loop = asyncio.get_running_loop()
     outcome = Outcome(call.dialect, _operation(work), call.identity)
     handed_off = False
 
     def finish(err: GatewayError | None) -> None:
+        """Close the outcome record once: status and message from `err` (None: success), latency in seconds."""
         if err is not None:
             outcome.status, outcome.error = err.status, err.message[:200]
         outcome.latency = loop.time() - call.started
@@ -186,10 +188,15 @@ def _malformed_error() -> UpstreamError:
 
 
 async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, started: float) -> Opened:
-    """Start generation and wait for the first chunk, failing over while nothing has been sent."""
+    """Start generation and wait for the first chunk, failing over while nothing has been sent.
+
+    `started` is the request's arrival (event-loop seconds) for the outcome's ttfb. A first chunk that is a
+    malformed function call counts as Failure.MALFORMED. Raises GatewayError as `with_failover` does.
+    """
     loop = asyncio.get_running_loop()
 
     async def attempt(upstream: Upstream, lease: Lease) -> Opened:
+        """Open the stream on this account; the first chunk must arrive and be usable."""
         chunks = upstream.stream(lease.account.record, spec.model, request)
         try:
             first = await anext(chunks)
@@ -205,9 +212,11 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
 
 
 async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome) -> dict:
-    """A complete response for a non-streaming caller: any failure, even mid-stream, tries another account."""
+    """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream folded by
+    `aggregate`); any failure, even mid-stream, tries another account. Raises GatewayError as `with_failover`."""
 
     async def attempt(upstream: Upstream, lease: Lease) -> dict:
+        """The whole stream from this account, folded; a malformed answer counts as a failure."""
         response = aggregate([c async for c in upstream.stream(lease.account.record, spec.model, request)])
         if malformed_call(response):
             raise _malformed_error()

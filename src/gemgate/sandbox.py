@@ -34,6 +34,9 @@ async def seed_api_key_accounts(settings: Settings, api_keys, prefix: str = "san
 
 
 def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1") -> Settings:
+    """Settings for a sandbox gateway: data in `data_dir`, the fake Gemini API at `fake_url`, one client key
+    `api_key`, short keepalive and cooldown (5 s) so failure paths show quickly.
+    """
     return Settings(
         host=host,
         port=port,
@@ -47,6 +50,9 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
 
 
 async def run_sandbox(host: str, port: int, api_key: str, on_ready: Callable[[str], None]) -> None:
+    """Start the fake Gemini API (random local port) and a gateway on host:port with throwaway data; call
+    `on_ready(base_url)` once it listens, then serve until cancelled. A bind error (OSError) is raised.
+    """
     fake = FakeGeminiAPI(api_keys=list(SANDBOX_API_KEYS))
     fake_url = await fake.start("127.0.0.1", 0)
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:

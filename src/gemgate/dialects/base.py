@@ -138,9 +138,11 @@ class Dialect(abc.ABC):
         """The API's error JSON for a gateway error (its own 400/401/404/429/5xx shapes)."""
 
     def list_models(self, entries: list[tuple[str, dict]], next_page: str | None) -> dict:
-        """A model-list body from (listed id, Gemini Model resource) pairs."""
+        """A model-list body from (listed id, Gemini Model resource) pairs; `next_page` is the token of the
+        following page (None: last page). NotImplementedError unless the dialect declares a listing."""
         raise NotImplementedError
 
     def get_model(self, listed: str, resource: dict) -> dict:
-        """A single-model body."""
+        """A single-model body for `listed` (the id as the client named it) and its Gemini Model resource.
+        NotImplementedError unless the dialect declares a listing."""
         raise NotImplementedError

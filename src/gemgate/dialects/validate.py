@@ -21,6 +21,9 @@ def _describe(types: tuple[type, ...]) -> str:
 
 
 def expect(value: Any, types: type | tuple[type, ...], param: str) -> Any:
+    """`value` if it is an instance of `types` (a JSON boolean never counts as a number); else GatewayError 400
+    "'<param>' must be <type>, got <type>" with `param` set.
+    """
     types = types if isinstance(types, tuple) else (types,)
     ok = isinstance(value, types)
     if ok and isinstance(value, bool) and bool not in types:
@@ -31,6 +34,7 @@ def expect(value: Any, types: type | tuple[type, ...], param: str) -> Any:
 
 
 def number(value: Any, param: str, lo: float | None = None, hi: float | None = None) -> float:
+    """`value` if it is a JSON number within [lo, hi] (bounds optional); else GatewayError 400 naming `param`."""
     expect(value, (int, float), param)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise bad_request(f"'{param}' must be between {lo} and {hi}, got {value}", param)
@@ -38,6 +42,7 @@ def number(value: Any, param: str, lo: float | None = None, hi: float | None = N
 
 
 def integer(value: Any, param: str, lo: int | None = None, hi: int | None = None) -> int:
+    """`value` if it is a JSON integer within [lo, hi] (bounds optional); else GatewayError 400 naming `param`."""
     expect(value, int, param)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         bound = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
@@ -46,12 +51,16 @@ def integer(value: Any, param: str, lo: int | None = None, hi: int | None = None
 
 
 def one_of(value: Any, choices: tuple[str, ...], param: str) -> str:
+    """`value` if it is one of `choices`; else GatewayError 400 listing them."""
     if value not in choices:
         raise bad_request(f"'{param}' must be one of {', '.join(repr(c) for c in choices)}, got {value!r}", param)
     return value
 
 
 def no_unknown(obj: dict, known: frozenset[str], where: str) -> None:
+    """Raise GatewayError 400 for the first key of `obj` not in `known` (param "<where>.<key>"), in the words
+    OpenAI uses: "Unrecognized request argument supplied: ...".
+    """
     unknown = [k for k in obj if k not in known]
     if unknown:
         prefix = f"{where}." if where else ""

@@ -19,6 +19,10 @@ def _enum_match(value: str, schema: dict) -> Any:
 
 
 def restore_arg_types(value: Any, schema: Any, depth: int = 0) -> Any:
+    """`value` (function-call args from Gemini) with string enum answers turned back into the non-string value
+    the client's JSON Schema `schema` declared ("2" -> 2), following properties, items and anyOf/oneOf up to
+    32 levels. Values without a matching declaration are returned unchanged; never raises.
+    """
     if not isinstance(schema, dict) or depth > 32:
         return value
     if isinstance(value, str) and ("enum" in schema or "const" in schema):

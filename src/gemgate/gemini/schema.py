@@ -87,7 +87,8 @@ def to_gemini_schema(schema: Any) -> dict[str, Any] | None:
     ``{}``, an object without properties, or a non-object root): Gemini accepts a
     declaration without ``parameters`` but rejected ``properties: {}`` on the
     parameters object ("should be non-empty for OBJECT type"), and in protobuf an
-    empty map and a missing one look the same.  The input is never mutated.
+    empty map and a missing one look the same.  The input is never mutated and nothing is raised:
+    what Gemini cannot express is dropped or moved into a ``description``.
     """
     if not isinstance(schema, Mapping):
         return None

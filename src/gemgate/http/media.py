@@ -42,7 +42,11 @@ class _GuardedResolver(AbstractResolver):
 
 
 def decode_data_url(url: str, param: str) -> tuple[str, str]:
-    """(mime type, base64 data) of a data: URL."""
+    """(mime type, base64 data) of a data: URL (RFC 2397; no media type means text/plain).
+
+    Base64 payloads are checked and passed on as they are; others are percent-decoded and base64-encoded.
+    Raises GatewayError 400 naming `param` for a malformed URL or invalid base64.
+    """
     header, sep, payload = url.partition(",")
     if not sep or not header.startswith("data:"):
         raise bad_request(f"{param} is not a valid data: URL (expected data:<mime>;base64,<data>)", param)
@@ -60,6 +64,11 @@ def decode_data_url(url: str, param: str) -> tuple[str, str]:
 
 
 class MediaFetcher:
+    """Fetches http(s) media for requests with one aiohttp session: at most `fetch_max_bytes` bytes, within
+    `fetch_timeout` seconds in total, redirects followed by hand (5 hops, each checked); unless
+    `fetch_allow_private`, local and private targets are refused, by name and by DNS answer.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.allow_private = settings.fetch_allow_private
         self.max_bytes = settings.fetch_max_bytes
@@ -67,6 +76,7 @@ class MediaFetcher:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
+        """Open the session (with the guarded resolver unless private fetches are allowed)."""
         resolver = DefaultResolver() if self.allow_private else _GuardedResolver()
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(resolver=resolver, limit=64),
@@ -74,6 +84,7 @@ class MediaFetcher:
         )
 
     async def close(self) -> None:
+        """Close the session."""
         if self._session is not None:
             await self._session.close()
 
@@ -92,7 +103,9 @@ class MediaFetcher:
             raise bad_request(f"{param}: fetching from private or local addresses is not allowed", param)
 
     async def fetch(self, url: str, param: str) -> tuple[str, str]:
-        """(mime type, base64 data) of the resource at an http(s) URL."""
+        """(mime type, base64 data) of the resource at an http(s) URL (mime from Content-Type, else
+        application/octet-stream). Raises GatewayError 400 naming `param` for a refused target, a non-200
+        answer, more than `max_bytes` bytes, too many redirects, or any network error or timeout."""
         try:
             for _ in range(5):  # follow redirects by hand so every hop is checked
                 self._check_target(url, param)
@@ -116,7 +129,8 @@ class MediaFetcher:
             raise bad_request(f"{param}: could not fetch the URL ({exc.__class__.__name__}: {exc})", param) from None
 
     async def inline(self, url: str, param: str) -> dict:
-        """A Gemini inlineData part for a data: or http(s) URL."""
+        """A Gemini inlineData part `{"inlineData": {"mimeType", "data" (base64)}}` for a data: or http(s) URL
+        (ai.google.dev/api/caching#Blob). Raises GatewayError 400 as `decode_data_url` and `fetch` do."""
         if url.startswith("data:"):
             mime, data = decode_data_url(url, param)
         else:

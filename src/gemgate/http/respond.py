@@ -24,7 +24,8 @@ class Streamable(Protocol):
 
     stream_format: object
 
-    def stream_error(self, err: GatewayError) -> bytes: ...
+    def stream_error(self, err: GatewayError) -> bytes:
+        """The bytes ending a committed stream with `err` in the dialect's format."""
 
 
 def as_gateway_error(exc: BaseException) -> GatewayError | None:

@@ -12,6 +12,11 @@ from collections.abc import AsyncIterator
 
 
 class StreamBody:
+    """An ASGI response that commits 200 with `media_type` (and `headers`), sends each of `frames`, fills any
+    silence longer than `interval` seconds with the `keepalive` bytes, and cancels itself (so the upstream
+    call too) when the client disconnects.
+    """
+
     def __init__(
         self,
         frames: AsyncIterator[bytes],

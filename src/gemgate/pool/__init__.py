@@ -1,3 +1,5 @@
+"""The account pool: selection, cooldowns and write-behind of account state (see pool.py)."""
+
 from .account import Account, Cooldown
 from .pool import Lease, Pool
 

@@ -39,10 +39,12 @@ class Account:
 
     @property
     def id(self) -> str:
+        """The account's store id."""
         return self.record.id
 
     @property
     def kind(self) -> str:
+        """The upstream kind name, e.g. "gemini-api"."""
         return self.record.kind
 
     def serves(self, model: str) -> bool:
@@ -65,6 +67,9 @@ class Account:
         return until
 
     def take_stats(self) -> tuple[int, int, str | None, float | None] | None:
+        """(requests, errors, last_error, last_used epoch seconds) counted since the last call, resetting the
+        counters; None when there is nothing to write.
+        """
         if not (self.requests or self.errors or self.last_error):
             return None
         out = (self.requests, self.errors, self.last_error, self.last_used)

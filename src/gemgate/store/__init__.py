@@ -11,6 +11,10 @@ __all__ = ["AccountRecord", "AccountStats", "ClientKeyRecord", "HealthRecord", "
 
 
 async def open_store(settings: Settings) -> Store:
+    """The opened SQLiteStore at `settings.database`, secrets sealed with the master key
+    (`settings.master_key`, else `settings.key_file`, created on first use). Raises RuntimeError later,
+    on the first read, if the key differs from the one the secrets were sealed with.
+    """
     box = SecretBox(load_master_key(settings.master_key, settings.key_file))
     store = SQLiteStore(settings.database, box)
     await store.open()

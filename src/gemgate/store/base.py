@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 
 @dataclass
 class AccountRecord:
+    """One upstream account: `secret` is the kind's credential dict (gemini-api: {"api_key": ...}),
+    decrypted in memory and sealed at rest; `created_at` epoch seconds; `version` bumped on every change.
+    """
+
     id: str
     name: str
     kind: str  # gemini-api | code-assist | gemini-web
@@ -23,6 +27,8 @@ class AccountRecord:
 
 @dataclass
 class AccountStats:
+    """An account's counters: requests and errors since it was added; `last_used` epoch seconds."""
+
     requests: int = 0
     errors: int = 0
     last_error: str | None = None
@@ -31,6 +37,8 @@ class AccountStats:
 
 @dataclass
 class ClientKeyRecord:
+    """A client key as stored: only its sha256 hash and a short prefix; times are epoch seconds."""
+
     id: str
     name: str
     key_hash: str  # sha256 hex of the key; the key itself is never stored
@@ -41,6 +49,10 @@ class ClientKeyRecord:
 
 @dataclass
 class HealthRecord:
+    """A cooldown or a needs-reauth mark on an account: `model` "*" for the whole account, `until` epoch
+    seconds (None: until cleared), `reason` shown in `gemgate accounts list`.
+    """
+
     account_id: str
     model: str  # "*" for the whole account
     state: str  # cooling | needs_reauth
@@ -49,31 +61,42 @@ class HealthRecord:
 
 
 class Store(abc.ABC):
-    @abc.abstractmethod
-    async def open(self) -> None: ...
+    """Persistent state shared by the server and the CLI: accounts (secrets sealed), per-account counters,
+    health marks, client key hashes, small meta values and values with a time to live.
+    """
 
     @abc.abstractmethod
-    async def close(self) -> None: ...
+    async def open(self) -> None:
+        """Connect and create the tables if missing; call once before anything else."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
 
     # accounts
     @abc.abstractmethod
-    async def add_account(self, account: AccountRecord) -> None: ...
+    async def add_account(self, account: AccountRecord) -> None:
+        """Insert a new account. Raises the backend's integrity error if the id or name exists."""
 
     @abc.abstractmethod
-    async def list_accounts(self) -> list[AccountRecord]: ...
+    async def list_accounts(self) -> list[AccountRecord]:
+        """Every account, oldest first (then by name), secrets decrypted."""
 
     @abc.abstractmethod
     async def account_versions(self) -> dict[str, int]:
         """id -> version, cheap enough to poll."""
 
     @abc.abstractmethod
-    async def find_account(self, name_or_id: str) -> AccountRecord | None: ...
+    async def find_account(self, name_or_id: str) -> AccountRecord | None:
+        """The account whose id or name is `name_or_id`, or None."""
 
     @abc.abstractmethod
-    async def remove_account(self, account_id: str) -> bool: ...
+    async def remove_account(self, account_id: str) -> bool:
+        """Delete an account and its health marks; False when no account has that id."""
 
     @abc.abstractmethod
-    async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None: ...
+    async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None:
+        """Enable or disable an account (`reason` kept only when disabling) and bump its version."""
 
     @abc.abstractmethod
     async def update_account_secret(self, account_id: str, secret: dict) -> int:
@@ -83,42 +106,55 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def set_account_models(self, account_id: str, models: list[str]) -> None: ...
+    async def set_account_models(self, account_id: str, models: list[str]) -> None:
+        """Record the discovered model ids (without the "models/" prefix); no version bump."""
 
     @abc.abstractmethod
     async def add_stats(
         self, account_id: str, requests: int, errors: int, last_error: str | None, last_used: float | None
-    ) -> None: ...
+    ) -> None:
+        """Add `requests` and `errors` to the counters; `last_error`/`last_used` (epoch seconds) replace the
+        stored ones unless None.
+        """
 
     @abc.abstractmethod
-    async def get_stats(self) -> dict[str, AccountStats]: ...
+    async def get_stats(self) -> dict[str, AccountStats]:
+        """Account id -> its counters."""
 
     # health (cooldowns and the like)
     @abc.abstractmethod
-    async def put_health(self, record: HealthRecord) -> None: ...
+    async def put_health(self, record: HealthRecord) -> None:
+        """Insert or replace the mark for (account_id, model)."""
 
     @abc.abstractmethod
-    async def clear_health(self, account_id: str, model: str | None = None) -> None: ...
+    async def clear_health(self, account_id: str, model: str | None = None) -> None:
+        """Delete an account's marks: all of them, or only the one for `model` ("*": account-wide)."""
 
     @abc.abstractmethod
-    async def list_health(self) -> list[HealthRecord]: ...
+    async def list_health(self) -> list[HealthRecord]:
+        """The marks still in force: `until` None or later than now."""
 
     # client keys
     @abc.abstractmethod
-    async def add_client_key(self, key: ClientKeyRecord) -> None: ...
+    async def add_client_key(self, key: ClientKeyRecord) -> None:
+        """Insert a client key record. Raises the backend's integrity error on a duplicate hash or id."""
 
     @abc.abstractmethod
-    async def list_client_keys(self, include_revoked: bool = False) -> list[ClientKeyRecord]: ...
+    async def list_client_keys(self, include_revoked: bool = False) -> list[ClientKeyRecord]:
+        """Client keys, oldest first; revoked ones only with `include_revoked`."""
 
     @abc.abstractmethod
-    async def revoke_client_key(self, name_or_id: str) -> bool: ...
+    async def revoke_client_key(self, name_or_id: str) -> bool:
+        """Revoke every unrevoked key whose id, name or prefix equals `name_or_id`; False when none matched."""
 
     # small values (model catalogue cache, ...)
     @abc.abstractmethod
-    async def get_meta(self, key: str) -> str | None: ...
+    async def get_meta(self, key: str) -> str | None:
+        """The stored string for `key`, or None."""
 
     @abc.abstractmethod
-    async def set_meta(self, key: str, value: str) -> None: ...
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a string under `key`, replacing any old value."""
 
     # values with a time to live (thought signatures; later conversation mappings, stored responses)
     @abc.abstractmethod

@@ -12,13 +12,19 @@ from cryptography.fernet import Fernet, InvalidToken
 
 
 class SecretBox:
+    """Fernet (AES-128-CBC + HMAC-SHA256) sealing of credential dicts with the master key."""
+
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
 
     def seal(self, value: dict) -> str:
+        """The dict as JSON, encrypted: a url-safe base64 Fernet token."""
         return self._fernet.encrypt(orjson.dumps(value)).decode()
 
     def open(self, token: str) -> dict:
+        """The dict sealed in `token`. Raises RuntimeError when the master key is not the one it was sealed
+        with (cryptography's InvalidToken).
+        """
         try:
             return orjson.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken as exc:
@@ -40,7 +46,9 @@ def _as_fernet_key(text: str) -> bytes:
 
 
 def load_master_key(master_key: str | None, key_file: Path) -> bytes:
-    """The key from settings, else from the key file, which is created (mode 0600) on first use."""
+    """A Fernet key (url-safe base64 of 32 bytes): from settings, else from the key file, which is
+    created (mode 0600) on first use. A text that is not a Fernet key is a passphrase: its sha256 is the key.
+    Raises OSError when the key file cannot be read or created."""
     if master_key:
         return _as_fernet_key(master_key)
     if key_file.exists():

@@ -59,12 +59,17 @@ _ACCOUNT_COLUMNS = "id, name, kind, secret, proxy, enabled, disabled_reason, mod
 
 
 class SQLiteStore(Store):
+    """The Store in one SQLite file (aiosqlite; WAL, synchronous=NORMAL, 30 s busy timeout). Secrets are
+    sealed with the SecretBox; discovered model lists are stored as JSON text.
+    """
+
     def __init__(self, path: Path, box: SecretBox) -> None:
         self.path = path
         self._box = box
         self._db: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
+        """Create the parent folder and the tables; the file is made mode 0600 where the OS allows."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, timeout=30)
         await self._db.execute("PRAGMA journal_mode=WAL")
@@ -77,12 +82,14 @@ class SQLiteStore(Store):
             pass
 
     async def close(self) -> None:
+        """Close the connection (idempotent)."""
         if self._db is not None:
             await self._db.close()
             self._db = None
 
     @property
     def db(self) -> aiosqlite.Connection:
+        """The open connection. Raises RuntimeError before `open` or after `close`."""
         if self._db is None:
             raise RuntimeError("store is not open")
         return self._db
@@ -109,6 +116,7 @@ class SQLiteStore(Store):
         )
 
     async def add_account(self, account: AccountRecord) -> None:
+        """See `Store.add_account`."""
         await self._write(
             f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -126,31 +134,37 @@ class SQLiteStore(Store):
         )
 
     async def list_accounts(self) -> list[AccountRecord]:
+        """See `Store.list_accounts`."""
         async with self.db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, name") as cur:
             return [self._account(row) async for row in cur]
 
     async def account_versions(self) -> dict[str, int]:
+        """See `Store.account_versions`."""
         async with self.db.execute("SELECT id, version FROM accounts") as cur:
             return {row[0]: row[1] async for row in cur}
 
     async def find_account(self, name_or_id: str) -> AccountRecord | None:
+        """See `Store.find_account`."""
         sql = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ? OR name = ?"
         async with self.db.execute(sql, (name_or_id, name_or_id)) as cur:
             row = await cur.fetchone()
         return self._account(row) if row else None
 
     async def remove_account(self, account_id: str) -> bool:
+        """See `Store.remove_account`."""
         removed = await self._write("DELETE FROM accounts WHERE id = ?", (account_id,))
         await self._write("DELETE FROM health WHERE account_id = ?", (account_id,))
         return removed > 0
 
     async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None:
+        """See `Store.set_account_enabled`."""
         await self._write(
             "UPDATE accounts SET enabled = ?, disabled_reason = ?, version = version + 1 WHERE id = ?",
             (int(enabled), None if enabled else reason, account_id),
         )
 
     async def update_account_secret(self, account_id: str, secret: dict) -> int:
+        """See `Store.update_account_secret`."""
         # One statement, one transaction: the new credential is either fully stored or not at all.
         async with self.db.execute(
             "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ? RETURNING version",
@@ -163,12 +177,14 @@ class SQLiteStore(Store):
         return row[0]
 
     async def set_account_models(self, account_id: str, models: list[str]) -> None:
+        """See `Store.set_account_models`."""
         # Not a version bump: discovery results do not reset health state elsewhere.
         await self._write("UPDATE accounts SET models = ? WHERE id = ?", (orjson.dumps(models).decode(), account_id))
 
     async def add_stats(
         self, account_id: str, requests: int, errors: int, last_error: str | None, last_used: float | None
     ) -> None:
+        """See `Store.add_stats`."""
         await self._write(
             "UPDATE accounts SET requests = requests + ?, errors = errors + ?,"
             " last_error = COALESCE(?, last_error), last_used = COALESCE(?, last_used) WHERE id = ?",
@@ -176,24 +192,28 @@ class SQLiteStore(Store):
         )
 
     async def get_stats(self) -> dict[str, AccountStats]:
+        """See `Store.get_stats`."""
         async with self.db.execute("SELECT id, requests, errors, last_error, last_used FROM accounts") as cur:
             return {row[0]: AccountStats(row[1], row[2], row[3], row[4]) async for row in cur}
 
     # health
 
     async def put_health(self, record: HealthRecord) -> None:
+        """See `Store.put_health`."""
         await self._write(
             "INSERT OR REPLACE INTO health (account_id, model, state, until, reason) VALUES (?,?,?,?,?)",
             (record.account_id, record.model, record.state, record.until, record.reason),
         )
 
     async def clear_health(self, account_id: str, model: str | None = None) -> None:
+        """See `Store.clear_health`."""
         if model is None:
             await self._write("DELETE FROM health WHERE account_id = ?", (account_id,))
         else:
             await self._write("DELETE FROM health WHERE account_id = ? AND model = ?", (account_id, model))
 
     async def list_health(self) -> list[HealthRecord]:
+        """See `Store.list_health`."""
         now = time.time()
         async with self.db.execute("SELECT account_id, model, state, until, reason FROM health") as cur:
             rows = [HealthRecord(*row) async for row in cur]
@@ -202,12 +222,14 @@ class SQLiteStore(Store):
     # client keys
 
     async def add_client_key(self, key: ClientKeyRecord) -> None:
+        """See `Store.add_client_key`."""
         await self._write(
             "INSERT INTO client_keys (id, name, key_hash, prefix, created_at, revoked_at) VALUES (?,?,?,?,?,?)",
             (key.id, key.name, key.key_hash, key.prefix, key.created_at, key.revoked_at),
         )
 
     async def list_client_keys(self, include_revoked: bool = False) -> list[ClientKeyRecord]:
+        """See `Store.list_client_keys`."""
         sql = "SELECT id, name, key_hash, prefix, created_at, revoked_at FROM client_keys"
         if not include_revoked:
             sql += " WHERE revoked_at IS NULL"
@@ -215,6 +237,7 @@ class SQLiteStore(Store):
             return [ClientKeyRecord(*row) async for row in cur]
 
     async def revoke_client_key(self, name_or_id: str) -> bool:
+        """See `Store.revoke_client_key`."""
         changed = await self._write(
             "UPDATE client_keys SET revoked_at = ? WHERE (id = ? OR name = ? OR prefix = ?) AND revoked_at IS NULL",
             (time.time(), name_or_id, name_or_id, name_or_id),
@@ -224,16 +247,19 @@ class SQLiteStore(Store):
     # meta
 
     async def get_meta(self, key: str) -> str | None:
+        """See `Store.get_meta`."""
         async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
+        """See `Store.set_meta`."""
         await self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # values with a time to live
 
     async def put_values(self, namespace: str, items: dict[str, str], ttl: float) -> None:
+        """See `Store.put_values`."""
         expires = time.time() + ttl
         await self.db.executemany(
             "INSERT OR REPLACE INTO ttl_values (namespace, key, value, expires_at) VALUES (?,?,?,?)",
@@ -242,6 +268,7 @@ class SQLiteStore(Store):
         await self.db.commit()
 
     async def get_values(self, namespace: str, keys: list[str]) -> dict[str, str]:
+        """See `Store.get_values`."""
         if not keys:
             return {}
         marks = ",".join("?" * len(keys))
@@ -250,4 +277,5 @@ class SQLiteStore(Store):
             return {row[0]: row[1] async for row in cur}
 
     async def purge_expired(self) -> int:
+        """See `Store.purge_expired`."""
         return await self._write("DELETE FROM ttl_values WHERE expires_at <= ?", (time.time(),))

@@ -8,7 +8,10 @@ import aiohttp
 
 
 async def sse_data(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """Yield the data of each event (consecutive `data:` lines joined with newlines)."""
+    """Yield the data of each event (consecutive `data:` lines joined with newlines, one leading space
+    dropped), as the SSE spec reads it
+    (html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).
+    Raises whatever reading the body raises (aiohttp.ClientError, asyncio.TimeoutError)."""
     lines: list[bytes] = []
     async for raw in response.content:
         line = raw.rstrip(b"\r\n")

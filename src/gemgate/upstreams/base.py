@@ -112,13 +112,16 @@ class Upstream(abc.ABC):
         """
 
     async def count_tokens(self, account: AccountRecord, model: str, body: dict) -> dict:
-        """A Gemini CountTokensResponse for a CountTokensRequest (Capability.COUNT_TOKENS)."""
+        """A Gemini CountTokensResponse (`{"totalTokens": N, ...}`) for a CountTokensRequest
+        (ai.google.dev/api/tokens). Only for kinds with Capability.COUNT_TOKENS; NotImplementedError otherwise."""
         raise NotImplementedError
 
     async def embed(self, account: AccountRecord, model: str, body: dict, *, batch: bool) -> dict:
-        """A Gemini (Batch)EmbedContentsResponse (Capability.EMBED)."""
+        """A Gemini EmbedContentResponse `{"embedding": {"values"}}`, or with `batch` a BatchEmbedContentsResponse
+        `{"embeddings": [...]}` (ai.google.dev/api/embeddings). Capability.EMBED; NotImplementedError otherwise."""
         raise NotImplementedError
 
     async def list_models(self, account: AccountRecord) -> list[dict]:
-        """Gemini Model resources this account can use (Capability.LIST_MODELS)."""
+        """Gemini Model resources (`{"name": "models/<id>", ...}`, ai.google.dev/api/models) this account can
+        use. Capability.LIST_MODELS; NotImplementedError otherwise."""
         raise NotImplementedError

@@ -13,7 +13,10 @@ _RETRY_IN_TEXT = re.compile(r"retry in ([0-9]*\.?[0-9]+)\s*(ms|s)", re.IGNORECAS
 
 
 def parse_duration(text: str | None) -> float | None:
-    """Google durations: "34.4s", "539.477544ms"."""
+    """Seconds from a Google duration string: "34.4s", "539.477544ms" (google.protobuf.Duration JSON, as in
+    RetryInfo.retryDelay, e.g. ../shared/fixtures/gemini-api/
+    vercel__ai__packages_google_src___fixtures___google-429-retry-info.json). None for a missing or
+    unparseable value, including Go-style "2h37m22s"."""
     if not text:
         return None
     m = _DURATION.match(str(text))
@@ -36,6 +39,15 @@ def _error_object(body: bytes) -> dict:
 
 
 def classify(status: int, body: bytes) -> UpstreamError:
+    """The UpstreamError for a non-200 answer (or an in-stream `{"error": ...}`) with a google.rpc.Status body.
+
+    `retry_after` (seconds) from RetryInfo.retryDelay, ErrorInfo.metadata.quotaResetDelay or "retry in Ns" in
+    the message. 429 -> CAPACITY (MODEL_CAPACITY_*), QUOTA_EXHAUSTED (reason, or a *PerDay* quotaId) or
+    RATE_LIMITED; 400 API_KEY_INVALID / FAILED_PRECONDITION and 402/403 -> FORBIDDEN (account); other
+    400 -> BAD_REQUEST; 401 -> AUTH_EXPIRED (account); 404 -> NOT_FOUND; 408/504 -> TIMEOUT; 503 -> CAPACITY;
+    other 5xx and 499 -> TRANSIENT. Sources: reference/codeassist-and-gemini-api.md §B2 (status table,
+    QuotaFailure, RetryInfo, "Please retry in"), reference/antigravity.md (MODEL_CAPACITY_*, quotaResetDelay).
+    """
     err = _error_object(body)
     message = str(err.get("message") or body[:300].decode(errors="replace") or f"HTTP {status}")
     details = [d for d in err.get("details") or () if isinstance(d, dict)]

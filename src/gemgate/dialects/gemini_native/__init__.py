@@ -18,6 +18,7 @@ class GeminiNativeDialect(Dialect):
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
+        """generate/stream/countTokens/embed actions and the model listing, under /v1beta and /v1."""
         return (
             Endpoint("/v1beta/models/{rest:path}", ("POST",), parse=parse_model_action),
             Endpoint("/v1/models/{rest:path}", ("POST",), parse=parse_model_action),
@@ -29,15 +30,22 @@ class GeminiNativeDialect(Dialect):
         )
 
     def error_body(self, err: GatewayError) -> dict:
+        """A google.rpc.Status body; see `google_error_body`."""
         return google_error_body(err)
 
     def list_models(self, entries: list[tuple[str, dict]], next_page: str | None) -> dict:
+        """`{"models": [Model...], "nextPageToken"?}`: the token only when more pages follow (ai.google.dev/api/models;
+        an empty token makes @google/genai loop, reference/codeassist-and-gemini-api.md §B1).
+        """
         body: dict = {"models": [self.get_model(listed, r) for listed, r in entries]}
         if next_page:
             body["nextPageToken"] = next_page  # omitted on the last page: an empty one makes SDKs loop
         return body
 
     def get_model(self, listed: str, resource: dict) -> dict:
+        """The Model resource named "models/<listed id>", with displayName and supportedGenerationMethods
+        (generateContent, countTokens) filled in when the upstream gave none.
+        """
         out = dict(resource)
         out["name"] = f"models/{listed}"
         out.setdefault("displayName", listed)

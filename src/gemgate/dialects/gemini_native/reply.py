@@ -36,12 +36,13 @@ STATUS_NAMES = {
 
 
 def google_error_body(err: GatewayError) -> dict:
-    """A google.rpc.Status error body: `{"error": {"code", "message", "status"}}`."""
+    """A google.rpc.Status error body: `{"error": {"code", "message", "status"}}`, status named from the
+    HTTP code by STATUS_NAMES ("UNKNOWN" otherwise); reference/codeassist-and-gemini-api.md §B2."""
     return {"error": {"code": err.status, "message": err.message, "status": STATUS_NAMES.get(err.status, "UNKNOWN")}}
 
 
 def sse_event(chunk: dict) -> bytes:
-    """One SSE event as the Gemini API writes it."""
+    """One SSE event as the Gemini API writes it: `data: <JSON>` and CRLF CRLF (reference §B1)."""
     return b"data: " + orjson.dumps(chunk) + b"\r\n\r\n"
 
 
@@ -54,9 +55,13 @@ class GeminiReply(Reply):
         self._array_open = False
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
+        """The GenerateContentResponse unchanged."""
         return response
 
     async def stream(self, first: dict, rest: AsyncIterator[dict], ctx: RenderContext) -> AsyncIterator[bytes]:
+        """SSE events (`data: <chunk>` CRLF CRLF), or one JSON array written element by element (`[`, `\\n,\\r\\n`
+        between elements, `]`), as the Gemini API streams without `alt=sse`.
+        """
         if self.sse:
             yield sse_event(first)
             async for chunk in rest:
@@ -70,6 +75,7 @@ class GeminiReply(Reply):
         self._array_open = False
 
     def stream_error(self, err: GatewayError) -> bytes:
+        """The google.rpc.Status body as a last SSE event, or as the last array element (closing the array)."""
         body = orjson.dumps(google_error_body(err))
         if self.sse:
             return b"data: " + body + b"\r\n\r\n"

@@ -23,6 +23,7 @@ class OpenAIDialect(Dialect):
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
+        """Chat Completions, embeddings, and the model list and model get."""
         return (
             Endpoint("/v1/chat/completions", ("POST",), parse=parse_chat),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
@@ -31,12 +32,20 @@ class OpenAIDialect(Dialect):
         )
 
     def error_body(self, err: GatewayError) -> dict:
+        """`{"error": {message, type, param, code}}`; see `openai_error_body`."""
         return openai_error_body(err)
 
     def list_models(self, entries: list[tuple[str, dict]], next_page: str | None) -> dict:
+        """`{"object": "list", "data": [model...]}`, always the whole list
+        (platform.openai.com/docs/api-reference/models/list).
+        """
         return {"object": "list", "data": [self.get_model(listed, r) for listed, r in entries]}
 
     def get_model(self, listed: str, resource: dict) -> dict:
+        """`{"id", "object": "model", "created", "owned_by": "google"}`
+        (platform.openai.com/docs/api-reference/models/object); `created` is the gateway's start (epoch
+        seconds), as Gemini gives no date.
+        """
         return {"id": listed, "object": "model", "created": _CREATED, "owned_by": "google"}
 
 

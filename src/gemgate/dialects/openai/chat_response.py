@@ -61,6 +61,9 @@ class ChatReply(Reply):
         }
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
+        """A `chat.completion` (platform.openai.com/docs/api-reference/chat/object); a blocked prompt (no candidates)
+        gives one empty choice with finish_reason "content_filter". Stores tool calls' thought signatures first.
+        """
         choices = []
         candidates = response.get("candidates") or []
         if not candidates:  # the prompt itself was blocked
@@ -102,6 +105,9 @@ class ChatReply(Reply):
         }
 
     async def stream(self, first: dict, rest: AsyncIterator[dict], ctx: RenderContext) -> AsyncIterator[bytes]:
+        """`chat.completion.chunk` SSE events (`data: ...\\n\\n`), a final chunk per choice with its finish_reason,
+        the usage chunk when `stream_options.include_usage` was set, then `data: [DONE]`.
+        """
         cid = new_id("chatcmpl-")
         created = int(time.time())
         model = self.model
@@ -109,6 +115,7 @@ class ChatReply(Reply):
         choices: dict[int, _Choice] = {}
 
         def frame(index: int, delta: dict, reason: str | None = None) -> bytes:
+            """One chunk event for choice `index`."""
             chunk = {
                 "id": cid,
                 "object": "chat.completion.chunk",
@@ -119,6 +126,7 @@ class ChatReply(Reply):
             return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
         async def convert(chunk: dict) -> list[bytes]:
+            """The events for one Gemini chunk: role first, then text / reasoning / tool-call deltas."""
             out = []
             for cand in chunk.get("candidates") or ():
                 idx = cand.get("index", 0)
@@ -191,4 +199,5 @@ class ChatReply(Reply):
         yield b"data: [DONE]\n\n"
 
     def stream_error(self, err: GatewayError) -> bytes:
+        """An SSE event holding the OpenAI error body (the stream then ends without [DONE])."""
         return b"data: " + orjson.dumps(openai_error_body(err)) + b"\n\n"

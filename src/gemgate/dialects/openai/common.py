@@ -19,6 +19,11 @@ _ERROR_TYPES = {
 
 
 def openai_error_body(err: GatewayError) -> dict:
+    """`{"error": {"message", "type", "param", "code"}}` as OpenAI sends it
+    (platform.openai.com/docs/guides/error-codes): type by status (invalid_request_error, permission_error,
+    rate_limit_error, server_error for 5xx); code is the error's own, else e.g. invalid_api_key (401),
+    model_not_found (404 on `model`), rate_limit_exceeded (429).
+    """
     kind, code = _ERROR_TYPES.get(err.status, ("server_error" if err.status >= 500 else "invalid_request_error", None))
     if err.status == 404 and err.code is None and err.param != "model":
         code = "not_found"
@@ -42,6 +47,10 @@ FINISH_REASONS = {
 
 
 def finish_reason(gemini_reason: str | None, has_tool_calls: bool) -> str:
+    """The OpenAI finish_reason for a Gemini Candidate.finishReason (ai.google.dev/api/generate-content#FinishReason):
+    MAX_TOKENS -> "length", safety/recitation/blocklist kinds -> "content_filter", anything else (and None)
+    -> "stop", or "tool_calls" when the choice holds tool calls.
+    """
     reason = FINISH_REASONS.get(gemini_reason or "STOP", "stop")
     if reason == "stop" and has_tool_calls:
         return "tool_calls"
@@ -49,6 +58,9 @@ def finish_reason(gemini_reason: str | None, has_tool_calls: bool) -> str:
 
 
 def chat_usage(meta: dict | None) -> dict:
+    """OpenAI `usage` from a Gemini `usageMetadata` (tokens): completion_tokens = candidates + thoughts,
+    reasoning_tokens = thoughtsTokenCount, cached_tokens = cachedContentTokenCount; zeros when absent.
+    """
     meta = meta or {}
     prompt = int(meta.get("promptTokenCount") or 0)
     thoughts = int(meta.get("thoughtsTokenCount") or 0)
@@ -64,4 +76,5 @@ def chat_usage(meta: dict | None) -> dict:
 
 
 def new_id(prefix: str) -> str:
+    """`prefix` and 24 random alphanumeric characters, e.g. "chatcmpl-…", "call_…"."""
     return prefix + secrets.token_urlsafe(18).replace("-", "").replace("_", "")[:24]

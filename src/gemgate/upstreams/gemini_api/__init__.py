@@ -55,9 +55,11 @@ class GeminiAPI(Upstream):
         self.http = HttpClient(settings, LABEL)
 
     async def start(self) -> None:
+        """Open the HTTP session."""
         await self.http.start()
 
     async def close(self) -> None:
+        """Close the HTTP session."""
         await self.http.close()
 
     def _url(self, model: str, method: str) -> str:
@@ -73,6 +75,7 @@ class GeminiAPI(Upstream):
         )
 
     def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        """`POST models/{model}:streamGenerateContent?alt=sse`; see `Upstream.stream`."""
         return self.http.stream_gemini(
             self._url(model, "streamGenerateContent") + "?alt=sse",
             body=orjson.dumps(request),
@@ -81,12 +84,17 @@ class GeminiAPI(Upstream):
         )
 
     async def count_tokens(self, account: AccountRecord, model: str, body: dict) -> dict:
+        """`POST models/{model}:countTokens` (ai.google.dev/api/tokens); see `Upstream.count_tokens`."""
         return await self._post_json(account, self._url(model, "countTokens"), body)
 
     async def embed(self, account: AccountRecord, model: str, body: dict, *, batch: bool) -> dict:
+        """`POST models/{model}:embedContent` or `:batchEmbedContents` (ai.google.dev/api/embeddings)."""
         return await self._post_json(account, self._url(model, "batchEmbedContents" if batch else "embedContent"), body)
 
     async def list_models(self, account: AccountRecord) -> list[dict]:
+        """Every page of `GET models` (pageSize 1000, at most 50 pages; ai.google.dev/api/models#method:-models.list),
+        keeping entries that have a `name` ("models/<id>").
+        """
         models: list[dict] = []
         token = None
         for _ in range(50):  # a bound, in case an upstream keeps handing out page tokens
