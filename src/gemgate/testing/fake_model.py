@@ -18,6 +18,36 @@ Rules, read from the LAST user turn:
 * JSON mode, maxOutputTokens, stopSequences, candidateCount and thinking are
   honoured as documented on `plan_reply`.
 
+Faults after the first byte (the HTTP 200 is already sent), for every path after it.
+``n`` counts streamed chunks (0 allowed); they work with text and ``CALL`` replies alike:
+
+* ``FAIL-AFTER <n> <status> [secs]`` -> n chunks, then one in-stream error event in google.rpc.Status
+                                shape, ``{"error": {"code", "message", "status"[, "details"]}}``, the same body
+                                the HTTP error of ``FAIL <status>`` carries (a 429 has QuotaFailure, Help and
+                                RetryInfo ``retryDelay`` = secs, default 1s), then the stream ends normally.
+                                SSE: ``data: {"error": ...}\\r\\n\\r\\n``; JSON-array stream: the error
+                                object is the next element and the array is closed. generateContent: the
+                                plain HTTP error ``<status>`` (nothing partial was sent).
+* ``RESET-AFTER <n>``         -> n chunks, then (after a 0.1s grace so the peer has read them) the TCP
+                                connection is reset (SO_LINGER 0 + transport abort): no closing chunk, no
+                                ``]``, no terminating zero-length HTTP chunk.
+                                generateContent: the connection is reset without any response.
+* ``CUT-AFTER <n>``           -> n chunks, then the HTTP response ends normally (SSE: nothing more;
+                                JSON array: ``]``) but the closing chunk with finishReason never comes.
+                                generateContent: the n chunks merged into one response without
+                                finishReason or finishMessage (usage counts the tokens sent).
+* ``STALL-AFTER <n> <secs>``  -> n chunks, silence for secs, then the rest of the stream as usual.
+                                generateContent: silence for secs, then the whole response.
+
+With any of these the finish travels in a closing chunk of its own: when the last chunk would carry
+content and finishReason together (Gemini 2.5 text and calls), it is split into the content chunk and
+a ``[{"text": ""}]`` chunk with finishReason (the shape Gemini 3 streams anyway). So n counts content
+chunks (thought chunks included), and an n larger than their number c is capped at c: the fault comes
+after the last content chunk, before the finishing chunk (which is therefore never sent, except after
+a STALL). EMPTY and MALFORMED replies have c = 0. The first fault line wins; ``FAIL``/``FAIL-ONCE``
+(an error before the first byte) win over all of them; a tool-result turn (functionResponse parts)
+has no directives.
+
 Tokens are whitespace-separated words, so every count is predictable.
 """
 
@@ -26,7 +56,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from gemgate.testing.model_traits import is_gemini3, thinking_active
@@ -40,6 +70,9 @@ _FAIL_RE = re.compile(r"^[ \t]*FAIL(-ONCE)?[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?)
 _SLOW_RE = re.compile(r"^[ \t]*SLOW[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
 _EMPTY_RE = re.compile(r"^[ \t]*EMPTY[ \t]*$", re.M)
 _MALFORMED_RE = re.compile(r"^[ \t]*MALFORMED(-ONCE)?[ \t]*$", re.M)
+_FAIL_AFTER_RE = re.compile(r"^[ \t]*FAIL-AFTER[ \t]+(\d+)[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
+_RESET_CUT_AFTER_RE = re.compile(r"^[ \t]*(RESET|CUT)-AFTER[ \t]+(\d+)[ \t]*$", re.M)
+_STALL_AFTER_RE = re.compile(r"^[ \t]*STALL-AFTER[ \t]+(\d+)[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
 _CALL_RE = re.compile(r"^[ \t]*CALL[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$", re.M)
 _PIECE_RE = re.compile(r"\s*\S+\s*")
 _DEFAULT_SIGNER = ThoughtSigner()
@@ -52,6 +85,20 @@ class Chunk:
     parts: list[dict[str, Any]]
     finish_reason: str | None = None
     finish_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure after the first byte: FAIL, RESET, CUT or STALL after `after` streamed chunks.
+
+    `after` is already capped at the number of content chunks, so the finishing chunk is never before it.
+    """
+
+    kind: str
+    after: int
+    status: int | None = None  # FAIL
+    retry_delay: float | None = None  # FAIL 429
+    seconds: float = 0.0  # STALL
 
 
 @dataclass(frozen=True)
@@ -77,6 +124,7 @@ class Reply:
     retry_delay: float | None = None
     fail_once: bool = False  # the caller must remember the prompt to succeed next time
     finish_message: str | None = None  # shown on non-streamed responses only
+    fault: Fault | None = None  # a failure after the first byte (FAIL-AFTER, RESET-AFTER, ...)
 
     @property
     def is_error(self) -> bool:
@@ -153,17 +201,17 @@ def plan_reply(
 
     malformed = None if responses else _MALFORMED_RE.search(text)
     if malformed and (malformed.group(1) is None or first_attempt):
-        return Reply(
+        return _with_fault(Reply(
             chunks=[Chunk([], "MALFORMED_FUNCTION_CALL")],
             usage=Usage(prompt_tokens),
             fail_once=malformed.group(1) is not None,
-        )
+        ), text)
 
     slow = None if responses else _SLOW_RE.search(text)
     delay = float(slow.group(1)) if slow else 0.0
     count = max(1, int(gen.get("candidateCount") or 1))
     if not responses and _EMPTY_RE.search(text):
-        return Reply(usage=Usage(prompt_tokens), candidate_count=count, delay=delay)
+        return _with_fault(Reply(usage=Usage(prompt_tokens), candidate_count=count, delay=delay), text)
 
     subject = _tool_result_text(responses) if responses else text
     active = thinking_active(model, gen.get("thinkingConfig"))
@@ -181,13 +229,44 @@ def plan_reply(
         chunks = lead + _text_chunks(answer, finish, model, show, signer)
         message = None
     candidates = sum(part_tokens(p) for c in chunks for p in c.parts if not p.get("thought"))
-    return Reply(
+    reply = Reply(
         chunks=chunks,
         usage=Usage(prompt_tokens, candidates, thoughts_tokens),
         candidate_count=count,
         delay=delay,
         finish_message=message,
     )
+    return reply if responses else _with_fault(reply, text)
+
+
+def _with_fault(reply: Reply, text: str) -> Reply:
+    """Attach the first fault directive in `text`, moving the finish into a closing chunk of its own."""
+    found = [m for m in (r.search(text) for r in (_FAIL_AFTER_RE, _RESET_CUT_AFTER_RE, _STALL_AFTER_RE)) if m]
+    if not found:
+        return reply
+    match = min(found, key=lambda m: m.start())
+    chunks = _finish_apart(reply.chunks)
+    content = len(chunks) - 1 if chunks and chunks[-1].finish_reason else len(chunks)
+    if match.re is _FAIL_AFTER_RE:
+        status = int(match.group(2))
+        delay = float(match.group(3)) if match.group(3) else DEFAULT_RETRY_DELAY
+        fault = Fault("FAIL", min(int(match.group(1)), content), status, delay if status == 429 else None)
+    elif match.re is _STALL_AFTER_RE:
+        fault = Fault("STALL", min(int(match.group(1)), content), seconds=float(match.group(2)))
+    else:
+        fault = Fault(match.group(1), min(int(match.group(2)), content))
+    return replace(reply, chunks=chunks, fault=fault)
+
+
+def _has_content(part: Mapping[str, Any]) -> bool:
+    return "functionCall" in part or bool(part.get("text"))
+
+
+def _finish_apart(chunks: list[Chunk]) -> list[Chunk]:
+    last = chunks[-1] if chunks else None
+    if last is None or last.finish_reason is None or not any(_has_content(p) for p in last.parts):
+        return list(chunks)
+    return chunks[:-1] + [Chunk(last.parts), Chunk([{"text": ""}], last.finish_reason, last.finish_message)]
 
 
 def _tool_result_text(responses: list[dict[str, Any]]) -> str:

@@ -47,6 +47,16 @@ def single_response(reply: Reply, model_version: str, response_id: str | None = 
     return _response(reply, candidates, reply.usage.candidates_tokens, model_version, response_id)
 
 
+def partial_response(reply: Reply, model_version: str, upto: int, response_id: str | None = None) -> dict[str, Any]:
+    """The first `upto` chunks merged into one response, as if the stream had stopped there: no finish."""
+    response_id = response_id or new_response_id()
+    chunks = reply.chunks[:upto]
+    produced = sum(part_tokens(p) for c in chunks for p in c.parts if not p.get("thought"))
+    merged = Chunk(_merge_parts([p for c in chunks for p in c.parts]))
+    candidates = [_candidate(merged, i) for i in range(reply.candidate_count)]
+    return _response(reply, candidates, produced, model_version, response_id)
+
+
 def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any]:
     usage: dict[str, Any] = {"promptTokenCount": prompt}
     if candidates:
