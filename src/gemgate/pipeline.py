@@ -72,6 +72,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
     try:
         spec = gw.catalog.resolve(work.model)
         outcome.model = spec.requested
+        gw.admit(call.identity, spec)
         if isinstance(work, Unary):
             body = work.build(spec)
             result = await with_failover(
@@ -79,7 +80,6 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             )
             return json_response(work.render(result, spec))
         await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
-        gw.admit(call.identity, spec)
         ctx = RenderContext(gw.signatures, gw.settings.thoughts_in_content)
         if work.stream:
             handed_off = True

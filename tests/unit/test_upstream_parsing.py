@@ -114,6 +114,9 @@ def test_durations():
     assert parse_duration("34.4s") == 34.4
     assert parse_duration("539.477544ms") == pytest.approx(0.539477544)
     assert parse_duration("") is None and parse_duration("soon") is None
+    assert parse_duration("2h37m22.776s") == pytest.approx(2 * 3600 + 37 * 60 + 22.776)  # Code Assist quotaResetDelay
+    assert parse_duration("1m") == 60 and parse_duration("3m5s") == 185 and parse_duration("250ms") == 0.25
+    assert parse_duration("h") is None and parse_duration("5x") is None
 
 
 def test_secrets_are_redacted_from_messages():

@@ -19,17 +19,6 @@ from urllib.parse import unquote
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object")
 
-# Gemini rejects e.g. "properties: only allowed for OBJECT type" and "enum: only
-# allowed for STRING type", so each type only gets the keys that belong to it.
-_KEYS_FOR_TYPE = {
-    "string": ("enum", "format", "minLength", "maxLength", "pattern"),
-    "number": ("format", "minimum", "maximum"),
-    "integer": ("format", "minimum", "maximum"),
-    "boolean": (),
-    "array": ("items", "minItems", "maxItems"),
-    "object": ("properties", "required", "minProperties", "maxProperties", "propertyOrdering"),
-}
-
 # The Gemini Developer API fails requests on any other format value.
 _FORMATS = {
     "string": frozenset({"enum", "date-time"}),
@@ -37,7 +26,6 @@ _FORMATS = {
     "integer": frozenset({"int32", "int64"}),
 }
 
-_COUNT_KEYS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
 _LOWER_BOUND_KEYS = ("minimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUND_KEYS = ("maximum", "maxLength", "maxItems", "maxProperties")
 _ANNOTATION_KEYS = frozenset(

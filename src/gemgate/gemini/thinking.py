@@ -65,12 +65,12 @@ def family(model: str) -> str | None:
     if m.startswith("gemini-3") or m.startswith("gemini-4"):
         return "3-flash" if "flash" in m else "3-pro"
     if m.startswith("gemini-2.5"):
+        if "image" in m or "tts" in m:  # gemini-2.5-flash-image, -flash-preview-tts: no thinking
+            return None
         if "flash-lite" in m:
             return "2.5-flash-lite"
         if "flash" in m:
             return "2.5-flash"
-        if "image" in m or "tts" in m:
-            return None
         return "2.5-pro"
     if "thinking" in m:  # e.g. gemini-2.0-flash-thinking-exp
         return "2.5-flash"

@@ -152,9 +152,11 @@ class SQLiteStore(Store):
 
     async def remove_account(self, account_id: str) -> bool:
         """See `Store.remove_account`."""
-        removed = await self._write("DELETE FROM accounts WHERE id = ?", (account_id,))
-        await self._write("DELETE FROM health WHERE account_id = ?", (account_id,))
-        return removed > 0
+        # One transaction: the account and its health rows go together or not at all.
+        cursor = await self.db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+        await self.db.execute("DELETE FROM health WHERE account_id = ?", (account_id,))
+        await self.db.commit()
+        return cursor.rowcount > 0
 
     async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None:
         """See `Store.set_account_enabled`."""

@@ -9,21 +9,28 @@ import orjson
 from ..errors import Scope, UpstreamError, Failure
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s)?\s*$")
+_GO_DURATION = re.compile(r"^\s*(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([0-9]*\.?[0-9]+)(ms|s))?\s*$")
 _RETRY_IN_TEXT = re.compile(r"retry in ([0-9]*\.?[0-9]+)\s*(ms|s)", re.IGNORECASE)
 
 
 def parse_duration(text: str | None) -> float | None:
     """Seconds from a Google duration string: "34.4s", "539.477544ms" (google.protobuf.Duration JSON, as in
     RetryInfo.retryDelay, e.g. ../shared/fixtures/gemini-api/
-    vercel__ai__packages_google_src___fixtures___google-429-retry-info.json). None for a missing or
-    unparseable value, including Go-style "2h37m22s"."""
+    vercel__ai__packages_google_src___fixtures___google-429-retry-info.json), and Go-style "2h37m22.776s"
+    as Code Assist's quotaResetDelay carries (reference/antigravity.md). None for a missing or unparseable
+    value."""
     if not text:
         return None
     m = _DURATION.match(str(text))
-    if not m:
+    if m:
+        value = float(m.group(1))
+        return value / 1000 if m.group(2) == "ms" else value
+    g = _GO_DURATION.match(str(text))
+    if not g or not any(g.groups()):
         return None
-    value = float(m.group(1))
-    return value / 1000 if m.group(2) == "ms" else value
+    hours, minutes, amount, unit = g.groups()
+    seconds = float(amount or 0) / (1000 if unit == "ms" else 1)
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + seconds
 
 
 def _error_object(body: bytes) -> dict:
@@ -51,8 +58,9 @@ def classify(status: int, body: bytes) -> UpstreamError:
     err = _error_object(body)
     message = str(err.get("message") or body[:300].decode(errors="replace") or f"HTTP {status}")
     details = [d for d in err.get("details") or () if isinstance(d, dict)]
-    reasons = {d.get("reason") for d in details if d.get("reason")}
-    reason = next(iter(reasons), None)
+    ordered = [str(d["reason"]) for d in details if d.get("reason")]
+    reasons = set(ordered)
+    reason = ordered[0] if ordered else None  # the first ErrorInfo reason, as Google lists them
     retry_after = None
     quota_ids: list[str] = []
     for d in details:

@@ -86,7 +86,8 @@ def parse_chat(inp: ParseInput) -> Generation:
 def _tool_names(body: dict) -> list[str]:
     """Every tool name the request declares or replays, so valid ones are claimed before any is renamed."""
     found: list = []
-    for tool in body.get("tools") or body.get("functions") or ():
+    declared = body.get("tools") or body.get("functions")
+    for tool in declared if isinstance(declared, list) else ():
         if isinstance(tool, dict):
             fn = tool.get("function") if "function" in tool else tool
             found.append(fn.get("name") if isinstance(fn, dict) else None)
@@ -162,7 +163,8 @@ def _thinking(body: dict) -> ThinkingRequest:
         raw = expect(body["reasoning_effort"], str, "reasoning_effort")
         effort = _EFFORT_ALIASES.get(raw, raw)
         one_of(effort, EFFORTS, "reasoning_effort")
-    google = body.get("google") or (body.get("extra_body") or {}).get("google") or {}
+    extra = expect(body.get("extra_body") or {}, dict, "extra_body")
+    google = body.get("google") or extra.get("google") or {}
     tc = expect(google, dict, "google").get("thinking_config")
     if tc is not None:
         expect(tc, dict, "google.thinking_config")

@@ -21,6 +21,11 @@ from .common import chat_usage, finish_reason, new_id, openai_error_body
 CHAT_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
 
 
+def _blocked(response: dict) -> bool:
+    """Whether Gemini refused the prompt itself (`promptFeedback.blockReason`)."""
+    return bool((response.get("promptFeedback") or {}).get("blockReason"))
+
+
 class _Choice:
     __slots__ = ("started", "thinking", "tool_index", "reason", "has_calls")
 
@@ -66,9 +71,9 @@ class ChatReply(Reply):
         """
         choices = []
         candidates = response.get("candidates") or []
-        if not candidates:  # the prompt itself was blocked
-            reason = "content_filter" if (response.get("promptFeedback") or {}).get("blockReason") else "stop"
-            candidates = [{"index": 0, "content": {"parts": []}, "finishReason": None, "_reason": reason}]
+        if not candidates:  # no candidate at all: the prompt itself was blocked, or nothing came
+            reason = "PROHIBITED_CONTENT" if _blocked(response) else None
+            candidates = [{"index": 0, "content": {"parts": []}, "finishReason": reason}]
         for cand in candidates:
             text, thoughts, calls = [], [], []
             for part in parts_of(cand):
@@ -91,7 +96,7 @@ class ChatReply(Reply):
                     "index": cand.get("index", 0),
                     "message": message,
                     "logprobs": None,
-                    "finish_reason": cand.get("_reason") or finish_reason(cand.get("finishReason"), bool(calls)),
+                    "finish_reason": finish_reason(cand.get("finishReason"), bool(calls)),
                 }
             )
         return {
@@ -174,12 +179,15 @@ class ChatReply(Reply):
         for data in await convert(first):
             yield data
         usage = first.get("usageMetadata")
+        blocked = _blocked(first)
         async for chunk in rest:
             for data in await convert(chunk):
                 yield data
             usage = chunk.get("usageMetadata") or usage
-        if not choices:
+            blocked = blocked or _blocked(chunk)
+        if not choices:  # no candidate at all: the prompt itself was blocked, or nothing came
             choices[0] = _Choice()
+            choices[0].reason = "PROHIBITED_CONTENT" if blocked else None
         for idx in sorted(choices):
             st = choices[idx]
             delta: dict = {} if st.started else {"role": "assistant", "content": ""}
