@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import ClassVar
 
+import typer
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import Failure, Scope, UpstreamError
@@ -75,6 +76,10 @@ class Upstream(abc.ABC):
 
     async def close(self) -> None:
         """Release them."""
+
+    @classmethod
+    def register_cli(cls, accounts: typer.Typer) -> None:
+        """Add this kind's own commands (how its accounts get in) to `gemgate accounts`."""
 
     @classmethod
     def suggest_name(cls, secret: dict) -> str | None:

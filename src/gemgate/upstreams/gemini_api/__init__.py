@@ -12,6 +12,7 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import orjson
+import typer
 
 from ...store import AccountRecord
 from .._http import HttpClient
@@ -42,6 +43,13 @@ class GeminiAPI(Upstream):
         "gemini-3-flash-preview",
         "gemini-embedding-001",
     )
+
+    @classmethod
+    def register_cli(cls, accounts: typer.Typer) -> None:
+        """`gemgate accounts add-apikey`."""
+        from .cli import register
+
+        register(accounts)
 
     @classmethod
     def suggest_name(cls, secret: dict) -> str | None:

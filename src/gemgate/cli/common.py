@@ -1,0 +1,66 @@
+"""What every command shares: the typer apps, the console, settings and store access, formatting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .. import admin
+from ..config import Settings, load_settings
+from ..store import Store, open_store
+
+app = typer.Typer(help="gemgate: Gemini access as OpenAI, Gemini and Anthropic APIs.", no_args_is_help=True)
+keys_app = typer.Typer(help="Client keys that callers of the gateway present.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Upstream accounts in the pool.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(accounts_app, name="accounts")
+console = Console()
+T = TypeVar("T")
+
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file")]
+ProxyOpt = Annotated[Optional[str], typer.Option(help="Proxy URL for this account (http, https or socks5)")]
+NameOpt = Annotated[Optional[str], typer.Option(help="A label (default: derived from the credential)")]
+
+
+def settings_or_exit(config: Path | None, **overrides: object) -> Settings:
+    """The settings (file, environment, then `overrides`); a missing config file exits with code 2."""
+    try:
+        return load_settings(config, **overrides)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def with_store(settings: Settings, fn: Callable[[Store], Awaitable[T]]) -> T:
+    """Run `fn(store)` on a freshly opened store and close it."""
+
+    async def run() -> T:
+        """Open, run, close."""
+        store = await open_store(settings)
+        try:
+            return await fn(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def run_admin(config: Path | None, op: Callable[[Store], Awaitable[T]]) -> T:
+    """Run one admin operation on the configured store; an AdminError becomes a red message and exit 1."""
+    try:
+        return with_store(settings_or_exit(config), op)
+    except admin.AdminError as exc:
+        console.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(1) from None
+
+
+def when(ts: float | None) -> str:
+    """Local time of an epoch-seconds timestamp, or "" for None."""
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""

@@ -1,0 +1,87 @@
+"""`gemgate serve` and `gemgate sandbox`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__, admin
+from ..config import Settings
+from ..store import Store
+from .common import ConfigOpt, app, console, settings_or_exit, with_store
+
+
+def _startup_report(settings: Settings, accounts: list[admin.AccountView], key_count: int) -> None:
+    kinds = Counter(a.kind for a in accounts if a.enabled)
+    by_kind = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
+    console.print(f"gemgate {__version__}")
+    console.print(f"listening on http://{settings.host}:{settings.port}")
+    console.print(f"accounts: {by_kind}")
+    console.print(f"client keys: {key_count}")
+    if not accounts:
+        console.print("[yellow]No accounts yet: add one with `gemgate accounts add-apikey KEY`.[/yellow]")
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on (default 8080)")] = None,
+) -> None:
+    """Run the gateway."""
+    import uvicorn
+
+    from ..app import create_app
+    from ..logs import setup_logging
+
+    settings = settings_or_exit(config, host=host, port=port)
+    setup_logging(settings.log_level)
+
+    async def prepare(store: Store):
+        """(new client key or None, account views, number of active client keys)."""
+        new_key = await admin.ensure_client_key(store, settings.client_keys)
+        keys = len(settings.client_keys) + len(await admin.list_keys(store, include_revoked=False))
+        return new_key, await admin.list_accounts(store), keys
+
+    new_key, accounts, key_count = with_store(settings, prepare)
+    _startup_report(settings, accounts, key_count)
+    if new_key:
+        console.print(
+            "[bold yellow]No client key existed, so one was created. It is shown only this once:[/bold yellow]\n"
+            f"  {new_key}\n"
+            "Clients send it as 'Authorization: Bearer <key>' (or x-api-key / x-goog-api-key)."
+        )
+    try:
+        application = create_app(settings)
+    except ValueError as exc:  # an invalid [upstreams.<kind>] section
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Gateway port")] = 8080,
+    api_key: Annotated[str, typer.Option("--api-key", help="Client key the sandbox accepts")] = "sandbox",
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+) -> None:
+    """Run the gateway against the built-in fake Google upstreams: fully offline, for trying every API."""
+    from ..logs import setup_logging
+    from ..sandbox import run_sandbox
+
+    setup_logging("warning")
+    try:
+        asyncio.run(run_sandbox(host, port, api_key, lambda url: console.print(f"gemgate sandbox ready: {url}")))
+    except KeyboardInterrupt:
+        pass
