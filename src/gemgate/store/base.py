@@ -15,7 +15,7 @@ class AccountRecord:
 
     id: str
     name: str
-    kind: str  # gemini-api | code-assist | gemini-web
+    kind: str  # a registered upstream kind (gemgate.upstreams.UPSTREAM_KINDS)
     secret: dict  # decrypted credential; encrypted by the store at rest
     proxy: str | None = None
     enabled: bool = True
