@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from gemgate.testing import FakeGeminiAPI
-
-from .support import GatewayThread
-
-API_KEYS = ["fake-key-alpha", "fake-key-beta"]
-FIXTURES = Path(os.environ.get("GEMGATE_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures"))
+from tests.support import fixtures
+from tests.support.gateway import API_KEYS, GatewayThread
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +43,5 @@ def make_gateway(fake_api, tmp_path):
 
 @pytest.fixture
 def fixtures_dir() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"recorded upstream fixtures not found at {FIXTURES} (set GEMGATE_FIXTURES)")
-    return FIXTURES
+    """The recorded captures (../shared/fixtures); the test is skipped when they are absent."""
+    return fixtures.fixtures_dir()

@@ -16,7 +16,8 @@ import json
 
 import pytest
 
-from .conftest import GEMINI_BIN, base_env, require_node_modules, run_process, upstream_requests
+from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
+from tests.support.upstream import upstream_requests
 
 pytestmark = pytest.mark.clients
 

@@ -11,7 +11,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
-from .conftest import upstream_body, upstream_requests
+from tests.support.upstream import upstream_body, upstream_requests
 
 pytestmark = pytest.mark.clients
 

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from .conftest import WEATHER_TOOL, upstream_body
+from tests.support.payloads import WEATHER_TOOL
+from tests.support.upstream import upstream_body
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before the import: no cost-map download
 litellm = pytest.importorskip("litellm")

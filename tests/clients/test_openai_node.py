@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from .conftest import NODE_DIR, base_env, require_node_modules, run_process, upstream_body
+from tests.support.processes import NODE_DIR, base_env, require_node_modules, run_process
+from tests.support.upstream import upstream_body
 
 pytestmark = pytest.mark.clients
 

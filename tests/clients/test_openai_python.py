@@ -9,7 +9,8 @@ import struct
 import openai
 import pytest
 
-from .conftest import WEATHER_TOOL, upstream_body
+from tests.support.payloads import WEATHER_TOOL
+from tests.support.upstream import upstream_body
 
 pytestmark = pytest.mark.clients
 

@@ -7,8 +7,7 @@ from typing import Iterator
 import pytest
 
 from gemgate.testing import FakeGeminiAPI
-
-from .support import Http
+from tests.support.http import Client
 
 
 @pytest.fixture(scope="module")
@@ -19,5 +18,5 @@ def fake_url() -> Iterator[tuple[FakeGeminiAPI, str]]:
 
 
 @pytest.fixture
-def http(fake_url: tuple[FakeGeminiAPI, str]) -> Http:
-    return Http(fake_url[1])
+def http(fake_url: tuple[FakeGeminiAPI, str]) -> Client:
+    return Client.gemini(fake_url[1])

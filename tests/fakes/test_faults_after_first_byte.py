@@ -16,7 +16,8 @@ import pytest
 
 from gemgate.testing import ThoughtSigner, plan_reply
 
-from .support import user
+from tests.support.payloads import user
+from tests.support.sse import parse_sse
 
 SSE = "/v1beta/models/{model}:streamGenerateContent?alt=sse"
 ARRAY = "/v1beta/models/{model}:streamGenerateContent"
@@ -126,7 +127,7 @@ def sse_events(reply: RawReply) -> list[dict]:
     events = []
     for frame in reply.frames:
         assert frame.startswith(b"data: ") and frame.endswith(b"\r\n\r\n") and frame.count(b"\r\n") == 2, frame
-        events.append(json.loads(frame[6:-4]))
+        events += parse_sse(frame)
     return events
 
 

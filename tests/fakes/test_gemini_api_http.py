@@ -11,7 +11,9 @@ import pytest
 
 from gemgate.testing import FakeGeminiAPI
 
-from .support import Http, sse_payloads, user
+from tests.support.http import Client
+from tests.support.payloads import user
+from tests.support.sse import parse_sse
 
 GEN = "/v1beta/models/gemini-2.5-flash:generateContent"
 SSE = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
@@ -31,14 +33,16 @@ def text_of(response: dict) -> str:
 ])
 def test_the_three_ways_to_send_a_key(fake_url, headers, path):
     fake, url = fake_url
-    status, body = Http(url, key=None).json("POST", path, HELLO, headers=headers)
+    reply = Client.gemini(url, key=None).post(path, HELLO, headers=headers)
+    status, body = reply.status, reply.json()
     assert status == 200, body
     assert fake.requests[-1].api_key == "k1"
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-goog-api-key": ""}, {"Authorization": "Bearer "}])
 def test_missing_key_is_an_unregistered_caller(fake_url, headers):
-    status, body = Http(fake_url[1], key=None).json("POST", GEN, HELLO, headers=headers)
+    reply = Client.gemini(fake_url[1], key=None).post(GEN, HELLO, headers=headers)
+    status, body = reply.status, reply.json()
     assert status == 403
     assert body["error"]["status"] == "PERMISSION_DENIED"
     assert body["error"]["message"].startswith("Method doesn't allow unregistered callers (callers without "
@@ -48,7 +52,8 @@ def test_missing_key_is_an_unregistered_caller(fake_url, headers):
 def test_unknown_and_revoked_keys():
     fake = FakeGeminiAPI(api_keys={"good"}, revoked_keys={"leaked"})
     with fake.running() as url:
-        status, body = Http(url, key="wrong").json("POST", GEN, HELLO)
+        reply = Client.gemini(url, key="wrong").post(GEN, HELLO)
+        status, body = reply.status, reply.json()
         assert status == 400
         assert body["error"] == {
             "code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT",
@@ -57,40 +62,45 @@ def test_unknown_and_revoked_keys():
                  "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}},
                 {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US",
                  "message": "API key not valid. Please pass a valid API key."}]}
-        status, body = Http(url, key="leaked").json("POST", GEN, HELLO)
+        reply = Client.gemini(url, key="leaked").post(GEN, HELLO)
+        status, body = reply.status, reply.json()
         assert status == 403 and body["error"]["status"] == "PERMISSION_DENIED"
-        assert Http(url, key="good").json("POST", GEN, HELLO)[0] == 200
+        assert Client.gemini(url, key="good").post(GEN, HELLO).status == 200
         assert fake.calls_by_key == {"wrong": 1, "leaked": 1, "good": 1}
 
 
 def test_per_key_model_subsets_route_by_model():
     fake = FakeGeminiAPI(key_models={"flash-only": ["gemini-2.5-flash"]})
     with fake.running() as url:
-        limited = Http(url, key="flash-only")
-        status, listing = limited.json("GET", "/v1beta/models")
+        limited = Client.gemini(url, key="flash-only")
+        reply = limited.get("/v1beta/models")
+        status, listing = reply.status, reply.json()
         assert [m["name"] for m in listing["models"]] == ["models/gemini-2.5-flash"]
-        assert limited.json("POST", GEN, HELLO)[0] == 200
-        status, body = limited.json("POST", "/v1beta/models/gemini-2.5-pro:generateContent", HELLO)
+        assert limited.post(GEN, HELLO).status == 200
+        reply = limited.post("/v1beta/models/gemini-2.5-pro:generateContent", HELLO)
+        status, body = reply.status, reply.json()
         assert status == 404 and body["error"]["status"] == "NOT_FOUND"
-        assert Http(url, key="anyone").json("POST", "/v1beta/models/gemini-2.5-pro:generateContent", HELLO)[0] == 200
+        assert Client.gemini(url, key="anyone").post("/v1beta/models/gemini-2.5-pro:generateContent", HELLO).status == 200
 
 
 def test_quota_exhausted_keys_get_429_with_retry_info():
     fake = FakeGeminiAPI(quota_exhausted_keys={"dry"})
     with fake.running() as url:
-        status, body = Http(url, key="dry").json("POST", SSE, HELLO)
+        reply = Client.gemini(url, key="dry").post(SSE, HELLO)
+        status, body = reply.status, reply.json()
         assert status == 429
         types = [d["@type"].rsplit(".", 1)[-1] for d in body["error"]["details"]]
         assert "RetryInfo" in types and "QuotaFailure" in types
         fake.quota_exhausted_keys.clear()  # can be changed while running
-        assert Http(url, key="dry").post(SSE, HELLO)[0] == 200
+        assert Client.gemini(url, key="dry").post(SSE, HELLO)[0] == 200
 
 
 # -- routing and catalogue ---------------------------------------------------
 
 @pytest.mark.parametrize("version", ["v1", "v1beta"])
 def test_both_api_versions_are_served(http, version):
-    status, body = http.json("POST", f"/{version}/models/gemini-2.5-flash:generateContent", HELLO)
+    reply = http.post(f"/{version}/models/gemini-2.5-flash:generateContent", HELLO)
+    status, body = reply.status, reply.json()
     assert status == 200 and text_of(body) == "echo: hello there"
 
 
@@ -101,7 +111,7 @@ def test_both_api_versions_are_served(http, version):
     ("GET", "/v1beta/tunedModels"),
 ])
 def test_unknown_routes_get_googles_html_404(http, method, path):
-    status, headers, body = http.call(method, path, HELLO if method == "POST" else None)
+    status, headers, body = http.request(method, path, HELLO if method == "POST" else None)
     assert status == 404 and headers["Content-Type"].startswith("text/html")
     assert b"Error 404 (Not Found)" in body
 
@@ -110,7 +120,8 @@ def test_model_listing_pages_and_omits_the_last_token(http):
     names, token, pages = [], None, 0
     while True:
         query = "?pageSize=2" + (f"&pageToken={token}" if token else "")
-        status, body = http.json("GET", "/v1beta/models" + query)
+        reply = http.get("/v1beta/models" + query)
+        status, body = reply.status, reply.json()
         assert status == 200
         names += [m["name"] for m in body["models"]]
         pages += 1
@@ -127,66 +138,71 @@ def test_model_listing_pages_and_omits_the_last_token(http):
 def test_page_size_defaults_to_50_and_caps_at_1000():
     fake = FakeGeminiAPI(models=[f"gemini-test-{i}" for i in range(1205)])
     with fake.running() as url:
-        http = Http(url)
-        assert len(http.json("GET", "/v1beta/models")[1]["models"]) == 50
-        first = http.json("GET", "/v1beta/models?pageSize=5000")[1]
+        http = Client.gemini(url)
+        assert len(http.get("/v1beta/models").json()["models"]) == 50
+        first = http.get("/v1beta/models?pageSize=5000").json()
         assert len(first["models"]) == 1000
-        rest = http.json("GET", f"/v1beta/models?pageSize=5000&pageToken={first['nextPageToken']}")[1]
+        rest = http.get(f"/v1beta/models?pageSize=5000&pageToken={first['nextPageToken']}").json()
         assert len(rest["models"]) == 205 and "nextPageToken" not in rest
 
 
 def test_bad_page_token_is_rejected(http):
-    status, body = http.json("GET", "/v1beta/models?pageToken=garbage")
+    reply = http.get("/v1beta/models?pageToken=garbage")
+    status, body = reply.status, reply.json()
     assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT"
 
 
 def test_model_resource_fields(http):
-    status, model = http.json("GET", "/v1/models/gemini-2.5-pro")
+    reply = http.get("/v1/models/gemini-2.5-pro")
+    status, model = reply.status, reply.json()
     assert status == 200
     assert set(model) == {"name", "version", "displayName", "description", "inputTokenLimit", "outputTokenLimit",
                           "supportedGenerationMethods", "temperature", "topP", "topK", "maxTemperature", "thinking"}
     assert model["name"] == "models/gemini-2.5-pro" and model["thinking"] is True
-    flash2 = http.json("GET", "/v1/models/gemini-2.0-flash")[1]
+    flash2 = http.get("/v1/models/gemini-2.0-flash").json()
     assert "thinking" not in flash2  # proto3 JSON leaves false out
-    embedding = http.json("GET", "/v1/models/gemini-embedding-001")[1]
+    embedding = http.get("/v1/models/gemini-embedding-001").json()
     assert "generateContent" not in embedding["supportedGenerationMethods"]
-    assert http.json("GET", "/v1/models/nope")[0] == 404
+    assert http.get("/v1/models/nope").status == 404
 
 
 def test_embedding_model_cannot_generate_and_chat_model_cannot_embed(http):
-    status, body = http.json("POST", "/v1beta/models/gemini-embedding-001:generateContent", HELLO)
+    reply = http.post("/v1beta/models/gemini-embedding-001:generateContent", HELLO)
+    status, body = reply.status, reply.json()
     assert status == 404 and "not supported for generateContent" in body["error"]["message"]
-    status, body = http.json("POST", "/v1beta/models/gemini-2.5-flash:embedContent",
-                             {"content": {"parts": [{"text": "x"}]}})
+    reply = http.post("/v1beta/models/gemini-2.5-flash:embedContent",
+                      {"content": {"parts": [{"text": "x"}]}})
+    status, body = reply.status, reply.json()
     assert status == 404 and "not supported for embedContent" in body["error"]["message"]
 
 
 # -- endpoints ---------------------------------------------------------------
 
 def test_count_tokens_with_contents_or_a_generate_request(http):
-    status, body = http.json("POST", "/v1beta/models/gemini-2.5-flash:countTokens",
-                             {"contents": [user("one two three")]})
+    reply = http.post("/v1beta/models/gemini-2.5-flash:countTokens",
+                      {"contents": [user("one two three")]})
+    status, body = reply.status, reply.json()
     assert status == 200
     assert body == {"totalTokens": 3, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 3}]}
     wrapped = {"generateContentRequest": {"model": "models/gemini-2.5-flash", "contents": [user("a b")],
                                           "systemInstruction": {"parts": [{"text": "c"}]}}}
-    assert http.json("POST", "/v1beta/models/gemini-2.5-flash:countTokens", wrapped)[1]["totalTokens"] == 3
+    assert http.post("/v1beta/models/gemini-2.5-flash:countTokens", wrapped).json()["totalTokens"] == 3
 
 
 def test_count_tokens_matches_prompt_usage(http):
     request = {"contents": [user("four words right here")]}
-    counted = http.json("POST", "/v1beta/models/gemini-2.5-flash:countTokens", request)[1]["totalTokens"]
-    usage = http.json("POST", GEN, request)[1]["usageMetadata"]
+    counted = http.post("/v1beta/models/gemini-2.5-flash:countTokens", request).json()["totalTokens"]
+    usage = http.post(GEN, request).json()["usageMetadata"]
     assert counted == usage["promptTokenCount"] == 4
 
 
 def test_embed_content_is_deterministic_with_dimensions(http):
     path = "/v1beta/models/gemini-embedding-001:embedContent"
-    a = http.json("POST", path, {"content": {"parts": [{"text": "hello"}]}})[1]["embedding"]["values"]
-    b = http.json("POST", path, {"content": {"parts": [{"text": "hello"}]}})[1]["embedding"]["values"]
-    c = http.json("POST", path, {"content": {"parts": [{"text": "other"}]}})[1]["embedding"]["values"]
+    a = http.post(path, {"content": {"parts": [{"text": "hello"}]}}).json()["embedding"]["values"]
+    b = http.post(path, {"content": {"parts": [{"text": "hello"}]}}).json()["embedding"]["values"]
+    c = http.post(path, {"content": {"parts": [{"text": "other"}]}}).json()["embedding"]["values"]
     assert a == b != c and len(a) == 768 and all(-1 <= v < 1 for v in a)
-    short = http.json("POST", path, {"content": {"parts": [{"text": "hello"}]}, "outputDimensionality": 8})[1]
+    short = http.post(path, {"content": {"parts": [{"text": "hello"}]}, "outputDimensionality": 8}).json()
     assert short["embedding"]["values"] == a[:8]
 
 
@@ -194,10 +210,12 @@ def test_batch_embed_requires_matching_model(http):
     path = "/v1beta/models/gemini-embedding-001:batchEmbedContents"
     good = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": t}]}}
                          for t in ("a", "b")]}
-    status, body = http.json("POST", path, good)
+    reply = http.post(path, good)
+    status, body = reply.status, reply.json()
     assert status == 200 and [len(e["values"]) for e in body["embeddings"]] == [768, 768]
     bad = {"requests": [{"model": "models/other", "content": {"parts": [{"text": "a"}]}}]}
-    status, body = http.json("POST", path, bad)
+    reply = http.post(path, bad)
+    status, body = reply.status, reply.json()
     assert status == 400 and "requests[0].model" in body["error"]["message"]
 
 
@@ -214,7 +232,7 @@ def test_stream_without_alt_sse_is_a_json_array(http):
 
 def test_stream_text_concatenates_and_ends_with_stop_and_usage(http):
     status, _, data = http.post(SSE, {"contents": [user("one two three four five six")]})
-    chunks = sse_payloads(data)
+    chunks = parse_sse(data, exact=True)
     assert len(chunks) >= 3
     assert "".join(text_of(c) for c in chunks) == "echo: one two three four five six"
     assert all("usageMetadata" in c for c in chunks)
@@ -227,7 +245,7 @@ def test_stream_text_concatenates_and_ends_with_stop_and_usage(http):
 def test_every_request_is_recorded(fake_url):
     fake, url = fake_url
     before = len(fake.requests)
-    Http(url, key="rec").post(SSE, HELLO, headers={"User-Agent": "probe/1"})
+    Client.gemini(url, key="rec").post(SSE, HELLO, headers={"User-Agent": "probe/1"})
     record = fake.requests[before]
     assert (record.method, record.path, record.query) == ("POST", SSE.split("?")[0], {"alt": "sse"})
     assert record.api_key == "rec" and record.key_source == "header"
@@ -240,7 +258,7 @@ def test_every_request_is_recorded(fake_url):
 
 def test_unparsable_bodies_are_recorded_as_none(fake_url):
     fake, url = fake_url
-    assert Http(url).post(GEN, raw=b"{nope")[0] == 400
+    assert Client.gemini(url).post(GEN, raw=b"{nope")[0] == 400
     assert fake.requests[-1].body is None and fake.requests[-1].status == 400
 
 
@@ -248,25 +266,28 @@ def test_unparsable_bodies_are_recorded_as_none(fake_url):
 
 def test_fail_once_fails_then_succeeds_then_fails_again(http):
     body = {"contents": [user("FAIL-ONCE 503\nretry me")]}
-    first = http.json("POST", GEN, body)
+    reply = http.post(GEN, body)
+    first = reply.status, reply.json()
     assert first[0] == 503 and first[1]["error"]["status"] == "UNAVAILABLE"
-    second = http.json("POST", GEN, body)
+    reply = http.post(GEN, body)
+    second = reply.status, reply.json()
     assert second[0] == 200 and text_of(second[1]) == "echo: FAIL-ONCE 503\nretry me"
-    assert http.json("POST", GEN, body)[0] == 503  # a fresh logical request fails once again
+    assert http.post(GEN, body).status == 503  # a fresh logical request fails once again
 
 
 def test_fail_once_memory_is_shared_across_keys(fake_url):
     url = fake_url[1]
     body = {"contents": [user("FAIL-ONCE 429 0.1\nrotate accounts")]}
-    assert Http(url, key="account-a").json("POST", SSE, body)[0] == 429
-    assert Http(url, key="account-b").post(SSE, body)[0] == 200
+    assert Client.gemini(url, key="account-a").post(SSE, body).status == 429
+    assert Client.gemini(url, key="account-b").post(SSE, body)[0] == 200
 
 
 @pytest.mark.parametrize("status, name", [(400, "INVALID_ARGUMENT"), (401, "UNAUTHENTICATED"),
                                           (403, "PERMISSION_DENIED"), (404, "NOT_FOUND"),
                                           (500, "INTERNAL"), (503, "UNAVAILABLE")])
 def test_fail_directive_statuses(http, status, name):
-    code, body = http.json("POST", SSE, {"contents": [user(f"FAIL {status}")]})
+    reply = http.post(SSE, {"contents": [user(f"FAIL {status}")]})
+    code, body = reply.status, reply.json()
     assert code == status and body["error"]["status"] == name and body["error"]["code"] == status
 
 
@@ -274,7 +295,7 @@ def test_slow_keeps_silent_before_the_first_byte(http):
     started = time.monotonic()
     status, _, data = http.post(SSE, {"contents": [user("SLOW 0.3\nwake up")]})
     assert status == 200 and time.monotonic() - started >= 0.3
-    assert "".join(text_of(c) for c in sse_payloads(data)) == "echo: SLOW 0.3\nwake up"
+    assert "".join(text_of(c) for c in parse_sse(data, exact=True)) == "echo: SLOW 0.3\nwake up"
 
 
 @pytest.mark.asyncio

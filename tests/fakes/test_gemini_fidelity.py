@@ -7,8 +7,11 @@ import re
 
 import pytest
 
-from .support import Http, gemini_fixture, key_paths, sse_payloads, user
 from gemgate.testing.gemini_wire import one_line_json
+from tests.support.fixtures import gemini_fixture
+from tests.support.http import Client
+from tests.support.payloads import key_paths, user
+from tests.support.sse import parse_sse
 
 LOUTER_LONG = "junjihashimoto__louter__test-data_gemini_streaming_long_response.json"
 LOUTER_CALL = "junjihashimoto__louter__test-data_gemini_streaming_function_calling_response_0.json"
@@ -32,10 +35,10 @@ def recording(name: str) -> dict:
     return json.loads(gemini_fixture(JS_GENAI + name).read_text())["interactions"][0]
 
 
-def stream(http: Http, model: str, body: dict) -> tuple[dict, list[dict]]:
+def stream(http: Client, model: str, body: dict) -> tuple[dict, list[dict]]:
     status, headers, data = http.post(f"/v1beta/models/{model}:streamGenerateContent?alt=sse", body)
     assert status == 200, data
-    return headers, sse_payloads(data)
+    return headers, parse_sse(data, exact=True)
 
 
 # -- byte framing ---------------------------------------------------------
@@ -121,7 +124,8 @@ def test_gemini3_tool_call_stream_matches_vercel_chunks(http):
 def test_gemini3_non_streamed_response_matches_vercel(http, capture, prompt, tools):
     captured = json.loads(gemini_fixture(VERCEL + capture).read_text())
     body = {"contents": [user(prompt)], **({"tools": tools} if tools else {})}
-    status, ours = http.json("POST", "/v1beta/models/gemini-3-pro-preview:generateContent", body)
+    reply = http.post("/v1beta/models/gemini-3-pro-preview:generateContent", body)
+    status, ours = reply.status, reply.json()
     assert status == 200
     assert key_paths(ours) == key_paths(captured)
     assert list(ours) == list(captured)
@@ -167,7 +171,8 @@ def test_js_genai_thinking_recording_shape(http):
     body = interaction["request"]["bodySegments"][0]
     # Google charged thinking against maxOutputTokens=20; the fake cuts only the answer, so ask for fewer.
     body["generationConfig"]["maxOutputTokens"] = 5
-    status, ours = http.json("POST", "/v1beta/models/gemini-2.5-flash:generateContent", body)
+    reply = http.post("/v1beta/models/gemini-2.5-flash:generateContent", body)
+    status, ours = reply.status, reply.json()
     assert status == 200
     thought = ours["candidates"][0]["content"]["parts"][0]
     assert set(thought) == set(captured["candidates"][0]["content"]["parts"][0]) == {"text", "thought"}
@@ -181,8 +186,9 @@ def test_js_genai_json_schema_request_is_accepted_and_answered(http):
         "Client_Tests_generateContent_ML_Dev_should_generate_content_with_given_valid_json_schema_in_"
         "responseJsonSchema.json")
     captured = interaction["response"]["bodySegments"][0]
-    status, ours = http.json("POST", "/v1beta/models/gemini-2.5-flash:generateContent",
-                             interaction["request"]["bodySegments"][0])
+    reply = http.post("/v1beta/models/gemini-2.5-flash:generateContent",
+                      interaction["request"]["bodySegments"][0])
+    status, ours = reply.status, reply.json()
     assert status == 200
     ours_value = json.loads(ours["candidates"][0]["content"]["parts"][0]["text"])
     real_value = json.loads(captured["candidates"][0]["content"]["parts"][0]["text"])
@@ -197,8 +203,9 @@ def test_js_genai_json_schema_request_is_accepted_and_answered(http):
 def test_js_genai_count_tokens_recording_shape(http):
     interaction = recording("Client_Tests_countTokens_ML_Dev_should_count_tokens_with_specified_parameters.json")
     captured = interaction["response"]["bodySegments"][0]
-    status, ours = http.json("POST", "/v1beta/models/gemini-2.5-flash:countTokens",
-                             interaction["request"]["bodySegments"][0])
+    reply = http.post("/v1beta/models/gemini-2.5-flash:countTokens",
+                      interaction["request"]["bodySegments"][0])
+    status, ours = reply.status, reply.json()
     assert status == 200
     assert set(ours) <= set(captured)
     assert ours["promptTokensDetails"][0].keys() == captured["promptTokensDetails"][0].keys()
@@ -218,7 +225,8 @@ def test_unknown_model_404_equals_the_recorded_body(http):
 
 
 def test_unknown_model_message_pattern_names_version_and_method(http):
-    status, body = http.json("POST", "/v1/models/gemini-9-ultra:countTokens", {"contents": [user("x")]})
+    reply = http.post("/v1/models/gemini-9-ultra:countTokens", {"contents": [user("x")]})
+    status, body = reply.status, reply.json()
     assert status == 404
     assert re.fullmatch(r"models/gemini-9-ultra is not found for API version v1, or is not supported for "
                         r"countTokens\. Call ListModels to see the list of available models and their "

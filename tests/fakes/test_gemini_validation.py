@@ -6,23 +6,25 @@ import pytest
 
 from gemgate.testing import SKIP_SIGNATURE_SENTINEL, ThoughtSigner
 
-from .support import Http, user
+from tests.support.http import Client
+from tests.support.payloads import user
 
 GEN = "/v1beta/models/{model}:generateContent"
 
 
-def call(http: Http, body: dict, model: str = "gemini-2.5-flash") -> tuple[int, dict]:
-    return http.json("POST", GEN.format(model=model), body)
+def call(http: Client, body: dict, model: str = "gemini-2.5-flash") -> tuple[int, dict]:
+    reply = http.post(GEN.format(model=model), body)
+    return reply.status, reply.json()
 
 
-def rejected(http: Http, body: dict, model: str = "gemini-2.5-flash") -> str:
+def rejected(http: Client, body: dict, model: str = "gemini-2.5-flash") -> str:
     status, payload = call(http, body, model)
     assert status == 400, payload
     assert payload["error"]["status"] == "INVALID_ARGUMENT"
     return payload["error"]["message"]
 
 
-def accepted(http: Http, body: dict, model: str = "gemini-2.5-flash") -> dict:
+def accepted(http: Client, body: dict, model: str = "gemini-2.5-flash") -> dict:
     status, payload = call(http, body, model)
     assert status == 200, payload
     return payload
@@ -351,7 +353,7 @@ def loop(call_part: dict, earlier: list | None = None) -> dict:
         {"role": "user", "parts": [{"functionResponse": {"name": "lookup", "response": {"output": "42"}}}]}]}
 
 
-def issued_call_part(http: Http, model: str) -> dict:
+def issued_call_part(http: Client, model: str) -> dict:
     first = accepted(http, {"tools": TOOLS, "contents": [user('CALL lookup {"q": 1}')]}, model)
     return first["candidates"][0]["content"]["parts"][0]
 

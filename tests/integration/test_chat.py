@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..wire import post
-
-
-def chat(gw, body, **kw):
-    return post(f"{gw.url}/v1/chat/completions", body, key=gw.key, **kw)
+from tests.support.gateway import chat
+from tests.support.upstream import upstream_body
 
 
 def test_plain_text_non_streaming(gw):
@@ -73,21 +70,13 @@ def test_system_and_multiturn_reach_upstream(gw, fake_api):
     )
     assert r.status == 200, r.text
     assert "echo: second marker-7731" in r.json()["choices"][0]["message"]["content"]
-    sent = last_generate_body(fake_api, "marker-7731")
+    sent = upstream_body(fake_api, "marker-7731")
     assert sent["systemInstruction"]["parts"] == [{"text": "be brief"}, {"text": "and kind"}]
     assert [c["role"] for c in sent["contents"]] == ["user", "model", "user"]
     cfg = sent["generationConfig"]
     assert cfg["temperature"] == 0.3 and cfg["topP"] == 0.9 and cfg["maxOutputTokens"] == 50
     assert cfg["stopSequences"] == ["END"] and cfg["seed"] == 7
     assert cfg["presencePenalty"] == 0.1 and cfg["frequencyPenalty"] == 0.2
-
-
-def last_generate_body(fake_api, marker: str) -> dict:
-    for entry in reversed(fake_api.requests):
-        body = entry.body if hasattr(entry, "body") else entry["body"]
-        if isinstance(body, dict) and marker in json.dumps(body):
-            return body
-    raise AssertionError(f"no upstream request contained {marker}")
 
 
 def test_max_tokens_gives_length(gw):
@@ -134,7 +123,7 @@ def test_reasoning_effort_gives_reasoning_content(gw, fake_api):
     assert msg["reasoning_content"]
     assert "echo: think marker-4410" in msg["content"]
     assert r.json()["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
-    cfg = last_generate_body(fake_api, "marker-4410")["generationConfig"]["thinkingConfig"]
+    cfg = upstream_body(fake_api, "marker-4410")["generationConfig"]["thinkingConfig"]
     assert cfg == {"includeThoughts": True, "thinkingBudget": 24576}
 
 
@@ -142,7 +131,7 @@ def test_thinking_suffix_on_gemini3_uses_level(gw, fake_api):
     r = chat(gw, {"model": "gemini-3-flash-preview-low", "messages": [{"role": "user", "content": "lvl marker-5520"}]})
     assert r.status == 200, r.text
     assert r.json()["model"] == "gemini-3-flash-preview-low"
-    cfg = last_generate_body(fake_api, "marker-5520")["generationConfig"]["thinkingConfig"]
+    cfg = upstream_body(fake_api, "marker-5520")["generationConfig"]["thinkingConfig"]
     assert cfg == {"includeThoughts": True, "thinkingLevel": "LOW"}
 
 
@@ -167,4 +156,4 @@ def test_think_tags_mode(make_gateway):
 def test_search_suffix_adds_google_search(gw, fake_api):
     r = chat(gw, {"model": "gemini-2.5-flash-search", "messages": [{"role": "user", "content": "news marker-6620"}]})
     assert r.status == 200, r.text
-    assert {"googleSearch": {}} in last_generate_body(fake_api, "marker-6620")["tools"]
+    assert {"googleSearch": {}} in upstream_body(fake_api, "marker-6620")["tools"]

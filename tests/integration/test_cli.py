@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from gemgate.cli import app
 
-from ..support import free_port
-from ..wire import get, post
+from tests.support.gateway import free_port
+from tests.support.http import get, post
 
 runner = CliRunner(env={"COLUMNS": "250"})
 

@@ -4,7 +4,6 @@ with the caller's identity, and a clear 4xx when no upstream kind can do what is
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 from gemgate.admin import create_key
@@ -12,21 +11,14 @@ from gemgate.outcome import Outcome
 from gemgate.store import open_store
 from gemgate.upstreams.base import Capability
 
-from ..support import GatewayThread
-from ..wire import post
+from tests.support.gateway import API_KEYS, GatewayThread
+from tests.support.http import post
+from tests.support.upstream import upstream_body
 
 WEATHER = {
     "type": "function",
     "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
 }
-API_KEYS = ["fake-key-alpha", "fake-key-beta"]
-
-
-def _sent(fake_api, marker: str) -> dict:
-    for entry in reversed(fake_api.requests):
-        if isinstance(entry.body, dict) and marker in json.dumps(entry.body):
-            return entry.body
-    raise AssertionError(f"no upstream request contained {marker}")
 
 
 def test_signature_survives_a_restart_between_call_and_replay(fake_api, tmp_path):
@@ -49,7 +41,7 @@ def test_signature_survives_a_restart_between_call_and_replay(fake_api, tmp_path
         r = post(f"{second.url}/v1/chat/completions", body, key=second.key)
     # The fake rejects a Gemini 3 replay without its genuine signature, so 200 proves the round trip.
     assert r.status == 200, r.text
-    signature = _sent(fake_api, "marker-7301")["contents"][1]["parts"][0]["thoughtSignature"]
+    signature = upstream_body(fake_api, "marker-7301")["contents"][1]["parts"][0]["thoughtSignature"]
     assert signature not in ("", "skip_thought_signature_validator")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import struct
 
-from ..wire import post
+from tests.support.http import post
 
 
 def embed(gw, body):

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from ..wire import get, post
-from .test_chat import chat
+from tests.support.gateway import chat
+from tests.support.http import get, post
 
 
 def msg(text, model="gemini-2.5-flash", **extra):
@@ -166,7 +166,7 @@ def test_first_byte_timeout_is_a_clean_error(make_gateway):
 
 
 def test_upstream_down_at_start_still_serves_well_known_models(tmp_path, fake_api):
-    from ..support import GatewayThread, free_port
+    from tests.support.gateway import GatewayThread, free_port
 
     dead = f"http://127.0.0.1:{free_port()}"
     with GatewayThread(tmp_path, dead, ["fake-key-alpha"]) as server:

@@ -24,7 +24,8 @@ import pytest
 from gemgate.testing import plan_reply
 from gemgate.testing.gemini_fields import parse_request
 
-from ..wire import Reply, post
+from tests.support.http import Reply, post
+from tests.support.upstream import upstream_requests
 
 MODEL = "gemini-2.5-flash"
 WORDS = "alpha beta gamma delta epsilon zeta eta theta"  # the echo comes in 3 content chunks
@@ -40,6 +41,7 @@ RESET = "RESET-AFTER 2"
 CUT = "CUT-AFTER 2"
 CUT_ALL = "CUT-AFTER 99"  # every content chunk, only the finishing chunk is missing
 FAIL_ALL = "FAIL-AFTER 99 500"
+GENERATE = ("generateContent", "streamGenerateContent")  # the calls that carry the prompt
 
 
 def within(seconds: float, fn, *args, **kwargs):
@@ -80,14 +82,9 @@ def call(server, dialect: str, text: str, *, stream: bool) -> Reply:
                   headers={"x-goog-api-key": server.key}, timeout=DEADLINE)
 
 
-def upstream_calls(fake_api, marker: str) -> list:
-    return [r for r in fake_api.requests
-            if r.action in ("generateContent", "streamGenerateContent") and marker in str(r.body)]
-
-
 def expected_prefix(fake_api, marker: str) -> str:
     """The answer text of the chunks the fake streamed before its fault, from the request it received."""
-    record = upstream_calls(fake_api, marker)[0]
+    record = upstream_requests(fake_api, marker, GENERATE)[0]
     reply = plan_reply(parse_request(record.body, "GenerateContentRequest"), record.model)
     assert reply.fault is not None, "the directive reached the fake"
     return "".join(p.get("text", "") for c in reply.chunks[: reply.fault.after] for p in c.parts
@@ -193,7 +190,7 @@ def test_streaming_fault_is_booked_on_the_account(make_gateway, fake_api, dialec
     marker, text = prompt(directive)
     r = call(server, dialect, text, stream=True)
     assert r.status == 200
-    calls = upstream_calls(fake_api, marker)
+    calls = upstream_requests(fake_api, marker, GENERATE)
     assert len(calls) == 1, "a stream that has started is not retried"
     accounts = booked(server)
     assert len(accounts) == 1, [(a.record.name, a.errors, a.last_error) for a in server.gateway.pool.accounts.values()]
@@ -207,7 +204,7 @@ def test_mid_stream_429_cools_the_account(make_gateway, fake_api, dialect):
     server = make_gateway(**QUIET)
     marker, text = prompt(FAIL_429)
     assert call(server, dialect, text, stream=True).status == 200
-    key = upstream_calls(fake_api, marker)[0].api_key
+    key = upstream_requests(fake_api, marker, GENERATE)[0].api_key
     account = next(a for a in server.gateway.pool.accounts.values() if a.record.secret["api_key"] == key)
     assert MODEL in account.cooldowns, account.cooldowns
     remaining = account.cooldowns[MODEL].until - time.time()
@@ -259,7 +256,7 @@ def test_non_streaming_fault_fails_over_and_books_every_account(make_gateway, fa
     server = make_gateway(**QUIET)
     marker, text = prompt(directive)
     call(server, dialect, text, stream=False)
-    keys = [r.api_key for r in upstream_calls(fake_api, marker)]
+    keys = [r.api_key for r in upstream_requests(fake_api, marker, GENERATE)]
     assert len(keys) == 2 and len(set(keys)) == 2, f"both accounts tried once: {keys}"
     accounts = server.gateway.pool.accounts.values()
     assert all(a.errors == 1 and a.last_error for a in accounts), [(a.errors, a.last_error) for a in accounts]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ..wire import get, post
+from tests.support.http import get, post
 
 USER = {"contents": [{"role": "user", "parts": [{"text": "native hello"}]}]}
 

@@ -8,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from ..wire import post
-from .test_chat import chat, last_generate_body
+from tests.support.gateway import chat
+from tests.support.http import post
+from tests.support.upstream import upstream_body
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -30,7 +31,7 @@ def test_data_url_image_audio_and_pdf(gw, fake_api):
     )
     r = chat(gw, body)
     assert r.status == 200, r.text
-    parts = last_generate_body(fake_api, "marker-md1")["contents"][-1]["parts"]
+    parts = upstream_body(fake_api, "marker-md1")["contents"][-1]["parts"]
     mimes = [p["inlineData"]["mimeType"] for p in parts if "inlineData" in p]
     assert mimes == ["image/png", "audio/wav", "application/pdf"]
 
@@ -88,7 +89,7 @@ def test_http_image_is_fetched_when_allowed(make_gateway, fake_api, image_server
         key=server.key,
     )
     assert r.status == 200, r.text
-    part = last_generate_body(fake_api, "marker-md2")["contents"][-1]["parts"][1]
+    part = upstream_body(fake_api, "marker-md2")["contents"][-1]["parts"][1]
     assert part["inlineData"] == {"mimeType": "image/png", "data": base64.b64encode(PNG).decode()}
     r = post(
         f"{server.url}/v1/chat/completions",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .test_chat import chat, last_generate_body
+from tests.support.gateway import chat
+from tests.support.upstream import upstream_body
 
 WEATHER = {
     "type": "function",
@@ -75,7 +76,7 @@ def test_gemini3_signature_is_cached_and_replayed(gw, fake_api):
     )
     # The fake rejects a replayed Gemini 3 call without its (genuine) signature, so 200 proves the round trip.
     assert follow.status == 200, follow.text
-    sent = last_generate_body(fake_api, "marker-8812")
+    sent = upstream_body(fake_api, "marker-8812")
     fc_part = sent["contents"][1]["parts"][0]
     assert fc_part["thoughtSignature"] not in ("", "skip_thought_signature_validator")
 
@@ -94,7 +95,7 @@ def test_unknown_call_id_falls_back_to_sentinel(gw, fake_api):
         },
     )
     assert follow.status == 200, follow.text
-    sent = last_generate_body(fake_api, "marker-8813")
+    sent = upstream_body(fake_api, "marker-8813")
     assert sent["contents"][1]["parts"][0]["thoughtSignature"] == "skip_thought_signature_validator"
 
 
@@ -120,7 +121,7 @@ def test_schema_is_sanitised_and_names_mapped(gw, fake_api):
     choice = call_turn(gw, "gemini-2.5-flash", 'CALL mcp__files_read_file {"path": "/x"}\nmarker-9001', tools=(WEATHER, MCP_TOOL))
     # The invalid client name was mapped for Gemini and is restored in the answer.
     assert choice["message"]["tool_calls"][0]["function"]["name"] == "mcp__files/read file"
-    decls = last_generate_body(fake_api, "marker-9001")["tools"][0]["functionDeclarations"]
+    decls = upstream_body(fake_api, "marker-9001")["tools"][0]["functionDeclarations"]
     weather = next(d for d in decls if d["name"] == "get_weather")
     assert "additionalProperties" not in json.dumps(weather) and "$schema" not in json.dumps(weather)
 
@@ -129,7 +130,7 @@ def test_tool_choice_modes(gw, fake_api):
     for choice, mode in (("none", "NONE"), ("required", "ANY"), ({"type": "function", "function": {"name": "get_weather"}}, "ANY")):
         marker = f"marker-tc-{mode}-{isinstance(choice, dict)}"
         call_turn(gw, "gemini-2.5-flash", marker, tool_choice=choice)
-        cfg = last_generate_body(fake_api, marker)["toolConfig"]["functionCallingConfig"]
+        cfg = upstream_body(fake_api, marker)["toolConfig"]["functionCallingConfig"]
         assert cfg["mode"] == mode
         if isinstance(choice, dict):
             assert cfg["allowedFunctionNames"] == ["get_weather"]

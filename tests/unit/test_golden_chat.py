@@ -20,6 +20,7 @@ from gemgate.gemini.aggregate import aggregate
 from gemgate.gemini.signatures import SignatureStore
 from gemgate.http.media import MediaFetcher
 from gemgate.pipeline import prepare
+from tests.support.fixtures import capture_files
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GEMGATE_UPDATE_GOLDEN") == "1"
@@ -124,9 +125,9 @@ def _normalise(obj):
 def _chunk_files(fixtures_dir):
     api = fixtures_dir / "gemini-api"
     out = {}
-    for path in sorted(api.glob("vercel*.chunks.txt")):
+    for path in capture_files(api, "vercel*.chunks.txt"):
         out[path.name.split("___fixtures___")[1].removesuffix(".chunks.txt")] = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-    for path in sorted(api.glob("junjihashimoto*function_calling*")):
+    for path in capture_files(api, "junjihashimoto*function_calling*"):
         out["louter-function-calling"] = [json.loads(x[6:]) for x in path.read_text().splitlines() if x.startswith("data: ")]
     return out
 
