@@ -102,7 +102,7 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
             body = await read_json(request)
-            work = endpoint.parse(ParseInput(body, request.path_params, request.query_params, request.headers))
+            work = endpoint.parse(ParseInput(body, request=request))
         except GatewayError as err:
             return shape.response(err)
         if isinstance(work, Generation) and len(chosen) > 1:

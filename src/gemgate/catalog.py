@@ -122,6 +122,7 @@ class Catalog:
         self.kinds = tuple(kinds)
         self._models: dict[str, dict] = {}  # id -> Gemini Model resource
         self._kinds: dict[str, set[str]] = {}  # id -> upstream kinds serving it
+        self._resolved: dict[str, ModelSpec] = {}  # client name -> spec, until the catalogue changes
 
     def replace(self, served: dict[str, dict[str, dict]]) -> None:
         """Take a new view of what is served: kind -> {model id -> Gemini Model resource}."""
@@ -132,6 +133,7 @@ class Catalog:
                 models.setdefault(model_id, resource)
                 kinds.setdefault(model_id, set()).add(kind)
         self._models, self._kinds = models, kinds
+        self._resolved = {}
 
     def known(self, model: str, kind: str | None = None) -> bool:
         """Whether some account (of `kind`, if given) serves the model id."""
@@ -169,6 +171,9 @@ class Catalog:
         """
         if not isinstance(name, str) or not name:
             raise GatewayError(400, "'model' is required: a model id such as gemini-2.5-flash", param="model")
+        cached = self._resolved.get(name)
+        if cached is not None:
+            return cached
         target = self.aliases.get(name, name)
         spec = self._try_resolve(target)
         if spec is None:
@@ -179,4 +184,7 @@ class Catalog:
                 param="model",
                 code="model_not_found",
             )
-        return ModelSpec(name, spec.model, spec.kinds, spec.thinking, spec.search)
+        spec = ModelSpec(name, spec.model, spec.kinds, spec.thinking, spec.search)
+        if len(self._resolved) < 4096:  # client-chosen names: bounded
+            self._resolved[name] = spec
+        return spec

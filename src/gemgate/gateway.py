@@ -11,6 +11,7 @@ from collections.abc import Callable
 from .auth import ClientIdentity, KeyRing
 from .catalog import Catalog, ModelSpec
 from .config import Settings
+from .dialects.base import RenderContext
 from .errors import Failure, UpstreamError
 from .gemini.signatures import SignatureStore
 from .http.media import MediaFetcher
@@ -43,6 +44,7 @@ class Gateway:
         self.store: Store | None = None
         self.pool: Pool | None = None
         self.signatures = SignatureStore(None)
+        self.render_context = RenderContext(self.signatures, settings.thoughts_in_content)
         self.credentials: CredentialKeeper | None = None
         self._kinds_with = {cap: kinds_with(cap, self.upstreams.values()) for cap in Capability}
         self._tasks: list[asyncio.Task] = []
@@ -60,6 +62,7 @@ class Gateway:
         """Open the store, start upstreams, load the pool and keys, discover models, start the loops."""
         self.store = await open_store(self.settings)
         self.signatures = SignatureStore(self.store, ttl=self.settings.signature_ttl_seconds)
+        self.render_context = RenderContext(self.signatures, self.settings.thoughts_in_content)
         self.credentials = CredentialKeeper(self.store)
         self.pool = Pool(
             self.store,

@@ -12,7 +12,7 @@ from .auth import ClientIdentity
 access_log = logging.getLogger("gemgate.access")
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """How one request ended.
 

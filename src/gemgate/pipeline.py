@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from .auth import ClientIdentity
 from .catalog import Catalog, ModelSpec, apply_model_spec
-from .dialects.base import Generation, RenderContext, Unary
+from .dialects.base import Generation, Unary
 from .errors import Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
@@ -33,7 +33,7 @@ from .upstreams.base import Capability, NeedsReauth, Upstream
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One client request on its way: the gateway, how its errors are written, who sent it, and when
     (`started`, event-loop seconds)."""
@@ -45,7 +45,7 @@ class Call:
     started: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Opened:
     """A stream whose first chunk has arrived: that chunk, the rest, and the lease that serves it."""
 
@@ -80,7 +80,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             )
             return json_response(work.render(result, spec))
         await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
-        ctx = RenderContext(gw.signatures, gw.settings.thoughts_in_content)
+        ctx = gw.render_context
         if work.stream:
             handed_off = True
             return await stream_response(

@@ -28,14 +28,39 @@ class StreamFormat:
     keepalive: bytes
 
 
-@dataclass(frozen=True)
 class ParseInput:
-    """What a parser sees of the HTTP request: the decoded JSON body, path parameters, query, headers."""
+    """What a parser sees of the HTTP request: the decoded JSON `body`, and `path_params`, `query` and
+    `headers` mappings (read from the request only when a parser asks: most never do)."""
 
-    body: object
-    path_params: Mapping[str, str]
-    query: Mapping[str, str]
-    headers: Mapping[str, str]
+    __slots__ = ("body", "_request", "_path_params", "_query", "_headers")
+
+    def __init__(
+        self,
+        body: object,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        request=None,
+    ) -> None:
+        self.body = body
+        self._request = request
+        self._path_params, self._query, self._headers = path_params, query, headers
+
+    @property
+    def path_params(self) -> Mapping[str, str]:
+        """Values of the route's `{…}` placeholders."""
+        return self._request.path_params if self._path_params is None and self._request else self._path_params or {}
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """The query parameters."""
+        return self._request.query_params if self._query is None and self._request else self._query or {}
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The request headers (case-insensitive when they come from a request)."""
+        return self._request.headers if self._headers is None and self._request else self._headers or {}
 
 
 @dataclass
@@ -47,7 +72,7 @@ class MediaRef:
     param: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RenderContext:
     """What renderers may use of the running gateway."""
 

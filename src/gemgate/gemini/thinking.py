@@ -7,6 +7,7 @@ so exactly one of them is ever produced. 2.5 Pro and all 3.x models cannot switc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 EFFORTS = ("none", "minimal", "low", "medium", "high", "max")
@@ -59,6 +60,7 @@ def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None
     return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include)
 
 
+@functools.lru_cache(maxsize=1024)
 def family(model: str) -> str | None:
     """The thinking family of a model id, or None for models that do not think."""
     m = model.lower()

@@ -64,21 +64,22 @@ async def stream_response(
 
 
 async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> AsyncIterator[bytes]:
-    error: GatewayError | None = GatewayError(499, "the client went away")
+    error: GatewayError | None = None
+    ended = False  # False in the finally block: the client went away first
     try:
         try:
             opened = await task  # while the upstream is silent, StreamBody sends keepalives
         except (UpstreamError, GatewayError) as exc:
-            error = as_gateway_error(exc)
+            error, ended = as_gateway_error(exc), True
             yield reply.stream_error(error)
             return
         frames = render(opened)
         try:
             async for data in frames:
                 yield data
-            error = None
+            ended = True
         except (UpstreamError, GatewayError) as exc:
-            error = as_gateway_error(exc)
+            error, ended = as_gateway_error(exc), True
             yield reply.stream_error(error)
         finally:
             await frames.aclose()
@@ -86,4 +87,4 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
     finally:
         if not task.done():
             task.cancel()  # the client went away: stop the upstream call too
-        on_end(error)
+        on_end(error if ended else GatewayError(499, "the client went away"))

@@ -4,8 +4,7 @@ errors and non-200 answers into the failure taxonomy (written once), and reading
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import orjson
@@ -17,18 +16,28 @@ from .base import UpstreamSettings
 from .google_errors import classify
 
 
-@contextlib.contextmanager
-def transport_errors(label: str, doing: str) -> Iterator[None]:
+class transport_errors:  # noqa: N801 - used like a function: `with transport_errors(label, doing):`
     """Turn timeouts and aiohttp errors inside the block into UpstreamError (TIMEOUT / TRANSIENT).
 
-    `label` names the upstream ("the Gemini API"), `doing` the step ("cannot reach", "the stream broke").
+    `label` names the upstream ("the Gemini API"), `doing` the step ("cannot reach it", "the stream broke").
+    A class rather than a generator context manager: it runs on every upstream call.
     """
-    try:
-        yield
-    except asyncio.TimeoutError as exc:
-        raise UpstreamError(Failure.TIMEOUT, f"{label}: no answer in time ({doing})") from exc
-    except aiohttp.ClientError as exc:
-        raise UpstreamError(Failure.TRANSIENT, f"{label}: {doing}: {exc}") from exc
+
+    __slots__ = ("label", "doing")
+
+    def __init__(self, label: str, doing: str) -> None:
+        self.label, self.doing = label, doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is None:
+            return
+        if issubclass(kind, asyncio.TimeoutError):
+            raise UpstreamError(Failure.TIMEOUT, f"{self.label}: no answer in time ({self.doing})") from exc
+        if issubclass(kind, aiohttp.ClientError):
+            raise UpstreamError(Failure.TRANSIENT, f"{self.label}: {self.doing}: {exc}") from exc
 
 
 class HttpClient:
@@ -114,7 +123,8 @@ class HttpClient:
         without a finishReason is Failure.TRANSIENT.
         """
         response = await self.request("POST", url, body=body, headers=headers, proxy=proxy)
-        done = seen = False
+        last: dict | None = None  # the last chunk with candidates: Gemini puts finishReason on it
+        seen = False
         try:
             with transport_errors(self.label, "the stream broke"):
                 async for data in sse_data(response):
@@ -124,12 +134,13 @@ class HttpClient:
                         raise classify(int(error.get("code") or 500), data)
                     if unwrap is not None:
                         chunk = unwrap(chunk)
+                    if "candidates" in chunk or last is None:
+                        last = chunk
                     seen = True
-                    done = done or finished(chunk)
                     yield chunk
         finally:
             response.release()
         if not seen:
             raise UpstreamError(Failure.MALFORMED, f"{self.label} returned an empty stream")
-        if not done:
+        if not finished(last):
             raise UpstreamError(Failure.TRANSIENT, f"{self.label}: the stream ended before the model finished")

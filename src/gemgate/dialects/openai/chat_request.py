@@ -91,16 +91,18 @@ def _tool_names(body: dict) -> list[str]:
         if isinstance(tool, dict):
             fn = tool.get("function") if "function" in tool else tool
             found.append(fn.get("name") if isinstance(fn, dict) else None)
-    for msg in body.get("messages") or () if isinstance(body.get("messages"), list) else ():
-        if not isinstance(msg, dict):
+    messages = body.get("messages")
+    for msg in messages if isinstance(messages, list) else ():
+        if not isinstance(msg, dict) or msg.get("role") not in ("assistant", "function"):
             continue
-        calls = msg.get("tool_calls") if isinstance(msg.get("tool_calls"), list) else []
-        calls = calls + ([{"function": msg["function_call"]}] if isinstance(msg.get("function_call"), dict) else [])
-        for call in calls:
-            fn = call.get("function") if isinstance(call, dict) else None
-            found.append(fn.get("name") if isinstance(fn, dict) else None)
         if msg.get("role") == "function":
             found.append(msg.get("name"))
+        calls = msg.get("tool_calls")
+        for call in calls if isinstance(calls, list) else ():
+            fn = call.get("function") if isinstance(call, dict) else None
+            found.append(fn.get("name") if isinstance(fn, dict) else None)
+        if isinstance(msg.get("function_call"), dict):
+            found.append(msg["function_call"].get("name"))
     return [n for n in found if isinstance(n, str)]
 
 

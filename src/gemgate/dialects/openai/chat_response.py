@@ -21,6 +21,13 @@ from .common import chat_usage, finish_reason, new_id, openai_error_body
 CHAT_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
 
 
+async def _keep(signed: list[tuple[str, str]], ctx: RenderContext) -> None:
+    """Store the signatures of the tool calls about to be sent, and forget them here."""
+    for call_id, signature in signed:
+        await ctx.signatures.put(call_id, signature)
+    signed.clear()
+
+
 def _blocked(response: dict) -> bool:
     """Whether Gemini refused the prompt itself (`promptFeedback.blockReason`)."""
     return bool((response.get("promptFeedback") or {}).get("blockReason"))
@@ -52,11 +59,12 @@ class ChatReply(Reply):
         self.include_usage = include_usage
         self.streaming = stream
 
-    async def _tool_call(self, part: dict, ctx: RenderContext) -> dict:
+    def _tool_call(self, part: dict, signed: list[tuple[str, str]]) -> dict:
+        """The client's tool call for a functionCall part; its signature goes to `signed` to be kept."""
         fc = part["functionCall"]
         call_id = fc.get("id") or new_id("call_")
         if part.get("thoughtSignature"):
-            await ctx.signatures.put(call_id, part["thoughtSignature"])
+            signed.append((call_id, part["thoughtSignature"]))
         name = fc.get("name", "")
         args = restore_arg_types(fc.get("args") or {}, self.schemas.get(name))
         return {
@@ -70,6 +78,7 @@ class ChatReply(Reply):
         gives one empty choice with finish_reason "content_filter". Stores tool calls' thought signatures first.
         """
         choices = []
+        signed: list[tuple[str, str]] = []
         candidates = response.get("candidates") or []
         if not candidates:  # no candidate at all: the prompt itself was blocked, or nothing came
             reason = "PROHIBITED_CONTENT" if _blocked(response) else None
@@ -78,7 +87,7 @@ class ChatReply(Reply):
             text, thoughts, calls = [], [], []
             for part in parts_of(cand):
                 if "functionCall" in part:
-                    calls.append(await self._tool_call(part, ctx))
+                    calls.append(self._tool_call(part, signed))
                 elif "text" in part:
                     (thoughts if part.get("thought") else text).append(part["text"])
             joined = "".join(text)
@@ -99,6 +108,7 @@ class ChatReply(Reply):
                     "finish_reason": finish_reason(cand.get("finishReason"), bool(calls)),
                 }
             )
+        await _keep(signed, ctx)
         return {
             "id": new_id("chatcmpl-"),
             "object": "chat.completion",
@@ -130,8 +140,11 @@ class ChatReply(Reply):
             }
             return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
-        async def convert(chunk: dict) -> list[bytes]:
-            """The events for one Gemini chunk: role first, then text / reasoning / tool-call deltas."""
+        signed: list[tuple[str, str]] = []
+
+        def convert(chunk: dict) -> list[bytes]:
+            """The events for one Gemini chunk: role first, then text / reasoning / tool-call deltas; tool calls'
+            signatures go to `signed`."""
             out = []
             for cand in chunk.get("candidates") or ():
                 idx = cand.get("index", 0)
@@ -144,7 +157,7 @@ class ChatReply(Reply):
                         delta["role"] = "assistant"
                         st.started = True
                     if "functionCall" in part:
-                        call = await self._tool_call(part, ctx)
+                        call = self._tool_call(part, signed)
                         call["index"] = st.tool_index
                         st.tool_index += 1
                         st.has_calls = True
@@ -176,12 +189,18 @@ class ChatReply(Reply):
                     st.reason = cand["finishReason"]
             return out
 
-        for data in await convert(first):
+        frames = convert(first)
+        if signed:  # kept before the client sees the call, so a replay on any instance finds it
+            await _keep(signed, ctx)
+        for data in frames:
             yield data
         usage = first.get("usageMetadata")
         blocked = _blocked(first)
         async for chunk in rest:
-            for data in await convert(chunk):
+            frames = convert(chunk)
+            if signed:
+                await _keep(signed, ctx)
+            for data in frames:
                 yield data
             usage = chunk.get("usageMetadata") or usage
             blocked = blocked or _blocked(chunk)
