@@ -83,6 +83,8 @@ class UpstreamError(Exception):
         """The error as the client sees it: a status and a message prefixed with what happened."""
         status, text = _CLIENT_VIEW[self.failure]
         message = f"{text}: {self.message}" if text else self.message
+        if self.failure is Failure.NOT_FOUND:  # the upstream does not know the model (OpenAI: model_not_found)
+            return GatewayError(404, message, param="model", code="model_not_found", upstream=True)
         return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
 
 

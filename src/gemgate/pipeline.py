@@ -149,13 +149,13 @@ async def with_failover(
     if not kinds or (spec.kinds is not None and not kinds & spec.kinds):
         raise GatewayError(400, f"No upstream kind serving '{spec.requested}' supports {capability.value}")
     tried: list[str] = []
-    last: UpstreamError | None = None
+    failures: list[UpstreamError] = []
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
             lease = gw.pool.acquire(spec, kinds, tried)
-        except GatewayError as err:
-            if last is not None and err.status != 429:
-                raise last.to_gateway() from None
+        except GatewayError:
+            if failures:  # what the upstream said beats the pool's own view of it
+                raise most_informative(failures).to_gateway() from None
             raise
         account = lease.account
         tried.append(account.id)
@@ -173,14 +173,34 @@ async def with_failover(
             lease.failure(err)
             if err.failure is Failure.AUTH_EXPIRED:
                 gw.credentials.mark_stale(account.id)
-            last = err
+            failures.append(err)
             if not err.retryable:
                 raise err.to_gateway() from None
             continue
         lease.success()
         return result
-    assert last is not None
-    raise last.to_gateway()
+    raise most_informative(failures).to_gateway()
+
+
+# Which failure tells a client most when several accounts failed differently: a retry hint first (another
+# try may work), then what the model's host said about the model, then passing faults, then account faults.
+_INFORMATIVE = (
+    Failure.RATE_LIMITED,
+    Failure.QUOTA_EXHAUSTED,
+    Failure.CAPACITY,
+    Failure.NOT_FOUND,
+    Failure.TIMEOUT,
+    Failure.TRANSIENT,
+    Failure.MALFORMED,
+    Failure.AUTH_EXPIRED,
+    Failure.FORBIDDEN,
+    Failure.BAD_REQUEST,
+)
+
+
+def most_informative(failures: list[UpstreamError]) -> UpstreamError:
+    """The failure to report when failover ran out (the latest of the best-ranked kind)."""
+    return min(reversed(failures), key=lambda f: _INFORMATIVE.index(f.failure))
 
 
 def _malformed_error() -> UpstreamError:

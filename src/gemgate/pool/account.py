@@ -26,6 +26,7 @@ class Account:
 
     record: AccountRecord
     cooldowns: dict[str, Cooldown] = field(default_factory=dict)  # model or "*" -> cooldown
+    missing: dict[str, Cooldown] = field(default_factory=dict)  # model -> upstream's not-found message, until
     served: frozenset[str] | None = None  # model ids, None = unknown yet
     requests: int = 0
     errors: int = 0
@@ -65,6 +66,16 @@ class Account:
                 continue
             until = cd.until if until is None else max(until, cd.until)
         return until
+
+    def missing_reason(self, model: str, now: float) -> str | None:
+        """The upstream's not-found message while this account is known not to serve `model`, else None."""
+        miss = self.missing.get(model)
+        if miss is None:
+            return None
+        if miss.until <= now:
+            del self.missing[model]  # asked again after a while: accounts gain models
+            return None
+        return miss.reason
 
     def take_stats(self) -> tuple[int, int, str | None, float | None] | None:
         """(requests, errors, last_error, last_used epoch seconds) counted since the last call, resetting the

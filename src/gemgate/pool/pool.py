@@ -80,7 +80,8 @@ class Pool:
     def acquire(self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = ()) -> Lease:
         """The next account that can serve `spec` now, of one of `kinds` (None: any), skipping `tried` ids.
 
-        Raises GatewayError 429 (with Retry-After) when every candidate is cooling, 503 when none can serve.
+        Raises GatewayError 429 (with Retry-After) when some candidate is only cooling; 404 (with the
+        upstream's message) when the others answered that the model does not exist; 503 when none can serve.
         """
         key = (spec.model, spec.kinds, kinds)
         cands = self._candidate_list(key, spec, kinds)
@@ -93,9 +94,15 @@ class Pool:
         t = now()
         earliest = math.inf
         reasons: list[str] = []
+        not_found: str | None = None
         tried = set(tried)
         for i in range(n):
             acc = cands[(start + i) % n]
+            if acc.missing:
+                missing = acc.missing_reason(spec.model, t)
+                if missing is not None:
+                    not_found = missing
+                    continue
             until = acc.blocked_until(spec.model, t)
             if until is None:
                 if acc.id in tried:
@@ -104,6 +111,9 @@ class Pool:
                 return Lease(self, acc, spec.model)
             earliest = min(earliest, until)
             reasons.append(self._why(acc, spec.model))
+        if earliest == math.inf and not_found is not None:
+            # A fact about (account, model), not a rate limit: every account that could serve it said so.
+            raise GatewayError(404, not_found, param="model", code="model_not_found", upstream=True)
         if earliest == math.inf:
             if tried:
                 raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
@@ -145,9 +155,17 @@ class Pool:
             scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else model
             self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200])
         elif kind is Failure.NOT_FOUND:
-            self.cool(acc, model, self.not_found_cooldown, "model not found on this account")
+            self.mark_missing(acc, model, error.message)
         elif kind is Failure.FORBIDDEN:
             self.disable(acc, f"{kind}: {error.message}"[:300])
+
+    def mark_missing(self, acc: Account, model: str, message: str) -> None:
+        """The upstream says `acc` does not serve `model`: skip it for that model for `not_found_cooldown`
+        seconds, and answer 404 with `message` when no other account can serve it."""
+        until = now() + self.not_found_cooldown
+        acc.missing[model] = Cooldown(until, message[:300])
+        log.info("account %s: model %s not found upstream", acc.record.name, model)
+        self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, model, "not_found", until, message[:300])))
 
     def needs_reauth(self, acc: Account, reason: str) -> None:
         """Take the account out of rotation until its credential is replaced or it is re-enabled."""
@@ -202,6 +220,8 @@ class Pool:
             for h in by_account.get(rec.id, ()):
                 if h.state == "needs_reauth":
                     acc.reauth = h.reason
+                elif h.state == "not_found":
+                    acc.missing[h.model] = Cooldown(h.until or math.inf, h.reason)
                 else:
                     acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason)
             if old is not None:
