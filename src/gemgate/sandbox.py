@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .config import Settings
+from .listen import bind_socket
 from .store import AccountRecord, open_store
 from .testing import FakeGeminiAPI
 
@@ -49,10 +51,16 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
     )
 
 
-async def run_sandbox(host: str, port: int, api_key: str, on_ready: Callable[[str], None]) -> None:
+async def run_sandbox(
+    host: str, port: int, api_key: str, on_ready: Callable[[str], None], sock: socket.socket | None = None
+) -> None:
     """Start the fake Gemini API (random local port) and a gateway on host:port with throwaway data; call
-    `on_ready(base_url)` once it listens, then serve until cancelled. A bind error (OSError) is raised.
+    `on_ready(base_url)` once it listens, then serve until cancelled.
+
+    sock: a socket already bound to host:port (`gemgate.listen.bind_socket`); None binds one here, before
+    anything starts, raising `CannotListen` (one line saying why, e.g. the port is in use).
     """
+    sock = sock if sock is not None else bind_socket(host, port)
     fake = FakeGeminiAPI(api_keys=list(SANDBOX_API_KEYS))
     fake_url = await fake.start("127.0.0.1", 0)
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
@@ -60,7 +68,7 @@ async def run_sandbox(host: str, port: int, api_key: str, on_ready: Callable[[st
         await seed_api_key_accounts(settings, SANDBOX_API_KEYS)
         config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
         try:
             while not server.started:
                 if serving.done():
@@ -72,3 +80,4 @@ async def run_sandbox(host: str, port: int, api_key: str, on_ready: Callable[[st
         finally:
             server.should_exit = True
             await fake.stop()
+            sock.close()

@@ -7,9 +7,11 @@ from collections import Counter
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .. import __version__, admin
 from ..config import Settings
+from ..listen import CannotListen, bind_socket
 from ..store import Store
 from .common import ConfigOpt, app, console, settings_or_exit, with_store
 
@@ -19,6 +21,12 @@ def _startup_report(settings: Settings, accounts: list[admin.AccountView], key_c
     by_kind = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
     console.print(f"gemgate {__version__}")
     console.print(f"listening on http://{settings.host}:{settings.port}")
+    console.print(f"data directory: {settings.data_dir}", highlight=False, soft_wrap=True)
+    console.print(f"database: {settings.database}", highlight=False, soft_wrap=True)
+    if settings.master_key:
+        console.print("master key: from the master_key setting (GEMGATE_MASTER_KEY)", highlight=False, soft_wrap=True)
+    else:
+        console.print(f"master key file: {settings.key_file} (keep it: without it the store cannot be read)", highlight=False, soft_wrap=True)
     console.print(f"accounts: {by_kind}")
     console.print(f"client keys: {key_count}")
     if not accounts:
@@ -39,6 +47,7 @@ def serve(
 
     settings = settings_or_exit(config, host=host, port=port)
     setup_logging(settings.log_level)
+    sock = _bind_or_exit(settings.host, settings.port)  # before anything is announced or created
 
     async def prepare(store: Store):
         """(new client key or None, account views, number of active client keys)."""
@@ -57,9 +66,10 @@ def serve(
     try:
         application = create_app(settings)
     except ValueError as exc:  # an invalid [upstreams.<kind>] section
+        sock.close()
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    uvicorn.run(
+    config_ = uvicorn.Config(
         application,
         host=settings.host,
         port=settings.port,
@@ -68,6 +78,16 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+    uvicorn.Server(config_).run(sockets=[sock])
+
+
+def _bind_or_exit(host: str, port: int):
+    """The bound listening socket; a busy port (or any bind error) is one red line and exit code 1."""
+    try:
+        return bind_socket(host, port)
+    except CannotListen as exc:
+        console.print(f"[red]{escape(exc.message)}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -81,7 +101,10 @@ def sandbox(
     from ..sandbox import run_sandbox
 
     setup_logging("warning")
+    sock = _bind_or_exit(host, port)
     try:
-        asyncio.run(run_sandbox(host, port, api_key, lambda url: console.print(f"gemgate sandbox ready: {url}")))
+        asyncio.run(
+            run_sandbox(host, port, api_key, lambda url: console.print(f"gemgate sandbox ready: {url}"), sock=sock)
+        )
     except KeyboardInterrupt:
         pass

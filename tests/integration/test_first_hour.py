@@ -1,0 +1,182 @@
+"""A newcomer's first hour (issue 6 §9): the README's commands, a busy port, the start-up banner, a
+gateway without accounts, and the CLI's refusals — each as a newcomer meets it, through real processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.gateway import free_port
+from tests.support.http import get
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _blocks(text: str) -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_readme_first_two_commands_are_unchanged():
+    blocks = _blocks(README.read_text())
+    assert blocks[0].strip() == "python3 -m venv .venv && . .venv/bin/activate && pip install . && gemgate serve"
+    assert blocks[1].strip() == "./scripts/test"
+
+
+def test_readme_sandbox_runs_beside_the_first_server():
+    text = README.read_text()
+    served = re.search(r"runs the server on `127\.0\.0\.1:(\d+)`", text)
+    assert served, "the README says where the first command's server listens"
+    serve_port = int(served.group(1))
+    offline = _section(text, "Try it offline first")
+    command = next(b for b in _blocks(offline) if "gemgate sandbox" in b)
+    assert ". .venv/bin/activate" in command, "a second terminal has no venv active yet"
+    assert "second terminal" in offline
+    port = int(re.search(r"gemgate sandbox .*--port (\d+)", command).group(1))
+    assert port != serve_port, "the sandbox must not collide with the server the first command still runs"
+    urls = re.findall(r"http://127\.0\.0\.1:(\d+)", offline)
+    assert urls and all(int(u) == port for u in urls), "every URL in the section points at the sandbox"
+    assert f"gemgate sandbox ready: http://127.0.0.1:{port}" in offline
+
+
+def test_readme_says_where_state_lives():
+    text = README.read_text()
+    for needle in ("~/.local/share/gemgate", "gemgate.db", "master.key", "platformdirs"):
+        assert needle in text
+    from gemgate.config import default_data_dir
+
+    if sys.platform.startswith("linux") and not os.environ.get("XDG_DATA_HOME"):
+        assert str(default_data_dir()) == os.path.expanduser("~/.local/share/gemgate")
+
+
+def _gemgate(args, env, timeout=30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gemgate", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def busy_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["serve"], ["sandbox", "--api-key", "x"]])
+def test_busy_port_is_one_clear_line(command, busy_port, tmp_path):
+    env = {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m"}
+    done = _gemgate([*command, "--port", str(busy_port)], env)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1, out
+    line = lines[0]
+    assert f"127.0.0.1:{busy_port}" in line and "already in use" in line and "--port" in line
+    assert "Traceback" not in out and "listening on" not in out and "sandbox ready" not in out
+    assert not (tmp_path / "gemgate.db").exists(), "nothing is created (no client key shown to nobody)"
+
+
+def _spawn(args, env, ready: str, timeout=20):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemgate", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if ready in line:
+            return proc, lines
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise AssertionError("did not start:\n" + "".join(lines))
+
+
+def _stop(proc) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(10)
+
+
+def test_banner_names_data_dir_database_and_key_file(tmp_path):
+    port = free_port()
+    data = tmp_path / "data"
+    env = {"GEMGATE_DATA_DIR": str(data), "COLUMNS": "60"}
+    env_clean = {k: v for k, v in os.environ.items() if k != "GEMGATE_MASTER_KEY"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemgate", "serve", "--port", str(port)],
+        env={**env_clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out = ""
+        deadline = time.monotonic() + 20
+        while "Clients send it" not in out and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            out += line
+        assert f"data directory: {data}\n" in out, out
+        assert f"database: {data / 'gemgate.db'}\n" in out, out
+        assert f"master key file: {data / 'master.key'}" in out, out
+        assert out.index("listening on") < out.index("data directory")
+    finally:
+        _stop(proc)
+
+
+def test_banner_with_master_key_from_the_environment(tmp_path):
+    port = free_port()
+    proc, lines = _spawn(
+        ["serve", "--port", str(port)], {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m"}, "client keys"
+    )
+    try:
+        out = "".join(lines)
+        assert f"data directory: {tmp_path}" in out and f"database: {tmp_path / 'gemgate.db'}" in out
+        assert "master key: from the master_key setting (GEMGATE_MASTER_KEY)" in out
+        assert str(tmp_path / "master.key") not in out
+    finally:
+        _stop(proc)
+
+
+def test_sandbox_beside_a_running_server(tmp_path):
+    """The README's sequence: a server on one port, the sandbox on another, both answer."""
+    serve_port, sandbox_port = free_port(), free_port()
+    env = {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m"}
+    server, _ = _spawn(["serve", "--port", str(serve_port)], env, "client keys")
+    try:
+        sandbox, lines = _spawn(["sandbox", "--port", str(sandbox_port), "--api-key", "try-me"], {}, "ready")
+        try:
+            assert f"gemgate sandbox ready: http://127.0.0.1:{sandbox_port}" in lines[-1]
+            assert get(f"http://127.0.0.1:{sandbox_port}/v1/models", key="try-me").status == 200
+        finally:
+            _stop(sandbox)
+    finally:
+        _stop(server)
+
