@@ -111,6 +111,20 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
             tools.append({"googleSearch": {}})
 
 
+NO_ACCOUNTS_HINT = "add one with `gemgate accounts add-apikey <GEMINI_API_KEY>`"
+
+
+def no_accounts_error() -> GatewayError:
+    """The error every model request gets while the gateway has no upstream account at all: 503, code
+    "no_accounts", saying that none is configured and how to add one (a running server picks it up)."""
+    return GatewayError(
+        503,
+        "No upstream account is configured on this gateway, so no model can be served yet: "
+        f"{NO_ACCOUNTS_HINT} (a running server picks it up at once).",
+        code="no_accounts",
+    )
+
+
 class Catalog:
     """Which models exist, from the accounts' discovery results, plus configured aliases.
 
@@ -123,6 +137,8 @@ class Catalog:
         self._models: dict[str, dict] = {}  # id -> Gemini Model resource
         self._kinds: dict[str, set[str]] = {}  # id -> upstream kinds serving it
         self._resolved: dict[str, ModelSpec] = {}  # client name -> spec, until the catalogue changes
+        # How many accounts the pool holds (set by the gateway); 0 turns "no such model" into "no account".
+        self.accounts: int | None = None
 
     def replace(self, served: dict[str, dict[str, dict]]) -> None:
         """Take a new view of what is served: kind -> {model id -> Gemini Model resource}."""
@@ -167,7 +183,8 @@ class Catalog:
     def resolve(self, name: object) -> ModelSpec:
         """The ModelSpec for a client's model name (aliases first).
 
-        Raises GatewayError 400 when the name is missing, 404 (code model_not_found) when nothing serves it.
+        Raises GatewayError 400 when the name is missing, 404 (code model_not_found) when nothing serves it,
+        and `no_accounts_error()` (503) when the pool has no account at all, so nothing could serve it.
         """
         if not isinstance(name, str) or not name:
             raise GatewayError(400, "'model' is required: a model id such as gemini-2.5-flash", param="model")
@@ -176,6 +193,8 @@ class Catalog:
             return cached
         target = self.aliases.get(name, name)
         spec = self._try_resolve(target)
+        if spec is None and self.accounts == 0:
+            raise no_accounts_error()
         if spec is None:
             raise GatewayError(
                 404,

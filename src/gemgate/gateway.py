@@ -137,6 +137,7 @@ class Gateway:
             known = acc.served if acc.served is not None else (upstream.fallback_models if upstream else ())
             for model_id in known:
                 served.setdefault(acc.kind, {}).setdefault(model_id, {"name": f"models/{model_id}"})
+        self.catalog.accounts = len(pool.accounts)
         self.catalog.replace(served)
         pool.invalidate()
 

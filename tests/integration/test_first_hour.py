@@ -180,3 +180,64 @@ def test_sandbox_beside_a_running_server(tmp_path):
     finally:
         _stop(server)
 
+
+# no accounts at all
+
+
+@pytest.fixture
+def empty_gateway(fake_api, tmp_path):
+    from tests.support.gateway import GatewayThread
+
+    with GatewayThread(tmp_path / "empty", fake_api.url, []) as server:
+        yield server
+
+
+def _says_no_account(message: str) -> None:
+    assert "No upstream account is configured" in message, message
+    assert "gemgate accounts add-apikey" in message, message
+    assert "does not exist" not in message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_no_accounts_openai(empty_gateway, stream):
+    from tests.support.gateway import chat
+
+    r = chat(empty_gateway, {"model": "gemini-2.5-flash", "stream": stream, "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status == 503, r.body
+    error = r.json()["error"]
+    assert error["code"] == "no_accounts" and error["type"] == "server_error"
+    _says_no_account(error["message"])
+
+
+@pytest.mark.parametrize("method", ["generateContent", "streamGenerateContent?alt=sse", "countTokens"])
+def test_no_accounts_gemini_native(empty_gateway, method):
+    from tests.support.http import post
+
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    r = post(f"{empty_gateway.url}/v1beta/models/gemini-2.5-flash:{method}", body, key=empty_gateway.key)
+    assert r.status == 503, r.body
+    error = r.json()["error"]
+    assert error["code"] == 503 and error["status"] == "UNAVAILABLE"
+    _says_no_account(error["message"])
+
+
+def test_unknown_model_with_accounts_is_still_404(gw):
+    from tests.support.gateway import chat
+
+    r = chat(gw, {"model": "gemini-nonexistent-9", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status == 404 and r.json()["error"]["code"] == "model_not_found"
+    assert "does not exist" in r.json()["error"]["message"]
+
+
+def test_first_account_added_makes_the_gateway_answer(empty_gateway):
+    import asyncio
+
+    from gemgate.sandbox import seed_api_key_accounts
+    from tests.support.gateway import chat
+
+    asyncio.run(seed_api_key_accounts(empty_gateway.settings, ["fake-key-alpha"], prefix="late"))
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "now"}]}
+    deadline = time.monotonic() + 5
+    while (r := chat(empty_gateway, body)).status != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert r.status == 200 and "echo: now" in r.text
