@@ -29,14 +29,37 @@ def text_of(response: dict) -> str:
 @pytest.mark.parametrize("headers, path", [
     ({"x-goog-api-key": "k1"}, GEN),
     ({}, GEN + "?key=k1"),
-    ({"Authorization": "Bearer k1"}, GEN),
 ])
-def test_the_three_ways_to_send_a_key(fake_url, headers, path):
+def test_the_two_ways_to_send_a_key(fake_url, headers, path):
     fake, url = fake_url
     reply = Client.gemini(url, key=None).post(path, HELLO, headers=headers)
     status, body = reply.status, reply.json()
     assert status == 200, body
     assert fake.requests[-1].api_key == "k1"
+
+
+@pytest.mark.parametrize("path, method", [
+    (GEN, "v1beta.GenerativeService.GenerateContent"),
+    (SSE, "v1beta.GenerativeService.StreamGenerateContent"),
+    ("/v1/models/gemini-embedding-001:batchEmbedContents", "v1.GenerativeService.BatchEmbedContents"),
+    ("/v1beta/models", "v1beta.ModelService.ListModels"),
+])
+def test_an_api_key_as_a_bearer_token_is_401(fake_url, path, method):
+    # Google takes a Bearer value for an OAuth access token: 401 ACCESS_TOKEN_TYPE_UNSUPPORTED
+    # (xalgorix/xalgorix#2, NousResearch/hermes-agent#62259, Achuan-2/siyuan-plugin-copilot#129).
+    fake, url = fake_url
+    client = Client.gemini(url, key=None)
+    headers = {"Authorization": "Bearer k1"}
+    body = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": "x"}]}}]} \
+        if "Embed" in method else HELLO
+    reply = client.get(path, headers=headers) if path.endswith("/models") else client.post(path, body, headers=headers)
+    error = json.loads(reply.text)["error"]
+    assert reply.status == 401 and error["status"] == "UNAUTHENTICATED"
+    assert error["message"].startswith("Request had invalid authentication credentials. Expected OAuth 2 access token")
+    assert error["details"] == [{
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+        "metadata": {"method": f"google.ai.generativelanguage.{method}", "service": "generativelanguage.googleapis.com"}}]
+    assert fake.requests[-1].key_source == "bearer" and fake.requests[-1].status == 401
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-goog-api-key": ""}, {"Authorization": "Bearer "}])
@@ -217,6 +240,23 @@ def test_batch_embed_requires_matching_model(http):
     reply = http.post(path, bad)
     status, body = reply.status, reply.json()
     assert status == 400 and "requests[0].model" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("count, status", [(100, 200), (101, 400)])
+def test_batch_embed_takes_at_most_100_requests(http, count, status):
+    # Google: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch"
+    # (langchain-ai/langchainjs#4491, weaviate/weaviate#11277).
+    path = "/v1beta/models/gemini-embedding-001:batchEmbedContents"
+    body = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": f"t{i}"}]}}
+                         for i in range(count)]}
+    reply = http.post(path, body)
+    assert reply.status == status, reply.text
+    if status == 200:
+        assert len(reply.json()["embeddings"]) == 100
+    else:
+        assert reply.json()["error"] == {
+            "code": 400, "status": "INVALID_ARGUMENT",
+            "message": "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"}
 
 
 def test_stream_without_alt_sse_is_a_json_array(http):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import struct
 
+import pytest
+
+from gemgate.testing.fake_embedding import embed_text
 from tests.support.http import post
+from tests.support.upstream import upstream_requests
 
 
 def embed(gw, body):
@@ -33,3 +37,20 @@ def test_bad_inputs(gw):
     assert embed(gw, {"model": "gemini-embedding-001", "input": []}).status == 400
     assert embed(gw, {"model": "gemini-embedding-001", "input": "x", "encoding_format": "int8"}).status == 400
     assert embed(gw, {"model": "nope", "input": "x"}).status == 404
+
+
+def test_more_inputs_than_google_takes_in_one_batch(gw, fake_api):
+    """150 inputs: Google takes at most 100 requests per batchEmbedContents (langchain-ai/langchainjs#4491), so the
+    gateway sends 100 + 50 and answers with 150 vectors in input order and the usage of the 150 inputs once."""
+    texts = [f"split-marker-openai {i}" for i in range(150)]
+    r = embed(gw, {"model": "gemini-embedding-001", "input": texts, "dimensions": 4})
+    assert r.status == 200, r.text
+    body = r.json()
+    assert [d["index"] for d in body["data"]] == list(range(150))
+    assert [d["embedding"] for d in body["data"]] == [pytest.approx(embed_text(t, 4), abs=1e-5) for t in texts]
+    tokens = sum(max(1, len(t) // 4) for t in texts)
+    assert body["usage"] == {"prompt_tokens": tokens, "total_tokens": tokens}
+    sent = upstream_requests(fake_api, "split-marker-openai", ("batchEmbedContents",))
+    assert [len(s.body["requests"]) for s in sent] == [100, 50]
+    assert all(s.status == 200 for s in sent)
+    assert [q["content"]["parts"][0]["text"] for s in sent for q in s.body["requests"]] == texts

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from gemgate.testing.fake_embedding import embed_text
 from tests.support.http import get, post
+from tests.support.upstream import upstream_requests
 
 USER = {"contents": [{"role": "user", "parts": [{"text": "native hello"}]}]}
 
@@ -76,6 +78,21 @@ def test_embeddings(gw):
     batch = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": t}]}} for t in ("a", "b")]}
     r = native(gw, "/v1beta/models/gemini-embedding-001:batchEmbedContents", batch)
     assert r.status == 200 and len(r.json()["embeddings"]) == 2
+
+
+@pytest.mark.parametrize("version", ["v1beta", "v1"])
+def test_batch_embed_larger_than_google_takes(gw, fake_api, version):
+    """250 requests: Google takes at most 100 per batchEmbedContents (langchain-ai/langchainjs#4491); the upstream
+    sends 100 + 100 + 50 and the client gets one answer with the 250 embeddings in request order."""
+    texts = [f"split-{version}-marker-native {i}" for i in range(250)]
+    batch = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": t}]},
+                           "outputDimensionality": 4} for t in texts]}
+    r = native(gw, f"/{version}/models/gemini-embedding-001:batchEmbedContents", batch)
+    assert r.status == 200, r.text
+    assert [e["values"] for e in r.json()["embeddings"]] == [pytest.approx(embed_text(t, 4), abs=1e-5) for t in texts]
+    sent = upstream_requests(fake_api, f"split-{version}-marker-native", ("batchEmbedContents",))
+    assert [len(s.body["requests"]) for s in sent] == [100, 100, 50]
+    assert [q["content"]["parts"][0]["text"] for s in sent for q in s.body["requests"]] == texts
 
 
 def test_unknown_model_is_google_404(gw):

@@ -24,6 +24,7 @@ from gemgate.testing.fake_server import FakeServer
 from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo, model_info
 from gemgate.testing.gemini_errors import (
     GoogleApiError,
+    access_token_type_unsupported,
     api_key_invalid,
     api_key_revoked,
     bad_request,
@@ -49,6 +50,10 @@ API_VERSIONS = ("v1", "v1beta")
 RESET_GRACE = 0.1  # seconds between the last chunk of a RESET-AFTER and the reset
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+# Google's answer to a batchEmbedContents with more than 100 requests, as users quote it
+# (langchain-ai/langchainjs#4491, weaviate/weaviate#11277; vercel/ai#16575 caps Google batches at 100 for it).
+MAX_BATCH_EMBED_REQUESTS = 100
+TOO_MANY_BATCH_REQUESTS = "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"
 _ROUTE_RE = re.compile(r"^/(v1|v1beta)/models(?:/([^/:]+)(?::([A-Za-z]+))?)?/?$")
 _ACTIONS_BY_METHOD = {
     "GET": ("list", "get"),
@@ -161,6 +166,8 @@ class FakeGeminiAPI(FakeServer):
         action = record.action or ""
         if action not in _ACTIONS_BY_METHOD.get(request.method, ()):
             return _html_not_found(request.path, started)
+        if record.key_source == "bearer":
+            raise access_token_type_unsupported(_rpc_name(record))
         self._authenticate(record.api_key)
         if action == "list":
             return _json_response(self._list_models(record), started)
@@ -290,6 +297,8 @@ class FakeGeminiAPI(FakeServer):
     def _batch_embed(self, body: Any, model: str) -> dict[str, Any]:
         req = parse_request(body, "BatchEmbedContentsRequest")
         requests = req.get("requests") or []
+        if len(requests) > MAX_BATCH_EMBED_REQUESTS:
+            raise GoogleApiError(400, TOO_MANY_BATCH_REQUESTS)
         problems = [
             f"* BatchEmbedContentsRequest.requests[{i}].model: model must be models/{model} "
             f"as in the request URL, got \"{r.get('model', '')}\".\n"
@@ -370,6 +379,22 @@ def _api_key(request: web.Request) -> tuple[str | None, str | None]:
     if auth[:7].lower() == "bearer " and auth[7:].strip():
         return auth[7:].strip(), "bearer"
     return None, None
+
+
+_RPC_NAMES = {
+    "generateContent": "GenerativeService.GenerateContent",
+    "streamGenerateContent": "GenerativeService.StreamGenerateContent",
+    "countTokens": "GenerativeService.CountTokens",
+    "embedContent": "GenerativeService.EmbedContent",
+    "batchEmbedContents": "GenerativeService.BatchEmbedContents",
+    "list": "ModelService.ListModels",
+    "get": "ModelService.GetModel",
+}
+
+
+def _rpc_name(record: RecordedRequest) -> str:
+    """The RPC Google names in ErrorInfo metadata, e.g. google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent."""
+    return f"google.ai.generativelanguage.{record.api_version}.{_RPC_NAMES[record.action or 'get']}"
 
 
 def _content_text(embed_request: Mapping[str, Any]) -> str:

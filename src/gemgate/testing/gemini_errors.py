@@ -85,6 +85,19 @@ def api_key_invalid() -> GoogleApiError:
     ])
 
 
+def access_token_type_unsupported(method: str) -> GoogleApiError:
+    """An API key sent as `Authorization: Bearer <key>`: Google reads a Bearer value as an OAuth access token
+    and answers 401 ACCESS_TOKEN_TYPE_UNSUPPORTED. Body as quoted in xalgorix/xalgorix#2; the same 401 for a
+    key that works as `x-goog-api-key` or `?key=` is measured in NousResearch/hermes-agent#62259 and
+    Achuan-2/siyuan-plugin-copilot#129. `method` is the RPC, e.g.
+    "google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent".
+    """
+    return GoogleApiError(401, _GENERIC_MESSAGES[401], [
+        {"@type": _TYPE + "ErrorInfo", "reason": "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+         "metadata": {"method": method, "service": "generativelanguage.googleapis.com"}},
+    ])
+
+
 def api_key_revoked() -> GoogleApiError:
     return GoogleApiError(403, "Your API key was reported as leaked. Please use another API key.")
 

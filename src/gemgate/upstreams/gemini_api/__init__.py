@@ -14,12 +14,19 @@ from urllib.parse import quote
 import orjson
 import typer
 
+from ...errors import Failure, UpstreamError
 from ...store import AccountRecord
 from .._http import HttpClient
 from ..base import Capability, Upstream, UpstreamSettings
 
 KIND = "gemini-api"
 LABEL = "the Gemini API"
+
+# Google answers a batchEmbedContents with more requests than this with 400 "* BatchEmbedContentsRequest.requests:
+# at most 100 requests can be in one batch" (the error quoted in langchain-ai/langchainjs#4491; the same limit made
+# vercel/ai#16575 set the Google provider's maxEmbeddingsPerCall to 100 and weaviate/weaviate#11277 its batch size).
+# OpenAI's /v1/embeddings takes up to 2048 inputs, so a client cannot know it: larger batches are split here.
+MAX_BATCH_EMBED_REQUESTS = 100
 
 
 class GeminiAPISettings(UpstreamSettings):
@@ -96,8 +103,22 @@ class GeminiAPI(Upstream):
         return await self._post_json(account, self._url(model, "countTokens"), body)
 
     async def embed(self, account: AccountRecord, model: str, body: dict, *, batch: bool) -> dict:
-        """`POST models/{model}:embedContent` or `:batchEmbedContents` (ai.google.dev/api/embeddings)."""
-        return await self._post_json(account, self._url(model, "batchEmbedContents" if batch else "embedContent"), body)
+        """`POST models/{model}:embedContent` or `:batchEmbedContents` (ai.google.dev/api/embeddings).
+
+        A batch of more than `MAX_BATCH_EMBED_REQUESTS` requests is sent as consecutive batches of at most that
+        many, and their answers are joined back into one response in the order of the requests.
+        """
+        if not batch:
+            return await self._post_json(account, self._url(model, "embedContent"), body)
+        url = self._url(model, "batchEmbedContents")
+        requests = body.get("requests")
+        if not isinstance(requests, list) or len(requests) <= MAX_BATCH_EMBED_REQUESTS:
+            return await self._post_json(account, url, body)
+        answers = []
+        for start in range(0, len(requests), MAX_BATCH_EMBED_REQUESTS):
+            part = requests[start: start + MAX_BATCH_EMBED_REQUESTS]
+            answers.append((len(part), await self._post_json(account, url, {**body, "requests": part})))
+        return join_embed_batches(answers)
 
     async def list_models(self, account: AccountRecord) -> list[dict]:
         """Every page of `GET models` (pageSize 1000, at most 50 pages; ai.google.dev/api/models#method:-models.list),
@@ -118,3 +139,35 @@ class GeminiAPI(Upstream):
             if not token:
                 break
         return models
+
+
+def join_embed_batches(answers: list[tuple[int, dict]]) -> dict:
+    """One BatchEmbedContentsResponse from the answers to consecutive slices of a batch, each given with the
+    number of requests it carried: `embeddings` concatenated in order, numeric `usageMetadata` fields summed
+    (each slice counts only its own inputs), other top-level fields from the first answer. A slice answered with
+    another number of embeddings than it asked for would shift every later vector: that is a MALFORMED failure.
+    """
+    joined: dict = {}
+    embeddings: list = []
+    usage: dict = {}
+    for asked, answer in answers:
+        got = answer.get("embeddings")
+        if not isinstance(got, list) or len(got) != asked:
+            count = len(got) if isinstance(got, list) else 0
+            raise UpstreamError(
+                Failure.MALFORMED, f"batchEmbedContents answered {count} embeddings for {asked} requests"
+            )
+        embeddings.extend(got)
+        for key, value in answer.items():
+            if key == "usageMetadata" and isinstance(value, dict):
+                for name, n in value.items():
+                    if isinstance(n, (int, float)) and not isinstance(n, bool):
+                        usage[name] = usage.get(name, 0) + n
+                    else:
+                        usage.setdefault(name, n)
+            elif key != "embeddings":
+                joined.setdefault(key, value)
+    joined["embeddings"] = embeddings
+    if usage:
+        joined["usageMetadata"] = usage
+    return joined
