@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import GatewayError, bad_request
+from .gemini.capabilities import Refused, check_thinking_config
 from .gemini.thinking import DEPTHS, ThinkingRequest, family, merge_thinking, thinking_config
 
 _SUFFIX_EFFORT = {
@@ -94,17 +95,28 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
 
     `asked` is what the request's own fields ask for (None: nothing, leave the request's thinkingConfig
     alone unless a suffix asks). Sets `generationConfig.thinkingConfig` and adds the `googleSearch` tool
-    for `-search`. Raises GatewayError 400 when thinking is asked of a model that cannot think.
+    for `-search`. Every dialect passes here, so this is where thinking settings meet the model's
+    capabilities (gemini.capabilities): a request's own thinkingConfig (Gemini-native) is checked as is,
+    an explicit budget is sent as is or refused. Raises GatewayError 400 naming the parameter and what is
+    allowed, and when thinking is asked of a model that cannot think.
     """
     thinking = merge_thinking(spec.thinking, asked)
-    if thinking is not None:
-        if not spec.thinks:
-            if thinking.effort not in (None, "none", "auto") or thinking.budget:
-                raise bad_request(f"The model '{spec.requested}' does not support thinking", "reasoning_effort")
+    try:
+        if thinking is not None:
+            if not spec.thinks:
+                if thinking.effort not in (None, "none", "auto") or thinking.budget:
+                    param = thinking.param if thinking.budget else "reasoning_effort"
+                    raise bad_request(f"The model '{spec.requested}' does not support thinking", param)
+            else:
+                config = thinking_config(spec.model, thinking)
+                if config is not None:
+                    request.setdefault("generationConfig", {})["thinkingConfig"] = config
         else:
-            config = thinking_config(spec.model, thinking)
-            if config is not None:
-                request.setdefault("generationConfig", {})["thinkingConfig"] = config
+            generation = request.get("generationConfig")
+            if isinstance(generation, dict) and generation.get("thinkingConfig") is not None:
+                check_thinking_config(spec.model, generation["thinkingConfig"])
+    except Refused as exc:
+        raise bad_request(str(exc), exc.param) from None
     if spec.search:
         tools = request.setdefault("tools", [])
         if not any("googleSearch" in t for t in tools if isinstance(t, dict)):

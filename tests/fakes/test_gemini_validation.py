@@ -322,7 +322,21 @@ def thinking(cfg: dict) -> dict:
     ("gemini-3-pro-preview", {"thinkingBudget": 0}, "Budget 0 is invalid. This model only works in thinking mode."),
     ("gemini-2.0-flash", {"includeThoughts": True}, "Thinking is not enabled for models/gemini-2.0-flash"),
     ("gemini-2.0-flash", {"thinkingBudget": 512}, "Thinking is not enabled for models/gemini-2.0-flash"),
-    ("gemini-2.5-flash", {"thinkingBudget": 32768}, "The thinking budget (32768) is invalid."),
+    # issue 6 §8: each documented range, refused one past its ends (Google's wording: earendil-works/pi#2838)
+    ("gemini-2.5-flash", {"thinkingBudget": 24577},
+     "The thinking budget 24577 is invalid. Please choose a value between 1 and 24576."),
+    ("gemini-2.5-flash", {"thinkingBudget": -2},
+     "The thinking budget -2 is invalid. Please choose a value between 1 and 24576."),
+    ("gemini-2.5-pro", {"thinkingBudget": 127},
+     "The thinking budget 127 is invalid. Please choose a value between 128 and 32768."),
+    ("gemini-2.5-pro", {"thinkingBudget": 32769},
+     "The thinking budget 32769 is invalid. Please choose a value between 128 and 32768."),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 511},
+     "The thinking budget 511 is invalid. Please choose a value between 512 and 24576."),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 24577},
+     "The thinking budget 24577 is invalid. Please choose a value between 512 and 24576."),
+    ("gemini-2.0-flash", {"thinkingLevel": "LOW"}, "Thinking level is not supported for this model."),
+    ("gemini-2.0-flash", {"thinkingBudget": -1}, "Thinking is not enabled for models/gemini-2.0-flash"),
 ])
 def test_thinking_config_rules(http, model, cfg, message):
     assert rejected(http, thinking(cfg), model) == message
@@ -336,6 +350,15 @@ def test_thinking_config_rules(http, model, cfg, message):
     ("gemini-3-flash-preview", {"thinkingLevel": "MINIMAL"}),
     ("gemini-3-flash-preview", {"thinkingBudget": 0}),
     ("gemini-2.0-flash", {"thinkingBudget": 0}),
+    # each documented boundary is accepted (ai.google.dev/gemini-api/docs/thinking)
+    ("gemini-2.5-flash", {"thinkingBudget": 1}),
+    ("gemini-2.5-flash", {"thinkingBudget": 50}),  # issue 6 §2: a recorded response shows Flash honouring 50
+    ("gemini-2.5-flash", {"thinkingBudget": 24576}),
+    ("gemini-2.5-pro", {"thinkingBudget": 128}),
+    ("gemini-2.5-pro", {"thinkingBudget": -1}),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 512}),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 24576}),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 0}),
 ])
 def test_thinking_configs_google_accepts(http, model, cfg):
     accepted(http, thinking(cfg), model)

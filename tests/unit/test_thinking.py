@@ -2,6 +2,7 @@
 
 import pytest
 
+from gemgate.gemini.capabilities import Refused
 from gemgate.gemini.thinking import ThinkingRequest, family, needs_signatures, thinking_config
 
 
@@ -43,12 +44,42 @@ def test_never_both_budget_and_level(model, effort):
         assert "thinkingLevel" not in config
 
 
-def test_budgets_are_clamped_or_mapped_to_levels():
-    assert thinking_config("gemini-2.5-flash", ThinkingRequest(budget=100_000))["thinkingBudget"] == 24576
-    assert thinking_config("gemini-2.5-pro", ThinkingRequest(budget=0))["thinkingBudget"] == 128
+def test_budgets_the_model_accepts_are_sent_as_is():
+    # issue 6 §2: 50 on 2.5 Flash was sent as 512 (Flash-Lite's floor applied to Flash)
+    assert thinking_config("gemini-2.5-flash", ThinkingRequest(budget=50)) == {"includeThoughts": True, "thinkingBudget": 50}
     assert thinking_config("gemini-2.5-flash", ThinkingRequest(budget=-1))["thinkingBudget"] == -1
+    assert thinking_config("gemini-2.5-pro", ThinkingRequest(budget=128))["thinkingBudget"] == 128
+    assert thinking_config("gemini-2.5-flash-lite", ThinkingRequest(budget=0)) == {"includeThoughts": False,
+                                                                                   "thinkingBudget": 0}
+
+
+@pytest.mark.parametrize("model, budget, words", [
+    ("gemini-2.5-flash", 100_000, "thinking_budget 100000 is above gemini-2.5-flash's maximum of 24576; "
+                                  "allowed: 0 (off), 1..24576 or -1 (dynamic)"),
+    ("gemini-2.5-pro", 0, "thinking_budget 0 is invalid: thinking cannot be turned off on gemini-2.5-pro; "
+                          "allowed: 128..32768 or -1 (dynamic)"),
+    ("gemini-2.5-pro", 50, "thinking_budget 50 is below gemini-2.5-pro's minimum of 128; "
+                           "allowed: 128..32768 or -1 (dynamic)"),
+    ("gemini-2.5-flash-lite", 511, "thinking_budget 511 is below gemini-2.5-flash-lite's minimum of 512; "
+                                   "allowed: 0 (off), 512..24576 or -1 (dynamic)"),
+])
+def test_budgets_the_model_refuses_are_refused_not_changed(model, budget, words):
+    with pytest.raises(Refused) as err:
+        thinking_config(model, ThinkingRequest(budget=budget, param="google.thinking_config.thinking_budget"))
+    assert str(err.value) == words and err.value.param == "google.thinking_config.thinking_budget"
+
+
+def test_budgets_on_gemini3_pick_the_level_of_their_effort():
     assert thinking_config("gemini-3-pro-preview", ThinkingRequest(budget=500))["thinkingLevel"] == "LOW"
     assert thinking_config("gemini-3-flash-preview", ThinkingRequest(budget=20000))["thinkingLevel"] == "HIGH"
+    assert thinking_config("gemini-3-flash-preview", ThinkingRequest(budget=50))["thinkingLevel"] == "MINIMAL"
+
+
+def test_effort_levels_follow_the_models_own_levels():
+    # 3.1 Pro has MEDIUM (3 Pro does not): an effort maps to the level of its name when the model has it
+    assert thinking_config("gemini-3.1-pro-preview", ThinkingRequest(effort="medium"))["thinkingLevel"] == "MEDIUM"
+    assert thinking_config("gemini-3.1-pro-preview", ThinkingRequest(effort="minimal"))["thinkingLevel"] == "LOW"
+    assert thinking_config("gemini-3-pro-preview", ThinkingRequest(effort="medium"))["thinkingLevel"] == "HIGH"
 
 
 def test_non_thinking_models_get_nothing():

@@ -1,40 +1,32 @@
-"""One table from every way a client asks for thinking to Gemini's thinkingConfig.
+"""Every way a client asks for thinking, turned into Gemini's thinkingConfig within what the model accepts.
 
 Gemini 2.5 takes `thinkingBudget` (tokens), Gemini 3.x takes `thinkingLevel`; sending both is a 400,
-so exactly one of them is ever produced. 2.5 Pro and all 3.x models cannot switch thinking off:
-"none" maps to their lowest setting and only hides the thoughts.
+so exactly one of them is ever produced. The ranges and levels per model are in `gemini.capabilities`
+(one sourced table). Effort names map to an allowed value: 2.5 Pro and all 3.x models cannot switch
+thinking off, so "none" maps to their lowest setting and only hides the thoughts. An explicit token
+budget is sent as is or refused, never changed.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
+
+from .capabilities import ALL_LEVELS, Budget, Refused, capabilities, check_budget
 
 EFFORTS = ("none", "minimal", "low", "medium", "high", "max")
 
 # @think=N: 0 is the deepest, 4 the shallowest.
 DEPTHS = ("max", "high", "medium", "low", "minimal")
 
-# Budgets per 2.5 family; "auto" is Gemini's dynamic budget.
-_BUDGETS: dict[str, dict[str, int]] = {
-    "2.5-pro": {"none": 128, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576, "max": 32768, "auto": -1},
-    "2.5-flash": {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576, "max": 24576, "auto": -1},
-    "2.5-flash-lite": {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576, "max": 24576, "auto": -1},
-}
-
-# Levels per 3.x family. Pro offers LOW and HIGH only.
-_LEVELS: dict[str, dict[str, str]] = {
-    "3-pro": {"none": "LOW", "minimal": "LOW", "low": "LOW", "medium": "HIGH", "high": "HIGH", "max": "HIGH", "auto": "HIGH"},
-    "3-flash": {
-        "none": "MINIMAL",
-        "minimal": "MINIMAL",
-        "low": "LOW",
-        "medium": "MEDIUM",
-        "high": "HIGH",
-        "max": "HIGH",
-        "auto": "HIGH",
-    },
-}
+# Budgets an effort name stands for, before the model's range is applied ("none" and "max" are the ends
+# of that range). Google's own OpenAI compatibility layer maps low/medium/high to 1K/8K/24K
+# (reference/peers.md §7 item 5); "minimal" is the 512 the Gemini CLI uses for utility calls
+# (reference/codeassist-and-gemini-api.md §A3).
+_NOMINAL_BUDGETS = {"minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+# For a model whose budget range is not documented (gemini-2.0-flash-thinking-exp): 2.5 Flash's.
+_FALLBACK_RANGE = Budget(1, 24576, True)
+# The level an effort name stands for; a model without it gets the next deeper level it has.
+_EFFORT_LEVELS = {"minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH", "max": "HIGH"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +36,7 @@ class ThinkingRequest:
     effort: str | None = None
     budget: int | None = None
     include_thoughts: bool | None = None
+    param: str | None = None  # the request field the budget came from, named in a refusal
 
 
 def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None) -> ThinkingRequest | None:
@@ -57,26 +50,12 @@ def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None
         return asked
     effort = asked.effort if asked.effort is not None else (None if asked.budget is not None else suffix.effort)
     include = asked.include_thoughts if asked.include_thoughts is not None else suffix.include_thoughts
-    return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include)
+    return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include, param=asked.param)
 
 
-@functools.lru_cache(maxsize=1024)
 def family(model: str) -> str | None:
-    """The thinking family of a model id, or None for models that do not think."""
-    m = model.lower()
-    if m.startswith("gemini-3") or m.startswith("gemini-4"):
-        return "3-flash" if "flash" in m else "3-pro"
-    if m.startswith("gemini-2.5"):
-        if "image" in m or "tts" in m:  # gemini-2.5-flash-image, -flash-preview-tts: no thinking
-            return None
-        if "flash-lite" in m:
-            return "2.5-flash-lite"
-        if "flash" in m:
-            return "2.5-flash"
-        return "2.5-pro"
-    if "thinking" in m:  # e.g. gemini-2.0-flash-thinking-exp
-        return "2.5-flash"
-    return None
+    """The thinking family of a model id ("2.5-flash", "3-pro", …), or None for models that do not think."""
+    return capabilities(model).family
 
 
 def needs_signatures(model: str) -> bool:
@@ -91,45 +70,75 @@ def _effort_for_budget(budget: int) -> str:
     if budget < 0:
         return "auto"
     for name in ("minimal", "low", "medium", "high"):
-        if budget <= _BUDGETS["2.5-flash"][name]:
+        if budget <= _NOMINAL_BUDGETS[name]:
             return name
     return "max"
 
 
-def _clamp_budget(fam: str, budget: int) -> int:
-    table = _BUDGETS[fam]
-    if budget < 0:
-        return -1
-    if budget == 0:
-        return table["none"]
-    return max(min(budget, table["max"]), 128 if fam == "2.5-pro" else table["minimal"])
+def effort_budget(budget: Budget | None, effort: str) -> int:
+    """The thinkingBudget an effort name stands for within a model's range (never outside it)."""
+    budget = budget or _FALLBACK_RANGE
+    if effort == "none":
+        return 0 if budget.can_disable else budget.minimum
+    if effort == "max":
+        return budget.maximum
+    return min(max(_NOMINAL_BUDGETS[effort], budget.minimum), budget.maximum)
+
+
+def effort_level(levels: tuple[str, ...], effort: str) -> str:
+    """The thinkingLevel an effort name stands for among a model's levels: "none" is the shallowest, any
+    other the level of that name or, when the model lacks it, the next deeper one it has."""
+    if effort == "none":
+        return levels[0]
+    wanted = ALL_LEVELS.index(_EFFORT_LEVELS[effort])
+    for level in levels:
+        if ALL_LEVELS.index(level) >= wanted:
+            return level
+    return levels[-1]
 
 
 def thinking_config(model: str, request: ThinkingRequest | None) -> dict | None:
     """The Gemini `generationConfig.thinkingConfig` for this model, or None for a model that does not think.
 
-    Budgets are tokens. Raises ValueError for an unknown effort name (dialects validate before).
-    Source: ai.google.dev/gemini-api/docs/thinking (budget ranges per 2.5 model, levels for 3.x).
+    Effort names map to a value the model accepts (gemini.capabilities has the ranges and levels). A token
+    budget is sent as is when the model accepts it and raises `Refused` (naming `request.param`) when it
+    does not; on Gemini 3.x, which is controlled by levels, a budget picks the level of its effort.
+    Raises ValueError for an unknown effort name (dialects validate before).
     """
-    fam = family(model)
-    if fam is None:
+    caps = capabilities(model)
+    if not caps.thinks:
         return None
     request = request or ThinkingRequest(effort="auto")
     effort = request.effort
-    if effort is None and request.budget is not None:
+    explicit = request.budget is not None and effort is None
+    if explicit:
         effort = _effort_for_budget(request.budget)
     effort = effort or "auto"
-    if effort not in _BUDGETS["2.5-pro"]:
+    if effort not in EFFORTS and effort != "auto":
         raise ValueError(f"unknown thinking effort {effort!r}; use one of {', '.join(EFFORTS)}")
     show = request.include_thoughts if request.include_thoughts is not None else effort != "none"
     config: dict = {"includeThoughts": show}
-    if fam in _LEVELS:
+    if caps.uses_levels:
         if effort != "auto":
-            config["thinkingLevel"] = _LEVELS[fam][effort]
-    elif request.budget is not None and request.effort is None:
-        config["thinkingBudget"] = _clamp_budget(fam, request.budget)
+            config["thinkingLevel"] = effort_level(caps.levels, effort)
+    elif explicit:
+        config["thinkingBudget"] = check_budget(model, request.budget, request.param or "thinking_budget")
     elif effort != "auto":
-        config["thinkingBudget"] = _BUDGETS[fam][effort]
+        config["thinkingBudget"] = effort_budget(caps.budget, effort)
     if config.get("thinkingBudget") == 0:
         config["includeThoughts"] = False
     return config
+
+
+__all__ = [
+    "DEPTHS",
+    "EFFORTS",
+    "Refused",
+    "ThinkingRequest",
+    "effort_budget",
+    "effort_level",
+    "family",
+    "merge_thinking",
+    "needs_signatures",
+    "thinking_config",
+]

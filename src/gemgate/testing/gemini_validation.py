@@ -29,9 +29,18 @@ RESPONSE_COUNT = (
     "call parts of the function call turn."
 )
 CORRUPTED_SIGNATURE = "Corrupted thought signature."
+# Google's thinking messages, as public reports quote them:
+# both set: sterlp/eclipse-peon-ai#115 (2026); budget 0 on Pro: snailyp/gemini-balance#206 (2025);
+# out of range: earendil-works/pi#2838 (2026, "The thinking budget 128 is invalid. Please choose a value
+# between 512 and 24576." on 2.5 Flash-Lite; an older wording was "The thinking budget (52428) is invalid.").
 BUDGET_AND_LEVEL = "You can only set only one of thinking budget and thinking level."
 LEVEL_UNSUPPORTED = "Thinking level is not supported for this model."
 ONLY_THINKING_MODE = "Budget 0 is invalid. This model only works in thinking mode."
+
+
+def budget_out_of_range(budget: object, low: int, high: int) -> str:
+    """Google's message for a thinkingBudget outside the model's range."""
+    return f"The thinking budget {budget} is invalid. Please choose a value between {low} and {high}."
 
 
 def missing_signature_message(name: str, position: int) -> str:
@@ -153,10 +162,13 @@ def _check_thinking(gen: Mapping[str, Any], model: str) -> None:
         if cfg.get("includeThoughts") or (budget is not None and budget != 0):
             raise GoogleApiError(400, f"Thinking is not enabled for models/{bare_model_id(model)}")
         return
+    if budget is None:
+        return
     if budget == 0 and not traits.can_disable:
         raise GoogleApiError(400, ONLY_THINKING_MODE)
-    if budget is not None and budget > traits.max_budget:
-        raise GoogleApiError(400, f"The thinking budget ({budget}) is invalid.")
+    # -1 is dynamic, 0 turns thinking off where allowed, otherwise min..max (ai.google.dev/gemini-api/docs/thinking).
+    if budget not in (-1, 0) and not traits.min_budget <= budget <= traits.max_budget:
+        raise GoogleApiError(400, budget_out_of_range(budget, traits.min_budget, traits.max_budget))
 
 
 def _check_signatures(contents: list[Mapping[str, Any]], model: str, signer: ThoughtSigner) -> None:

@@ -32,12 +32,25 @@ def is_gemini3(model: str) -> bool:
 
 
 def thinking_traits(model: str) -> ThinkingTraits:
+    """What Google accepts for this model's thinkingConfig (the fake's own table; the gateway has another).
+
+    Sources: ai.google.dev/gemini-api/docs/thinking, "Set the thinking budget" (2.5 ranges: Pro 128..32768
+    and cannot be turned off, Flash 0..24576 with 1 the smallest budget when on, Flash-Lite 512..24576, all
+    -1 dynamic) and "Thinking levels" (3 Pro LOW/HIGH, 3 Flash MINIMAL..HIGH); reference/antigravity.md
+    §6.1 (3.x: levels or budgets, never both; Pro has no minimal). The shared references give no ranges.
+    3.x budget ranges are not documented: the 2.5 ranges of the same tier stand in for them.
+    """
     mid = bare_model_id(model)
     if mid.startswith("gemini-3"):
+        if mid.startswith("gemini-3.1-pro"):
+            # 3.1 Pro adds MEDIUM and has no MINIMAL (Google's ThinkingLevel docs; LiteLLM's 3.1 Pro notes).
+            return ThinkingTraits(True, True, True, False, 128, 32768, ("LOW", "MEDIUM", "HIGH"))
         if "pro" in mid:
             # 3.x Pro: only low/high, and "only works in thinking mode".
             return ThinkingTraits(True, True, True, False, 128, 32768, ("LOW", "HIGH"))
         return ThinkingTraits(True, True, True, True, 1, 24576, ALL_LEVELS)
+    if mid.startswith("gemini-2.5") and ("image" in mid or "tts" in mid):
+        return ThinkingTraits()  # 2.5 image and TTS models do not think (ai.google.dev/gemini-api/docs/models)
     if mid.startswith("gemini-2.5-pro"):
         return ThinkingTraits(True, False, True, False, 128, 32768)
     if mid.startswith("gemini-2.5-flash-lite"):

@@ -177,7 +177,8 @@ def _thinking(body: dict) -> ThinkingRequest:
             effort = one_of(str(tc["thinking_level"]).lower(), EFFORTS, "google.thinking_config.thinking_level")
         if tc.get("include_thoughts") is not None:
             include = bool(tc["include_thoughts"])
-    return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include)
+    param = "google.thinking_config.thinking_budget" if budget is not None else None
+    return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include, param=param)
 
 
 def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict]) -> tuple[list | None, dict | None]:
