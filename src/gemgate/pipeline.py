@@ -90,6 +90,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 gw.settings.keepalive_seconds,
                 call.error_response,
                 finish,
+                call.started,  # the first keepalive is due keepalive_seconds after the request arrived
             )
         response = await generate_whole(gw, spec, work.request, outcome)
         outcome.ttfb = loop.time() - call.started

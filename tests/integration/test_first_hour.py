@@ -241,3 +241,44 @@ def test_first_account_added_makes_the_gateway_answer(empty_gateway):
     while (r := chat(empty_gateway, body)).status != 200 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert r.status == 200 and "echo: now" in r.text
+
+
+# keepalives
+
+
+def _time_to_first_keepalive(url: str, key: str, path: str, body: dict) -> tuple[float, bytes]:
+    """Seconds from sending a streaming request to the first byte of the body, and that first piece."""
+    import json
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    payload = json.dumps(body).encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        ).encode() + payload
+        sent = time.monotonic()
+        sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += sock.recv(65536)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert b" 200 " in head.split(b"\r\n")[0], head
+        while not rest:
+            rest += sock.recv(65536)
+        return time.monotonic() - sent, rest
+
+
+@pytest.mark.parametrize("dialect", ["openai", "gemini"])
+def test_first_keepalive_after_one_interval(make_gateway, dialect):
+    server = make_gateway(keepalive_seconds=0.6)
+    if dialect == "openai":
+        path = "/v1/chat/completions"
+        body = {"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "SLOW 3\nhi"}]}
+    else:
+        path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        body = {"contents": [{"role": "user", "parts": [{"text": "SLOW 3\nhi"}]}]}
+    elapsed, first = _time_to_first_keepalive(server.url, server.key, path, body)
+    assert b"echo" not in first, "the first bytes are a keepalive, not the answer"
+    assert 0.5 <= elapsed < 1.0, f"first keepalive byte after {elapsed:.2f}s with keepalive_seconds=0.6"

@@ -44,14 +44,19 @@ async def stream_response(
     interval: float,
     error_response: Callable[[GatewayError], Response],
     on_end: Callable[[GatewayError | None], None],
+    started: float | None = None,
 ) -> Response | StreamBody:
     """A response for a stream being opened: its error response if opening fails within `interval`
-    seconds, else a committed stream whose frames come from `render(opened)`.
+    seconds of `started`, else a committed stream whose frames come from `render(opened)`.
 
+    `started` (event-loop seconds; None: now) is when the request arrived: a silent upstream gets the 200
+    committed and the first keepalive sent `interval` seconds after it — once, not after a second interval.
     `on_end(error)` is called once when the response is over (error None: it ended well).
     """
+    loop = asyncio.get_running_loop()
+    started = loop.time() if started is None else started
     task = asyncio.ensure_future(opening)
-    await asyncio.wait({task}, timeout=interval)
+    await asyncio.wait({task}, timeout=max(0.0, started + interval - loop.time()))
     if task.done() and task.exception() is not None:
         err = as_gateway_error(task.exception())
         if err is None:
@@ -60,7 +65,9 @@ async def stream_response(
         on_end(err)
         return error_response(err)
     fmt = reply.stream_format
-    return StreamBody(_frames(task, render, reply, on_end), fmt.media_type, fmt.keepalive, interval, SSE_HEADERS)
+    return StreamBody(
+        _frames(task, render, reply, on_end), fmt.media_type, fmt.keepalive, interval, SSE_HEADERS, started
+    )
 
 
 async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> AsyncIterator[bytes]:

@@ -15,6 +15,10 @@ class StreamBody:
     """An ASGI response that commits 200 with `media_type` (and `headers`), sends each of `frames`, fills any
     silence longer than `interval` seconds with the `keepalive` bytes, and cancels itself (so the upstream
     call too) when the client disconnects.
+
+    `silent_since` (event-loop seconds) is when the silence before the first frame began, e.g. the request's
+    arrival: the first keepalive goes out `interval` seconds after it (at once if that is past), not
+    `interval` seconds after the 200 is committed. None: the silence starts when the response starts.
     """
 
     def __init__(
@@ -24,10 +28,12 @@ class StreamBody:
         keepalive: bytes,
         interval: float,
         headers: dict[str, str] | None = None,
+        silent_since: float | None = None,
     ) -> None:
         self.frames = frames
         self.keepalive = keepalive
         self.interval = interval
+        self.silent_since = silent_since
         raw = [(b"content-type", media_type.encode())]
         raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
         self.raw_headers = raw
@@ -35,7 +41,9 @@ class StreamBody:
     async def __call__(self, scope, receive, send) -> None:
         loop = asyncio.get_running_loop()
         body_task = asyncio.current_task()
-        state = {"last": loop.time(), "open": True, "gone": False}
+        now = loop.time()
+        since = now if self.silent_since is None else min(self.silent_since, now)
+        state = {"last": since, "open": True, "gone": False}
 
         async def send_keepalive() -> None:
             if state["open"]:
@@ -55,7 +63,7 @@ class StreamBody:
                 body_task.cancel()  # stops the upstream call too
 
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-        timer = [loop.call_later(self.interval, tick)]
+        timer = [loop.call_later(max(0.0, since + self.interval - now), tick)]
         listener = loop.create_task(receive())
         listener.add_done_callback(client_left)
         try:
