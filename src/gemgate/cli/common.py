@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
 from .. import admin
 from ..config import Settings, load_settings
 from ..store import Store, open_store
+from ..upstreams import section_settings
 
 app = typer.Typer(help="gemgate: Gemini access as OpenAI, Gemini and Anthropic APIs.", no_args_is_help=True)
 keys_app = typer.Typer(help="Client keys that callers of the gateway present.", no_args_is_help=True)
@@ -30,12 +33,24 @@ NameOpt = Annotated[Optional[str], typer.Option(help="A label (default: derived 
 
 
 def settings_or_exit(config: Path | None, **overrides: object) -> Settings:
-    """The settings (file, environment, then `overrides`); a missing config file exits with code 2."""
+    """The settings (file, environment, then `overrides`); a missing or invalid config exits with code 2,
+    saying which setting is wrong and why (no traceback)."""
     try:
-        return load_settings(config, **overrides)
+        settings = load_settings(config, **overrides)
+        section_settings(settings.upstreams)
+        return settings
     except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        console.print(f"[red]{escape(str(exc))}[/red]")
+    except tomllib.TOMLDecodeError as exc:
+        console.print(f"[red]the config file is not valid TOML: {escape(str(exc))}[/red]")
+    except ValidationError as exc:
+        for problem in exc.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "settings"
+            console.print(f"[red]setting '{escape(where)}': {escape(problem['msg'])}[/red]")
+        console.print("Settings come from the config file and GEMGATE_* variables; see the README's Configuration.")
+    except ValueError as exc:  # an [upstreams.<kind>] section (after the two ValueError kinds above)
+        console.print(f"[red]{escape(str(exc))}[/red]")
+    raise typer.Exit(2)
 
 
 def with_store(settings: Settings, fn: Callable[[Store], Awaitable[T]]) -> T:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from .base import Capability, Upstream
+from .base import Capability, Upstream, UpstreamSettings
 from .gemini_api import GeminiAPI
 
 UPSTREAM_KINDS: dict[str, type[Upstream]] = {cls.kind: cls for cls in (GeminiAPI,)}
@@ -23,24 +23,32 @@ def section_name(kind: str) -> str:
     return kind.replace("-", "_")
 
 
-def build_upstreams(sections: dict[str, dict]) -> dict[str, Upstream]:
-    """One instance of every registered kind, each with its validated `[upstreams.<kind>]` section.
+def section_settings(sections: dict[str, dict]) -> dict[str, UpstreamSettings]:
+    """Every registered kind's validated `[upstreams.<kind>]` settings (defaults where a section is absent).
 
-    Raises ValueError naming the section for an unknown section or an invalid setting.
+    Raises ValueError naming the section and field, one line per problem, for an unknown section or an
+    invalid setting.
     """
     known = {section_name(k): k for k in UPSTREAM_KINDS}
-    unknown = set(sections) - set(known)
+    unknown = sorted(set(sections) - set(known))
     if unknown:
-        raise ValueError(f"unknown [upstreams.{sorted(unknown)[0]}] section; known: {', '.join(sorted(known))}")
-    built: dict[str, Upstream] = {}
+        raise ValueError(f"unknown section [upstreams.{unknown[0]}]; known: {', '.join(sorted(known))}")
+    out: dict[str, UpstreamSettings] = {}
     for section, kind in known.items():
-        cls = UPSTREAM_KINDS[kind]
         try:
-            settings = cls.settings_model(**(sections.get(section) or {}))
+            out[kind] = UPSTREAM_KINDS[kind].settings_model(**(sections.get(section) or {}))
         except ValidationError as exc:
-            raise ValueError(f"[upstreams.{section}]: {exc}") from None
-        built[kind] = cls(settings)
-    return built
+            problems = [f"[upstreams.{section}] {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+            raise ValueError("\n".join(problems)) from None
+    return out
+
+
+def build_upstreams(sections: dict[str, dict]) -> dict[str, Upstream]:
+    """One instance of every registered kind, each with its `[upstreams.<kind>]` section.
+
+    Raises ValueError as `section_settings` does.
+    """
+    return {kind: UPSTREAM_KINDS[kind](settings) for kind, settings in section_settings(sections).items()}
 
 
 def kinds_with(capability: Capability, upstreams: Iterable[Upstream]) -> frozenset[str]:

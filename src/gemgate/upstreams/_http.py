@@ -37,7 +37,22 @@ class transport_errors:  # noqa: N801 - used like a function: `with transport_er
         if issubclass(kind, asyncio.TimeoutError):
             raise UpstreamError(Failure.TIMEOUT, f"{self.label}: no answer in time ({self.doing})") from exc
         if issubclass(kind, aiohttp.ClientError):
-            raise UpstreamError(Failure.TRANSIENT, f"{self.label}: {self.doing}: {exc}") from exc
+            raise UpstreamError(Failure.TRANSIENT, f"{self.label}: {self.doing} ({_plainly(exc)})") from exc
+
+
+def _plainly(exc: BaseException) -> str:
+    """A transport fault in a few words, without the client library's internals."""
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the answer broke off before its end"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"bad HTTP answer {exc.status}"
+    if isinstance(exc, aiohttp.ClientOSError):
+        return exc.strerror or "network error"
+    return type(exc).__name__
 
 
 class HttpClient:
