@@ -20,6 +20,7 @@ from .dialects.base import Generation, Unary
 from .errors import Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
+from .gemini.normalise import normalise_history
 from .gemini.parts import malformed_call, usage_tokens
 from .gemini.signatures import SignatureStore
 from .gemini.thinking import needs_signatures
@@ -116,8 +117,9 @@ async def prepare(
     work: Generation, catalog: Catalog, media: MediaFetcher, signatures: SignatureStore, spec: ModelSpec | None = None
 ) -> ModelSpec:
     """Make a parsed generation ready for the upstream: resolve the model, apply what its name and the
-    request's thinking fields ask, fetch referenced media (behind the SSRF guard) and fill replayed calls'
-    thought signatures. Returns the ModelSpec; raises GatewayError (404 unknown model, 400 bad media)."""
+    request's thinking fields ask, fetch referenced media (behind the SSRF guard), fill replayed calls'
+    thought signatures, then bring the history into a shape Gemini accepts (`gemini.normalise`). Returns the
+    ModelSpec; raises GatewayError (404 unknown model, 400 bad media, 400 nothing to send)."""
     spec = spec or catalog.resolve(work.model)
     apply_model_spec(work.request, spec, work.thinking)
     if work.media:
@@ -125,6 +127,7 @@ async def prepare(
         for ref, part in zip(work.media, fetched):
             ref.part.update(part)
     await signatures.fill(work.signatures, sentinel=needs_signatures(spec.model))
+    normalise_history(work.request)  # last: media and signatures are in their parts by now
     return spec
 
 

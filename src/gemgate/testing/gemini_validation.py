@@ -23,12 +23,28 @@ INVALID_FUNCTION_NAME = (
 )
 ALLOWED_MIME_TYPES = ("text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum")
 INVALID_ROLE = "Please use a valid role: user, model."
+# A functionResponse turn not right after the model turn with the calls (langchain-ai/langchain issue #27799;
+# GoogleCloudPlatform/generative-ai PR #368; google-gemini/deprecated-generative-ai-js issue #267).
 RESPONSE_AFTER_CALL = "Please ensure that function response turn comes immediately after a function call turn."
+# A functionCall turn that is first, or follows a model turn (google-gemini/gemini-cli issues #11814, #26486).
+CALL_AFTER_USER = (
+    "Please ensure that function call turn comes immediately after a user turn or after a function response turn."
+)
+# Responses and calls of the pair differ in number (google-gemini/gemini-cli issues #4217, #17208).
 RESPONSE_COUNT = (
     "Please ensure that the number of function response parts is equal to the number of function "
     "call parts of the function call turn."
 )
 CORRUPTED_SIGNATURE = "Corrupted thought signature."
+# An empty text part anywhere in the request (google-gemini/deprecated-generative-ai-python issue #697;
+# glowingjade/obsidian-smart-composer issue #218, from generativelanguage.googleapis.com; microsoft/autogen
+# issue #5762). Google emits `{"text": "", "thoughtSignature": ...}` itself, so a part with a signature passes.
+EMPTY_TEXT = (
+    "Unable to submit request because it has an empty text parameter. Add a value to the parameter and try "
+    "again. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini"
+)
+# A request of one turn whose role is "model" (microsoft/semantic-kernel issue #13262, gemini-2.5-flash).
+SINGLE_TURN_ROLE = "Please ensure that single turn requests end with a user role or the role field is empty."
 # Google's thinking messages, as public reports quote them:
 # both set: sterlp/eclipse-peon-ai#115 (2026); budget 0 on Pro: snailyp/gemini-balance#206 (2025);
 # out of range: earendil-works/pi#2838 (2026, "The thinking budget 128 is invalid. Please choose a value
@@ -59,6 +75,7 @@ def validate_generate_request(
     if problems:
         raise GoogleApiError(400, "".join(f"* {prefix}.{p}\n" for p in problems))
     contents = request.get("contents") or []
+    _check_empty_text(request)
     _check_roles(contents)
     _check_function_turns(contents)
     _check_thinking(request.get("generationConfig") or {}, model)
@@ -126,14 +143,32 @@ def _schema_problems(schema: Mapping[str, Any], path: str, out: list[str]) -> No
             _schema_problems(sub, f"{path}.any_of[{i}]", out)
 
 
+def _check_empty_text(request: Mapping[str, Any]) -> None:
+    turns = list(request.get("contents") or [])
+    if isinstance(request.get("systemInstruction"), dict):
+        turns.append(request["systemInstruction"])
+    for content in turns:
+        for part in content.get("parts") or []:
+            if part.get("text") == "" and not part.get("thoughtSignature"):
+                raise GoogleApiError(400, EMPTY_TEXT)
+
+
 def _check_roles(contents: list[Mapping[str, Any]]) -> None:
     for content in contents:
         if content.get("role") not in (None, "", "user", "model"):
             raise GoogleApiError(400, INVALID_ROLE)
+    if len(contents) == 1 and contents[0].get("role") == "model":
+        raise GoogleApiError(400, SINGLE_TURN_ROLE)
 
 
 def _check_function_turns(contents: list[Mapping[str, Any]]) -> None:
+    # Function responses answer the calls of the model turn right before them, one response per call; a
+    # response anywhere else is RESPONSE_AFTER_CALL, a count that differs RESPONSE_COUNT; a call turn must
+    # follow a user turn (CALL_AFTER_USER). Sources at the messages.
     for i, content in enumerate(contents):
+        if content.get("role") == "model" and any("functionCall" in p for p in content.get("parts") or []):
+            if i == 0 or contents[i - 1].get("role") == "model":
+                raise GoogleApiError(400, CALL_AFTER_USER)
         responses = [p for p in content.get("parts") or [] if "functionResponse" in p]
         if not responses or content.get("role") == "model":
             continue

@@ -79,7 +79,11 @@ def parse_chat(inp: ParseInput) -> Generation:
     config = _generation_config(body)
     if config:
         gemini["generationConfig"] = config
-    reply = ChatReply(model if isinstance(model, str) else "", names, schemas, include_usage, stream)
+    # The deprecated `functions` API is answered in its own shape: message.function_call, finish "function_call".
+    legacy = body.get("tools") is None and body.get("functions") is not None
+    reply = ChatReply(
+        model if isinstance(model, str) else "", names, schemas, include_usage, stream, legacy_functions=legacy
+    )
     return Generation(model, gemini, stream, reply, _thinking(body), media, signatures)
 
 
@@ -231,6 +235,8 @@ def _messages(
     contents: list[dict] = []
     system: list[dict] = []
     call_names: dict[str, str] = {}
+    call_index: dict[str, int] = {}  # tool_call_id -> its position among its assistant message's calls
+    positions: dict[int, int] = {}  # id() of a functionResponse part -> the position of its call
     for i, msg in enumerate(messages):
         p = f"messages[{i}]"
         expect(msg, dict, p)
@@ -238,17 +244,24 @@ def _messages(
         if role in ("system", "developer"):
             system.extend(_parts(msg.get("content"), p, media, allow_media=False))
         elif role == "user":
-            parts = _parts(msg.get("content"), p, media, allow_media=True)
-            _append(contents, "user", parts or [{"text": ""}])
+            _append(contents, "user", _parts(msg.get("content"), p, media, allow_media=True))
         elif role == "assistant":
             parts = _parts(msg.get("content"), p, media, allow_media=False, nullable=True)
             parts += _calls(msg, p, names, signatures, call_names)
+            for k, call in enumerate(msg.get("tool_calls") or ()):
+                call_index[call.get("id") or ""] = k
             if parts:
                 _append(contents, "model", parts)
         else:
-            _append(contents, "user", [_tool_result(msg, p, role, names, call_names)])
-    if not contents:
-        raise bad_request("'messages' must contain at least one user or assistant message", "messages")
+            part = _tool_result(msg, p, role, names, call_names)
+            positions[id(part)] = call_index.get(msg.get("tool_call_id") or "", 1 << 30)
+            _append(contents, "user", [part])
+    # Tool messages may come in any order; Gemini wants the responses in the order of the calls
+    # (shared/reference/antigravity.md §6.3). Only here are the call ids known, so the order is set here.
+    for turn in contents:
+        if len(turn["parts"]) > 1 and any(id(q) in positions for q in turn["parts"]):
+            turn["parts"].sort(key=lambda q: positions.get(id(q), 1 << 30))
+    # Only system/developer messages, or only empty ones, are legal too: gemini.normalise makes them sendable.
     return contents, system
 
 

@@ -46,18 +46,35 @@ class _Choice:
 
 class ChatReply(Reply):
     """Renders one Chat Completions answer. `model` is the name the client asked for; `names` maps tool
-    names back; `schemas` (Gemini function name -> the client's JSON Schema) restores argument types."""
+    names back; `schemas` (Gemini function name -> the client's JSON Schema) restores argument types.
+    `legacy_functions`: the request used the deprecated `functions` API, so a call is answered in its shape
+    (`message.function_call` / `delta.function_call` with the first call only, finish_reason "function_call";
+    platform.openai.com/docs/api-reference/chat/object, deprecated fields), as LangChain's
+    JsonOutputFunctionsParser reads it."""
 
     stream_format = CHAT_STREAM
 
     def __init__(
-        self, model: str, names: ToolNameMap, schemas: dict[str, dict], include_usage: bool, stream: bool
+        self,
+        model: str,
+        names: ToolNameMap,
+        schemas: dict[str, dict],
+        include_usage: bool,
+        stream: bool,
+        *,
+        legacy_functions: bool = False,
     ) -> None:
         self.model = model
         self.names = names
         self.schemas = schemas
         self.include_usage = include_usage
         self.streaming = stream
+        self.legacy_functions = legacy_functions
+
+    def _finish(self, gemini_reason: str | None, has_calls: bool) -> str:
+        """The finish_reason: "function_call" instead of "tool_calls" for a legacy `functions` request."""
+        reason = finish_reason(gemini_reason, has_calls)
+        return "function_call" if reason == "tool_calls" and self.legacy_functions else reason
 
     def _tool_call(self, part: dict, signed: list[tuple[str, str]]) -> dict:
         """The client's tool call for a functionCall part; its signature goes to `signed` to be kept."""
@@ -97,7 +114,9 @@ class ChatReply(Reply):
                     message["content"] = f"<think>{''.join(thoughts)}</think>" + (message["content"] or "")
                 else:
                     message["reasoning_content"] = "".join(thoughts)
-            if calls:
+            if calls and self.legacy_functions:  # the legacy shape holds one call
+                message["function_call"] = calls[0]["function"]
+            elif calls:
                 message["tool_calls"] = calls
             message.setdefault("refusal", None)
             choices.append(
@@ -105,7 +124,7 @@ class ChatReply(Reply):
                     "index": cand.get("index", 0),
                     "message": message,
                     "logprobs": None,
-                    "finish_reason": finish_reason(cand.get("finishReason"), bool(calls)),
+                    "finish_reason": self._finish(cand.get("finishReason"), bool(calls)),
                 }
             )
         await _keep(signed, ctx)
@@ -156,6 +175,8 @@ class ChatReply(Reply):
                     if not st.started:
                         delta["role"] = "assistant"
                         st.started = True
+                    if "functionCall" in part and self.legacy_functions and st.has_calls:
+                        continue  # the legacy shape holds one call
                     if "functionCall" in part:
                         call = self._tool_call(part, signed)
                         call["index"] = st.tool_index
@@ -164,7 +185,10 @@ class ChatReply(Reply):
                         if st.thinking:
                             delta["content"] = "</think>"
                             st.thinking = False
-                        delta["tool_calls"] = [call]
+                        if self.legacy_functions:
+                            delta["function_call"] = call["function"]
+                        else:
+                            delta["tool_calls"] = [call]
                     elif "text" in part:
                         text = part["text"]
                         if part.get("thought"):
@@ -212,7 +236,7 @@ class ChatReply(Reply):
             delta: dict = {} if st.started else {"role": "assistant", "content": ""}
             if st.thinking:
                 delta["content"] = "</think>"
-            yield frame(idx, delta, finish_reason(st.reason, st.has_calls))
+            yield frame(idx, delta, self._finish(st.reason, st.has_calls))
         if self.include_usage:
             tail = {
                 "id": cid,
