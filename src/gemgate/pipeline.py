@@ -156,7 +156,7 @@ async def with_failover(
     failures: list[UpstreamError] = []
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
-            lease = gw.pool.acquire(spec, kinds, tried)
+            lease = gw.pool.acquire(spec, kinds, tried, capability.value)
         except GatewayError:
             if failures:  # what the upstream said beats the pool's own view of it
                 raise most_informative(failures).to_gateway() from None

@@ -93,3 +93,12 @@ def test_a_rate_limit_beats_another_accounts_fault(make_gateway):
     assert most_informative(failures).failure is Failure.RATE_LIMITED
     assert most_informative(failures[::2]).failure is Failure.NOT_FOUND
     assert most_informative([failures[0], UpstreamError(Failure.TRANSIENT, "later")]).message == "later"
+
+
+def test_a_model_that_cannot_generate_still_embeds(make_gateway):
+    """Google's 404 for generateContent on an embedding model must not hide the model from embeddings."""
+    server = make_gateway(api_keys=API_KEYS[:1])
+    chat = post(f"{server.url}/v1/chat/completions", {"model": "gemini-embedding-001", "messages": [{"role": "user", "content": "hi"}]}, key=server.key)
+    assert chat.status == 404, chat.text
+    embed = post(f"{server.url}/v1/embeddings", {"model": "gemini-embedding-001", "input": "hi"}, key=server.key)
+    assert embed.status == 200, embed.text

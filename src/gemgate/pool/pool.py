@@ -22,12 +22,13 @@ log = logging.getLogger("gemgate.pool")
 class Lease:
     """The use of one account for one attempt; report how it went with `success` or `failure`."""
 
-    __slots__ = ("account", "model", "_pool")
+    __slots__ = ("account", "model", "capability", "_pool")
 
-    def __init__(self, pool: Pool, account: Account, model: str) -> None:
+    def __init__(self, pool: Pool, account: Account, model: str, capability: str = "generate") -> None:
         self._pool = pool
         self.account = account
         self.model = model
+        self.capability = capability
 
     def success(self) -> None:
         """The attempt worked: count the request."""
@@ -37,7 +38,7 @@ class Lease:
 
     def failure(self, error: UpstreamError) -> None:
         """The attempt failed: the pool books it (cooldown, re-auth, disable) by the failure's kind."""
-        self._pool.record_failure(self.account, self.model, error)
+        self._pool.record_failure(self.account, self.model, error, self.capability)
 
 
 class Pool:
@@ -77,8 +78,13 @@ class Pool:
             self._candidates[key] = cands
         return cands
 
-    def acquire(self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = ()) -> Lease:
+    def acquire(
+        self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = (), capability: str = "generate"
+    ) -> Lease:
         """The next account that can serve `spec` now, of one of `kinds` (None: any), skipping `tried` ids.
+
+        `capability` ("generate", "embed", "count_tokens") scopes what upstreams said was not found: a model
+        that cannot generate may still embed.
 
         Raises GatewayError 429 (with Retry-After) when some candidate is only cooling; 404 (with the
         upstream's message) when the others answered that the model does not exist; 503 when none can serve.
@@ -99,7 +105,7 @@ class Pool:
         for i in range(n):
             acc = cands[(start + i) % n]
             if acc.missing:
-                missing = acc.missing_reason(spec.model, t)
+                missing = acc.missing_reason(_missing_key(spec.model, capability), t)
                 if missing is not None:
                     not_found = missing
                     continue
@@ -108,7 +114,7 @@ class Pool:
                 if acc.id in tried:
                     continue
                 self._rr[key] = (start + i + 1) % n
-                return Lease(self, acc, spec.model)
+                return Lease(self, acc, spec.model, capability)
             earliest = min(earliest, until)
             reasons.append(self._why(acc, spec.model))
         if earliest == math.inf and not_found is not None:
@@ -141,7 +147,7 @@ class Pool:
 
     # outcomes
 
-    def record_failure(self, acc: Account, model: str, error: UpstreamError) -> None:
+    def record_failure(self, acc: Account, model: str, error: UpstreamError, capability: str = "generate") -> None:
         """Book a failed attempt: rate limits cool (account, model) or the account; not-found cools the
         model; forbidden disables the account; auth-expired is left to the credential lifecycle."""
         acc.errors += 1
@@ -155,13 +161,13 @@ class Pool:
             scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else model
             self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200])
         elif kind is Failure.NOT_FOUND:
-            self.mark_missing(acc, model, error.message)
+            self.mark_missing(acc, _missing_key(model, capability), error.message)
         elif kind is Failure.FORBIDDEN:
             self.disable(acc, f"{kind}: {error.message}"[:300])
 
     def mark_missing(self, acc: Account, model: str, message: str) -> None:
-        """The upstream says `acc` does not serve `model`: skip it for that model for `not_found_cooldown`
-        seconds, and answer 404 with `message` when no other account can serve it."""
+        """The upstream says `acc` does not serve `model` (for one capability: see `_missing_key`): skip it
+        for that for `not_found_cooldown` seconds, and answer 404 with `message` when no other account can."""
         until = now() + self.not_found_cooldown
         acc.missing[model] = Cooldown(until, message[:300])
         log.info("account %s: model %s not found upstream", acc.record.name, model)
@@ -252,3 +258,8 @@ class Pool:
         versions = await self.store.account_versions()
         if versions != {a.id: a.record.version for a in self.accounts.values()}:
             await self.load()
+
+
+def _missing_key(model: str, capability: str) -> str:
+    """What a not-found is remembered under: the model for generation, "model (capability)" otherwise."""
+    return model if capability == "generate" else f"{model} ({capability})"
