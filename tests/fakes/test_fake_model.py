@@ -238,6 +238,21 @@ def test_json_mode_with_openapi_schema():
     value = json.loads(answer_text(plan_reply(req("Ada", generationConfig=gen), "gemini-2.0-flash", signer=SIGNER)))
     assert value == {"ok": True, "name": "Ada", "age": 1, "tags": ["a"], "score": 0, "nick": "Ada"}
     assert list(value)[:2] == ["ok", "name"]
+    # Past the ordering, Gemini writes an OpenAPI schema's keys alphabetically (structured-output guide,
+    # "Property ordering"; livekit/agents-js#2529); a JSON Schema keeps its declaration order.
+    assert list(value) == ["ok", "name", "age", "nick", "score", "tags"]
+
+
+@pytest.mark.parametrize("field, order", [
+    ("responseSchema", ["answer", "confidence", "reasoning"]),
+    ("responseJsonSchema", ["reasoning", "answer", "confidence"]),
+])
+def test_key_order_without_property_ordering(field, order):
+    schema = {"type": "object", "properties": {"reasoning": {"type": "string"}, "answer": {"type": "string"},
+                                               "confidence": {"type": "number"}}}
+    gen = {"responseMimeType": "application/json", field: schema}
+    value = json.loads(answer_text(plan_reply(req("x", generationConfig=gen), "gemini-2.5-flash", signer=SIGNER)))
+    assert list(value) == order
 
 
 def test_json_mode_with_json_schema_like_the_recorded_request():

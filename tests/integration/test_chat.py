@@ -157,3 +157,44 @@ def test_search_suffix_adds_google_search(gw, fake_api):
     r = chat(gw, {"model": "gemini-2.5-flash-search", "messages": [{"role": "user", "content": "news marker-6620"}]})
     assert r.status == 200, r.text
     assert {"googleSearch": {}} in upstream_body(fake_api, "marker-6620")["tools"]
+
+
+def test_structured_output_keeps_declared_key_order(gw, fake_api):
+    """Issue 6 §6: keys declared reasoning, answer, confidence. Gemini writes an OpenAPI schema's keys alphabetically
+    unless `propertyOrdering` says otherwise, so the gateway sends the declaration order (as google-genai does)."""
+    schema = {"type": "object", "additionalProperties": False, "required": ["reasoning", "answer", "confidence"],
+              "properties": {"reasoning": {"type": "string"}, "answer": {"type": "string"},
+                             "confidence": {"type": "number"},
+                             "detail": {"type": "object", "properties": {"zeta": {"type": "string"},
+                                                                         "alpha": {"type": "string"}}}}}
+    for stream in (False, True):
+        marker = f"ordered keys please {stream}"
+        r = chat(gw, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": marker}], "stream": stream,
+                      "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}})
+        assert r.status == 200, r.text
+        if stream:
+            events = [json.loads(line[6:]) for line in r.text.splitlines() if line.startswith("data: {")]
+            content = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices"))
+        else:
+            content = r.json()["choices"][0]["message"]["content"]
+        data = json.loads(content)
+        assert list(data) == ["reasoning", "answer", "confidence", "detail"]
+        assert list(data["detail"]) == ["zeta", "alpha"]
+        sent = upstream_body(fake_api, marker)["generationConfig"]["responseSchema"]
+        assert sent["propertyOrdering"] == ["reasoning", "answer", "confidence", "detail"]
+        assert sent["properties"]["detail"]["propertyOrdering"] == ["zeta", "alpha"]
+
+
+def test_tool_arguments_keep_declared_key_order(gw, fake_api):
+    """Tool parameters get the same `propertyOrdering`, so a forced call's arguments come in declaration order."""
+    tool = {"type": "function", "function": {"name": "decide", "parameters": {
+        "type": "object", "properties": {"why": {"type": "string"}, "choice": {"type": "string"}},
+        "required": ["why", "choice"]}}}
+    marker = "ordered tool arguments"
+    r = chat(gw, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": marker}],
+                  "tools": [tool], "tool_choice": "required"})
+    assert r.status == 200, r.text
+    args = json.loads(r.json()["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    assert list(args) == ["why", "choice"]
+    sent = upstream_body(fake_api, marker)["tools"][0]["functionDeclarations"][0]["parameters"]
+    assert sent["propertyOrdering"] == ["why", "choice"]

@@ -452,9 +452,42 @@ EXACT_CASES: list[tuple[str, Any, Any]] = [
 ]
 
 
+def declared_order(node: Any) -> Any:
+    """`node` with the `propertyOrdering` the converter adds: declaration order on every object of more than one
+    property that has none (as google-genai's `process_schema` does)."""
+    if isinstance(node, list):
+        return [declared_order(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: declared_order(v) if k in ("items", "anyOf") else v for k, v in node.items()}
+    if isinstance(node.get("properties"), dict):
+        out["properties"] = {k: declared_order(v) for k, v in node["properties"].items()}
+        if len(node["properties"]) > 1 and "propertyOrdering" not in node:
+            out["propertyOrdering"] = list(node["properties"])
+    return out
+
+
 @pytest.mark.parametrize(("schema", "expected"), [c[1:] for c in EXACT_CASES], ids=[c[0] for c in EXACT_CASES])
 def test_to_gemini_schema_exact(schema: Any, expected: Any) -> None:
-    assert convert(schema) == expected
+    assert convert(schema) == declared_order(expected)
+
+
+def test_property_ordering_follows_declaration_order() -> None:
+    """Issue 6 §6: keys declared reasoning, answer, confidence are generated in that order, nested objects and
+    array items included; an explicit ordering is kept; a single property or a forbidden one needs none."""
+    schema = {"type": "object", "properties": {
+        "reasoning": S, "answer": S, "confidence": {"type": "number"},
+        "steps": {"type": "array", "items": {"type": "object", "properties": {"why": S, "what": S}}},
+        "meta": {"type": "object", "properties": {"z": S, "a": S, "gone": False}, "propertyOrdering": ["a", "z"]},
+        "one": {"type": "object", "properties": {"only": S}},
+    }}
+    out = convert(schema)
+    assert out["propertyOrdering"] == ["reasoning", "answer", "confidence", "steps", "meta", "one"]
+    assert prop(out, "steps")["items"]["propertyOrdering"] == ["why", "what"]
+    assert prop(out, "meta")["propertyOrdering"] == ["a", "z"]
+    assert "propertyOrdering" not in prop(out, "one")
+    loose = convert({"type": "object", "properties": {"b": S, "gone": False, "a": S}})
+    assert loose["propertyOrdering"] == ["b", "a"]
 
 
 # ---------------------------------------------------------------------------

@@ -280,10 +280,16 @@ def _build_object(node: Mapping[str, Any], out: dict[str, Any], ctx: _Ctx) -> No
             if kept:
                 out["required"] = kept
         ordering = node.get("propertyOrdering")
-        if isinstance(ordering, list):
+        if isinstance(ordering, list):  # the client's own ordering wins
             kept = list(dict.fromkeys(p for p in ordering if isinstance(p, str) and p in props))
             if kept:
                 out["propertyOrdering"] = kept
+        elif len(props) > 1:
+            # Gemini generates an object's keys in its own (alphabetical) order unless `propertyOrdering` says
+            # otherwise; JSON Schema's declaration order is what the client means. google-genai does the same:
+            # `process_schema` in google/genai/_transformers.py sets it from the properties' order on every
+            # object with more than one property that has none (responses and tool parameters alike).
+            out["propertyOrdering"] = list(props)
     _copy_counts(node, out, ("minProperties", "maxProperties"))
 
 

@@ -168,6 +168,8 @@ def _flatten_root_union(out: dict[str, Any]) -> dict[str, Any] | None:
         merged["properties"] = props
     if required:
         merged["required"] = required
+    if len(props) > 1:  # the branches' declaration orders, first seen first (see schema._build_object)
+        merged["propertyOrdering"] = list(props)
     return merged
 
 # ---- numbers --------------------------------------------------------------

@@ -306,7 +306,7 @@ def _function_calls(request: Mapping[str, Any], text: str) -> list[dict[str, Any
         # Forced calling: the model must call something, so call the first tool.
         name, decl = next(iter(callable_.items()))
         schema = decl.get("parametersJsonSchema") or decl.get("parameters")
-        args = minimal_instance(schema, text) if schema else {}
+        args = minimal_instance(schema, text, openapi="parametersJsonSchema" not in decl) if schema else {}
         calls.append({"name": name, "args": args if isinstance(args, dict) else {}})
     return calls
 
@@ -315,7 +315,8 @@ def _answer_text(gen: Mapping[str, Any], subject: str, responses: list) -> tuple
     mime = gen.get("responseMimeType")
     schema = gen.get("responseJsonSchema") or gen.get("responseSchema")
     if mime == "application/json":
-        answer = compact_json(minimal_instance(schema, subject) if schema else {"echo": subject})
+        openapi = not gen.get("responseJsonSchema")
+        answer = compact_json(minimal_instance(schema, subject, openapi=openapi) if schema else {"echo": subject})
     elif mime == "text/x.enum" and isinstance(schema, dict) and schema.get("enum"):
         answer = str(schema["enum"][0])
     else:

@@ -22,15 +22,22 @@ _FORMAT_EXAMPLES = {
 }
 
 
-def minimal_instance(schema: Any, text: str) -> Any:
-    """Build an instance of `schema`; strings carry `text` where the schema allows."""
-    return _Builder(schema, text).build(schema, 0)
+def minimal_instance(schema: Any, text: str, *, openapi: bool = False) -> Any:
+    """Build an instance of `schema`; strings carry `text` where the schema allows.
+
+    `openapi`: `schema` is the OpenAPI subset (`responseSchema`, a declaration's `parameters`), whose objects
+    Gemini writes with their keys in alphabetical order unless `propertyOrdering` gives another order
+    (Google's structured-output guide, "Property ordering"; livekit/agents-js#2529 observed it for tool
+    arguments). A plain JSON Schema (`responseJsonSchema`, `parametersJsonSchema`) keeps its declaration order.
+    """
+    return _Builder(schema, text, openapi).build(schema, 0)
 
 
 class _Builder:
-    def __init__(self, root: Any, text: str) -> None:
+    def __init__(self, root: Any, text: str, openapi: bool = False) -> None:
         self.root = root if isinstance(root, dict) else {}
         self.text = text
+        self.openapi = openapi
 
     def build(self, schema: Any, depth: int) -> Any:
         if not isinstance(schema, dict) or depth > _MAX_DEPTH:
@@ -66,7 +73,8 @@ class _Builder:
     def _object(self, schema: dict, depth: int) -> dict:
         props = schema.get("properties") or {}
         order = list(schema.get("propertyOrdering") or schema.get("property_ordering") or [])
-        names = [n for n in order if n in props] + [n for n in props if n not in order]
+        rest = sorted(props) if self.openapi else list(props)
+        names = [n for n in order if n in props] + [n for n in rest if n not in order]
         return {name: self.build(props[name], depth + 1) for name in names}
 
     def _array(self, schema: dict, depth: int) -> list:
