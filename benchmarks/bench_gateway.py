@@ -197,7 +197,7 @@ def start_gateway(children: Children, workdir: Path, fake_url: str, log_level: s
     env = gateway_env(workdir, fake_url, log_level)
     (workdir / "data").mkdir(exist_ok=True)
     for i, key in enumerate(UPSTREAM_KEYS, 1):
-        gemgate_cli(env, "accounts", "add-apikey", key, "--name", f"a{i}")
+        gemgate_cli(env, "accounts", "add-apikey", key, "--name", f"a{i}", "--skip-format-check")
     log_path = workdir / "gateway.log"
     for attempt in range(3):  # a picked free port can be taken before the gateway binds it
         port = free_port()

@@ -45,7 +45,7 @@ def test_keys_lifecycle(cli_env):
 
 
 def test_accounts_lifecycle_and_encryption(cli_env, tmp_path):
-    secret = "AIzaSyTESTKEY0123456789abcdefghijklmno"
+    secret = "AIzaSyTESTKEY0123456789abcdefghijklmnop"
     run("accounts", "add-apikey", secret, "--name", "main", "--proxy", "http://127.0.0.1:3128")
     assert runner.invoke(app, ["accounts", "add-apikey", "other", "--name", "main"]).exit_code == 1
     listing = run("accounts", "list")
@@ -65,7 +65,7 @@ def test_accounts_lifecycle_and_encryption(cli_env, tmp_path):
 def test_master_key_file_is_private(tmp_path, monkeypatch):
     monkeypatch.setenv("GEMGATE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("GEMGATE_MASTER_KEY", raising=False)
-    run("accounts", "add-apikey", "AIzaSyTESTKEY0123456789abcdefghijklmno", "--name", "k")
+    run("accounts", "add-apikey", "AIzaSyTESTKEY0123456789abcdefghijklmnop", "--name", "k")
     key_file = tmp_path / "master.key"
     assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
     monkeypatch.setenv("GEMGATE_MASTER_KEY", "a different key")
@@ -117,7 +117,7 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
         "GEMGATE_MASTER_KEY": "m",
         "GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL": fake_api.url,
     }
-    subprocess.run([sys.executable, "-m", "gemgate", "accounts", "add-apikey", "fake-key-alpha", "--name", "a"], env={**os.environ, **env}, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "gemgate", "accounts", "add-apikey", "fake-key-alpha", "--name", "a", "--skip-format-check"], env={**os.environ, **env}, check=True, capture_output=True)
     proc, lines = _spawn(["serve", "--port", str(port)], env, "Clients send it")
     try:
         out = "".join(lines)
@@ -165,7 +165,7 @@ def test_running_server_sees_cli_changes(make_gateway, monkeypatch):
     assert _eventually(lambda: post(f"{server.url}/v1/chat/completions", body, key=key).status == 200)
     run("keys", "revoke", "late")
     assert _eventually(lambda: post(f"{server.url}/v1/chat/completions", body, key=key).status == 401)
-    run("accounts", "add-apikey", "fake-key-beta", "--name", "added-later")
+    run("accounts", "add-apikey", "fake-key-beta", "--name", "added-later", "--skip-format-check")
     assert _eventually(lambda: len(server.gateway.pool.accounts) == 2)
     run("accounts", "disable", "acct-1")
     assert _eventually(lambda: any(not a.record.enabled for a in server.gateway.pool.accounts.values()))
@@ -203,7 +203,7 @@ def _in_store(fn):
 def test_accounts_reset_clears_cooldowns(cli_env):
     from gemgate.store import HealthRecord
 
-    run("accounts", "add-apikey", "AIzaSyTESTKEY0123456789abcdefghijklmno", "--name", "main")
+    run("accounts", "add-apikey", "AIzaSyTESTKEY0123456789abcdefghijklmnop", "--name", "main")
     account_id = _in_store(lambda store: store.find_account("main")).id
     until = time.time() + 600
 
@@ -231,7 +231,7 @@ def test_accounts_reset_clears_cooldowns(cli_env):
 
 
 def test_cli_validation_errors_exit_1_without_secrets(cli_env):
-    secret = "AIzaSyTESTKEY0123456789abcdefghijklmno"
+    secret = "AIzaSyTESTKEY0123456789abcdefghijklmnop"
     result = runner.invoke(app, ["accounts", "add-apikey", secret, "--name", "m", "--proxy", "ftp://u:hunter2@h:1"])
     assert result.exit_code == 1 and "proxy must be an http, https or socks5 URL" in result.output
     assert "hunter2" not in result.output and secret not in result.output

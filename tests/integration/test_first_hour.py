@@ -282,3 +282,96 @@ def test_first_keepalive_after_one_interval(make_gateway, dialect):
     elapsed, first = _time_to_first_keepalive(server.url, server.key, path, body)
     assert b"echo" not in first, "the first bytes are a keepalive, not the answer"
     assert 0.5 <= elapsed < 1.0, f"first keepalive byte after {elapsed:.2f}s with keepalive_seconds=0.6"
+
+
+# the command line refuses what a newcomer gets wrong
+
+GOOD_KEY = "AIzaSyFIRSTHOUR0123456789abcdefghijklmn"
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, fake_api):
+    from typer.testing import CliRunner
+
+    from gemgate.cli import app
+
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", "first-hour")
+    monkeypatch.setenv("GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL", fake_api.url)
+    runner = CliRunner(env={"COLUMNS": "250"})
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_keys_same_name_twice_and_revoke(cli):
+    assert cli("keys", "create", "--name", "laptop").exit_code == 0
+    again = cli("keys", "create", "--name", "laptop")
+    assert again.exit_code == 1 and "'laptop' exists already" in again.output
+    assert cli("keys", "list").output.count("laptop") == 1
+    revoked = cli("keys", "revoke", "laptop")
+    assert revoked.exit_code == 0 and "revoked 'laptop'" in revoked.output
+    assert cli("keys", "create", "--name", "laptop").exit_code == 0, "a revoked key's name is free again"
+
+
+def test_keys_revoking_an_ambiguous_name_refuses_and_lists_the_matches(cli):
+    import asyncio
+
+    from gemgate.config import load_settings
+    from gemgate.store import ClientKeyRecord, open_store
+
+    async def two_with_one_name():  # as an older version could leave them
+        store = await open_store(load_settings(None))
+        try:
+            for i in (1, 2):
+                await store.add_client_key(ClientKeyRecord(id=f"id-{i}", name="dup", key_hash=f"h{i}", prefix=f"gg-{i}"))
+        finally:
+            await store.close()
+
+    asyncio.run(two_with_one_name())
+    result = cli("keys", "revoke", "dup")
+    assert result.exit_code == 1 and "matches 2 active client keys" in result.output
+    assert "id-1" in result.output and "id-2" in result.output
+    assert "revoked" not in cli("keys", "list").output.lower().split("created")[0]
+    assert cli("keys", "revoke", "id-1").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "key, fragment",
+    [("", "is empty"), ("notakey", "does not look like a Gemini API key"), ("AIza-too-short", "39 characters")],
+)
+def test_add_apikey_refuses_malformed_keys(cli, key, fragment):
+    result = cli("accounts", "add-apikey", key, "--name", "x")
+    assert result.exit_code == 1 and fragment in result.output and "'AIza'" in result.output
+    assert "Traceback" not in result.output and "x" not in cli("accounts", "list").output.split("\n", 3)[-1]
+
+
+def test_add_apikey_refuses_the_same_key_twice_and_bad_proxies(cli):
+    assert cli("accounts", "add-apikey", GOOD_KEY, "--name", "one").exit_code == 0
+    twice = cli("accounts", "add-apikey", GOOD_KEY, "--name", "two")
+    assert twice.exit_code == 1 and "in the pool already, as account 'one'" in twice.output
+    assert GOOD_KEY not in twice.output
+    bad = cli("accounts", "add-apikey", "AIzaSyOTHER00000123456789abcdefghijklmn", "--name", "p", "--proxy", "not a url")
+    assert bad.exit_code == 1 and "proxy must be an http, https or socks5 URL" in bad.output
+
+
+def test_accounts_list_shows_masked_key_and_proxy(cli):
+    other = "AIzaSyOTHER00000123456789abcdefghijklmn"
+    assert cli("accounts", "add-apikey", GOOD_KEY, "--name", "one", "--proxy", "http://me:hunter2@10.1.2.3:3128").exit_code == 0
+    added = cli("accounts", "add-apikey", other, "--name", "two")
+    assert f"(AIza…{other[-4:]})" in added.output
+    listing = cli("accounts", "list").output
+    assert "credential" in listing and "proxy" in listing
+    assert f"AIza…{GOOD_KEY[-4:]}" in listing and f"AIza…{other[-4:]}" in listing
+    assert "http://me:***@10.1.2.3:3128" in listing and "hunter2" not in listing
+    assert GOOD_KEY not in listing and other not in listing
+
+
+def test_add_apikey_check_asks_the_upstream_first(cli):
+    ok = cli("accounts", "add-apikey", "fake-key-gamma", "--name", "g", "--skip-format-check", "--check")
+    assert ok.exit_code == 0 and "the key works" in ok.output, ok.output
+    refused = cli("accounts", "add-apikey", "fake-key-unknown", "--name", "u", "--skip-format-check", "--check")
+    assert refused.exit_code == 1 and "the check failed, nothing was added" in refused.output, refused.output
+    assert "Traceback" not in refused.output and "fake-key-unknown" not in refused.output
+    listing = cli("accounts", "list").output
+    assert " g " in listing and " u " not in listing
+    malformed = cli("accounts", "add-apikey", "fake-key-delta", "--name", "d", "--check")
+    assert malformed.exit_code == 1 and "--skip-format-check" in malformed.output

@@ -13,7 +13,8 @@ from gemgate.store import HealthRecord
 from gemgate.store.crypto import SecretBox, load_master_key
 from gemgate.store.sqlite import SQLiteStore
 
-API_KEY = "AIzaSyADMINTEST0123456789abcdefghijklm"
+API_KEY = "AIzaSyADMINTEST0123456789abcdefghijklmn"
+OTHER_KEY = "AIzaSyOTHERKEY00123456789abcdefghijklmn"
 
 
 @pytest.fixture
@@ -24,7 +25,15 @@ async def store(tmp_path):
     await impl.close()
 
 
-async def add(store, name="main", key=API_KEY, proxy=None):
+def key_for(name: str) -> str:
+    """A well-formed key of its own for every account name (one key cannot be added twice)."""
+    import hashlib
+
+    return "AIza" + hashlib.sha256(name.encode()).hexdigest()[:35]
+
+
+async def add(store, name="main", key=None, proxy=None):
+    key = key if key is not None else (API_KEY if name == "main" else key_for(name))
     return await admin.add_account(store, "gemini-api", name, {"api_key": key}, proxy)
 
 
@@ -160,9 +169,9 @@ async def test_account_name_edges_accepted(store):
 async def test_account_name_unique(store):
     first = await add(store)
     with refused(Conflict, "'main' exists already"):
-        await add(store, "main", key="AIzaOTHER")
+        await add(store, "main", key=OTHER_KEY)
     with refused(Conflict, "exists already"):
-        await add(store, first.id, key="AIzaOTHER")  # a name equal to another account's id is ambiguous
+        await add(store, first.id, key=OTHER_KEY)  # a name equal to another account's id is ambiguous
     assert len(await store.list_accounts()) == 1
 
 
@@ -275,7 +284,7 @@ async def test_reset_cooldowns_all_or_one_model(store):
     for model in ("*", "gemini-2.5-flash", "gemini-2.5-pro"):
         await store.put_health(HealthRecord(acc.id, model, "cooling", now + 100, f"429 {model}"))
     await store.put_health(HealthRecord(acc.id, "old", "cooling", now - 5, "over"))
-    other = await add(store, "other", key="AIzaOTHER")
+    other = await add(store, "other", key=OTHER_KEY)
     await store.put_health(HealthRecord(other.id, "gemini-2.5-pro", "cooling", now + 100, "429"))
     v0 = (await store.account_versions())[acc.id]
 
@@ -398,3 +407,74 @@ async def test_ensure_client_key(store):
     (record,) = await store.list_client_keys()
     assert record.name == "initial" and record.key_hash == hash_key(key)
     assert await admin.ensure_client_key(store) is None, "only when there is no key at all"
+
+
+# accounts: what a newcomer types by mistake (issue 6 §9)
+
+
+@pytest.mark.parametrize("key", ["", "   ", "notakey", "AIza", API_KEY[:-1], API_KEY + "x", "AIza" + "!" * 35, "BIza" + API_KEY[4:]])
+async def test_malformed_api_key_refused_saying_what_a_key_looks_like(store, key):
+    with refused(admin.Malformed, "39 characters", "'AIza'") as info:
+        await add(store, key=key)
+    assert len(key.strip()) < 5 or key not in info.value.message
+    assert await store.list_accounts() == []
+
+
+async def test_format_check_can_be_skipped_for_test_keys(store):
+    view = await admin.add_account(store, "gemini-api", "fake", {"api_key": "fake-key-alpha"}, check_format=False)
+    assert view.name == "fake" and view.credential == "…ha"
+    with refused(AdminError, "non-empty 'api_key'"):
+        await admin.add_account(store, "gemini-api", "blank", {"api_key": " "}, check_format=False)
+
+
+async def test_same_key_twice_under_two_names_refused(store):
+    await add(store, "first", key=API_KEY)
+    with refused(Conflict, "in the pool already", "'first'") as info:
+        await add(store, "second", key="  " + API_KEY + " ")
+    assert API_KEY not in info.value.message and API_KEY[-4:] not in info.value.message
+    with refused(Conflict, "'first'"):
+        await admin.add_account(store, "gemini-api", "third", {"api_key": API_KEY}, check_format=False)
+    assert [a.name for a in await store.list_accounts()] == ["first"]
+    await add(store, "other", key=OTHER_KEY)
+    raw = (store.path.read_bytes() + (store.path.with_name(store.path.name + "-wal").read_bytes()
+           if store.path.with_name(store.path.name + "-wal").exists() else b""))
+    assert API_KEY.encode() not in raw and OTHER_KEY.encode() not in raw, "nothing about the key in plain text"
+
+
+@pytest.mark.parametrize("proxy", ["not a url", "http//x:1"])
+async def test_proxy_that_is_not_a_url_refused(store, proxy):
+    with refused(AdminError, "proxy must be an http, https or socks5 URL"):
+        await add(store, proxy=proxy)
+
+
+async def test_views_tell_accounts_apart(store):
+    await add(store, "a", key=API_KEY, proxy="http://user:hunter2@10.0.0.1:3128")
+    await add(store, "b", key=OTHER_KEY)
+    a, b = await admin.list_accounts(store)
+    assert a.credential == f"AIza…{API_KEY[-4:]}" and b.credential == f"AIza…{OTHER_KEY[-4:]}"
+    assert a.proxy == "http://user:***@10.0.0.1:3128" and b.proxy is None
+    assert API_KEY not in repr(a) and "hunter2" not in repr(a)
+
+
+async def test_verify_runs_last_and_refuses_before_saving(store):
+    calls = []
+
+    async def failing(kind, secret, proxy):
+        calls.append((kind, proxy))
+        raise AdminError("the check failed, nothing was added: auth_expired: API key not valid")
+
+    with refused(AdminError, "the check failed"):
+        await admin.add_account(store, "gemini-api", "x", {"api_key": API_KEY}, "http://p:1", verify=failing)
+    assert calls == [("gemini-api", "http://p:1")] and await store.list_accounts() == []
+    with refused(AdminError, "39 characters"):
+        await admin.add_account(store, "gemini-api", "x", {"api_key": "bad"}, verify=failing)
+    assert len(calls) == 1, "local checks come first: no upstream call for a malformed key"
+
+
+def test_describe_secret_default_is_empty():
+    from gemgate.upstreams.base import Upstream
+    from gemgate.upstreams.gemini_api import GeminiAPI
+
+    assert Upstream.describe_secret({"api_key": API_KEY}) == ""
+    assert GeminiAPI.describe_secret({"api_key": API_KEY}) == f"AIza…{API_KEY[-4:]}"
+    assert GeminiAPI.describe_secret({}) == ""

@@ -16,8 +16,9 @@ from .accounts import (
     list_accounts,
     remove_account,
     reset_cooldowns,
+    verify_credential,
 )
-from .errors import AdminError, Conflict, NotFound
+from .errors import AdminError, Conflict, Malformed, NotFound
 from .keys import create_key, ensure_client_key, list_keys, revoke_key
 from .validate import check_kind, check_name, check_proxy, check_secret, redact_proxy
 from .views import AccountView, CooldownView, KeyView
@@ -29,6 +30,7 @@ __all__ = [
     "Conflict",
     "CooldownView",
     "KeyView",
+    "Malformed",
     "NotFound",
     "add_account",
     "check_kind",
@@ -47,4 +49,5 @@ __all__ = [
     "remove_account",
     "reset_cooldowns",
     "revoke_key",
+    "verify_credential",
 ]

@@ -2,17 +2,21 @@
 
 Every function takes an open `gemgate.store.Store`, returns views (never a credential) and raises
 AdminError (NotFound, Conflict) with a message fit for the operator. Nothing here prints.
-A running gateway notices each change within its state-sync interval (the account version is bumped).
+A running gateway notices each change at once (Store.changed, polled every change_poll_seconds).
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
+from ..errors import UpstreamError
 from ..store import AccountRecord, Store
-from ..upstreams import UPSTREAM_KINDS
-from .errors import AdminError, Conflict, NotFound
+from ..upstreams import UPSTREAM_KINDS, build_upstreams
+from ..upstreams.base import Capability, NeedsReauth
+from .errors import AdminError, Conflict, Malformed, NotFound
 from .validate import check_kind, check_name, check_proxy, check_secret
 from .views import AccountView, CooldownView, account_view, cooldown_view
 
@@ -28,23 +32,42 @@ def default_account_name(kind: str, secret: dict) -> str:
     return (cls.suggest_name(secret) if cls is not None else None) or f"{kind}-{uuid.uuid4().hex[:6]}"
 
 
+Verify = Callable[[str, dict, "str | None"], Awaitable[object]]
+
+
 async def add_account(
-    store: Store, kind: str, name: str | None, secret: dict, proxy: str | None = None
+    store: Store,
+    kind: str,
+    name: str | None,
+    secret: dict,
+    proxy: str | None = None,
+    *,
+    check_format: bool = True,
+    verify: Verify | None = None,
 ) -> AccountView:
     """Add an enabled account and return its view.
 
     kind: a registered upstream kind (e.g. "gemini-api"); name: see check_name (None: default_account_name);
     secret: the credential fields, for "gemini-api" {"api_key": "..."}; it is encrypted at rest;
-    proxy: http/https/socks5 URL or None. Raises AdminError for invalid input, Conflict if the name
-    (or an account id equal to it) is taken.
+    proxy: http/https/socks5 URL or None. check_format: refuse a credential not shaped like the kind's
+    (`Upstream.secret_problem`; False for test credentials). verify: awaited as `verify(kind, secret, proxy)`
+    after every local check and before saving (e.g. `verify_credential`), raising AdminError to refuse.
+    Raises AdminError for invalid input, Malformed for a misshapen credential, Conflict if the name (or an
+    account id equal to it) is taken or the same credential is in the pool already.
     """
     kind = check_kind(kind)
+    cls = UPSTREAM_KINDS[kind]
+    if check_format and isinstance(secret, dict) and (problem := cls.secret_problem(secret)):
+        raise Malformed(problem)
     secret = check_secret(kind, secret)
     name = check_name(default_account_name(kind, secret) if name is None else name, "account name")
     proxy = check_proxy(proxy)
     taken = Conflict(f"an account named '{name}' exists already; choose another name")
     if await store.find_account(name) is not None:
         raise taken
+    await _refuse_same_credential(store, kind, secret)
+    if verify is not None:
+        await verify(kind, secret, proxy)
     record = AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind=kind, secret=dict(secret), proxy=proxy)
     try:
         await store.add_account(record)
@@ -53,6 +76,50 @@ async def add_account(
             raise taken from None
         raise
     return await _view(store, record)
+
+
+async def _refuse_same_credential(store: Store, kind: str, secret: dict) -> None:
+    """Conflict when an account of `kind` holds the same credential (`Upstream.credential_identity`),
+    compared on the decrypted secrets in memory; the message names that account, never the credential."""
+    identity = UPSTREAM_KINDS[kind].credential_identity(secret)
+    if identity is None:
+        return
+    for other in await store.list_accounts():
+        theirs = UPSTREAM_KINDS[kind].credential_identity(other.secret) if other.kind == kind else None
+        if theirs is not None and hmac.compare_digest(theirs.encode(), identity.encode()):
+            raise Conflict(
+                f"this credential is in the pool already, as account '{other.name}'; one credential shares "
+                "one quota, so a second account for it would not add capacity"
+            )
+
+
+async def verify_credential(upstreams: dict, kind: str, secret: dict, proxy: str | None = None) -> int:
+    """Ask the upstream whether the credential works before it is saved: list the models it can use
+    (kinds with Capability.LIST_MODELS). Returns how many there are.
+
+    upstreams: the `[upstreams.*]` settings (base URL, default proxy, timeouts); proxy: the account's own.
+    Raises AdminError saying what the upstream answered (rejected key, unreachable, ...), never the secret.
+    """
+    kind = check_kind(kind)
+    try:
+        upstream = build_upstreams(upstreams)[kind]
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    if Capability.LIST_MODELS not in upstream.capabilities:
+        raise AdminError(f"{kind} accounts cannot be checked before they are added")
+    record = AccountRecord(id="check", name="check", kind=kind, secret=dict(secret), proxy=proxy)
+    await upstream.start()
+    try:
+        models = await upstream.list_models(record)
+    except UpstreamError as exc:
+        raise AdminError(f"the check failed, nothing was added: {exc.failure.value}: {exc.message}") from None
+    except NeedsReauth as exc:
+        raise AdminError(f"the check failed, nothing was added: {exc.reason}") from None
+    finally:
+        await upstream.close()
+    if not models:
+        raise AdminError("the check failed, nothing was added: the upstream lists no model for this credential")
+    return len(models)
 
 
 async def list_accounts(store: Store, now: float | None = None) -> list[AccountView]:

@@ -21,3 +21,8 @@ class NotFound(AdminError):
 
 class Conflict(AdminError):
     """The change clashes with existing state: a name already taken, or a reference that matches several keys."""
+
+
+class Malformed(AdminError):
+    """The credential is not shaped like its kind's credentials (`Upstream.secret_problem`); an operator
+    adding a test credential on purpose can skip that check."""

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from ..store import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord
+from ..upstreams import UPSTREAM_KINDS
 from .validate import redact_proxy
 
 ACCOUNT_WIDE = "*"  # the health-record model meaning "every model of this account"
@@ -36,6 +37,8 @@ class AccountView:
     state: "disabled" (taken out by hand or by the gateway), "needs_reauth", "cooling" or "ok", in that
     precedence. until: epoch seconds when the earliest cooldown ends (None unless cooling, or when it has
     no end). reason: why the state is not ok ("" when ok). proxy: password replaced by "***".
+    credential: the kind's safe description of the credential (`Upstream.describe_secret`, gemini-api:
+    `AIza…x9Qk`), to tell accounts apart; "" when the kind gives none.
     requests / errors: counters since the account was added; last_used: epoch seconds or None.
     """
 
@@ -55,6 +58,7 @@ class AccountView:
     errors: int
     last_error: str | None
     last_used: float | None
+    credential: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,4 +136,10 @@ def account_view(
         errors=stats.errors,
         last_error=stats.last_error,
         last_used=stats.last_used,
+        credential=_describe(record),
     )
+
+
+def _describe(record: AccountRecord) -> str:
+    cls = UPSTREAM_KINDS.get(record.kind)
+    return cls.describe_secret(record.secret) if cls is not None and isinstance(record.secret, dict) else ""

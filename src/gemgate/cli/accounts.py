@@ -17,9 +17,9 @@ _STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disa
 
 @accounts_app.command("list")
 def accounts_list(config: ConfigOpt = None) -> None:
-    """Show every account with its state, cooldowns and counters."""
+    """Show every account: its credential (masked) and proxy (password hidden), state, cooldowns, counters."""
     views = run_admin(config, admin.list_accounts)
-    table = Table("name", "kind", "state", "cooldown until", "reason", "requests", "last error")
+    table = Table("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "requests", "last error")
     for v in views:
         state = v.state
         if v.state == "cooling":
@@ -27,6 +27,8 @@ def accounts_list(config: ConfigOpt = None) -> None:
         table.add_row(
             v.name,
             v.kind,
+            escape(v.credential),
+            escape(v.proxy or ""),
             f"[{_STATE_STYLE[v.state]}]{escape(state)}[/]",
             when(v.until),
             escape(v.reason),

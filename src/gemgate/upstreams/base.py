@@ -86,6 +86,26 @@ class Upstream(abc.ABC):
         """A readable default account name from the credential (never the secret itself), or None."""
         return None
 
+    @classmethod
+    def secret_problem(cls, secret: dict) -> str | None:
+        """Why the credential is obviously malformed (e.g. not shaped like this kind's keys), as one sentence
+        that says what a valid one looks like and never contains the secret; None when it looks right.
+        Checked when an account is added (the operator can skip it for test credentials)."""
+        return None
+
+    @classmethod
+    def credential_identity(cls, secret: dict) -> str | None:
+        """The value that makes two credentials of this kind the same one (gemini-api: the API key), so
+        the same credential is not added twice under two names; None: no such value. Compared in memory
+        only, never stored or shown."""
+        return None
+
+    @classmethod
+    def describe_secret(cls, secret: dict) -> str:
+        """A short, safe description of the credential that tells accounts apart in `gemgate accounts list`
+        (gemini-api: the key's start and last 4 characters, `AIza…x9Qk`); never enough to use it. "" for none."""
+        return ""
+
     def proxy_for(self, account: AccountRecord) -> str | None:
         """The proxy URL this account's calls go through: its own, else the kind's default."""
         return account.proxy or self.settings.proxy

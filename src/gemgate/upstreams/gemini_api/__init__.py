@@ -7,6 +7,7 @@ Endpoints and auth per reference/codeassist-and-gemini-api.md §B1: `x-goog-api-
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import ClassVar
 from urllib.parse import quote
@@ -27,6 +28,9 @@ LABEL = "the Gemini API"
 # vercel/ai#16575 set the Google provider's maxEmbeddingsPerCall to 100 and weaviate/weaviate#11277 its batch size).
 # OpenAI's /v1/embeddings takes up to 2048 inputs, so a client cannot know it: larger batches are split here.
 MAX_BATCH_EMBED_REQUESTS = 100
+
+# What a Gemini API key looks like (aistudio.google.com/apikey): "AIza" and 35 URL-safe characters.
+API_KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_-]{35}")
 
 
 class GeminiAPISettings(UpstreamSettings):
@@ -63,6 +67,35 @@ class GeminiAPI(Upstream):
         """"apikey-" and the API key's last 4 characters."""
         api_key = secret.get("api_key")
         return f"apikey-{api_key.strip()[-4:]}" if isinstance(api_key, str) and api_key.strip() else None
+
+    @classmethod
+    def secret_problem(cls, secret: dict) -> str | None:
+        """Google's API keys are 39 characters: "AIza" and 35 letters, digits, '-' or '_'
+        (aistudio.google.com/apikey); anything else cannot work against the real API."""
+        api_key = secret.get("api_key")
+        shape = (
+            "a key is 39 characters, 'AIza' followed by 35 letters, digits, '-' or '_' "
+            "(create one at https://aistudio.google.com/apikey)"
+        )
+        if not isinstance(api_key, str) or not api_key.strip():
+            return f"the Gemini API key ('api_key') is empty: {shape}"
+        if API_KEY_SHAPE.fullmatch(api_key.strip()):
+            return None
+        return f"that does not look like a Gemini API key: {shape}"
+
+    @classmethod
+    def credential_identity(cls, secret: dict) -> str | None:
+        """The API key itself: two accounts with one key share one quota."""
+        api_key = secret.get("api_key")
+        return api_key.strip() if isinstance(api_key, str) and api_key.strip() else None
+
+    @classmethod
+    def describe_secret(cls, secret: dict) -> str:
+        """The key's first 4 and last 4 characters (`AIza…x9Qk`); only the last 2 of a key shorter than 16."""
+        api_key = (secret.get("api_key") or "").strip() if isinstance(secret.get("api_key"), str) else ""
+        if not api_key:
+            return ""
+        return f"{api_key[:4]}…{api_key[-4:]}" if len(api_key) >= 16 else f"…{api_key[-2:]}"
 
     def __init__(self, settings: GeminiAPISettings) -> None:
         super().__init__(settings)

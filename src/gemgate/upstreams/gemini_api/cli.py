@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ... import admin
-from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin
+from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+
+SKIP_FORMAT_FLAG = "--skip-format-check"
 
 
 def register(accounts: typer.Typer) -> None:
@@ -15,11 +18,42 @@ def register(accounts: typer.Typer) -> None:
 
     @accounts.command("add-apikey")
     def add_apikey(
-        key: Annotated[str, typer.Argument(help="A Gemini API key")],
+        key: Annotated[str, typer.Argument(help="A Gemini API key: 'AIza' and 35 more characters")],
         name: NameOpt = None,
         proxy: ProxyOpt = None,
+        check: Annotated[
+            bool, typer.Option("--check", help="Ask Google (list models) whether the key works before saving it")
+        ] = False,
+        skip_format_check: Annotated[
+            bool, typer.Option(SKIP_FORMAT_FLAG, help="Store a key not shaped like a Gemini API key (fakes, tests)")
+        ] = False,
         config: ConfigOpt = None,
     ) -> None:
-        """Add an official Gemini API key to the pool."""
-        view = run_admin(config, lambda store: admin.add_account(store, "gemini-api", name, {"api_key": key}, proxy))
-        console.print(f"added {view.kind} account '{view.name}'")
+        """Add an official Gemini API key to the pool (refused: malformed keys, a key already in the pool)."""
+        checked: list[int] = []
+
+        async def verify(kind: str, secret: dict, account_proxy: str | None) -> None:
+            """The --check: the upstream lists the models the key can use, or the add is refused."""
+            upstreams = settings_or_exit(config).upstreams
+            checked.append(await admin.verify_credential(upstreams, kind, secret, account_proxy))
+
+        async def add(store):
+            """Add the account; a malformed key's message says how to store it anyway."""
+            try:
+                return await admin.add_account(
+                    store,
+                    "gemini-api",
+                    name,
+                    {"api_key": key.strip()},
+                    proxy,
+                    check_format=not skip_format_check,
+                    verify=verify if check else None,
+                )
+            except admin.Malformed as exc:
+                if not key.strip():
+                    raise
+                raise admin.Malformed(f"{exc.message}; to store it anyway (a test key), add {SKIP_FORMAT_FLAG}") from None
+
+        view = run_admin(config, add)
+        note = f"; the key works ({checked[0]} models)" if checked else ""
+        console.print(f"added {view.kind} account '{escape(view.name)}' ({view.credential}){note}", highlight=False)
