@@ -57,7 +57,10 @@ class Settings(BaseSettings):
     fetch_timeout: float = 20.0
 
     models_refresh_seconds: float = 3600.0
-    state_sync_seconds: float = 2.0
+    state_sync_seconds: float = 2.0  # a full sync with the store (and the write-behind counters) at least this often
+    # How often the store is asked whether someone else changed it (Store.changed: one tiny query); a change
+    # is taken in at once, so CLI changes (keys, accounts) apply on a running server within ~100 ms.
+    change_poll_seconds: float = 0.05
     log_level: str = "info"
 
     config_file: Path | None = None

@@ -142,11 +142,17 @@ class Gateway:
         pool.invalidate()
 
     async def _sync_loop(self) -> None:
+        # Every change_poll_seconds: a cheap "did someone else change the store?"; a full sync when they did,
+        # and at least every state_sync_seconds anyway (pending counters, cooldowns that expired).
         known = set(self.pool.accounts)
-        purged = time.monotonic()
+        purged = synced = time.monotonic()
+        poll = max(0.01, min(self.settings.change_poll_seconds, self.settings.state_sync_seconds))
         while True:
-            await asyncio.sleep(self.settings.state_sync_seconds)
+            await asyncio.sleep(poll)
             try:
+                if time.monotonic() - synced < self.settings.state_sync_seconds and not await self.store.changed():
+                    continue
+                synced = time.monotonic()
                 await self.pool.sync()
                 await self.reload_keys()
                 if set(self.pool.accounts) != known:  # accounts added or removed: ask the new ones

@@ -284,6 +284,52 @@ def test_first_keepalive_after_one_interval(make_gateway, dialect):
     assert 0.5 <= elapsed < 1.0, f"first keepalive byte after {elapsed:.2f}s with keepalive_seconds=0.6"
 
 
+# CLI changes reach a running server at once
+
+
+def _within(check, limit: float) -> float:
+    """Seconds until `check()` holds (polled every 5 ms), failing beyond `limit` + 1 s."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < limit + 1.0, "never applied"
+        time.sleep(0.005)
+    return time.monotonic() - start
+
+
+def test_cli_changes_apply_within_100ms(make_gateway, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gemgate.cli import app
+    from tests.support.http import post
+
+    server = make_gateway(api_keys=["fake-key-alpha"], state_sync_seconds=30.0)  # only the change signal helps
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(server.settings.data_dir))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", server.settings.master_key)
+    runner = CliRunner()
+    gateway = server.gateway
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}]}
+
+    created = runner.invoke(app, ["keys", "create", "--name", "fast"])
+    assert created.exit_code == 0, created.output
+    key = created.output.strip().splitlines()[-1]
+    took = {"create": _within(lambda: gateway.keys.identify(key) is not None, 0.1)}
+    assert post(f"{server.url}/v1/chat/completions", body, key=key).status == 200
+
+    assert runner.invoke(app, ["keys", "revoke", "fast"]).exit_code == 0
+    took["revoke"] = _within(lambda: gateway.keys.identify(key) is None, 0.1)
+    assert post(f"{server.url}/v1/chat/completions", body, key=key).status == 401
+
+    added = runner.invoke(app, ["accounts", "add-apikey", "fake-key-beta", "--name", "later", "--skip-format-check"])
+    assert added.exit_code == 0, added.output
+    took["add account"] = _within(lambda: len(gateway.pool.accounts) == 2, 0.1)
+    assert runner.invoke(app, ["accounts", "disable", "later"]).exit_code == 0
+    took["disable account"] = _within(
+        lambda: any(not a.record.enabled for a in gateway.pool.accounts.values()), 0.1
+    )
+    slow = {what: s for what, s in took.items() if s > 0.1}
+    assert not slow, f"applied after {took}"
+
+
 # the command line refuses what a newcomer gets wrong
 
 GOOD_KEY = "AIzaSyFIRSTHOUR0123456789abcdefghijklmn"

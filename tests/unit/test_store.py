@@ -117,3 +117,23 @@ async def test_values_with_time_to_live(store):
     assert await store.get_values("sig", ["gone"]) == {}
     assert await store.purge_expired() == 1
     assert await store.get_values("sig", ["call_2"]) == {"call_2": "S2"}
+
+
+async def test_changed_signals_commits_made_elsewhere(store, tmp_path):
+    """`changed()` is how a running gateway learns at once of CLI changes (issue 6 §9)."""
+    other = SQLiteStore(store.path, SecretBox(load_master_key("contract-test", tmp_path / "unused.key")))
+    await other.open()
+    try:
+        assert await store.changed() is False, "nothing happened since open"
+        await other.add_client_key(ClientKeyRecord(id="k1", name="cli", key_hash="h1", prefix="gg-1"))
+        assert await store.changed() is True
+        assert await store.changed() is False, "each change is reported once"
+        await store.add_account(account("own"))
+        assert await store.changed() is False, "the store's own writes are not someone else's change"
+        await other.set_account_enabled("id-own", False, "by hand")
+        await other.revoke_client_key("k1")
+        assert await store.changed() is True and await store.changed() is False
+        await other.list_accounts()
+        assert await store.changed() is False, "reads change nothing"
+    finally:
+        await other.close()

@@ -41,7 +41,7 @@ async def list_keys(store: Store, include_revoked: bool = True) -> list[KeyView]
 
 async def revoke_key(store: Store, ref: str) -> KeyView:
     """Revoke the one active key that `ref` names: its id, name, prefix (a trailing "…" is ignored) or
-    the whole key. Return its view as revoked. A running gateway stops accepting it within seconds.
+    the whole key. Return its view as revoked. A running gateway stops accepting it within ~100 ms.
 
     Raises NotFound if no active key matches, Conflict if several do (then use the id).
     """

@@ -37,6 +37,6 @@ def keys_revoke(
     key: Annotated[str, typer.Argument(help="id, name or prefix of the key (or the key itself)")],
     config: ConfigOpt = None,
 ) -> None:
-    """Revoke a client key; a running server stops accepting it within seconds."""
+    """Revoke a client key; a running server stops accepting it within about 100 ms."""
     view = run_admin(config, lambda store: admin.revoke_key(store, key))
     console.print(f"revoked '{escape(view.name)}' (id {view.id})")

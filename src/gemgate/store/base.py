@@ -73,6 +73,19 @@ class Store(abc.ABC):
     async def close(self) -> None:
         """Close the connection (idempotent)."""
 
+    @abc.abstractmethod
+    async def changed(self) -> bool:
+        """Whether someone else (the command line, another gateway instance) has committed a change to the
+        store since the previous call; the first call after `open` compares with the state at `open`.
+
+        A running gateway polls this every `change_poll_seconds` (50 ms) and, when it is True, takes in the
+        changes at once (accounts, cooldowns, client keys) instead of waiting for its `state_sync_seconds`
+        round, so a `gemgate keys revoke` applies within about 100 ms. It must therefore be cheap: SQLite
+        reads `PRAGMA data_version` (one tiny query, no table access); a store that can push (Redis pub/sub on
+        a change channel) answers from what it has received without a round trip. False positives only cost
+        one sync; writes made through this same store object need not count.
+        """
+
     # accounts
     @abc.abstractmethod
     async def add_account(self, account: AccountRecord) -> None:

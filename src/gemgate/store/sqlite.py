@@ -67,6 +67,7 @@ class SQLiteStore(Store):
         self.path = path
         self._box = box
         self._db: aiosqlite.Connection | None = None
+        self._data_version: int | None = None
 
     async def open(self) -> None:
         """Create the parent folder and the tables; the file is made mode 0600 where the OS allows."""
@@ -76,6 +77,7 @@ class SQLiteStore(Store):
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.executescript(_SCHEMA)
         await self._db.commit()
+        self._data_version = await self._read_data_version()
         try:
             self.path.chmod(0o600)
         except OSError:
@@ -93,6 +95,20 @@ class SQLiteStore(Store):
         if self._db is None:
             raise RuntimeError("store is not open")
         return self._db
+
+    async def _read_data_version(self) -> int:
+        async with self.db.execute("PRAGMA data_version") as cur:
+            row = await cur.fetchone()
+        return row[0]
+
+    async def changed(self) -> bool:
+        """See `Store.changed`: `PRAGMA data_version` of this connection moves when another connection
+        (the CLI, another process) commits; this connection's own writes leave it alone."""
+        version = await self._read_data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        return True
 
     async def _write(self, sql: str, args: tuple = ()) -> int:
         cursor = await self.db.execute(sql, args)
