@@ -87,7 +87,14 @@ def _candidate(chunk: Chunk, index: int) -> dict[str, Any]:
 
 
 def _merge_parts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Join adjacent text parts of the same kind, keeping the first signature."""
+    """Join adjacent text parts of the same kind, keeping the first signature; drop the empty closing part.
+
+    What generateContent answers for a generation that streams as several parts, per the vercel/ai captures
+    of one prompt answered both ways: google-tool-call-gemini3.json is the functionCall part alone (its
+    stream, .chunks.txt, closes with a ``{"text": ""}`` part), google-reasoning.json is one text part
+    carrying the signature (its stream, google-reasoning-gemini3.chunks.txt, sends the text in two parts
+    and the signature on a trailing empty-text part).
+    """
     merged: list[dict[str, Any]] = []
     for part in parts:
         prev = merged[-1] if merged else None
