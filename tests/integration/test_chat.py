@@ -198,3 +198,21 @@ def test_tool_arguments_keep_declared_key_order(gw, fake_api):
     assert list(args) == ["why", "choice"]
     sent = upstream_body(fake_api, marker)["tools"][0]["functionDeclarations"][0]["parameters"]
     assert sent["propertyOrdering"] == ["why", "choice"]
+
+
+def test_current_sdk_fields_without_effect_are_accepted(gw, fake_api):
+    """Issue 6 §7: current SDKs send `prompt_cache_retention: "24h"`; it was a 400 "Unrecognized request argument"."""
+    marker = "cache retention hello"
+    r = chat(gw, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": marker}],
+                  "prompt_cache_retention": "24h", "prompt_cache_key": "k", "prompt_cache_options": {"ttl": "30m"}})
+    assert r.status == 200, r.text
+    sent = upstream_body(fake_api, marker)
+    assert not {"prompt_cache_retention", "prompt_cache_key", "prompt_cache_options"} & set(json.dumps(sent).split('"'))
+
+
+def test_moderation_is_refused_saying_why(gw):
+    r = chat(gw, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "moderate me"}],
+                  "moderation": {"model": "omni-moderation-latest"}})
+    assert r.status == 400
+    error = r.json()["error"]
+    assert error["param"] == "moderation" and "moderation models do not run here" in error["message"]

@@ -29,11 +29,24 @@ KNOWN_FIELDS = frozenset(
         "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "response_format",
         "reasoning_effort", "logprobs", "top_logprobs", "metadata", "store", "service_tier", "modalities",
         "safety_identifier", "prompt_cache_key", "verbosity", "web_search_options", "extra_body", "google",
-        "logit_bias", "audio", "prediction",
+        "logit_bias", "audio", "prediction", "prompt_cache_retention", "prompt_cache_options", "moderation",
     }
 )  # fmt: skip
-# Accepted and deliberately without effect: they describe bookkeeping on OpenAI's side.
-_NO_EFFECT = ("metadata", "store", "service_tier", "safety_identifier", "prompt_cache_key", "user", "verbosity")
+# Accepted and deliberately without effect: they describe bookkeeping on OpenAI's side (OpenAI's prompt cache,
+# storage, billing tier, abuse tracking) or a knob Gemini lacks. README "Fields accepted without effect" lists them.
+NO_EFFECT_FIELDS = frozenset(
+    {
+        "metadata", "store", "service_tier", "safety_identifier", "prompt_cache_key", "prompt_cache_retention",
+        "prompt_cache_options", "user", "verbosity", "parallel_tool_calls",
+    }
+)  # fmt: skip
+# Accepted only when empty (null, {} or []): anything else is a 400 saying why.
+REFUSED_FIELDS = {
+    "logit_bias": "Gemini has no per-token bias",
+    "audio": "this endpoint answers in text only",
+    "prediction": "Gemini has no predicted outputs",
+    "moderation": "OpenAI's moderation models do not run here; Gemini applies its own safety filters",
+}
 
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac"}
@@ -48,9 +61,9 @@ def parse_chat(inp: ParseInput) -> Generation:
     """
     body = expect(inp.body, dict, "body")
     no_unknown(body, KNOWN_FIELDS, "")
-    for name in ("logit_bias", "audio", "prediction"):
+    for name, why in REFUSED_FIELDS.items():
         if body.get(name) not in (None, {}, []):
-            raise bad_request(f"'{name}' is not supported by Gemini models; remove it", name)
+            raise bad_request(f"'{name}' is not supported by Gemini models ({why}); remove it", name)
     modalities = body.get("modalities")
     if modalities is not None and set(expect(modalities, list, "modalities")) - {"text"}:
         raise bad_request("'modalities' may only contain 'text' on this endpoint", "modalities")

@@ -12,6 +12,8 @@ from ..base import ParseInput, Unary
 from ..validate import expect, integer, no_unknown, one_of
 
 _FIELDS = frozenset({"model", "input", "encoding_format", "dimensions", "user"})
+# Accepted and without effect: OpenAI's end-user id for abuse tracking (README "Fields accepted without effect").
+NO_EFFECT_FIELDS = frozenset({"user"})
 
 
 def parse_embeddings(inp: ParseInput) -> Unary:
