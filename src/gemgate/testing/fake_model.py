@@ -17,6 +17,12 @@ Rules, read from the LAST user turn:
                                 sometimes answers), on every or only the first attempt
 * JSON mode, maxOutputTokens, stopSequences, candidateCount and thinking are
   honoured as documented on `plan_reply`.
+* ``responseLogprobs`` (with ``logprobs`` = k top candidates) -> every candidate of a chunk with answer text
+                                carries ``logprobsResult`` for that chunk's tokens (``chosenCandidates``
+                                [{token, tokenId, logProbability}], ``topCandidates`` [{candidates: k of
+                                them, the chosen token first}], ``logProbabilitySum``) and ``avgLogprobs``;
+                                generateContent carries them for all tokens (ai.google.dev/api/
+                                generate-content#LogprobsResult). Tokens are the words with their spacing.
 
 Faults after the first byte (the HTTP 200 is already sent), for every path after it.
 ``n`` counts streamed chunks (0 allowed); they work with text and ``CALL`` replies alike:
@@ -125,6 +131,7 @@ class Reply:
     fail_once: bool = False  # the caller must remember the prompt to succeed next time
     finish_message: str | None = None  # shown on non-streamed responses only
     fault: Fault | None = None  # a failure after the first byte (FAIL-AFTER, RESET-AFTER, ...)
+    logprobs: int | None = None  # responseLogprobs asked: how many top candidates per token (0 = none)
 
     @property
     def is_error(self) -> bool:
@@ -235,6 +242,7 @@ def plan_reply(
         candidate_count=count,
         delay=delay,
         finish_message=message,
+        logprobs=int(gen.get("logprobs") or 0) if gen.get("responseLogprobs") else None,
     )
     return reply if responses else _with_fault(reply, text)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from gemgate.testing.fake_model import Chunk, Reply, part_tokens
+from gemgate.testing.fake_model import _PIECE_RE, Chunk, Reply, part_tokens
 
 
 def new_response_id() -> str:
@@ -23,10 +23,11 @@ def stream_chunks(reply: Reply, model_version: str, response_id: str | None = No
     out, produced = [], 0
     for chunk in reply.chunks:
         produced += sum(part_tokens(p) for p in chunk.parts if not p.get("thought"))
+        logprobs = _logprobs([chunk], reply.logprobs)
         out.append(
             _response(
                 reply,
-                [_candidate(chunk, i) for i in range(reply.candidate_count)],
+                [_candidate(chunk, i, logprobs) for i in range(reply.candidate_count)],
                 produced,
                 model_version,
                 response_id,
@@ -43,7 +44,8 @@ def single_response(reply: Reply, model_version: str, response_id: str | None = 
         return _response(reply, candidates, 0, model_version, response_id)
     finish = next((c.finish_reason for c in reversed(reply.chunks) if c.finish_reason), None)
     merged = Chunk(_merge_parts([p for c in reply.chunks for p in c.parts]), finish, reply.finish_message)
-    candidates = [_candidate(merged, i) for i in range(reply.candidate_count)]
+    logprobs = _logprobs(reply.chunks, reply.logprobs)
+    candidates = [_candidate(merged, i, logprobs) for i in range(reply.candidate_count)]
     return _response(reply, candidates, reply.usage.candidates_tokens, model_version, response_id)
 
 
@@ -53,7 +55,8 @@ def partial_response(reply: Reply, model_version: str, upto: int, response_id: s
     chunks = reply.chunks[:upto]
     produced = sum(part_tokens(p) for c in chunks for p in c.parts if not p.get("thought"))
     merged = Chunk(_merge_parts([p for c in chunks for p in c.parts]))
-    candidates = [_candidate(merged, i) for i in range(reply.candidate_count)]
+    logprobs = _logprobs(chunks, reply.logprobs)
+    candidates = [_candidate(merged, i, logprobs) for i in range(reply.candidate_count)]
     return _response(reply, candidates, produced, model_version, response_id)
 
 
@@ -73,7 +76,33 @@ def _response(reply: Reply, candidates: list, produced: int, model_version: str,
     return {"candidates": candidates, "usageMetadata": usage, "modelVersion": model_version, "responseId": rid}
 
 
-def _candidate(chunk: Chunk, index: int) -> dict[str, Any]:
+def _token_logprob(token: str, rank: int = 0) -> dict[str, Any]:
+    """A deterministic log probability per token; alternatives (rank > 0) are less likely."""
+    name = token if rank == 0 else f"{token.strip()}~{rank}"
+    value = -round((sum(map(ord, token)) % 97) / 100 + 0.01 + rank * 0.5, 6)
+    return {"token": name, "tokenId": sum(map(ord, name)) % 256000, "logProbability": value}
+
+
+def _logprobs(chunks: list[Chunk], top: int | None) -> dict[str, Any] | None:
+    """The LogprobsResult for the answer tokens of `chunks` (ai.google.dev/api/generate-content#LogprobsResult):
+    chosenCandidates per token, topCandidates with `top` alternatives per step (the chosen one first, as a
+    greedy decode ranks it), logProbabilitySum. None when logprobs were not asked or there is no token."""
+    if top is None:
+        return None
+    tokens = [t for c in chunks for p in c.parts if isinstance(p.get("text"), str) and not p.get("thought")
+              for t in _PIECE_RE.findall(p["text"])]
+    if not tokens:
+        return None
+    chosen = [_token_logprob(t) for t in tokens]
+    result: dict[str, Any] = {}
+    if top:
+        result["topCandidates"] = [{"candidates": [_token_logprob(t, r) for r in range(top)]} for t in tokens]
+    result["chosenCandidates"] = chosen
+    result["logProbabilitySum"] = round(sum(c["logProbability"] for c in chosen), 6)
+    return result
+
+
+def _candidate(chunk: Chunk, index: int, logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
     # A finish without output (e.g. MALFORMED_FUNCTION_CALL) carries no content at all, as captured.
     candidate: dict[str, Any] = (
         {"content": {"parts": [dict(p) for p in chunk.parts], "role": "model"}} if chunk.parts else {}
@@ -83,6 +112,10 @@ def _candidate(chunk: Chunk, index: int) -> dict[str, Any]:
     candidate["index"] = index
     if chunk.finish_message:
         candidate["finishMessage"] = chunk.finish_message
+    if logprobs is not None:
+        chosen = logprobs["chosenCandidates"]
+        candidate["avgLogprobs"] = sum(c["logProbability"] for c in chosen) / len(chosen)
+        candidate["logprobsResult"] = logprobs
     return candidate
 
 

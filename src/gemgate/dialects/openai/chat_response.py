@@ -33,6 +33,31 @@ def _blocked(response: dict) -> bool:
     return bool((response.get("promptFeedback") or {}).get("blockReason"))
 
 
+def _token_logprob(candidate: dict) -> dict:
+    """One Gemini LogprobsResult.Candidate as an OpenAI token logprob: token, logprob, UTF-8 bytes."""
+    token = candidate.get("token") or ""
+    # proto3 JSON omits a zero: a missing logProbability is 0.0 (probability 1).
+    return {"token": token, "logprob": float(candidate.get("logProbability") or 0.0), "bytes": list(token.encode())}
+
+
+def chat_logprobs(result: dict | None) -> dict | None:
+    """Gemini's `logprobsResult` (ai.google.dev/api/generate-content#LogprobsResult: chosenCandidates[i] is the
+    token taken at step i, topCandidates[i].candidates the most likely ones there) as a choice's OpenAI
+    `logprobs` (platform.openai.com/docs/api-reference/chat/object#chat/object-choices: `content[]` of
+    {token, logprob, bytes, top_logprobs[]}, `refusal`); None when there is no token."""
+    chosen = (result or {}).get("chosenCandidates") or ()
+    if not chosen:
+        return None
+    tops = (result or {}).get("topCandidates") or ()
+    content = []
+    for step, candidate in enumerate(chosen):
+        alternatives = (tops[step].get("candidates") or ()) if step < len(tops) else ()
+        entry = _token_logprob(candidate)
+        entry["top_logprobs"] = [_token_logprob(a) for a in alternatives]
+        content.append(entry)
+    return {"content": content, "refusal": None}
+
+
 class _Choice:
     __slots__ = ("started", "thinking", "tool_index", "reason", "has_calls")
 
@@ -123,7 +148,7 @@ class ChatReply(Reply):
                 {
                     "index": cand.get("index", 0),
                     "message": message,
-                    "logprobs": None,
+                    "logprobs": chat_logprobs(cand.get("logprobsResult")),
                     "finish_reason": self._finish(cand.get("finishReason"), bool(calls)),
                 }
             )
@@ -148,14 +173,14 @@ class ChatReply(Reply):
         think_tags = ctx.thoughts_in_content
         choices: dict[int, _Choice] = {}
 
-        def frame(index: int, delta: dict, reason: str | None = None) -> bytes:
+        def frame(index: int, delta: dict, reason: str | None = None, logprobs: dict | None = None) -> bytes:
             """One chunk event for choice `index`."""
             chunk = {
                 "id": cid,
                 "object": "chat.completion.chunk",
                 "created": created,
                 "model": model,
-                "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}],
+                "choices": [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": reason}],
             }
             return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
@@ -163,13 +188,15 @@ class ChatReply(Reply):
 
         def convert(chunk: dict) -> list[bytes]:
             """The events for one Gemini chunk: role first, then text / reasoning / tool-call deltas; tool calls'
-            signatures go to `signed`."""
-            out = []
+            signatures go to `signed`. The chunk's logprobs ride on the first event of its candidate (an event of
+            their own when its parts gave none)."""
+            out: list[tuple[int, dict, dict | None]] = []
             for cand in chunk.get("candidates") or ():
                 idx = cand.get("index", 0)
                 st = choices.get(idx)
                 if st is None:
                     st = choices[idx] = _Choice()
+                start = len(out)
                 for part in parts_of(cand):
                     delta: dict = {}
                     if not st.started:
@@ -208,10 +235,19 @@ class ChatReply(Reply):
                         if "role" not in delta:
                             continue
                         delta["content"] = ""
-                    out.append(frame(idx, delta))
+                    out.append((idx, delta, None))
+                logprobs = chat_logprobs(cand.get("logprobsResult"))
+                if logprobs is not None and len(out) > start:
+                    out[start] = (idx, out[start][1], logprobs)
+                elif logprobs is not None:
+                    delta = {}
+                    if not st.started:
+                        delta["role"] = "assistant"
+                        st.started = True
+                    out.append((idx, delta, logprobs))
                 if cand.get("finishReason"):
                     st.reason = cand["finishReason"]
-            return out
+            return [frame(i, d, None, lp) for i, d, lp in out]
 
         frames = convert(first)
         if signed:  # kept before the client sees the call, so a replay on any instance finds it
