@@ -101,10 +101,14 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             endpoint = chosen[0][1]
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
-            body = await read_json(request)
-            work = endpoint.parse(ParseInput(body, request=request))
+            limits = gw.settings.limits
+            body = await read_json(request, limits.body_bytes, limits.json_depth)
+            work = endpoint.parse(ParseInput(body, request=request, limits=limits))
         except GatewayError as err:
             return shape.response(err)
+        except Exception:  # a parser bug: answered in the dialect's shape, keeping the connection usable
+            log.exception("unhandled error parsing %s", request.url.path)
+            return shape.response(GatewayError(500, "Internal gateway error; see the server log."))
         if isinstance(work, Generation) and len(chosen) > 1:
             raise RuntimeError("generation endpoints cannot be shared")  # a registration mistake
         return await serve(call, work)

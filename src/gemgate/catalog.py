@@ -4,7 +4,9 @@
     suffix   := -thinking | -nothinking | -maxthinking | -low | -medium | -high | -search
 
 A suffix is only taken off when the name with it is not itself a known model, so real ids such as
-`gemini-2.0-flash-thinking-exp` keep working.
+`gemini-2.0-flash-thinking-exp` keep working. Each suffix may appear once, and one effort at most (`-thinking`
+may go with one); anything else, and an @think= that is not one ASCII digit 0-4, is a 400. Parsing is linear
+in the name's length, and names longer than `Catalog.max_name_length` are refused before it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ _SUFFIX_EFFORT = {
     "-medium": "medium",
     "-high": "high",
 }
-_THINK_DEPTH = re.compile(r"@think=(\d+)$")
+_THINK = "@think="
+_THINK_DEPTH = re.compile(r"[0-4]", re.ASCII)  # one ASCII digit: int() never sees a long or non-ASCII one
+_SUFFIXES = ("-search", *_SUFFIX_EFFORT)
+MAX_NAME_LENGTH = 256  # the default of Settings.limits.model_name_chars
+
+
+class BadName(ValueError):
+    """A model name that breaks the grammar (an @think= value that is not 0-4, two thinking suffixes): a 400."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,15 @@ class ParsedName:
     search: bool
 
 
-def parse_name(name: str, known: Callable[[str, str | None], bool], kinds: Iterable[str]) -> ParsedName | None:
+def parse_name(
+    name: str, known: Callable[[str, str | None], bool], kinds: Iterable[str], longest: int | None = None
+) -> ParsedName | None:
     """Split a client model name; `known(base, kind)` says whether an upstream serves `base`.
 
-    Returns None when no reading of the name is a known model.
+    `longest` is the length of the longest id `known` can accept (None: unbounded); it keeps the work linear
+    in the name's length, as `known` is only asked about candidates that short. Returns None when no reading
+    of the name is a known model; raises BadName for an `@think=` other than one ASCII digit 0-4, and for a
+    name with two effort suffixes (`-high-low`; `-thinking` may go with one of them) or one suffix twice.
     """
     kind = None
     head, sep, rest = name.partition("/")
@@ -68,26 +82,35 @@ def parse_name(name: str, known: Callable[[str, str | None], bool], kinds: Itera
         kind, name = head, rest
     name = name.removeprefix("models/")
     effort = None
+    at = name.rfind(_THINK)
+    if at >= 0:
+        value = name[at + len(_THINK) :]
+        if not _THINK_DEPTH.fullmatch(value):
+            raise BadName(f"'{_THINK}' takes one digit from 0 (deepest) to 4 (shallowest)")
+        effort = DEPTHS[int(value)]
+        name = name[:at]
+    # Take suffixes off from the right, one at a time, until what is left is a known id. Each step looks
+    # at a few characters only (endswith within bounds); `known` sees only candidates short enough.
+    end = len(name)
     search = False
-    depth = _THINK_DEPTH.search(name)
-    if depth:
-        level = int(depth.group(1))
-        if level >= len(DEPTHS):
-            return None
-        effort = DEPTHS[level]
-        name = name[: depth.start()]
-    while not known(name, kind):
-        for suffix in ("-search", *_SUFFIX_EFFORT):
-            if name.endswith(suffix):
-                name = name[: -len(suffix)]
-                if suffix == "-search":
-                    search = True
-                elif effort is None or effort == "auto":
-                    effort = _SUFFIX_EFFORT[suffix]
+    seen: set[str] = set()
+    while longest is not None and end > longest or not known(name[:end], kind):
+        for suffix in _SUFFIXES:
+            if name.endswith(suffix, 0, end):
                 break
         else:
             return None
-    return ParsedName(name, kind, effort, search)
+        if suffix in seen:
+            raise BadName(f"the suffix '{suffix}' appears twice in the model name")
+        seen.add(suffix)
+        end -= len(suffix)
+        if suffix == "-search":
+            search = True
+        elif effort is None or effort == "auto":
+            effort = _SUFFIX_EFFORT[suffix]
+        elif _SUFFIX_EFFORT[suffix] != "auto":
+            raise BadName("the model name asks for two thinking efforts; use one suffix (or @think=N)")
+    return ParsedName(name[:end], kind, effort, search)
 
 
 def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | None = None) -> None:
@@ -143,9 +166,13 @@ class Catalog:
     `kinds` are the registered upstream kind names a model name may be pinned to ("gemini-api/...").
     """
 
-    def __init__(self, aliases: dict[str, str] | None = None, kinds: Iterable[str] = ()) -> None:
+    def __init__(
+        self, aliases: dict[str, str] | None = None, kinds: Iterable[str] = (), max_name_length: int = MAX_NAME_LENGTH
+    ) -> None:
         self.aliases = dict(aliases or {})
         self.kinds = tuple(kinds)
+        self.max_name_length = max_name_length  # a longer client model name is a 400 before any parsing
+        self._longest = 0  # the longest served id, so name parsing stays linear
         self._models: dict[str, dict] = {}  # id -> Gemini Model resource
         self._kinds: dict[str, set[str]] = {}  # id -> upstream kinds serving it
         self._resolved: dict[str, ModelSpec] = {}  # client name -> spec, until the catalogue changes
@@ -161,6 +188,7 @@ class Catalog:
                 models.setdefault(model_id, resource)
                 kinds.setdefault(model_id, set()).add(kind)
         self._models, self._kinds = models, kinds
+        self._longest = max(map(len, models), default=0)
         self._resolved = {}
 
     def known(self, model: str, kind: str | None = None) -> bool:
@@ -179,13 +207,16 @@ class Catalog:
             for kind in sorted(self._kinds[m]):
                 out.append((f"{kind}/{m}", self._models[m]))
         for alias, target in sorted(self.aliases.items()):
-            spec = self._try_resolve(target)
+            try:
+                spec = self._try_resolve(target)
+            except BadName:
+                continue
             if spec is not None:
                 out.append((alias, self._models[spec.model]))
         return out
 
     def _try_resolve(self, name: str) -> ModelSpec | None:
-        parsed = parse_name(name, self.known, self.kinds)
+        parsed = parse_name(name, self.known, self.kinds, self._longest)  # BadName propagates
         if parsed is None:
             return None
         thinking = ThinkingRequest(effort=parsed.effort) if parsed.effort else None
@@ -195,16 +226,24 @@ class Catalog:
     def resolve(self, name: object) -> ModelSpec:
         """The ModelSpec for a client's model name (aliases first).
 
-        Raises GatewayError 400 when the name is missing, 404 (code model_not_found) when nothing serves it,
-        and `no_accounts_error()` (503) when the pool has no account at all, so nothing could serve it.
+        Raises GatewayError 400 when the name is missing, not a string, longer than `max_name_length` or
+        breaks the grammar (see `parse_name`), 404 (code model_not_found) when nothing serves it, and
+        `no_accounts_error()` (503) when the pool has no account at all, so nothing could serve it.
         """
         if not isinstance(name, str) or not name:
             raise GatewayError(400, "'model' is required: a model id such as gemini-2.5-flash", param="model")
+        if len(name) > self.max_name_length:
+            raise GatewayError(
+                400, f"'model' is {len(name)} characters long; at most {self.max_name_length} are allowed", param="model"
+            )
         cached = self._resolved.get(name)
         if cached is not None:
             return cached
         target = self.aliases.get(name, name)
-        spec = self._try_resolve(target)
+        try:
+            spec = self._try_resolve(target)
+        except BadName as exc:
+            raise GatewayError(400, f"The model name '{name}' is malformed: {exc}", param="model") from None
         if spec is None and self.accounts == 0:
             raise no_accounts_error()
         if spec is None:

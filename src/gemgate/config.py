@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +19,32 @@ from pydantic_settings import (
 def default_data_dir() -> Path:
     """The per-user data folder (platformdirs: ~/.local/share/gemgate on Linux): database, key file, config.toml."""
     return platformdirs.user_data_path("gemgate", appauthor=False)
+
+
+class Limits(BaseModel):
+    """Bounds on the work one request may cause ([limits] in the TOML file, GEMGATE_LIMITS__<FIELD>). A request
+    over one is refused before it costs more: 413 for the body, 400 naming the field for the rest, each in the
+    caller's own error format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Request body in bytes (32 MiB: room for several inline images; Gemini's own inline limit is 20 MB).
+    # A Content-Length over it is refused before reading; a body without one is cut off at the limit.
+    body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Characters in a model name, suffixes included (real ids are under 64).
+    model_name_chars: int = Field(256, ge=16)
+    # Messages (OpenAI) or contents (Gemini) in one request.
+    messages: int = Field(10_000, ge=1)
+    # Content parts (and tool calls) in one message or content.
+    parts_per_message: int = Field(1_000, ge=1)
+    # Tools (function declarations) in one request.
+    tools: int = Field(512, ge=1)
+    # Inputs in one embeddings request (OpenAI's own maximum is 2048).
+    embedding_inputs: int = Field(2_048, ge=1)
+    # Nesting of JSON objects and arrays, in the body and in JSON carried in strings (tool arguments and
+    # results). At most 200: the upstream request wraps client JSON a few levels deeper, and its encoder
+    # stops at 255.
+    json_depth: int = Field(100, ge=8, le=200)
 
 
 class Settings(BaseSettings):
@@ -62,6 +88,9 @@ class Settings(BaseSettings):
     # is taken in at once, so CLI changes (keys, accounts) apply on a running server within ~100 ms.
     change_poll_seconds: float = 0.05
     log_level: str = "info"
+
+    # Per-request bounds: body size, model-name length, messages, parts, tools, JSON nesting (see Limits).
+    limits: Limits = Field(default_factory=Limits)
 
     config_file: Path | None = None
 

@@ -106,7 +106,8 @@ class GatewayError(Exception):
     """An error as the client sees it: an HTTP status and a message that says what to fix.
 
     `param` names the offending request field, `code` a machine-readable code (OpenAI's `code`),
-    `retry_after` seconds until a retry may succeed, `upstream` whether it came from an upstream failure.
+    `retry_after` seconds until a retry may succeed, `upstream` whether it came from an upstream failure,
+    `close` whether the connection is closed after the answer (the request body was not read to its end).
     Each dialect renders it in its own wire format.
     """
 
@@ -119,6 +120,7 @@ class GatewayError(Exception):
         code: str | None = None,
         retry_after: float | None = None,
         upstream: bool = False,
+        close: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -127,12 +129,15 @@ class GatewayError(Exception):
         self.code = code
         self.retry_after = retry_after
         self.upstream = upstream
+        self.close = close
 
     def headers(self) -> dict[str, str]:
-        """HTTP headers that go with the error: Retry-After in whole seconds (at least 1) when known."""
-        if self.retry_after is None:
-            return {}
-        return {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
+        """HTTP headers that go with the error: Retry-After in whole seconds (at least 1) when known,
+        `Connection: close` when the connection ends with this answer."""
+        headers = {"Connection": "close"} if self.close else {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(max(1, int(self.retry_after + 0.999)))
+        return headers
 
 
 def bad_request(message: str, param: str | None = None) -> GatewayError:

@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..catalog import ModelSpec
+from ..config import Limits
 from ..errors import GatewayError
 from ..gemini.signatures import SignatureRef, SignatureStore
 from ..gemini.thinking import ThinkingRequest
 from ..upstreams.base import Capability
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -30,9 +34,10 @@ class StreamFormat:
 
 class ParseInput:
     """What a parser sees of the HTTP request: the decoded JSON `body`, and `path_params`, `query` and
-    `headers` mappings (read from the request only when a parser asks: most never do)."""
+    `headers` mappings (read from the request only when a parser asks: most never do), and the gateway's
+    per-request `limits` (counts of messages, parts, tools, inputs; JSON nesting in strings)."""
 
-    __slots__ = ("body", "_request", "_path_params", "_query", "_headers")
+    __slots__ = ("body", "limits", "_request", "_path_params", "_query", "_headers")
 
     def __init__(
         self,
@@ -42,8 +47,10 @@ class ParseInput:
         headers: Mapping[str, str] | None = None,
         *,
         request=None,
+        limits: Limits | None = None,
     ) -> None:
         self.body = body
+        self.limits = limits or DEFAULT_LIMITS
         self._request = request
         self._path_params, self._query, self._headers = path_params, query, headers
 

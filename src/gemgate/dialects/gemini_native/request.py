@@ -7,9 +7,10 @@ they are normalised to camelCase, except inside free-form values (function argum
 from __future__ import annotations
 
 from ...catalog import ModelSpec
+from ...config import Limits
 from ...errors import GatewayError, bad_request
 from ...upstreams.base import Capability
-from ..base import Generation, ParseInput, Unary
+from ..base import DEFAULT_LIMITS, Generation, ParseInput, Unary
 from ..validate import expect
 from .reply import GeminiReply
 
@@ -53,26 +54,87 @@ def split_action(path: str) -> tuple[str, str | None]:
     return model, action
 
 
-def parse_generate(body: object, model: str, *, stream: bool, sse: bool) -> Generation:
+def _content(value: object, param: str, limits: Limits) -> None:
+    """Check a Content the gateway reads: an object whose `role` is a string and `parts` a list of objects."""
+    expect(value, dict, param)
+    if value.get("role") is not None:
+        expect(value["role"], str, f"{param}.role")
+    parts = value.get("parts")
+    if parts is None:
+        return
+    expect(parts, list, f"{param}.parts")
+    if len(parts) > limits.parts_per_message:
+        raise bad_request(
+            f"'{param}.parts' holds {len(parts)} parts; at most {limits.parts_per_message} are allowed "
+            "(limits.parts_per_message)",
+            f"{param}.parts",
+        )
+    for j, part in enumerate(parts):
+        expect(part, dict, f"{param}.parts[{j}]")
+
+
+def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
+    """Check the fields of a (normalised) GenerateContentRequest that the gateway reads or extends before the
+    upstream sees it: contents, systemInstruction, tools, toolConfig, generationConfig, safetySettings,
+    cachedContent, with the counts bounded by `limits`. The rest is Google's to judge. Raises GatewayError 400
+    naming the field (`prefix` goes before it, e.g. "generateContentRequest.")."""
+    contents = request.get("contents")
+    if isinstance(contents, dict):
+        request["contents"] = contents = [contents]
+    if contents is not None:
+        expect(contents, list, f"{prefix}contents")
+        if len(contents) > limits.messages:
+            raise bad_request(
+                f"'{prefix}contents' holds {len(contents)} turns; at most {limits.messages} are allowed "
+                "(limits.messages)",
+                f"{prefix}contents",
+            )
+        for i, content in enumerate(contents):
+            _content(content, f"{prefix}contents[{i}]", limits)
+    system = request.get("systemInstruction")
+    if system is not None:
+        _content(system, f"{prefix}systemInstruction", limits)
+    for name, kind in (("generationConfig", dict), ("toolConfig", dict), ("safetySettings", list), ("cachedContent", str)):
+        if request.get(name) is not None:
+            expect(request[name], kind, f"{prefix}{name}")
+    tools = request.get("tools")
+    if tools is not None:
+        declared = 0
+        for i, tool in enumerate(expect(tools, list, f"{prefix}tools")):
+            expect(tool, dict, f"{prefix}tools[{i}]")
+            decls = tool.get("functionDeclarations")
+            if decls is not None:
+                declared += len(expect(decls, list, f"{prefix}tools[{i}].functionDeclarations"))
+        if max(declared, len(tools)) > limits.tools:
+            raise bad_request(
+                f"'{prefix}tools' declares {max(declared, len(tools))} tools; at most {limits.tools} are allowed "
+                "(limits.tools)",
+                f"{prefix}tools",
+            )
+
+
+def parse_generate(
+    body: object, model: str, *, stream: bool, sse: bool, limits: Limits = DEFAULT_LIMITS
+) -> Generation:
     """A GenerateContentRequest (the model travels in the URL); raises GatewayError 400 naming the field."""
     body = expect(body, dict, "body")
     request = normalise(body)
     request.pop("model", None)
-    contents = request.get("contents")
-    if contents is None:
+    if request.get("contents") is None:
         raise bad_request("'contents' is required: a list of {role, parts} turns", "contents")
-    if isinstance(contents, dict):
-        request["contents"] = [contents]
-    expect(request["contents"], list, "contents")
+    check_request(request, limits)
     return Generation(model, request, stream, GeminiReply(sse=sse))
 
 
-def parse_count_tokens(body: object, model: str) -> Unary:
+def parse_count_tokens(body: object, model: str, limits: Limits = DEFAULT_LIMITS) -> Unary:
     """A CountTokensRequest: `contents`, or a whole `generateContentRequest` (whose model is set here)."""
     request = normalise(expect(body, dict, "body"))
     inner = request.get("generateContentRequest")
+    if inner is not None:
+        check_request(expect(inner, dict, "generateContentRequest"), limits, "generateContentRequest.")
     if not isinstance(inner, dict) and request.get("contents") is None:
         raise bad_request("'contents' or 'generateContentRequest' is required", "contents")
+    check_request(request, limits)
 
     def build(spec: ModelSpec) -> dict:
         if isinstance(inner, dict):
@@ -82,16 +144,23 @@ def parse_count_tokens(body: object, model: str) -> Unary:
     return Unary(model, Capability.COUNT_TOKENS, build, _as_is)
 
 
-def parse_embed(body: object, model: str, *, batch: bool) -> Unary:
+def parse_embed(body: object, model: str, *, batch: bool, limits: Limits = DEFAULT_LIMITS) -> Unary:
     """An EmbedContentRequest, or a BatchEmbedContentsRequest whose requests get the URL's model."""
     request = normalise(expect(body, dict, "body"))
     if batch:
         items = expect(request.get("requests"), list, "requests")
+        if len(items) > limits.embedding_inputs:
+            raise bad_request(
+                f"'requests' holds {len(items)} requests; at most {limits.embedding_inputs} are allowed "
+                "(limits.embedding_inputs)",
+                "requests",
+            )
         for i, item in enumerate(items):
             expect(item, dict, f"requests[{i}]")
+            _content(item.get("content"), f"requests[{i}].content", limits)
     else:
         request.pop("model", None)
-        expect(request.get("content"), dict, "content")
+        _content(request.get("content"), "content", limits)
 
     def build(spec: ModelSpec) -> dict:
         for item in request.get("requests") or () if batch else ():
@@ -113,11 +182,12 @@ def parse_model_action(inp: ParseInput) -> Generation | Unary:
     model, action = split_action(inp.path_params["rest"])
     if action in ("generateContent", "streamGenerateContent"):
         stream = action == "streamGenerateContent"
-        return parse_generate(inp.body, model, stream=stream, sse=stream and inp.query.get("alt") == "sse")
+        sse = stream and inp.query.get("alt") == "sse"
+        return parse_generate(inp.body, model, stream=stream, sse=sse, limits=inp.limits)
     if action == "countTokens":
-        return parse_count_tokens(inp.body, model)
+        return parse_count_tokens(inp.body, model, inp.limits)
     if action in ("embedContent", "batchEmbedContents"):
-        return parse_embed(inp.body, model, batch=action == "batchEmbedContents")
+        return parse_embed(inp.body, model, batch=action == "batchEmbedContents", limits=inp.limits)
     raise GatewayError(404, f"Unknown method '{action}' on models/{model}. Supported: {', '.join(_ACTIONS)}")
 
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from ...config import Limits
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.schema import to_gemini_schema
 from ...gemini.signatures import SignatureRef
 from ...gemini.thinking import EFFORTS, ThinkingRequest
+from ...http.body import too_deep
 from ...http.media import decode_data_url
 from ..base import Generation, MediaRef, ParseInput
 from ..validate import expect, integer, no_unknown, number, one_of
@@ -48,6 +50,11 @@ REFUSED_FIELDS = {
     "moderation": "OpenAI's moderation models do not run here; Gemini applies its own safety filters",
 }
 
+# Fields read or accepted without being translated: still of their documented type, or a 400.
+_SCALARS = {
+    "parallel_tool_calls": bool, "store": bool, "user": str, "safety_identifier": str, "prompt_cache_key": str,
+    "service_tier": str, "verbosity": str,
+}  # fmt: skip
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac"}
 _EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
@@ -65,21 +72,29 @@ def parse_chat(inp: ParseInput) -> Generation:
         if body.get(name) not in (None, {}, []):
             raise bad_request(f"'{name}' is not supported by Gemini models ({why}); remove it", name)
     modalities = body.get("modalities")
-    if modalities is not None and set(expect(modalities, list, "modalities")) - {"text"}:
-        raise bad_request("'modalities' may only contain 'text' on this endpoint", "modalities")
+    for i, modality in enumerate(expect(modalities, list, "modalities") if modalities is not None else ()):
+        if expect(modality, str, f"modalities[{i}]") != "text":
+            raise bad_request("'modalities' may only contain 'text' on this endpoint", "modalities")
     model = body.get("model")
     stream = bool(expect(body.get("stream", False) or False, bool, "stream"))
     options = body.get("stream_options") or {}
     expect(options, dict, "stream_options")
-    include_usage = bool(options.get("include_usage"))
+    include_usage = bool(expect(options.get("include_usage") or False, bool, "stream_options.include_usage"))
+    for name in ("web_search_options", "metadata"):
+        if body.get(name) is not None:
+            expect(body[name], dict, name)
+    for name, kind in _SCALARS.items():
+        if body.get(name) is not None:
+            expect(body[name], kind, name)
+    limits = inp.limits
 
     names = ToolNameMap(_tool_names(body))
     schemas: dict[str, dict] = {}
-    tools, tool_config = _tools(body, names, schemas)
+    tools, tool_config = _tools(body, names, schemas, limits)
     gemini: dict = {}
     media: list[MediaRef] = []
     signatures: list[SignatureRef] = []
-    contents, system = _messages(body.get("messages"), names, media, signatures)
+    contents, system = _messages(body.get("messages"), names, media, signatures, limits)
     gemini["contents"] = contents
     if system:
         gemini["systemInstruction"] = {"parts": system}
@@ -154,10 +169,14 @@ def _generation_config(body: dict) -> dict:
         config["presencePenalty"] = number(body["presence_penalty"], "presence_penalty", -2, 2)
     if body.get("frequency_penalty") is not None:
         config["frequencyPenalty"] = number(body["frequency_penalty"], "frequency_penalty", -2, 2)
-    if body.get("logprobs"):
-        config["responseLogprobs"] = bool(expect(body["logprobs"], bool, "logprobs"))
-        if body.get("top_logprobs") is not None:
-            config["logprobs"] = integer(body["top_logprobs"], "top_logprobs", 0, 20)
+    logprobs = expect(body.get("logprobs") or False, bool, "logprobs")
+    top_logprobs = body.get("top_logprobs")
+    if top_logprobs is not None:
+        integer(top_logprobs, "top_logprobs", 0, 20)
+    if logprobs:
+        config["responseLogprobs"] = True
+        if top_logprobs is not None:
+            config["logprobs"] = top_logprobs
     fmt = body.get("response_format")
     if fmt is not None:
         expect(fmt, dict, "response_format")
@@ -191,48 +210,70 @@ def _thinking(body: dict) -> ThinkingRequest:
             budget = integer(tc["thinking_budget"], "google.thinking_config.thinking_budget", -1)
             effort = None
         if tc.get("thinking_level") is not None:
-            effort = one_of(str(tc["thinking_level"]).lower(), EFFORTS, "google.thinking_config.thinking_level")
+            level = expect(tc["thinking_level"], str, "google.thinking_config.thinking_level")
+            effort = one_of(level.lower(), EFFORTS, "google.thinking_config.thinking_level")
         if tc.get("include_thoughts") is not None:
-            include = bool(tc["include_thoughts"])
+            include = expect(tc["include_thoughts"], bool, "google.thinking_config.include_thoughts")
     param = "google.thinking_config.thinking_budget" if budget is not None else None
     return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include, param=param)
 
 
-def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict]) -> tuple[list | None, dict | None]:
+def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict], limits: Limits) -> tuple[list | None, dict | None]:
     raw = body.get("tools")
-    if raw is None and body.get("functions") is not None:  # the legacy spelling
-        raw = [{"type": "function", "function": f} for f in expect(body["functions"], list, "functions")]
+    legacy = raw is None and body.get("functions") is not None  # the legacy spelling: a list of functions
+    if legacy:
+        raw = expect(body["functions"], list, "functions")
+    raw = expect(raw or [], list, "functions" if legacy else "tools")
+    if len(raw) > limits.tools:
+        where = "functions" if legacy else "tools"
+        raise bad_request(f"'{where}' holds {len(raw)} tools; at most {limits.tools} are allowed (limits.tools)", where)
     declarations = []
-    for i, tool in enumerate(expect(raw or [], list, "tools")):
-        expect(tool, dict, f"tools[{i}]")
-        if tool.get("type", "function") != "function":
-            raise bad_request(f"tools[{i}].type {tool.get('type')!r} is not supported; use 'function'", f"tools[{i}].type")
-        fn = expect(tool.get("function"), dict, f"tools[{i}].function")
-        name = expect(fn.get("name"), str, f"tools[{i}].function.name")
+    for i, tool in enumerate(raw):
+        if legacy:
+            at = f"functions[{i}]"
+            fn = expect(tool, dict, at)
+        else:
+            expect(tool, dict, f"tools[{i}]")
+            kind = tool.get("type", "function")
+            if kind != "function":
+                shown = repr(kind)[:80]
+                raise bad_request(f"tools[{i}].type {shown} is not supported; use 'function'", f"tools[{i}].type")
+            at = f"tools[{i}].function"
+            fn = expect(tool.get("function"), dict, at)
+        name = expect(fn.get("name"), str, f"{at}.name")
         if not name:
-            raise bad_request(f"tools[{i}].function.name must not be empty", f"tools[{i}].function.name")
+            raise bad_request(f"{at}.name must not be empty", f"{at}.name")
         decl: dict = {"name": names.to_gemini(name)}
-        if fn.get("description"):
-            decl["description"] = expect(fn["description"], str, f"tools[{i}].function.description")
+        if fn.get("description") is not None:
+            description = expect(fn["description"], str, f"{at}.description")
+            if description:
+                decl["description"] = description
         params = fn.get("parameters")
         if params is not None:
             schemas[decl["name"]] = params
-            schema = to_gemini_schema(expect(params, dict, f"tools[{i}].function.parameters"))
+            schema = to_gemini_schema(expect(params, dict, f"{at}.parameters"))
             if schema:
                 decl["parameters"] = schema
         declarations.append(decl)
-    choice = body.get("tool_choice", body.get("function_call"))
+    legacy_choice = "tool_choice" not in body and body.get("function_call") is not None
+    choice = body.get("function_call") if legacy_choice else body.get("tool_choice")
+    where = "function_call" if legacy_choice else "tool_choice"
     config = None
     if choice is not None:
         mode = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
         if isinstance(choice, str):
-            config = {"functionCallingConfig": {"mode": mode[one_of(choice, tuple(mode), "tool_choice")]}}
+            config = {"functionCallingConfig": {"mode": mode[one_of(choice, tuple(mode), where)]}}
         else:
-            expect(choice, dict, "tool_choice")
-            fn = choice.get("function") if "function" in choice else choice
-            name = expect((fn or {}).get("name"), str, "tool_choice.function.name")
+            expect(choice, dict, where)
+            if legacy_choice:
+                fn, at = choice, f"{where}.name"
+            elif "function" in choice:
+                fn, at = expect(choice["function"], dict, f"{where}.function"), f"{where}.function.name"
+            else:
+                fn, at = choice, f"{where}.function.name"
+            name = expect(fn.get("name"), str, at)
             if name not in names:
-                raise bad_request(f"tool_choice names '{name}', which is not among the declared tools", "tool_choice")
+                raise bad_request(f"{where} names '{name[:200]}', which is not among the declared tools", where)
             config = {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [names.to_gemini(name)]}}
     if config and not declarations:
         config = None  # Gemini rejects a calling config without declarations; with no tools it means nothing
@@ -240,11 +281,16 @@ def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict]) -> tuple[li
 
 
 def _messages(
-    messages: object, names: ToolNameMap, media: list[MediaRef], signatures: list[SignatureRef]
+    messages: object, names: ToolNameMap, media: list[MediaRef], signatures: list[SignatureRef], limits: Limits
 ) -> tuple[list, list]:
     messages = expect(messages, list, "messages")
     if not messages:
         raise bad_request("'messages' must contain at least one message", "messages")
+    if len(messages) > limits.messages:
+        raise bad_request(
+            f"'messages' holds {len(messages)} messages; at most {limits.messages} are allowed (limits.messages)",
+            "messages",
+        )
     contents: list[dict] = []
     system: list[dict] = []
     call_names: dict[str, str] = {}
@@ -254,20 +300,30 @@ def _messages(
         p = f"messages[{i}]"
         expect(msg, dict, p)
         role = one_of(msg.get("role"), _ROLES, f"{p}.role")
+        if msg.get("name") is not None:
+            expect(msg["name"], str, f"{p}.name")
+        content = msg.get("content")
+        if isinstance(content, list) and len(content) > limits.parts_per_message:
+            raise bad_request(
+                f"'{p}.content' holds {len(content)} parts; at most {limits.parts_per_message} are allowed "
+                "(limits.parts_per_message)",
+                f"{p}.content",
+            )
         if role in ("system", "developer"):
-            system.extend(_parts(msg.get("content"), p, media, allow_media=False))
+            system.extend(_parts(content, p, media, allow_media=False))
         elif role == "user":
-            _append(contents, "user", _parts(msg.get("content"), p, media, allow_media=True))
+            _append(contents, "user", _parts(content, p, media, allow_media=True))
         elif role == "assistant":
-            parts = _parts(msg.get("content"), p, media, allow_media=False, nullable=True)
-            parts += _calls(msg, p, names, signatures, call_names)
-            for k, call in enumerate(msg.get("tool_calls") or ()):
-                call_index[call.get("id") or ""] = k
+            parts = _parts(content, p, media, allow_media=False, nullable=True)
+            calls = _calls(msg, p, names, signatures, call_names, limits)
+            for k, (call_id, _) in enumerate(calls):
+                call_index[call_id] = k
+            parts += [part for _, part in calls]
             if parts:
                 _append(contents, "model", parts)
         else:
-            part = _tool_result(msg, p, role, names, call_names)
-            positions[id(part)] = call_index.get(msg.get("tool_call_id") or "", 1 << 30)
+            part, call_id = _tool_result(msg, p, role, names, call_names, limits)
+            positions[id(part)] = call_index.get(call_id, 1 << 30)
             _append(contents, "user", [part])
     # Tool messages may come in any order; Gemini wants the responses in the order of the calls
     # (shared/reference/antigravity.md §6.3). Only here are the call ids known, so the order is set here.
@@ -299,6 +355,8 @@ def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool,
         q = f"{p}.content[{j}]"
         expect(item, dict, q)
         kind = item.get("type")
+        if kind is not None and not isinstance(kind, str):
+            expect(kind, str, f"{q}.type")
         if kind in ("text", "input_text", "output_text", "refusal"):
             parts.append({"text": expect(item.get("text", item.get("refusal")), str, f"{q}.text")})
             continue
@@ -337,7 +395,8 @@ def _file(ref: object, q: str, media: list[MediaRef]) -> dict:
     data = expect(ref.get("file_data"), str, f"{q}.file.file_data")
     if data.startswith("data:"):
         return _media_part(data, f"{q}.file.file_data", media)
-    mime = mimetypes.guess_type(ref.get("filename") or "")[0] or "application/pdf"
+    filename = expect(ref.get("filename") or "", str, f"{q}.file.filename")
+    mime = mimetypes.guess_type(filename[-255:], strict=False)[0] or "application/pdf"
     return {"inlineData": {"mimeType": mime, "data": _base64(data, f"{q}.file.file_data")}}
 
 
@@ -351,43 +410,65 @@ def _base64(value: object, param: str) -> str:
 
 
 def _calls(
-    msg: dict, p: str, names: ToolNameMap, signatures: list[SignatureRef], call_names: dict[str, str]
-) -> list:
-    calls = msg.get("tool_calls")
-    if calls is None and msg.get("function_call") is not None:
-        fc = expect(msg["function_call"], dict, f"{p}.function_call")
-        calls = [{"id": "", "type": "function", "function": fc}]
-    parts = []
-    for k, call in enumerate(expect(calls or [], list, f"{p}.tool_calls")):
-        q = f"{p}.tool_calls[{k}]"
-        expect(call, dict, q)
-        fn = expect(call.get("function"), dict, f"{q}.function")
-        name = expect(fn.get("name"), str, f"{q}.function.name")
-        args = _arguments(fn.get("arguments"), f"{q}.function.arguments")
-        call_id = call.get("id") or ""
+    msg: dict, p: str, names: ToolNameMap, signatures: list[SignatureRef], call_names: dict[str, str], limits: Limits
+) -> list[tuple[str, dict]]:
+    """(call id, functionCall part) for each tool call (or the legacy function_call) of an assistant message."""
+    if msg.get("tool_calls") is None and msg.get("function_call") is not None:
+        legacy = f"{p}.function_call"
+        calls = [("", legacy, expect(msg["function_call"], dict, legacy))]
+    else:
+        raw = expect(msg.get("tool_calls") or [], list, f"{p}.tool_calls")
+        if len(raw) > limits.parts_per_message:
+            raise bad_request(
+                f"'{p}.tool_calls' holds {len(raw)} calls; at most {limits.parts_per_message} are allowed "
+                "(limits.parts_per_message)",
+                f"{p}.tool_calls",
+            )
+        calls = []
+        for k, call in enumerate(raw):
+            q = f"{p}.tool_calls[{k}]"
+            expect(call, dict, q)
+            call_id = expect(call.get("id") or "", str, f"{q}.id")
+            calls.append((call_id, f"{q}.function", expect(call.get("function"), dict, f"{q}.function")))
+    out: list[tuple[str, dict]] = []
+    for call_id, q, fn in calls:
+        name = expect(fn.get("name"), str, f"{q}.name")
+        args = _arguments(fn.get("arguments"), f"{q}.arguments", limits)
         call_names[call_id] = name
         part: dict = {"functionCall": {"name": names.to_gemini(name), "args": args}}
-        signatures.append(SignatureRef(part, call_id, first_in_turn=not parts))
-        parts.append(part)
-    return parts
+        signatures.append(SignatureRef(part, call_id, first_in_turn=not out))
+        out.append((call_id, part))
+    return out
 
 
-def _arguments(raw: object, param: str) -> dict:
+def _arguments(raw: object, param: str, limits: Limits) -> dict:
     if raw is None or raw == "":
         return {}
     if isinstance(raw, dict):
-        return raw
-    expect(raw, str, param)
-    try:
-        args = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise bad_request(f"'{param}' must be a JSON object encoded as a string", param) from None
-    if not isinstance(args, dict):
-        raise bad_request(f"'{param}' must encode a JSON object", param)
+        args = raw
+    else:
+        expect(raw, str, param)
+        try:
+            args = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise bad_request(f"'{param}' must be a JSON object encoded as a string", param) from None
+        if not isinstance(args, dict):
+            raise bad_request(f"'{param}' must encode a JSON object", param)
+    _shallow(args, param, limits)
     return args
 
 
-def _tool_result(msg: dict, p: str, role: str, names: ToolNameMap, call_names: dict[str, str]) -> dict:
+def _shallow(value: object, param: str, limits: Limits) -> None:
+    """A 400 naming `param` when JSON carried in a string nests deeper than limits.json_depth."""
+    if too_deep(value, limits.json_depth):
+        raise bad_request(f"'{param}' nests JSON objects and arrays deeper than {limits.json_depth} levels", param)
+
+
+def _tool_result(
+    msg: dict, p: str, role: str, names: ToolNameMap, call_names: dict[str, str], limits: Limits
+) -> tuple[dict, str]:
+    """The functionResponse part of a tool (or legacy function) message, and the call id it answers."""
+    call_id = ""
     if role == "tool":
         call_id = expect(msg.get("tool_call_id"), str, f"{p}.tool_call_id")
         name = call_names.get(call_id) or msg.get("name")
@@ -401,12 +482,17 @@ def _tool_result(msg: dict, p: str, role: str, names: ToolNameMap, call_names: d
         name = expect(msg.get("name"), str, f"{p}.name")
     content = msg.get("content")
     if isinstance(content, list):
-        text = "".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+        texts = []
+        for j, item in enumerate(content):
+            if isinstance(item, dict) and item.get("text") is not None:
+                texts.append(expect(item["text"], str, f"{p}.content[{j}].text"))
+        text = "".join(texts)
     else:
         text = "" if content is None else expect(content, str, f"{p}.content")
     try:
         parsed = orjson.loads(text) if text.startswith("{") else None
     except orjson.JSONDecodeError:
         parsed = None
+    _shallow(parsed, f"{p}.content", limits)
     response = parsed if isinstance(parsed, dict) else {"result": text}
-    return {"functionResponse": {"name": names.to_gemini(name), "response": response}}
+    return {"functionResponse": {"name": names.to_gemini(name), "response": response}}, call_id

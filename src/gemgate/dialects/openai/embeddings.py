@@ -24,12 +24,23 @@ def parse_embeddings(inp: ParseInput) -> Unary:
     texts = [raw] if isinstance(raw, str) else expect(raw, list, "input")
     if not texts:
         raise bad_request("'input' must not be empty", "input")
+    if len(texts) > inp.limits.embedding_inputs:
+        raise bad_request(
+            f"'input' holds {len(texts)} items; at most {inp.limits.embedding_inputs} are allowed "
+            "(limits.embedding_inputs)",
+            "input",
+        )
+    if texts and all(isinstance(t, int) and not isinstance(t, bool) for t in texts):
+        raise bad_request("'input' is a token array; token arrays are not supported by Gemini embedding models", "input")
     for i, text in enumerate(texts):
-        if not isinstance(text, str):
+        if isinstance(text, list) and all(isinstance(t, int) and not isinstance(t, bool) for t in text):
             raise bad_request(
-                f"'input[{i}]' must be a string; token arrays are not supported by Gemini embedding models", "input"
+                f"'input[{i}]' is a token array; token arrays are not supported by Gemini embedding models", f"input[{i}]"
             )
+        expect(text, str, f"input[{i}]")
     as_base64 = one_of(body.get("encoding_format") or "float", ("float", "base64"), "encoding_format") == "base64"
+    if body.get("user") is not None:
+        expect(body["user"], str, "user")
     extra = {}
     if body.get("dimensions") is not None:
         extra["outputDimensionality"] = integer(body["dimensions"], "dimensions", 1)
