@@ -21,7 +21,7 @@ from .errors import Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
-from .gemini.parts import malformed_call, usage_tokens
+from .gemini.parts import finished, is_answer_part, malformed_call, usage_tokens, walk
 from .gemini.signatures import SignatureStore
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
@@ -215,21 +215,30 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
     """Start generation and wait for the first chunk, failing over while nothing has been sent.
 
     `started` is the request's arrival (event-loop seconds) for the outcome's ttfb. A first chunk that is a
-    malformed function call counts as Failure.MALFORMED. Raises GatewayError as `with_failover` does.
+    malformed function call counts as Failure.MALFORMED. Chunks with thoughts only are held until the answer
+    starts (or the generation finishes): Gemini can end in MALFORMED_FUNCTION_CALL after streaming thoughts
+    (gemini-cli capture context-compress-interactive.compress.responses), and that must still fail over
+    instead of reaching the client as an empty "stop". Raises GatewayError as `with_failover` does.
     """
     loop = asyncio.get_running_loop()
 
     async def attempt(upstream: Upstream, lease: Lease) -> Opened:
         """Open the stream on this account; the first chunk must arrive and be usable."""
         chunks = upstream.stream(lease.account.record, spec.model, request)
+        held: list[dict] = []
         try:
             first = await anext(chunks)
+            while _before_answer(first):
+                held.append(first)
+                first = await anext(chunks)
             if malformed_call(first):
                 raise _malformed_error()
         except BaseException:
             await chunks.aclose()
             raise
         outcome.ttfb = loop.time() - started
+        if held:
+            chunks, first = _prepended(held[1:] + [first], chunks), held[0]
         return Opened(first, _reporting(first, chunks, lease, outcome), lease)
 
     return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
@@ -248,6 +257,22 @@ async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: O
         return response
 
     return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
+
+
+def _before_answer(chunk: dict) -> bool:
+    """A chunk that neither finishes nor carries anything but thoughts (the answer has not started)."""
+    return not finished(chunk) and not any(is_answer_part(part) for _, part in walk(chunk))
+
+
+async def _prepended(head: list[dict], chunks: AsyncIterator[dict]) -> AsyncIterator[dict]:
+    """`head`, then the rest of `chunks`; closing it closes `chunks`."""
+    try:
+        for chunk in head:
+            yield chunk
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await chunks.aclose()
 
 
 async def _reporting(first: dict, chunks: AsyncIterator[dict], lease: Lease, outcome: Outcome) -> AsyncIterator[dict]:

@@ -25,3 +25,35 @@ def test_logprobs_when_asked():
     assert "avgLogprobs" in whole["candidates"][0]
     plain = single_response(plan_reply(req("one two"), "gemini-2.5-flash", signer=SIGNER), "gemini-2.5-flash")
     assert "logprobsResult" not in plain["candidates"][0] and "avgLogprobs" not in plain["candidates"][0]
+
+
+def test_block_directive_is_a_blocked_prompt():
+    reply = plan_reply(req("bad words\nBLOCK"), "gemini-2.5-flash", signer=SIGNER)
+    [chunk] = stream_chunks(reply, "gemini-2.5-flash", "rid")
+    assert chunk["promptFeedback"] == {"blockReason": "SAFETY"} and "candidates" not in chunk
+    assert chunk["usageMetadata"]["promptTokenCount"] > 0 and "candidatesTokenCount" not in chunk["usageMetadata"]
+    assert single_response(reply, "gemini-2.5-flash", "rid") == chunk
+    other = plan_reply(req("BLOCK PROHIBITED_CONTENT"), "gemini-2.5-flash", signer=SIGNER)
+    assert other.block_reason == "PROHIBITED_CONTENT"
+
+
+def test_malformed_after_thoughts_like_the_gemini_cli_capture():
+    gen = {"thinkingConfig": {"includeThoughts": True}}
+    chunks = stream_chunks(plan_reply(req("MALFORMED", generationConfig=gen), "gemini-2.5-flash", signer=SIGNER), "gemini-2.5-flash")
+    assert chunks[0]["candidates"][0]["content"]["parts"][0]["thought"] is True
+    assert chunks[-1]["candidates"] == [{"finishReason": "MALFORMED_FUNCTION_CALL", "index": 0}]
+
+
+def test_grounding_with_google_search_and_citations():
+    reply = plan_reply(req("who won\nCITE https://example.com/a", tools=[{"googleSearch": {}}]), "gemini-2.5-flash", signer=SIGNER)
+    chunks = stream_chunks(reply, "gemini-2.5-flash")
+    last = chunks[-1]["candidates"][0]
+    assert last["groundingMetadata"]["groundingChunks"][0]["web"]["uri"].startswith("https://")
+    assert last["groundingMetadata"]["webSearchQueries"]
+    whole = single_response(reply, "gemini-2.5-flash")["candidates"][0]
+    text = whole["content"]["parts"][0]["text"]
+    assert whole["citationMetadata"]["citationSources"] == [{"endIndex": len(text.encode()), "uri": "https://example.com/a"}]
+    assert whole["groundingMetadata"]["groundingSupports"][0]["segment"]["text"] == text
+    assert all("groundingMetadata" not in c["candidates"][0] for c in chunks[:-1])
+    plain = single_response(plan_reply(req("who won"), "gemini-2.5-flash", signer=SIGNER), "gemini-2.5-flash")
+    assert "groundingMetadata" not in plain["candidates"][0]

@@ -79,7 +79,8 @@ def _merge_field(agg: dict, key: str, value) -> None:
 
 
 def aggregate(chunks: list[dict]) -> dict:
-    """One GenerateContentResponse from its streamed chunks, candidates sorted by index."""
+    """One GenerateContentResponse from its streamed chunks, candidates sorted by index (no candidates field
+    when none came, as for a blocked prompt)."""
     out: dict = {"candidates": []}
     by_index: dict[int, dict] = {}
     for chunk in chunks:
@@ -105,4 +106,6 @@ def aggregate(chunks: list[dict]) -> dict:
         if chosen:
             agg["avgLogprobs"] = sum(float(c.get("logProbability") or 0.0) for c in chosen) / len(chosen)
     out["candidates"].sort(key=lambda c: c["index"])
+    if not out["candidates"]:
+        del out["candidates"]  # a blocked prompt: Google's answer has promptFeedback and no candidates field
     return out

@@ -14,7 +14,20 @@ Rules, read from the LAST user turn:
 * ``SLOW <seconds>``         -> that much silence before the first chunk
 * ``EMPTY``                  -> a stream with no chunks at all
 * ``MALFORMED[-ONCE]``       -> finishReason MALFORMED_FUNCTION_CALL and no content (as Gemini 3.x
-                                sometimes answers), on every or only the first attempt
+                                sometimes answers), on every or only the first attempt; with
+                                includeThoughts the thought chunk comes first, as in the gemini-cli capture
+                                context-compress-interactive.compress.responses
+* ``BLOCK [reason]``          -> the prompt is blocked: one chunk with ``promptFeedback.blockReason`` (default
+                                SAFETY; SAFETY, OTHER, BLOCKLIST, PROHIBITED_CONTENT, IMAGE_SAFETY per
+                                ai.google.dev/api/generate-content#BlockReason), usageMetadata with the prompt
+                                tokens only, and no candidates; generateContent answers the same object
+* ``CITE <uri>``              -> the last chunk's candidate carries ``citationMetadata.citationSources``
+                                [{startIndex, endIndex, uri}] over the answer (ai.google.dev/api/
+                                generate-content#CitationMetadata; proto3 JSON omits a zero startIndex)
+* a ``googleSearch`` tool     -> a text answer's last chunk carries ``groundingMetadata`` (searchEntryPoint,
+                                groundingChunks[].web {uri, title}, groundingSupports [{segment, indices,
+                                confidenceScores}], webSearchQueries), shaped as the response example of
+                                ai.google.dev/gemini-api/docs/google-search; generateContent has it too
 * JSON mode, maxOutputTokens, stopSequences, candidateCount and thinking are
   honoured as documented on `plan_reply`.
 * ``responseLogprobs`` (with ``logprobs`` = k top candidates) -> every candidate of a chunk with answer text
@@ -79,6 +92,8 @@ _MALFORMED_RE = re.compile(r"^[ \t]*MALFORMED(-ONCE)?[ \t]*$", re.M)
 _FAIL_AFTER_RE = re.compile(r"^[ \t]*FAIL-AFTER[ \t]+(\d+)[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
 _RESET_CUT_AFTER_RE = re.compile(r"^[ \t]*(RESET|CUT)-AFTER[ \t]+(\d+)[ \t]*$", re.M)
 _STALL_AFTER_RE = re.compile(r"^[ \t]*STALL-AFTER[ \t]+(\d+)[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
+_BLOCK_RE = re.compile(r"^[ \t]*BLOCK(?:[ \t]+([A-Z_]+))?[ \t]*$", re.M)
+_CITE_RE = re.compile(r"^[ \t]*CITE[ \t]+(\S+)[ \t]*$", re.M)
 _CALL_RE = re.compile(r"^[ \t]*CALL[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$", re.M)
 _PIECE_RE = re.compile(r"\s*\S+\s*")
 _DEFAULT_SIGNER = ThoughtSigner()
@@ -91,6 +106,7 @@ class Chunk:
     parts: list[dict[str, Any]]
     finish_reason: str | None = None
     finish_message: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)  # more candidate fields: groundingMetadata, ...
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,7 @@ class Reply:
     finish_message: str | None = None  # shown on non-streamed responses only
     fault: Fault | None = None  # a failure after the first byte (FAIL-AFTER, RESET-AFTER, ...)
     logprobs: int | None = None  # responseLogprobs asked: how many top candidates per token (0 = none)
+    block_reason: str | None = None  # the prompt was blocked (promptFeedback.blockReason), no candidates
 
     @property
     def is_error(self) -> bool:
@@ -206,13 +223,9 @@ def plan_reply(
             fail_once=failure.group(1) is not None,
         )
 
-    malformed = None if responses else _MALFORMED_RE.search(text)
-    if malformed and (malformed.group(1) is None or first_attempt):
-        return _with_fault(Reply(
-            chunks=[Chunk([], "MALFORMED_FUNCTION_CALL")],
-            usage=Usage(prompt_tokens),
-            fail_once=malformed.group(1) is not None,
-        ), text)
+    blocked = None if responses else _BLOCK_RE.search(text)
+    if blocked:
+        return Reply(usage=Usage(prompt_tokens), block_reason=blocked.group(1) or "SAFETY")
 
     slow = None if responses else _SLOW_RE.search(text)
     delay = float(slow.group(1)) if slow else 0.0
@@ -227,6 +240,14 @@ def plan_reply(
     thoughts_tokens = count_words(thought) if active else 0
     lead = [Chunk([{"text": thought, "thought": True}])] if show else []
 
+    malformed = None if responses else _MALFORMED_RE.search(text)
+    if malformed and (malformed.group(1) is None or first_attempt):
+        return _with_fault(Reply(
+            chunks=lead + [Chunk([], "MALFORMED_FUNCTION_CALL")],
+            usage=Usage(prompt_tokens, 0, thoughts_tokens if show else 0),
+            fail_once=malformed.group(1) is not None,
+        ), text)
+
     calls = [] if responses else _function_calls(request, text)
     if calls:
         chunks = lead + _call_chunks(calls, model, active, signer)
@@ -235,6 +256,9 @@ def plan_reply(
         answer, finish = _answer_text(gen, subject, responses)
         chunks = lead + _text_chunks(answer, finish, model, show, signer)
         message = None
+        extra = _answer_fields(request, answer, subject, None if responses else text)
+        if extra:
+            chunks[-1] = replace(chunks[-1], fields=extra)
     candidates = sum(part_tokens(p) for c in chunks for p in c.parts if not p.get("thought"))
     reply = Reply(
         chunks=chunks,
@@ -274,7 +298,28 @@ def _finish_apart(chunks: list[Chunk]) -> list[Chunk]:
     last = chunks[-1] if chunks else None
     if last is None or last.finish_reason is None or not any(_has_content(p) for p in last.parts):
         return list(chunks)
-    return chunks[:-1] + [Chunk(last.parts), Chunk([{"text": ""}], last.finish_reason, last.finish_message)]
+    closing = Chunk([{"text": ""}], last.finish_reason, last.finish_message, last.fields)
+    return chunks[:-1] + [Chunk(last.parts), closing]
+
+
+def _answer_fields(request: Mapping[str, Any], answer: str, subject: str, text: str | None) -> dict[str, Any]:
+    """groundingMetadata when the googleSearch tool is on, citationMetadata for ``CITE <uri>`` lines."""
+    fields: dict[str, Any] = {}
+    size = len(answer.encode())
+    cited = [m.group(1) for m in _CITE_RE.finditer(text or "")]
+    if cited:
+        fields["citationMetadata"] = {"citationSources": [{"endIndex": size, "uri": uri} for uri in cited]}
+    if any(isinstance(t, dict) and "googleSearch" in t for t in request.get("tools") or ()):
+        query = " ".join(subject.split()[:8])
+        fields["groundingMetadata"] = {
+            "searchEntryPoint": {"renderedContent": f"<div class=\"container\">{query}</div>"},
+            "groundingChunks": [{"web": {"uri": "https://vertexaisearch.cloud.google.com/grounding-api-redirect/fake",
+                                         "title": "example.com"}}],
+            "groundingSupports": [{"segment": {"endIndex": size, "text": answer}, "groundingChunkIndices": [0],
+                                   "confidenceScores": [0.9]}],
+            "webSearchQueries": [query],
+        }
+    return fields
 
 
 def _tool_result_text(responses: list[dict[str, Any]]) -> str:

@@ -20,6 +20,8 @@ def new_response_id() -> str:
 def stream_chunks(reply: Reply, model_version: str, response_id: str | None = None) -> list[dict[str, Any]]:
     """One dict per streamed chunk; usage on every chunk, cumulative like Google's."""
     response_id = response_id or new_response_id()
+    if reply.block_reason:
+        return [_blocked(reply, model_version, response_id)]
     out, produced = [], 0
     for chunk in reply.chunks:
         produced += sum(part_tokens(p) for p in chunk.parts if not p.get("thought"))
@@ -39,11 +41,14 @@ def stream_chunks(reply: Reply, model_version: str, response_id: str | None = No
 def single_response(reply: Reply, model_version: str, response_id: str | None = None) -> dict[str, Any]:
     """The non-streamed response: every chunk's parts merged into one candidate."""
     response_id = response_id or new_response_id()
+    if reply.block_reason:
+        return _blocked(reply, model_version, response_id)
     if not reply.chunks:
         candidates = [{"finishReason": "STOP", "index": i} for i in range(reply.candidate_count)]
         return _response(reply, candidates, 0, model_version, response_id)
     finish = next((c.finish_reason for c in reversed(reply.chunks) if c.finish_reason), None)
-    merged = Chunk(_merge_parts([p for c in reply.chunks for p in c.parts]), finish, reply.finish_message)
+    merged = Chunk(_merge_parts([p for c in reply.chunks for p in c.parts]), finish, reply.finish_message,
+                   _merge_fields(reply.chunks))
     logprobs = _logprobs(reply.chunks, reply.logprobs)
     candidates = [_candidate(merged, i, logprobs) for i in range(reply.candidate_count)]
     return _response(reply, candidates, reply.usage.candidates_tokens, model_version, response_id)
@@ -54,7 +59,7 @@ def partial_response(reply: Reply, model_version: str, upto: int, response_id: s
     response_id = response_id or new_response_id()
     chunks = reply.chunks[:upto]
     produced = sum(part_tokens(p) for c in chunks for p in c.parts if not p.get("thought"))
-    merged = Chunk(_merge_parts([p for c in chunks for p in c.parts]))
+    merged = Chunk(_merge_parts([p for c in chunks for p in c.parts]), fields=_merge_fields(chunks))
     logprobs = _logprobs(chunks, reply.logprobs)
     candidates = [_candidate(merged, i, logprobs) for i in range(reply.candidate_count)]
     return _response(reply, candidates, produced, model_version, response_id)
@@ -69,6 +74,27 @@ def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any
     if thoughts:
         usage["thoughtsTokenCount"] = thoughts
     return usage
+
+
+def _blocked(reply: Reply, model_version: str, rid: str) -> dict[str, Any]:
+    """A blocked prompt: promptFeedback.blockReason, prompt-only usage, no candidates
+    (ai.google.dev/api/generate-content#PromptFeedback: "If set, the prompt was blocked and no candidates
+    are returned")."""
+    return {"promptFeedback": {"blockReason": reply.block_reason},
+            "usageMetadata": usage_metadata(reply.usage.prompt_tokens, 0, 0),
+            "modelVersion": model_version, "responseId": rid}
+
+
+def _merge_fields(chunks: list[Chunk]) -> dict[str, Any]:
+    """The candidate fields of a whole answer: the last of each, citation sources of all chunks."""
+    fields: dict[str, Any] = {}
+    sources: list = []
+    for chunk in chunks:
+        fields.update(chunk.fields)
+        sources += (chunk.fields.get("citationMetadata") or {}).get("citationSources") or []
+    if sources:
+        fields["citationMetadata"] = {"citationSources": sources}
+    return fields
 
 
 def _response(reply: Reply, candidates: list, produced: int, model_version: str, rid: str) -> dict:
@@ -112,6 +138,7 @@ def _candidate(chunk: Chunk, index: int, logprobs: dict[str, Any] | None = None)
     candidate["index"] = index
     if chunk.finish_message:
         candidate["finishMessage"] = chunk.finish_message
+    candidate.update(chunk.fields)
     if logprobs is not None:
         chosen = logprobs["chosenCandidates"]
         candidate["avgLogprobs"] = sum(c["logProbability"] for c in chosen) / len(chosen)

@@ -1,0 +1,45 @@
+"""A prompt Google blocks (promptFeedback.blockReason, no candidates): content_filter in OpenAI's shape, stream and
+not; the Gemini-native answer is Google's (promptFeedback, no candidates field). And MALFORMED_FUNCTION_CALL after
+streamed thoughts still fails over."""
+
+from __future__ import annotations
+
+from tests.support.gateway import API_KEYS, chat
+from tests.support.http import post
+
+
+def test_openai_whole_and_stream_say_content_filter(gw):
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "blocked-1\nBLOCK"}]}
+    whole = chat(gw, body)
+    assert whole.status == 200, whole.text
+    assert whole.json()["choices"][0]["finish_reason"] == "content_filter"
+    events = [e for e in chat(gw, {**body, "stream": True}).sse() if isinstance(e, dict)]
+    reasons = [c["finish_reason"] for e in events for c in e.get("choices") or () if c.get("finish_reason")]
+    assert reasons == ["content_filter"]
+    assert "".join(c["delta"].get("content") or "" for e in events for c in e.get("choices") or ()) == ""
+
+
+def test_gemini_native_whole_is_googles(gw, fake_api):
+    body = {"contents": [{"role": "user", "parts": [{"text": "blocked-2\nBLOCK PROHIBITED_CONTENT"}]}]}
+    got = post(f"{gw.url}/v1beta/models/gemini-2.5-flash:generateContent", body, headers={"x-goog-api-key": gw.key})
+    want = post(f"{fake_api.url}/v1beta/models/gemini-2.5-flash:generateContent", body, headers={"x-goog-api-key": API_KEYS[0]})
+    assert got.status == want.status == 200, got.text
+    g, w = got.json(), want.json()
+    assert "candidates" not in g and "candidates" not in w
+    assert g["promptFeedback"] == w["promptFeedback"] == {"blockReason": "PROHIBITED_CONTENT"}
+    assert g["usageMetadata"] == w["usageMetadata"]
+
+
+def test_malformed_after_streamed_thoughts_fails_over(gw):
+    # gemini-cli capture context-compress-interactive: thoughts stream, then MALFORMED_FUNCTION_CALL with no content.
+    body = {"model": "gemini-2.5-flash", "stream": True, "reasoning_effort": "low",
+            "messages": [{"role": "user", "content": "MALFORMED-ONCE\nafter-thoughts"}]}
+    events = [e for e in chat(gw, body).sse() if isinstance(e, dict)]
+    text = "".join(c["delta"].get("content") or "" for e in events for c in e.get("choices") or ())
+    assert text == "echo: MALFORMED-ONCE\nafter-thoughts"
+    native = {"contents": [{"role": "user", "parts": [{"text": "MALFORMED-ONCE\nafter-thoughts-native"}]}],
+              "generationConfig": {"thinkingConfig": {"includeThoughts": True}}}
+    r = post(f"{gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", native, headers={"x-goog-api-key": gw.key})
+    chunks = r.sse()
+    assert chunks[-1]["candidates"][0]["finishReason"] == "STOP"
+    assert "".join(p["text"] for c in chunks for p in c["candidates"][0]["content"]["parts"] if not p.get("thought")) == "echo: MALFORMED-ONCE\nafter-thoughts-native"
