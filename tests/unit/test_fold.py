@@ -99,7 +99,7 @@ def test_logprobs_and_citations_merge_across_chunks():
                                 "avgLogprobs": lp, **more}]}
 
     folded = aggregate([chunk("a", -1.0, citationMetadata={"citationSources": [{"uri": "u1"}]}),
-                        chunk("b", -3.0, citationMetadata={"citationSources": [{"uri": "u1"}, {"uri": "u2"}]},
+                        chunk("b", -3.0, citationMetadata={"citationSources": [{"uri": "u2"}]},
                               finishReason="STOP")])
     cand = folded["candidates"][0]
     assert [c["token"] for c in cand["logprobsResult"]["chosenCandidates"]] == ["a", "b"]

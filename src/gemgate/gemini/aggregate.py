@@ -11,8 +11,7 @@ google-tool-call-gemini3.json / .chunks.txt, same prompts, one answered whole an
 * per candidate, the last value of every other field wins (finishReason, safetyRatings, groundingMetadata,
   ...), except `logprobsResult` (token lists concatenated, sums added, ai.google.dev/api/generate-content
   #LogprobsResult), `avgLogprobs` (recomputed over all chosen tokens when
-  they came) and `citationMetadata.citationSources`
-  (concatenated, without repeats);
+  they came) and `citationMetadata.citationSources` (concatenated);
 * the last usageMetadata and promptFeedback win; modelVersion, responseId and createTime come from the
   first chunk that has them.
 """
@@ -60,11 +59,8 @@ def merge_logprobs(into: dict | None, more: dict) -> dict:
 
 
 def _merge_citations(into: dict | None, more: dict) -> dict:
-    """citationMetadata with every source of both, in order, each once."""
-    sources = list((into or {}).get("citationSources") or ())
-    for source in more.get("citationSources") or ():
-        if source not in sources:
-            sources.append(source)
+    """citationMetadata with the sources of both, in stream order (each chunk cites what it carries)."""
+    sources = list((into or {}).get("citationSources") or ()) + list(more.get("citationSources") or ())
     return {**(into or {}), **more, "citationSources": sources}
 
 

@@ -1,0 +1,54 @@
+"""Through a running gateway, for each dialect: the non-streaming answer equals the streamed one folded by the
+dialect's client-side rules (tests/support/agreement.py); the unit property test covers the space, this the wiring."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.agreement import assert_openai_agree, gemini_view
+from tests.support.gateway import chat
+from tests.support.http import post
+
+TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}}
+         for n in ("f", "g")]
+OPENAI = {
+    "text-thoughts-logprobs-n2": {"model": "gemini-2.5-flash", "reasoning_effort": "low", "logprobs": True, "top_logprobs": 2, "n": 2,
+                                  "messages": [{"role": "user", "content": "one two three four five six seven agree-1"}]},
+    "parallel-calls-gemini3": {"model": "gemini-3-pro-preview", "tools": TOOLS,
+                               "messages": [{"role": "user", "content": 'CALL f {"x": 1}\nCALL g {"x": 2}\nagree-2'}]},
+    "max-tokens": {"model": "gemini-2.5-flash", "max_completion_tokens": 3,
+                   "messages": [{"role": "user", "content": "one two three four five six agree-3"}]},
+    "blocked": {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "agree-4\nBLOCK"}]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPENAI))
+def test_openai_stream_and_whole_agree(gw, case):
+    body = {**OPENAI[case], "stream_options": {"include_usage": True}}
+    whole = chat(gw, {k: v for k, v in body.items() if k != "stream_options"})
+    stream = chat(gw, {**body, "stream": True})
+    assert whole.status == stream.status == 200, (whole.text, stream.text)
+    assert_openai_agree(whole.json(), stream.sse())
+
+
+NATIVE = {
+    "thoughts-logprobs": ("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "one two three four five agree-n1"}]}],
+                                               "generationConfig": {"thinkingConfig": {"includeThoughts": True}, "responseLogprobs": True, "logprobs": 1}}),
+    "call-gemini3": ("gemini-3-pro-preview", {"contents": [{"role": "user", "parts": [{"text": 'CALL f {"x": 1}\nagree-n2'}]}],
+                                              "tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "OBJECT", "properties": {"x": {"type": "INTEGER"}}}}]}]}),
+    "grounded": ("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "who won agree-n3\nCITE https://e.x/1"}]}],
+                                      "tools": [{"googleSearch": {}}]}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NATIVE))
+def test_gemini_native_stream_and_whole_agree(gw, case):
+    model, body = NATIVE[case]
+    whole = post(f"{gw.url}/v1beta/models/{model}:generateContent", body, headers={"x-goog-api-key": gw.key})
+    stream = post(f"{gw.url}/v1beta/models/{model}:streamGenerateContent?alt=sse", body, headers={"x-goog-api-key": gw.key})
+    assert whole.status == stream.status == 200, (whole.text, stream.text)
+    chunks = stream.sse()
+    assert gemini_view([whole.json()]) == gemini_view(chunks)
+    last = chunks[-1]["candidates"][0]
+    for key in ("groundingMetadata", "citationMetadata"):
+        assert whole.json()["candidates"][0].get(key) == last.get(key)

@@ -1,0 +1,131 @@
+"""Client-side folds of streamed answers, one per dialect, to compare with the dialect's non-streaming answer.
+
+OpenAI Chat Completions (what the openai SDK's ChatCompletionStreamState and every hand-written client do):
+per choice index, `delta.content` and `delta.reasoning_content` concatenated, `delta.tool_calls` assembled by
+their `index` (id and name from the first delta, `arguments` concatenated), the last non-null finish_reason,
+`logprobs.content` concatenated, and `usage` from the chunk that carries it.
+
+Gemini-native (what google-genai does when joining a stream: `GenerateContentResponse.text` concatenates the
+non-thought text parts, chats keep every part in order, usage is the last chunk's): per candidate index, the
+answer text and the thought text concatenated, the function calls in order with their signatures, the text
+parts' signatures in order, the last finishReason, the last usageMetadata, logprobsResult.chosenCandidates
+concatenated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def openai_stream_fold(events: list[Any]) -> dict:
+    """{choice index: {content, reasoning, tool_calls, finish_reason, logprobs}} and "usage" from stream events."""
+    choices: dict[int, dict] = {}
+    usage = None
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        if event.get("usage"):
+            usage = event["usage"]
+        for choice in event.get("choices") or ():
+            st = choices.setdefault(choice["index"], {"content": "", "reasoning": "", "calls": {}, "finish_reason": None, "logprobs": None})
+            delta = choice.get("delta") or {}
+            st["content"] += delta.get("content") or ""
+            st["reasoning"] += delta.get("reasoning_content") or ""
+            for call in delta.get("tool_calls") or ():
+                slot = st["calls"].setdefault(call["index"], {"id": None, "name": "", "arguments": ""})
+                slot["id"] = slot["id"] or call.get("id")
+                fn = call.get("function") or {}
+                slot["name"] = slot["name"] or fn.get("name") or ""
+                slot["arguments"] += fn.get("arguments") or ""
+            if choice.get("finish_reason"):
+                st["finish_reason"] = choice["finish_reason"]
+            if choice.get("logprobs") and choice["logprobs"].get("content") is not None:
+                st["logprobs"] = (st["logprobs"] or []) + choice["logprobs"]["content"]
+    out = {
+        idx: {
+            "content": st["content"],
+            "reasoning": st["reasoning"],
+            "tool_calls": [st["calls"][i] for i in sorted(st["calls"])],
+            "finish_reason": st["finish_reason"],
+            "logprobs": st["logprobs"],
+        }
+        for idx, st in choices.items()
+    }
+    return {"choices": out, "usage": usage}
+
+
+def openai_whole_view(completion: dict) -> dict:
+    """The same view of a `chat.completion`."""
+    choices = {}
+    for choice in completion["choices"]:
+        msg = choice["message"]
+        lp = choice.get("logprobs")
+        choices[choice["index"]] = {
+            "content": msg.get("content") or "",
+            "reasoning": msg.get("reasoning_content") or "",
+            "tool_calls": [{"id": c["id"], "name": c["function"]["name"], "arguments": c["function"]["arguments"]}
+                           for c in msg.get("tool_calls") or ()],
+            "finish_reason": choice["finish_reason"],
+            "logprobs": lp["content"] if lp else None,
+        }
+    return {"choices": choices, "usage": completion.get("usage")}
+
+
+def assert_openai_agree(whole: dict, events: list[Any]) -> None:
+    """The non-streaming completion equals the client-side fold of the stream (tool-call ids aside: each answer
+    makes its own)."""
+    got, want = openai_stream_fold(events), openai_whole_view(whole)
+    for view in (got, want):
+        for choice in view["choices"].values():
+            for call in choice["tool_calls"]:
+                assert call.pop("id"), call
+    assert got == want
+
+
+def gemini_view(chunks: list[dict]) -> dict:
+    """The google-genai join of GenerateContentResponse chunks (a whole response is a one-chunk stream)."""
+    cands: dict[int, dict] = {}
+    usage = feedback = None
+    for chunk in chunks:
+        usage = chunk.get("usageMetadata", usage)
+        feedback = chunk.get("promptFeedback", feedback)
+        for cand in chunk.get("candidates") or ():
+            st = cands.setdefault(cand.get("index", 0), {"text": "", "thoughts": "", "calls": [], "signatures": [],
+                                                        "finishReason": None, "logprobs": None})
+            for part in (cand.get("content") or {}).get("parts") or ():
+                if "functionCall" in part:
+                    st["calls"].append((part["functionCall"], part.get("thoughtSignature")))
+                elif "text" in part:
+                    st["thoughts" if part.get("thought") else "text"] += part["text"]
+                    if part.get("thoughtSignature"):
+                        st["signatures"].append(part["thoughtSignature"])
+            if cand.get("finishReason"):
+                st["finishReason"] = cand["finishReason"]
+            chosen = (cand.get("logprobsResult") or {}).get("chosenCandidates")
+            if chosen is not None:
+                st["logprobs"] = (st["logprobs"] or []) + chosen
+    return {"candidates": cands, "usageMetadata": usage, "promptFeedback": feedback}
+
+
+def stream_captures(fixtures_dir: Path) -> dict[str, list[dict]]:
+    """Every recorded Gemini API stream in the captures, by name: vercel/ai chunk files, louter SSE bodies, the
+    js-genai recorded SSE answers (status 200 with events) and gemini-cli's generateContentStream records."""
+    api = fixtures_dir / "gemini-api"
+    out: dict[str, list[dict]] = {}
+    for path in sorted(api.glob("*.chunks.txt")):
+        out[path.name] = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    for path in sorted(api.glob("junjihashimoto__*")):
+        out[path.name] = [json.loads(x[6:]) for x in path.read_text().splitlines() if x.startswith("data: ")]
+    for path in sorted(api.glob("googleapis__js-genai__*.json")):
+        for n, inter in enumerate(json.loads(path.read_text()).get("interactions") or ()):
+            resp = inter.get("response") or {}
+            if "streamGenerateContent" in inter["request"]["url"] and resp.get("statusCode") == 200 and resp.get("bodySegments"):
+                out[f"{path.name}#{n}"] = resp["bodySegments"]
+    for path in sorted(api.glob("google-gemini__gemini-cli__*")):
+        for n, line in enumerate(path.read_text().splitlines()):
+            record = json.loads(line) if line.strip() else {}
+            if record.get("method") == "generateContentStream" and record.get("response"):
+                out[f"{path.name}#{n}"] = record["response"]
+    return out
