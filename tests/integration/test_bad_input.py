@@ -128,6 +128,9 @@ HI = [{"role": "user", "parts": [{"text": "hi"}]}]
         (MODEL, {"contents": [5]}, "'contents[0]' must be an object"),
         (MODEL, {"contents": HI, "systemInstruction": {"parts": [5]}}, "'systemInstruction.parts[0]'"),
         (MODEL, {"contents": HI, "tools": [{"functionDeclarations": {}}]}, "'tools[0].functionDeclarations'"),
+        # found by the generator (test_fuzz_routes)
+        (MODEL, {"contents": HI + [{"role": "user", "parts": [{"functionResponse": None}]}]}, "'contents[1].parts[0].functionResponse'"),
+        (MODEL, {"contents": [{"role": "user", "parts": [{"text": 5}]}]}, "'contents[0].parts[0].text'"),
     ],
 )
 def test_gemini_native_bad_input_is_400(gw, model, body, words):
@@ -137,3 +140,16 @@ def test_gemini_native_bad_input_is_400(gw, model, body, words):
     assert error["status"] == "INVALID_ARGUMENT" and words in error["message"], error
 
 
+@pytest.mark.parametrize("model, body", [
+    (MODEL + "-low", {"contents": HI, "generationConfig": None}),  # was a 500: None["thinkingConfig"] = ...
+    (MODEL + "-search", {"contents": HI, "tools": None}),
+])
+def test_gemini_native_null_fields_are_absent(gw, model, body):
+    r = Client.gemini(gw.url, gw.key).post(f"/v1beta/models/{model}:generateContent", body)
+    assert r.status == 200, r.text
+
+
+def test_huge_embedding_dimensions_are_refused_by_the_fake_not_hung(gw):
+    """The fake built a vector of any asked size (2**63 hung the test run); Google stops at 3072."""
+    r = Client(gw.url, gw.key).post("/v1/embeddings", {"model": "gemini-embedding-001", "input": "x", "dimensions": 2**62})
+    assert r.status == 400 and "3072" in r.json()["error"]["message"], r.text

@@ -54,6 +54,9 @@ MAX_PAGE_SIZE = 1000
 # (langchain-ai/langchainjs#4491, weaviate/weaviate#11277; vercel/ai#16575 caps Google batches at 100 for it).
 MAX_BATCH_EMBED_REQUESTS = 100
 TOO_MANY_BATCH_REQUESTS = "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"
+# gemini-embedding-001 gives at most 3072 values (ai.google.dev/gemini-api/docs/embeddings); the wording of
+# Google's refusal is not captured, this one is the fake's own.
+MAX_EMBEDDING_DIMENSIONS = 3072
 _ROUTE_RE = re.compile(r"^/(v1|v1beta)/models(?:/([^/:]+)(?::([A-Za-z]+))?)?/?$")
 _ACTIONS_BY_METHOD = {
     "GET": ("list", "get"),
@@ -292,7 +295,7 @@ class FakeGeminiAPI(FakeServer):
 
     def _embed(self, body: Any) -> dict[str, Any]:
         req = parse_request(body, "EmbedContentRequest")
-        return {"embedding": {"values": embed_text(_content_text(req), req.get("outputDimensionality"))}}
+        return {"embedding": {"values": embed_text(_content_text(req), _dimensions(req, "EmbedContentRequest"))}}
 
     def _batch_embed(self, body: Any, model: str) -> dict[str, Any]:
         req = parse_request(body, "BatchEmbedContentsRequest")
@@ -306,8 +309,8 @@ class FakeGeminiAPI(FakeServer):
         ]
         if problems:
             raise GoogleApiError(400, "".join(problems))
-        return {"embeddings": [{"values": embed_text(_content_text(r), r.get("outputDimensionality"))}
-                               for r in requests]}
+        sizes = [_dimensions(r, f"BatchEmbedContentsRequest.requests[{i}]") for i, r in enumerate(requests)]
+        return {"embeddings": [{"values": embed_text(_content_text(r), size)} for r, size in zip(requests, sizes)]}
 
     # -- streaming --------------------------------------------------------
 
@@ -440,3 +443,11 @@ def _error_response(err: GoogleApiError, sse: bool, started: float) -> web.Respo
 def _html_not_found(path: str, started: float) -> web.Response:
     headers = {**google_headers(started), "Content-Type": "text/html; charset=UTF-8"}
     return web.Response(status=404, body=_NOT_FOUND_HTML.format(path=path).encode("utf-8"), headers=headers)
+
+
+def _dimensions(req: Mapping[str, Any], where: str) -> int | None:
+    """outputDimensionality, refused (400) outside 1..MAX_EMBEDDING_DIMENSIONS as Google does."""
+    size = req.get("outputDimensionality")
+    if size is not None and not 1 <= size <= MAX_EMBEDDING_DIMENSIONS:
+        raise GoogleApiError(400, f"* {where}.output_dimensionality: must be between 1 and {MAX_EMBEDDING_DIMENSIONS}\n")
+    return size

@@ -71,6 +71,14 @@ def _content(value: object, param: str, limits: Limits) -> None:
         )
     for j, part in enumerate(parts):
         expect(part, dict, f"{param}.parts[{j}]")
+        for key, kind in _PART_FIELDS:
+            if key in part and (kind is dict or part[key] is not None):
+                expect(part[key], kind, f"{param}.parts[{j}].{key}")
+
+
+# Part fields the gateway itself reads (history normalisation, signatures): checked before it does. A null
+# text is left to Google; a present functionCall or functionResponse must be an object.
+_PART_FIELDS = (("text", str), ("thoughtSignature", str), ("functionCall", dict), ("functionResponse", dict))
 
 
 def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
@@ -78,6 +86,9 @@ def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
     upstream sees it: contents, systemInstruction, tools, toolConfig, generationConfig, safetySettings,
     cachedContent, with the counts bounded by `limits`. The rest is Google's to judge. Raises GatewayError 400
     naming the field (`prefix` goes before it, e.g. "generateContentRequest.")."""
+    for name in ("generationConfig", "tools", "toolConfig", "systemInstruction", "safetySettings"):
+        if name in request and request[name] is None:
+            del request[name]  # null means absent; the gateway may fill some of these in (model-name suffixes)
     contents = request.get("contents")
     if isinstance(contents, dict):
         request["contents"] = contents = [contents]
