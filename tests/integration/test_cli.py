@@ -16,6 +16,7 @@ from gemgate.cli import app
 
 from tests.support.gateway import free_port
 from tests.support.http import get, post
+from tests.support.processes import spawn_gemgate
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
@@ -88,26 +89,6 @@ def test_config_file_and_environment(tmp_path, monkeypatch):
         load_settings(tmp_path / "missing.toml")
 
 
-def _spawn(args, env, ready: str, timeout=20):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gemgate", *args],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if ready in line:
-            return proc, lines
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise AssertionError("did not start:\n" + "".join(lines))
 
 
 def test_serve_first_start_makes_a_key(tmp_path, fake_api):
@@ -118,7 +99,7 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
         "GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL": fake_api.url,
     }
     subprocess.run([sys.executable, "-m", "gemgate", "accounts", "add-apikey", "fake-key-alpha", "--name", "a", "--skip-format-check"], env={**os.environ, **env}, check=True, capture_output=True)
-    proc, lines = _spawn(["serve", "--port", str(port)], env, "Clients send it")
+    proc, lines = spawn_gemgate(["serve", "--port", str(port)], env, "Clients send it")
     try:
         out = "".join(lines)
         assert "gemgate 0.1.0" in out and f"127.0.0.1:{port}" in out
@@ -141,7 +122,7 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
 
 def test_sandbox_command():
     port = free_port()
-    proc, lines = _spawn(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
+    proc, lines = spawn_gemgate(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
     try:
         assert f"gemgate sandbox ready: http://127.0.0.1:{port}" in lines[-1]
         url = f"http://127.0.0.1:{port}"

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.gateway import free_port
 from tests.support.http import get
+from tests.support.processes import spawn_gemgate
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -95,26 +96,6 @@ def test_busy_port_is_one_clear_line(command, busy_port, tmp_path):
     assert not (tmp_path / "gemgate.db").exists(), "nothing is created (no client key shown to nobody)"
 
 
-def _spawn(args, env, ready: str, timeout=20):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gemgate", *args],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if ready in line:
-            return proc, lines
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise AssertionError("did not start:\n" + "".join(lines))
 
 
 def _stop(proc) -> None:
@@ -153,7 +134,7 @@ def test_banner_names_data_dir_database_and_key_file(tmp_path):
 
 def test_banner_with_master_key_from_the_environment(tmp_path):
     port = free_port()
-    proc, lines = _spawn(
+    proc, lines = spawn_gemgate(
         ["serve", "--port", str(port)], {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m"}, "client keys"
     )
     try:
@@ -169,9 +150,9 @@ def test_sandbox_beside_a_running_server(tmp_path):
     """The README's sequence: a server on one port, the sandbox on another, both answer."""
     serve_port, sandbox_port = free_port(), free_port()
     env = {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m"}
-    server, _ = _spawn(["serve", "--port", str(serve_port)], env, "client keys")
+    server, _ = spawn_gemgate(["serve", "--port", str(serve_port)], env, "client keys")
     try:
-        sandbox, lines = _spawn(["sandbox", "--port", str(sandbox_port), "--api-key", "try-me"], {}, "ready")
+        sandbox, lines = spawn_gemgate(["sandbox", "--port", str(sandbox_port), "--api-key", "try-me"], {}, "ready")
         try:
             assert f"gemgate sandbox ready: http://127.0.0.1:{sandbox_port}" in lines[-1]
             assert get(f"http://127.0.0.1:{sandbox_port}/v1/models", key="try-me").status == 200

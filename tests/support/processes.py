@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,27 @@ def require_node_modules(*packages: str) -> None:
     for package in packages:
         if not (NODE_MODULES / package / "package.json").is_file():
             pytest.skip(f"npm package {package!r} is not installed: run `npm install` in {NODE_DIR}")
+
+
+def spawn_gemgate(args: list[str], env: dict, ready: str, timeout: float = 20):
+    """Start `python -m gemgate ARGS` in its own session; return (process, output lines) once a line holds
+    `ready`. Raises AssertionError with the output when it does not get there within `timeout` seconds."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemgate", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if ready in line:
+            return proc, lines
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise AssertionError("did not start:\n" + "".join(lines))
