@@ -57,6 +57,12 @@ def one_of(value: Any, choices: tuple[str, ...], param: str) -> str:
     return value
 
 
+def at_most(count: int, limit: int, setting: str, param: str, noun: str) -> None:
+    """A 400 naming `param` when it holds `count` `noun`s and the `limits.<setting>` value `limit` is lower."""
+    if count > limit:
+        raise bad_request(f"'{param}' holds {count} {noun}; at most {limit} are allowed (limits.{setting})", param)
+
+
 def no_unknown(obj: dict, known: frozenset[str], where: str) -> None:
     """Raise GatewayError 400 for the first key of `obj` not in `known` (param "<where>.<key>"), in the words
     OpenAI uses: "Unrecognized request argument supplied: ...".

@@ -11,7 +11,7 @@ from ...config import Limits
 from ...errors import GatewayError, bad_request
 from ...upstreams.base import Capability
 from ..base import DEFAULT_LIMITS, Generation, ParseInput, Unary
-from ..validate import expect
+from ..validate import at_most, expect
 from .reply import GeminiReply
 
 # Values under these keys are the client's own data and are passed on verbatim.
@@ -63,12 +63,7 @@ def _content(value: object, param: str, limits: Limits) -> None:
     if parts is None:
         return
     expect(parts, list, f"{param}.parts")
-    if len(parts) > limits.parts_per_message:
-        raise bad_request(
-            f"'{param}.parts' holds {len(parts)} parts; at most {limits.parts_per_message} are allowed "
-            "(limits.parts_per_message)",
-            f"{param}.parts",
-        )
+    at_most(len(parts), limits.parts_per_message, "parts_per_message", f"{param}.parts", "parts")
     for j, part in enumerate(parts):
         expect(part, dict, f"{param}.parts[{j}]")
         for key, kind in _PART_FIELDS:
@@ -94,12 +89,7 @@ def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
         request["contents"] = contents = [contents]
     if contents is not None:
         expect(contents, list, f"{prefix}contents")
-        if len(contents) > limits.messages:
-            raise bad_request(
-                f"'{prefix}contents' holds {len(contents)} turns; at most {limits.messages} are allowed "
-                "(limits.messages)",
-                f"{prefix}contents",
-            )
+        at_most(len(contents), limits.messages, "messages", f"{prefix}contents", "turns")
         for i, content in enumerate(contents):
             _content(content, f"{prefix}contents[{i}]", limits)
     system = request.get("systemInstruction")
@@ -116,12 +106,7 @@ def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
             decls = tool.get("functionDeclarations")
             if decls is not None:
                 declared += len(expect(decls, list, f"{prefix}tools[{i}].functionDeclarations"))
-        if max(declared, len(tools)) > limits.tools:
-            raise bad_request(
-                f"'{prefix}tools' declares {max(declared, len(tools))} tools; at most {limits.tools} are allowed "
-                "(limits.tools)",
-                f"{prefix}tools",
-            )
+        at_most(max(declared, len(tools)), limits.tools, "tools", f"{prefix}tools", "tools")
 
 
 def parse_generate(
@@ -160,12 +145,7 @@ def parse_embed(body: object, model: str, *, batch: bool, limits: Limits = DEFAU
     request = normalise(expect(body, dict, "body"))
     if batch:
         items = expect(request.get("requests"), list, "requests")
-        if len(items) > limits.embedding_inputs:
-            raise bad_request(
-                f"'requests' holds {len(items)} requests; at most {limits.embedding_inputs} are allowed "
-                "(limits.embedding_inputs)",
-                "requests",
-            )
+        at_most(len(items), limits.embedding_inputs, "embedding_inputs", "requests", "requests")
         for i, item in enumerate(items):
             expect(item, dict, f"requests[{i}]")
             _content(item.get("content"), f"requests[{i}].content", limits)

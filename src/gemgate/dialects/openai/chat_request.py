@@ -21,7 +21,7 @@ from ...gemini.thinking import EFFORTS, ThinkingRequest
 from ...http.body import too_deep
 from ...http.media import decode_data_url
 from ..base import Generation, MediaRef, ParseInput
-from ..validate import expect, integer, no_unknown, number, one_of
+from ..validate import at_most, expect, integer, no_unknown, number, one_of
 from .chat_response import ChatReply
 
 KNOWN_FIELDS = frozenset(
@@ -224,9 +224,7 @@ def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict], limits: Lim
     if legacy:
         raw = expect(body["functions"], list, "functions")
     raw = expect(raw or [], list, "functions" if legacy else "tools")
-    if len(raw) > limits.tools:
-        where = "functions" if legacy else "tools"
-        raise bad_request(f"'{where}' holds {len(raw)} tools; at most {limits.tools} are allowed (limits.tools)", where)
+    at_most(len(raw), limits.tools, "tools", "functions" if legacy else "tools", "tools")
     declarations = []
     for i, tool in enumerate(raw):
         if legacy:
@@ -286,11 +284,7 @@ def _messages(
     messages = expect(messages, list, "messages")
     if not messages:
         raise bad_request("'messages' must contain at least one message", "messages")
-    if len(messages) > limits.messages:
-        raise bad_request(
-            f"'messages' holds {len(messages)} messages; at most {limits.messages} are allowed (limits.messages)",
-            "messages",
-        )
+    at_most(len(messages), limits.messages, "messages", "messages", "messages")
     contents: list[dict] = []
     system: list[dict] = []
     call_names: dict[str, str] = {}
@@ -303,12 +297,8 @@ def _messages(
         if msg.get("name") is not None:
             expect(msg["name"], str, f"{p}.name")
         content = msg.get("content")
-        if isinstance(content, list) and len(content) > limits.parts_per_message:
-            raise bad_request(
-                f"'{p}.content' holds {len(content)} parts; at most {limits.parts_per_message} are allowed "
-                "(limits.parts_per_message)",
-                f"{p}.content",
-            )
+        if isinstance(content, list):
+            at_most(len(content), limits.parts_per_message, "parts_per_message", f"{p}.content", "parts")
         if role in ("system", "developer"):
             system.extend(_parts(content, p, media, allow_media=False))
         elif role == "user":
@@ -418,12 +408,7 @@ def _calls(
         calls = [("", legacy, expect(msg["function_call"], dict, legacy))]
     else:
         raw = expect(msg.get("tool_calls") or [], list, f"{p}.tool_calls")
-        if len(raw) > limits.parts_per_message:
-            raise bad_request(
-                f"'{p}.tool_calls' holds {len(raw)} calls; at most {limits.parts_per_message} are allowed "
-                "(limits.parts_per_message)",
-                f"{p}.tool_calls",
-            )
+        at_most(len(raw), limits.parts_per_message, "parts_per_message", f"{p}.tool_calls", "calls")
         calls = []
         for k, call in enumerate(raw):
             q = f"{p}.tool_calls[{k}]"

@@ -9,7 +9,7 @@ from ...catalog import ModelSpec
 from ...errors import bad_request
 from ...upstreams.base import Capability
 from ..base import ParseInput, Unary
-from ..validate import expect, integer, no_unknown, one_of
+from ..validate import at_most, expect, integer, no_unknown, one_of
 
 _FIELDS = frozenset({"model", "input", "encoding_format", "dimensions", "user"})
 # Accepted and without effect: OpenAI's end-user id for abuse tracking (README "Fields accepted without effect").
@@ -24,12 +24,7 @@ def parse_embeddings(inp: ParseInput) -> Unary:
     texts = [raw] if isinstance(raw, str) else expect(raw, list, "input")
     if not texts:
         raise bad_request("'input' must not be empty", "input")
-    if len(texts) > inp.limits.embedding_inputs:
-        raise bad_request(
-            f"'input' holds {len(texts)} items; at most {inp.limits.embedding_inputs} are allowed "
-            "(limits.embedding_inputs)",
-            "input",
-        )
+    at_most(len(texts), inp.limits.embedding_inputs, "embedding_inputs", "input", "items")
     if texts and all(isinstance(t, int) and not isinstance(t, bool) for t in texts):
         raise bad_request("'input' is a token array; token arrays are not supported by Gemini embedding models", "input")
     for i, text in enumerate(texts):
