@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
-from dataclasses import dataclass, field
 
 import orjson
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-import orjson
 
 from ...errors import GatewayError
 
