@@ -39,6 +39,7 @@ FAIL_429 = "FAIL-AFTER 2 429 30"
 FAIL_500 = "FAIL-AFTER 2 500"
 RESET = "RESET-AFTER 2"
 CUT = "CUT-AFTER 2"
+FAULTS = [FAIL_429, FAIL_500, RESET, CUT]  # one of each way a stream can fail after its start
 CUT_ALL = "CUT-AFTER 99"  # every content chunk, only the finishing chunk is missing
 FAIL_ALL = "FAIL-AFTER 99 500"
 GENERATE = ("generateContent", "streamGenerateContent")  # the calls that carry the prompt
@@ -178,12 +179,7 @@ def test_streaming_fault_is_one_clean_error_after_the_chunks(make_gateway, fake_
         assert r.body.rstrip().endswith(b"]")
 
 
-@pytest.mark.parametrize("directive", [
-    FAIL_429,
-    FAIL_500,
-    RESET,
-    CUT,
-])
+@pytest.mark.parametrize("directive", FAULTS)
 @pytest.mark.parametrize("dialect", STREAMING)
 def test_streaming_fault_is_booked_on_the_account(make_gateway, fake_api, dialect, directive):
     server = make_gateway(**QUIET)
@@ -245,12 +241,7 @@ def test_non_streaming_fault_is_a_clean_error_status(make_gateway, dialect, dire
     assert "echo:" not in r.text, "no partial content"
 
 
-@pytest.mark.parametrize("directive", [
-    FAIL_429,
-    FAIL_500,
-    RESET,
-    CUT,
-])
+@pytest.mark.parametrize("directive", FAULTS)
 @pytest.mark.parametrize("dialect", WHOLE)
 def test_non_streaming_fault_fails_over_and_books_every_account(make_gateway, fake_api, dialect, directive):
     server = make_gateway(**QUIET)
