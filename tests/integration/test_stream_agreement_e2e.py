@@ -19,6 +19,8 @@ OPENAI = {
     "max-tokens": {"model": "gemini-2.5-flash", "max_completion_tokens": 3,
                    "messages": [{"role": "user", "content": "one two three four five six agree-3"}]},
     "blocked": {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "agree-4\nBLOCK"}]},
+    "web-search-annotations": {"model": "gemini-2.5-flash", "web_search_options": {},
+                               "messages": [{"role": "user", "content": "who won the ünïcode cup agree-5\nCITE https://e.x/1"}]},
 }
 
 
@@ -29,6 +31,17 @@ def test_openai_stream_and_whole_agree(gw, case):
     stream = chat(gw, {**body, "stream": True})
     assert whole.status == stream.status == 200, (whole.text, stream.text)
     assert_openai_agree(whole.json(), stream.sse())
+
+
+def test_web_search_answers_carry_url_citations(gw):
+    """Grounding supports and citation sources become `message.annotations` (url_citation) over the answer."""
+    whole = chat(gw, OPENAI["web-search-annotations"]).json()
+    message = whole["choices"][0]["message"]
+    kinds = [(a["type"], a["url_citation"]["url"]) for a in message["annotations"]]
+    assert kinds == [("url_citation", "https://vertexaisearch.cloud.google.com/grounding-api-redirect/fake"),
+                     ("url_citation", "https://e.x/1")]
+    for a in message["annotations"]:
+        assert message["content"][a["url_citation"]["start_index"]:a["url_citation"]["end_index"]] == message["content"]
 
 
 NATIVE = {

@@ -3,7 +3,7 @@
 OpenAI Chat Completions (what the openai SDK's ChatCompletionStreamState and every hand-written client do):
 per choice index, `delta.content` and `delta.reasoning_content` concatenated, `delta.tool_calls` assembled by
 their `index` (id and name from the first delta, `arguments` concatenated), the last non-null finish_reason,
-`logprobs.content` concatenated, and `usage` from the chunk that carries it.
+`logprobs.content` concatenated, `delta.annotations` concatenated, and `usage` from the chunk that carries it.
 
 Gemini-native (what google-genai does when joining a stream: `GenerateContentResponse.text` concatenates the
 non-thought text parts, chats keep every part in order, usage is the last chunk's): per candidate index, the
@@ -29,10 +29,12 @@ def openai_stream_fold(events: list[Any]) -> dict:
         if event.get("usage"):
             usage = event["usage"]
         for choice in event.get("choices") or ():
-            st = choices.setdefault(choice["index"], {"content": "", "reasoning": "", "calls": {}, "finish_reason": None, "logprobs": None})
+            st = choices.setdefault(choice["index"], {"content": "", "reasoning": "", "calls": {}, "finish_reason": None, "logprobs": None,
+                                                              "annotations": []})
             delta = choice.get("delta") or {}
             st["content"] += delta.get("content") or ""
             st["reasoning"] += delta.get("reasoning_content") or ""
+            st["annotations"] += delta.get("annotations") or []
             for call in delta.get("tool_calls") or ():
                 slot = st["calls"].setdefault(call["index"], {"id": None, "name": "", "arguments": ""})
                 slot["id"] = slot["id"] or call.get("id")
@@ -50,6 +52,7 @@ def openai_stream_fold(events: list[Any]) -> dict:
             "tool_calls": [st["calls"][i] for i in sorted(st["calls"])],
             "finish_reason": st["finish_reason"],
             "logprobs": st["logprobs"],
+            "annotations": st["annotations"],
         }
         for idx, st in choices.items()
     }
@@ -69,6 +72,7 @@ def openai_whole_view(completion: dict) -> dict:
                            for c in msg.get("tool_calls") or ()],
             "finish_reason": choice["finish_reason"],
             "logprobs": lp["content"] if lp else None,
+            "annotations": msg.get("annotations") or [],
         }
     return {"choices": choices, "usage": completion.get("usage")}
 

@@ -64,8 +64,9 @@ def _merge_citations(into: dict | None, more: dict) -> dict:
     return {**(into or {}), **more, "citationSources": sources}
 
 
-def _merge_field(agg: dict, key: str, value) -> None:
-    """One candidate field from a later chunk into the folded candidate."""
+def merge_field(agg: dict, key: str, value) -> None:
+    """One candidate field (any but content and index) from a later chunk into the folded candidate `agg`, by the
+    rules in the module docstring."""
     if key == "logprobsResult" and isinstance(value, dict):
         agg[key] = merge_logprobs(agg.get(key), value)
     elif key == "citationMetadata" and isinstance(value, dict):
@@ -90,7 +91,7 @@ def aggregate(chunks: list[dict]) -> dict:
                 _merge_part(agg["content"]["parts"], part)
             for key, value in cand.items():
                 if key not in ("content", "index"):
-                    _merge_field(agg, key, value)
+                    merge_field(agg, key, value)
         for key in ("usageMetadata", "promptFeedback"):
             if key in chunk:
                 out[key] = chunk[key]

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator
 import orjson
 
 from ...errors import GatewayError
+from ...gemini.aggregate import merge_field
 from ...gemini.args import restore_arg_types
 from ...gemini.names import ToolNameMap
 from ...gemini.parts import parts_of
 from ..base import RenderContext, Reply, StreamFormat
+from .annotations import url_citations
 from .common import chat_usage, finish_reason, new_id, openai_error_body
 
 CHAT_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
@@ -58,8 +60,27 @@ def chat_logprobs(result: dict | None) -> dict | None:
     return {"content": content, "refusal": None}
 
 
+def _annotations(cand: dict, answer: str, offset: int) -> list[dict]:
+    """url_citation annotations of a (folded) candidate; see annotations.url_citations."""
+    grounding = cand.get("groundingMetadata")
+    cited = cand.get("citationMetadata")
+    citations = (cited.get("citationSources") or []) if isinstance(cited, dict) else []
+    if not grounding and not citations:
+        return []
+    return url_citations(grounding, citations, answer, offset)
+
+
+def _fold_cited(into: dict | None, cand: dict) -> dict:
+    """The grounding and citations seen so far, folded as generateContent answers them (gemini.aggregate)."""
+    out = into if into is not None else {}
+    for key in ("groundingMetadata", "citationMetadata"):
+        if key in cand:
+            merge_field(out, key, cand[key])
+    return out
+
+
 class _Choice:
-    __slots__ = ("started", "thinking", "tool_index", "reason", "has_calls")
+    __slots__ = ("started", "thinking", "tool_index", "reason", "has_calls", "answer", "before", "cited")
 
     def __init__(self) -> None:
         self.started = False
@@ -67,6 +88,9 @@ class _Choice:
         self.tool_index = 0
         self.reason: str | None = None
         self.has_calls = False
+        self.answer: list[str] = []  # answer text so far: grounding offsets refer to it
+        self.before = 0  # characters of content (a <think> block) before the answer text
+        self.cited: dict | None = None  # groundingMetadata / citationMetadata as the fold keeps them
 
 
 class ChatReply(Reply):
@@ -134,11 +158,17 @@ class ChatReply(Reply):
                     (thoughts if part.get("thought") else text).append(part["text"])
             joined = "".join(text)
             message: dict = {"role": "assistant", "content": joined if joined or not calls else None}
+            offset = 0
             if thoughts:
                 if ctx.thoughts_in_content:
-                    message["content"] = f"<think>{''.join(thoughts)}</think>" + (message["content"] or "")
+                    prefix = f"<think>{''.join(thoughts)}</think>"
+                    message["content"] = prefix + (message["content"] or "")
+                    offset = len(prefix)
                 else:
                     message["reasoning_content"] = "".join(thoughts)
+            annotations = _annotations(cand, joined, offset)
+            if annotations:
+                message["annotations"] = annotations
             if calls and self.legacy_functions:  # the legacy shape holds one call
                 message["function_call"] = calls[0]["function"]
             elif calls:
@@ -222,14 +252,20 @@ class ChatReply(Reply):
                             if think_tags:
                                 delta["content"] = text if st.thinking else "<think>" + text
                                 st.thinking = True
+                                if not st.answer:
+                                    st.before += len(delta["content"])
                             else:
                                 delta["reasoning_content"] = text
                         else:
                             if not text and "role" not in delta:
                                 continue  # signature-only parts carry nothing for the client
                             if st.thinking:
+                                if not st.answer:
+                                    st.before += len("</think>")
                                 text = "</think>" + text
                                 st.thinking = False
+                            if part["text"]:
+                                st.answer.append(part["text"])
                             delta["content"] = text
                     else:
                         if "role" not in delta:
@@ -247,6 +283,8 @@ class ChatReply(Reply):
                     out.append((idx, delta, logprobs))
                 if cand.get("finishReason"):
                     st.reason = cand["finishReason"]
+                if "groundingMetadata" in cand or "citationMetadata" in cand:
+                    st.cited = _fold_cited(st.cited, cand)
             return [frame(i, d, None, lp) for i, d, lp in out]
 
         frames = convert(first)
@@ -272,6 +310,10 @@ class ChatReply(Reply):
             delta: dict = {} if st.started else {"role": "assistant", "content": ""}
             if st.thinking:
                 delta["content"] = "</think>"
+            if st.cited is not None:
+                annotations = _annotations(st.cited, "".join(st.answer), st.before)
+                if annotations:
+                    delta["annotations"] = annotations
             yield frame(idx, delta, self._finish(st.reason, st.has_calls))
         if self.include_usage:
             tail = {
