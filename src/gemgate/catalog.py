@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import GatewayError, bad_request
-from .gemini.capabilities import Refused, check_thinking_config
+from .gemini.capabilities import Refused, capabilities, check_thinking_config
 from .gemini.thinking import DEPTHS, ThinkingRequest, family, merge_thinking, thinking_config
 
 _SUFFIX_EFFORT = {
@@ -41,7 +41,9 @@ class BadName(ValueError):
 class ModelSpec:
     """A resolved model name: what the client sent, the upstream model id, and what its suffixes ask for.
 
-    `kinds` is the set of upstream kinds the name pins (None: any kind may serve it).
+    `kinds` is the set of upstream kinds the name pins (None: any kind may serve it). `output_token_limit`
+    is the most tokens the model can generate (maxOutputTokens ceiling): the served Model resource's
+    `outputTokenLimit` (ai.google.dev/api/models#Model), else the capability table's row, else None.
     """
 
     requested: str
@@ -49,6 +51,7 @@ class ModelSpec:
     kinds: frozenset[str] | None
     thinking: ThinkingRequest | None
     search: bool = False
+    output_token_limit: int | None = None
 
     @property
     def thinks(self) -> bool:
@@ -113,7 +116,7 @@ def parse_name(
     return ParsedName(name[:end], kind, effort, search)
 
 
-def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | None = None) -> None:
+def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | None = None) -> tuple[str, ...]:
     """Write into a Gemini GenerateContentRequest what the model name and the client's thinking fields ask.
 
     `asked` is what the request's own fields ask for (None: nothing, leave the request's thinkingConfig
@@ -122,6 +125,12 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
     capabilities (gemini.capabilities): a request's own thinkingConfig (Gemini-native) is checked as is,
     an explicit budget is sent as is or refused. Raises GatewayError 400 naming the parameter and what is
     allowed, and when thinking is asked of a model that cannot think.
+
+    `generationConfig.maxOutputTokens` above the model's output token limit is brought down to it (Google
+    refuses it: "Unable to submit request because it has a maxOutputTokens value of 655360 but the supported
+    range is from 1 (inclusive) to 8193 (exclusive)", public reports stackblitz-labs/bolt.diy#955,
+    BerriAI/litellm#10548; clients such as aider send their own large defaults). Returns what was brought
+    into range, one note each ("maxOutputTokens=65536 (asked 100000: ...)"), for the response header.
     """
     thinking = merge_thinking(spec.thinking, asked)
     try:
@@ -144,6 +153,13 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
         tools = request.setdefault("tools", [])
         if not any("googleSearch" in t for t in tools if isinstance(t, dict)):
             tools.append({"googleSearch": {}})
+    generation = request.get("generationConfig")
+    if spec.output_token_limit and isinstance(generation, dict):
+        most = generation.get("maxOutputTokens")
+        if isinstance(most, int) and not isinstance(most, bool) and most > spec.output_token_limit:
+            generation["maxOutputTokens"] = spec.output_token_limit
+            return (f"maxOutputTokens={spec.output_token_limit} (asked {most}: the output token limit of {spec.model})",)
+    return ()
 
 
 NO_ACCOUNTS_HINT = "add one with `gemgate accounts add-apikey <GEMINI_API_KEY>`"
@@ -221,7 +237,10 @@ class Catalog:
             return None
         thinking = ThinkingRequest(effort=parsed.effort) if parsed.effort else None
         kinds = frozenset({parsed.kind}) if parsed.kind else None
-        return ModelSpec(name, parsed.base, kinds, thinking, parsed.search)
+        limit = (self._models.get(parsed.base) or {}).get("outputTokenLimit")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 1:  # embeddings list 1
+            limit = capabilities(parsed.base).output_token_limit
+        return ModelSpec(name, parsed.base, kinds, thinking, parsed.search, limit)
 
     def resolve(self, name: object) -> ModelSpec:
         """The ModelSpec for a client's model name (aliases first).
@@ -254,7 +273,7 @@ class Catalog:
                 param="model",
                 code="model_not_found",
             )
-        spec = ModelSpec(name, spec.model, spec.kinds, spec.thinking, spec.search)
+        spec = ModelSpec(name, spec.model, spec.kinds, spec.thinking, spec.search, spec.output_token_limit)
         if len(self._resolved) < 4096:  # client-chosen names: bounded
             self._resolved[name] = spec
         return spec

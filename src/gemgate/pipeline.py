@@ -33,6 +33,10 @@ from .upstreams.base import Capability, NeedsReauth, Upstream
 
 T = TypeVar("T")
 
+# Says which request values the gateway brought into the model's range (catalog.apply_model_spec), e.g.
+# "maxOutputTokens=65536 (asked 100000: the output token limit of gemini-2.5-flash)"; several joined by "; ".
+ADJUSTED_HEADER = "X-Gemgate-Adjusted"
+
 
 @dataclass(slots=True)
 class Call:
@@ -82,6 +86,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             return json_response(work.render(result, spec))
         await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
         ctx = gw.render_context
+        headers = {ADJUSTED_HEADER: "; ".join(work.adjusted)} if work.adjusted else None
         if work.stream:
             handed_off = True
             return await stream_response(
@@ -92,10 +97,11 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 call.error_response,
                 finish,
                 call.started,  # the first keepalive is due keepalive_seconds after the request arrived
+                headers,
             )
         response = await generate_whole(gw, spec, work.request, outcome)
         outcome.ttfb = loop.time() - call.started
-        return json_response(await work.reply.whole(response, ctx))
+        return json_response(await work.reply.whole(response, ctx), headers=headers)
     except GatewayError as err:
         if handed_off:
             raise
@@ -121,7 +127,7 @@ async def prepare(
     thought signatures, then bring the history into a shape Gemini accepts (`gemini.normalise`). Returns the
     ModelSpec; raises GatewayError (404 unknown model, 400 bad media, 400 nothing to send)."""
     spec = spec or catalog.resolve(work.model)
-    apply_model_spec(work.request, spec, work.thinking)
+    work.adjusted = apply_model_spec(work.request, spec, work.thinking)
     if work.media:
         fetched = await asyncio.gather(*(media.inline(ref.url, ref.param) for ref in work.media))
         for ref, part in zip(work.media, fetched):

@@ -443,3 +443,13 @@ def test_streaming_requests_are_validated_too(http):
                                       {"contents": []})
     assert status == 400 and headers["Content-Type"] == "text/event-stream"
     assert b"contents is not specified" in data
+
+
+@pytest.mark.parametrize("model, limit", [("gemini-2.5-flash", 65536), ("gemini-2.0-flash", 8192)])
+def test_max_output_tokens_outside_the_models_limit(http, model, limit):
+    body = {"contents": [user("hi")], "generationConfig": {"maxOutputTokens": limit + 1}}
+    assert rejected(http, body, model) == (
+        f"Unable to submit request because it has a maxOutputTokens value of {limit + 1} but the supported range "
+        f"is from 1 (inclusive) to {limit + 1} (exclusive). Update the value and try again.")
+    assert "maxOutputTokens value of 0" in rejected(http, {"contents": [user("hi")], "generationConfig": {"maxOutputTokens": 0}}, model)
+    accepted(http, {"contents": [user("hi")], "generationConfig": {"maxOutputTokens": limit}}, model)

@@ -151,3 +151,22 @@ def test_effort_names_still_map_to_an_allowed_value(gw, fake_api):
     assert r.status == 200, r.text
     assert upstream_body(fake_api, "marker-effort-none")["generationConfig"]["thinkingConfig"] == {
         "includeThoughts": False, "thinkingBudget": 128}
+
+
+# -- output token limits: brought to the model's limit, and the response says so -------------------------
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("model, limit", [("gemini-2.5-flash", 65536), ("gemini-2.0-flash", 8192)])
+def test_max_tokens_above_the_models_limit_is_brought_down_and_said(gw, fake_api, stream, model, limit):
+    marker = f"marker-maxout-{model}-{stream}"
+    r = chat(gw, {"model": model, "max_tokens": 10**6, "stream": stream, "messages": [{"role": "user", "content": marker}]})
+    assert r.status == 200, r.text
+    assert upstream_body(fake_api, marker)["generationConfig"]["maxOutputTokens"] == limit
+    assert r.headers["X-Gemgate-Adjusted"] == f"maxOutputTokens={limit} (asked 1000000: the output token limit of {model})"
+    n = native(gw, model, {"contents": [{"role": "user", "parts": [{"text": marker + "-n"}]}],
+                           "generationConfig": {"maxOutputTokens": limit + 1}}, stream)
+    assert n.status == 200, n.text
+    assert upstream_body(fake_api, marker + "-n")["generationConfig"]["maxOutputTokens"] == limit
+    assert n.headers["X-Gemgate-Adjusted"].startswith(f"maxOutputTokens={limit} (asked {limit + 1}")
+    within = chat(gw, {"model": model, "max_tokens": limit, "messages": [{"role": "user", "content": marker + "-w"}]})
+    assert within.status == 200 and "X-Gemgate-Adjusted" not in within.headers

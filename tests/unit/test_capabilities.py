@@ -152,3 +152,27 @@ def test_apply_model_spec_suffix_effort_overrides_and_maps():
     request = {"generationConfig": {"thinkingConfig": {"thinkingBudget": 50}}}
     apply_model_spec(request, spec("gemini-2.5-pro", ThinkingRequest(effort="none")))
     assert request["generationConfig"]["thinkingConfig"] == {"includeThoughts": False, "thinkingBudget": 128}
+
+
+def test_apply_model_spec_brings_max_output_tokens_to_the_models_limit():
+    limited = ModelSpec("m", "gemini-2.5-flash", None, None, output_token_limit=65536)
+    request = {"generationConfig": {"maxOutputTokens": 100000}}
+    notes = apply_model_spec(request, limited)
+    assert request["generationConfig"]["maxOutputTokens"] == 65536
+    assert notes == ("maxOutputTokens=65536 (asked 100000: the output token limit of gemini-2.5-flash)",)
+    for kept in (65536, 1):
+        request = {"generationConfig": {"maxOutputTokens": kept}}
+        assert apply_model_spec(request, limited) == () and request["generationConfig"]["maxOutputTokens"] == kept
+    assert apply_model_spec({"generationConfig": {"maxOutputTokens": 10**9}}, spec("unknown-model")) == ()
+
+
+def test_the_served_models_output_token_limit_wins_over_the_table():
+    from gemgate.catalog import Catalog
+
+    catalog = Catalog()
+    catalog.replace({"gemini-api": {"gemini-2.5-flash": {"name": "models/gemini-2.5-flash", "outputTokenLimit": 1000},
+                                   "gemini-2.0-flash": {"name": "models/gemini-2.0-flash"},
+                                   "gemini-embedding-001": {"name": "models/gemini-embedding-001", "outputTokenLimit": 1}}})
+    assert catalog.resolve("gemini-2.5-flash-high").output_token_limit == 1000
+    assert catalog.resolve("gemini-2.0-flash").output_token_limit == 8192  # the table's row
+    assert catalog.resolve("gemini-embedding-001").output_token_limit is None

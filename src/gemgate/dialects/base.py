@@ -118,6 +118,7 @@ class Generation:
     thinking: ThinkingRequest | None = None  # what the request's own fields ask (None: nothing)
     media: list[MediaRef] = field(default_factory=list)
     signatures: list[SignatureRef] = field(default_factory=list)
+    adjusted: tuple[str, ...] = ()  # values the gateway brought into the model's range, said in a header
 
 
 @dataclass

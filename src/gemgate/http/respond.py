@@ -45,13 +45,15 @@ async def stream_response(
     error_response: Callable[[GatewayError], Response],
     on_end: Callable[[GatewayError | None], None],
     started: float | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response | StreamBody:
     """A response for a stream being opened: its error response if opening fails within `interval`
     seconds of `started`, else a committed stream whose frames come from `render(opened)`.
 
     `started` (event-loop seconds; None: now) is when the request arrived: a silent upstream gets the 200
     committed and the first keepalive sent `interval` seconds after it — once, not after a second interval.
-    `on_end(error)` is called once when the response is over (error None: it ended well).
+    `on_end(error)` is called once when the response is over (error None: it ended well). `headers` are added
+    to a committed stream's own.
     """
     loop = asyncio.get_running_loop()
     started = loop.time() if started is None else started
@@ -66,7 +68,8 @@ async def stream_response(
         return error_response(err)
     fmt = reply.stream_format
     return StreamBody(
-        _frames(task, render, reply, on_end), fmt.media_type, fmt.keepalive, interval, SSE_HEADERS, started
+        _frames(task, render, reply, on_end), fmt.media_type, fmt.keepalive, interval,
+        {**SSE_HEADERS, **headers} if headers else SSE_HEADERS, started,
     )
 
 

@@ -230,7 +230,8 @@ class FakeGeminiAPI(FakeServer):
         model = record.model or ""
         if record.api_key in self.quota_exhausted_keys:
             raise quota_exhausted(model, 1.0)
-        validate_generate_request(req, model, self.signer)
+        info = next((m for m in self.models if m.id == model), None)
+        validate_generate_request(req, model, self.signer, output_token_limit=info.output_token_limit if info else None)
         prompt = last_user_text(req)
         reply = plan_reply(req, model, first_attempt=prompt not in self._failed_once, signer=self.signer)
         if reply.fail_once:

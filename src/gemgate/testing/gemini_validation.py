@@ -59,6 +59,14 @@ def budget_out_of_range(budget: object, low: int, high: int) -> str:
     return f"The thinking budget {budget} is invalid. Please choose a value between {low} and {high}."
 
 
+def max_output_tokens_out_of_range(value: object, limit: int) -> str:
+    """Google's message for maxOutputTokens outside 1..the model's outputTokenLimit (public reports quote it:
+    stackblitz-labs/bolt.diy#955 "... value of 655360 but the supported range is from 1 (inclusive) to 8193
+    (exclusive)" on 2.0 Flash; BerriAI/litellm#10548 the same wording on 2.5 Pro)."""
+    return (f"Unable to submit request because it has a maxOutputTokens value of {value} but the supported range "
+            f"is from 1 (inclusive) to {limit + 1} (exclusive). Update the value and try again.")
+
+
 def missing_signature_message(name: str, position: int) -> str:
     return (
         "Function call is missing a thought_signature in functionCall parts. This is required for tools "
@@ -69,7 +77,8 @@ def missing_signature_message(name: str, position: int) -> str:
 
 
 def validate_generate_request(
-    request: Mapping[str, Any], model: str, signer: ThoughtSigner, prefix: str = "GenerateContentRequest"
+    request: Mapping[str, Any], model: str, signer: ThoughtSigner, prefix: str = "GenerateContentRequest",
+    output_token_limit: int | None = None,
 ) -> None:
     problems = _field_problems(request)
     if problems:
@@ -79,6 +88,9 @@ def validate_generate_request(
     _check_roles(contents)
     _check_function_turns(contents)
     _check_thinking(request.get("generationConfig") or {}, model)
+    most = (request.get("generationConfig") or {}).get("maxOutputTokens")
+    if output_token_limit and isinstance(most, int) and not 1 <= most <= output_token_limit:
+        raise GoogleApiError(400, max_output_tokens_out_of_range(most, output_token_limit))
     _check_signatures(contents, model, signer)
 
 
