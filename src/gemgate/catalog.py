@@ -136,8 +136,8 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
     try:
         if thinking is not None:
             if not spec.thinks:
-                if thinking.effort not in (None, "none", "auto") or thinking.budget:
-                    param = thinking.param if thinking.budget else "reasoning_effort"
+                if thinking.effort not in (None, "none", "auto") or thinking.budget or thinking.level is not None:
+                    param = thinking.param if thinking.budget or thinking.level is not None else "reasoning_effort"
                     raise bad_request(f"The model '{spec.requested}' does not support thinking", param)
             else:
                 config = thinking_config(spec.model, thinking)

@@ -170,3 +170,47 @@ def test_max_tokens_above_the_models_limit_is_brought_down_and_said(gw, fake_api
     assert n.headers["X-Gemgate-Adjusted"].startswith(f"maxOutputTokens={limit} (asked {limit + 1}")
     within = chat(gw, {"model": model, "max_tokens": limit, "messages": [{"role": "user", "content": marker + "-w"}]})
     assert within.status == 200 and "X-Gemgate-Adjusted" not in within.headers
+
+
+# -- OpenAI's Google extras: a budget or a level is a value, sent as is or refused (never mapped) ------------
+
+def openai_google(gw, model, config, marker):
+    return chat(gw, {"model": model, "messages": [{"role": "user", "content": f"think {marker}"}],
+                     "extra_body": {"google": {"thinking_config": config}}})
+
+
+@pytest.mark.parametrize("model, config, sent", [
+    ("gemini-3-pro-preview", {"thinking_budget": 2048}, {"includeThoughts": True, "thinkingBudget": 2048}),
+    ("gemini-3-flash-preview", {"thinking_budget": 24576}, {"includeThoughts": True, "thinkingBudget": 24576}),
+    ("gemini-3-flash-preview", {"thinking_level": "minimal"}, {"includeThoughts": True, "thinkingLevel": "MINIMAL"}),
+    ("gemini-3-pro-preview", {"thinking_level": "high", "include_thoughts": False},
+     {"includeThoughts": False, "thinkingLevel": "HIGH"}),
+])
+def test_openai_budget_or_level_on_gemini3_reaches_google_as_sent(gw, fake_api, model, config, sent):
+    marker = f"marker-g3-{model}-{sorted(config.items())}"
+    r = openai_google(gw, model, config, marker)
+    assert r.status == 200, r.text
+    assert upstream_body(fake_api, marker)["generationConfig"]["thinkingConfig"] == sent
+
+
+@pytest.mark.parametrize("model, config, param, words", [
+    ("gemini-3-pro-preview", {"thinking_level": "minimal"}, "google.thinking_config.thinking_level",
+     "thinking_level MINIMAL is not supported by gemini-3-pro-preview; allowed: LOW, HIGH"),
+    ("gemini-2.5-flash", {"thinking_level": "low"}, "google.thinking_config.thinking_level",
+     "thinking_level is not supported by gemini-2.5-flash; use thinkingBudget"),
+    ("gemini-2.0-flash", {"thinking_level": "low"}, "google.thinking_config.thinking_level",
+     "The model 'gemini-2.0-flash' does not support thinking"),
+    ("gemini-3-pro-preview", {"thinking_level": "max"}, "google.thinking_config.thinking_level",
+     "'google.thinking_config.thinking_level' must be one of 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH'"),
+    ("gemini-3-pro-preview", {"thinking_level": "low", "thinking_budget": 1024}, "google.thinking_config",
+     "set only one of thinking_budget and thinking_level"),
+    ("gemini-3-pro-preview", {"thinking_budget": 0}, "google.thinking_config.thinking_budget",
+     "thinking_budget 0 is invalid: thinking cannot be turned off on gemini-3-pro-preview"),
+])
+def test_openai_level_or_budget_the_model_refuses_is_a_400(gw, fake_api, model, config, param, words):
+    marker = f"marker-g3-refuse-{model}-{sorted(config.items())}"
+    r = openai_google(gw, model, config, marker)
+    assert r.status == 400, r.text
+    err = r.json()["error"]
+    assert err["param"] == param and err["message"].startswith(words), err
+    assert not upstream_requests(fake_api, marker)

@@ -69,10 +69,14 @@ def test_budgets_the_model_refuses_are_refused_not_changed(model, budget, words)
     assert str(err.value) == words and err.value.param == "google.thinking_config.thinking_budget"
 
 
-def test_budgets_on_gemini3_pick_the_level_of_their_effort():
-    assert thinking_config("gemini-3-pro-preview", ThinkingRequest(budget=500))["thinkingLevel"] == "LOW"
-    assert thinking_config("gemini-3-flash-preview", ThinkingRequest(budget=20000))["thinkingLevel"] == "HIGH"
-    assert thinking_config("gemini-3-flash-preview", ThinkingRequest(budget=50))["thinkingLevel"] == "MINIMAL"
+def test_budgets_and_levels_on_gemini3_are_values_sent_as_is():
+    # Gemini 3.x still accepts thinkingBudget (backwards compatibility): a budget is not turned into a level.
+    assert thinking_config("gemini-3-pro-preview", ThinkingRequest(budget=500)) == {"includeThoughts": True, "thinkingBudget": 500}
+    assert thinking_config("gemini-3-flash-preview", ThinkingRequest(budget=50))["thinkingBudget"] == 50
+    assert thinking_config("gemini-3-flash-preview", ThinkingRequest(level="minimal"))["thinkingLevel"] == "MINIMAL"
+    with pytest.raises(Refused) as err:  # a level is a value too: 3 Pro has no MINIMAL
+        thinking_config("gemini-3-pro-preview", ThinkingRequest(level="MINIMAL", param="google.thinking_config.thinking_level"))
+    assert err.value.param == "google.thinking_config.thinking_level" and "allowed: LOW, HIGH" in str(err.value)
 
 
 def test_effort_levels_follow_the_models_own_levels():

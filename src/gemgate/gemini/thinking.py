@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .capabilities import ALL_LEVELS, Budget, Refused, capabilities, check_budget
+from .capabilities import ALL_LEVELS, Budget, Refused, capabilities, check_budget, check_level
 
 EFFORTS = ("none", "minimal", "low", "medium", "high", "max")
 
@@ -31,26 +31,30 @@ _EFFORT_LEVELS = {"minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high"
 
 @dataclass(frozen=True)
 class ThinkingRequest:
-    """What the client asked for: an effort name ("auto" = model default, visible), or a token budget."""
+    """What the client asked for: an effort name ("auto" = model default, visible), a token budget, or a
+    Gemini thinkingLevel value ("MINIMAL".."HIGH"; sent as is where the model has it, else refused)."""
 
     effort: str | None = None
     budget: int | None = None
     include_thoughts: bool | None = None
-    param: str | None = None  # the request field the budget came from, named in a refusal
+    param: str | None = None  # the request field the budget or level came from, named in a refusal
+    level: str | None = None
 
 
 def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None) -> ThinkingRequest | None:
     """What the request's own fields ask, on top of what the model-name suffix asks.
 
-    A field the request sets wins; a token budget in the request replaces the suffix's effort.
+    A field the request sets wins; a token budget or level in the request replaces the suffix's effort.
     """
     if asked is None:
         return suffix
     if suffix is None:
         return asked
-    effort = asked.effort if asked.effort is not None else (None if asked.budget is not None else suffix.effort)
+    explicit = asked.budget is not None or asked.level is not None
+    effort = asked.effort if asked.effort is not None else (None if explicit else suffix.effort)
     include = asked.include_thoughts if asked.include_thoughts is not None else suffix.include_thoughts
-    return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include, param=asked.param)
+    return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include, param=asked.param,
+                           level=asked.level)
 
 
 def family(model: str) -> str | None:
@@ -101,8 +105,9 @@ def thinking_config(model: str, request: ThinkingRequest | None) -> dict | None:
     """The Gemini `generationConfig.thinkingConfig` for this model, or None for a model that does not think.
 
     Effort names map to a value the model accepts (gemini.capabilities has the ranges and levels). A token
-    budget is sent as is when the model accepts it and raises `Refused` (naming `request.param`) when it
-    does not; on Gemini 3.x, which is controlled by levels, a budget picks the level of its effort.
+    budget or a thinkingLevel is a value, not a name: sent as is when the model accepts it (a budget on
+    Gemini 3.x too, which Google accepts for backwards compatibility, reference/antigravity.md §6.1) and
+    `Refused` (naming `request.param`) when a source says Google refuses it.
     Raises ValueError for an unknown effort name (dialects validate before).
     """
     caps = capabilities(model)
@@ -113,16 +118,20 @@ def thinking_config(model: str, request: ThinkingRequest | None) -> dict | None:
     explicit = request.budget is not None and effort is None
     if explicit:
         effort = _effort_for_budget(request.budget)
+    elif request.level is not None and effort is None:
+        effort = "minimal" if request.level.upper() == "MINIMAL" else "low"  # any level but MINIMAL shows thoughts
     effort = effort or "auto"
     if effort not in EFFORTS and effort != "auto":
         raise ValueError(f"unknown thinking effort {effort!r}; use one of {', '.join(EFFORTS)}")
     show = request.include_thoughts if request.include_thoughts is not None else effort != "none"
     config: dict = {"includeThoughts": show}
-    if caps.uses_levels:
+    if explicit:
+        config["thinkingBudget"] = check_budget(model, request.budget, request.param or "thinking_budget")
+    elif request.level is not None and request.effort is None:
+        config["thinkingLevel"] = check_level(model, request.level.upper(), request.param or "thinking_level")
+    elif caps.uses_levels:
         if effort != "auto":
             config["thinkingLevel"] = effort_level(caps.levels, effort)
-    elif explicit:
-        config["thinkingBudget"] = check_budget(model, request.budget, request.param or "thinking_budget")
     elif effort != "auto":
         config["thinkingBudget"] = effort_budget(caps.budget, effort)
     if config.get("thinkingBudget") == 0:

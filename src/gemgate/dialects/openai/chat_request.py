@@ -13,6 +13,7 @@ import orjson
 
 from ...config import Limits
 from ...errors import bad_request
+from ...gemini.capabilities import ALL_LEVELS
 from ...gemini.names import ToolNameMap
 from ...gemini.schema import to_gemini_schema
 from ...gemini.signatures import SignatureRef
@@ -195,6 +196,7 @@ def _thinking(body: dict) -> ThinkingRequest:
     """What `reasoning_effort` and Google's `extra_body.google.thinking_config` ask (tokens for budgets)."""
     effort = None
     budget = None
+    level = None
     include = None
     if body.get("reasoning_effort") is not None:
         raw = expect(body["reasoning_effort"], str, "reasoning_effort")
@@ -209,12 +211,19 @@ def _thinking(body: dict) -> ThinkingRequest:
             budget = integer(tc["thinking_budget"], "google.thinking_config.thinking_budget", -1)
             effort = None
         if tc.get("thinking_level") is not None:
+            if budget is not None:  # Google: "You can only set only one of thinking budget and thinking level."
+                raise bad_request("set only one of thinking_budget and thinking_level, not both", "google.thinking_config")
             level = expect(tc["thinking_level"], str, "google.thinking_config.thinking_level")
-            effort = one_of(level.lower(), EFFORTS, "google.thinking_config.thinking_level")
+            one_of(level.upper(), ALL_LEVELS, "google.thinking_config.thinking_level")
+            effort = None
         if tc.get("include_thoughts") is not None:
             include = expect(tc["include_thoughts"], bool, "google.thinking_config.include_thoughts")
-    param = "google.thinking_config.thinking_budget" if budget is not None else None
-    return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include, param=param)
+    param = None
+    if budget is not None:
+        param = "google.thinking_config.thinking_budget"
+    elif level is not None:
+        param = "google.thinking_config.thinking_level"
+    return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include, param=param, level=level)
 
 
 def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict], limits: Limits) -> tuple[list | None, dict | None]:
