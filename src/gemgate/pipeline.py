@@ -21,7 +21,7 @@ from .errors import Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
-from .gemini.parts import finished, is_answer_part, malformed_call, usage_tokens, walk
+from .gemini.parts import is_answer_part, malformed_call, usage_tokens, walk
 from .gemini.signatures import SignatureStore
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
@@ -221,33 +221,71 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
     """Start generation and wait for the first chunk, failing over while nothing has been sent.
 
     `started` is the request's arrival (event-loop seconds) for the outcome's ttfb. A first chunk that is a
-    malformed function call counts as Failure.MALFORMED. Chunks with thoughts only are held until the answer
-    starts (or the generation finishes): Gemini can end in MALFORMED_FUNCTION_CALL after streaming thoughts
-    (gemini-cli capture context-compress-interactive.compress.responses), and that must still fail over
-    instead of reaching the client as an empty "stop". Raises GatewayError as `with_failover` does.
+    malformed function call counts as Failure.MALFORMED. Thoughts are passed on as they come; when the
+    generation then ends in MALFORMED_FUNCTION_CALL before any answer part (gemini-cli capture
+    context-compress-interactive.compress.responses: thoughts, then that finish with no content), the
+    stream goes on with a new generation on another account (`_continued`). Raises GatewayError as
+    `with_failover` does.
     """
     loop = asyncio.get_running_loop()
 
     async def attempt(upstream: Upstream, lease: Lease) -> Opened:
         """Open the stream on this account; the first chunk must arrive and be usable."""
         chunks = upstream.stream(lease.account.record, spec.model, request)
-        held: list[dict] = []
         try:
             first = await anext(chunks)
-            while _before_answer(first):
-                held.append(first)
-                first = await anext(chunks)
             if malformed_call(first):
                 raise _malformed_error()
         except BaseException:
             await chunks.aclose()
             raise
-        outcome.ttfb = loop.time() - started
-        if held:
-            chunks, first = _prepended(held[1:] + [first], chunks), held[0]
-        return Opened(first, _reporting(first, chunks, lease, outcome), lease)
+        if outcome.ttfb is None:
+            outcome.ttfb = loop.time() - started
+        return Opened(first, chunks, lease)
 
-    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
+    def reopen() -> Awaitable[Opened]:
+        return with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
+
+    opened = await reopen()
+    return Opened(opened.first, _continued(opened, reopen, outcome, gw.settings.max_attempts), opened.lease)
+
+
+async def _continued(
+    opened: Opened, reopen: Callable[[], Awaitable[Opened]], outcome: Outcome, max_attempts: int
+) -> AsyncIterator[dict]:
+    """The rest of a stream. The latest usage goes to the outcome and a failure mid-way is booked on the
+    account serving it. A MALFORMED_FUNCTION_CALL finish before any answer part (only thoughts were sent)
+    is booked as Failure.MALFORMED and the stream continues with a new generation, first chunk included,
+    while the request has attempts left (`max_attempts` in all); then it is raised as an UpstreamError."""
+    current = opened
+    answered = any(is_answer_part(part) for _, part in walk(current.first))
+    while True:
+        usage = current.first.get("usageMetadata")
+        again = False
+        try:
+            async for chunk in current.rest:
+                usage = chunk.get("usageMetadata") or usage
+                if not answered:
+                    if malformed_call(chunk):
+                        current.lease.failure(_malformed_error())
+                        if outcome.attempts >= max_attempts:
+                            raise _malformed_error()
+                        again = True
+                        break
+                    answered = any(is_answer_part(part) for _, part in walk(chunk))
+                yield chunk
+        except UpstreamError as err:
+            if err.failure is not Failure.MALFORMED:
+                current.lease.failure(err)
+            raise
+        finally:
+            outcome.tokens_from(usage_tokens(usage))
+            await current.rest.aclose()
+        if not again:
+            return
+        current = await reopen()
+        answered = any(is_answer_part(part) for _, part in walk(current.first))
+        yield current.first
 
 
 async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome) -> dict:
@@ -263,34 +301,3 @@ async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: O
         return response
 
     return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
-
-
-def _before_answer(chunk: dict) -> bool:
-    """A chunk that neither finishes nor carries anything but thoughts (the answer has not started)."""
-    return not finished(chunk) and not any(is_answer_part(part) for _, part in walk(chunk))
-
-
-async def _prepended(head: list[dict], chunks: AsyncIterator[dict]) -> AsyncIterator[dict]:
-    """`head`, then the rest of `chunks`; closing it closes `chunks`."""
-    try:
-        for chunk in head:
-            yield chunk
-        async for chunk in chunks:
-            yield chunk
-    finally:
-        await chunks.aclose()
-
-
-async def _reporting(first: dict, chunks: AsyncIterator[dict], lease: Lease, outcome: Outcome) -> AsyncIterator[dict]:
-    """The rest of a stream; the latest usage goes to the outcome, an error mid-way is booked on the account."""
-    usage = first.get("usageMetadata")
-    try:
-        async for chunk in chunks:
-            usage = chunk.get("usageMetadata") or usage
-            yield chunk
-    except UpstreamError as err:
-        lease.failure(err)
-        raise
-    finally:
-        outcome.tokens_from(usage_tokens(usage))
-        await chunks.aclose()

@@ -4,6 +4,8 @@ streamed thoughts still fails over."""
 
 from __future__ import annotations
 
+import time
+
 from tests.support.gateway import API_KEYS, chat
 from tests.support.http import post
 
@@ -43,3 +45,32 @@ def test_malformed_after_streamed_thoughts_fails_over(gw):
     chunks = r.sse()
     assert chunks[-1]["candidates"][0]["finishReason"] == "STOP"
     assert "".join(p["text"] for c in chunks for p in c["candidates"][0]["content"]["parts"] if not p.get("thought")) == "echo: MALFORMED-ONCE\nafter-thoughts-native"
+
+
+def test_thoughts_reach_the_client_while_the_answer_is_still_coming(gw):
+    """Thoughts are not held back until the answer starts: with the upstream silent after its first (thought)
+    chunk, the client already has the reasoning."""
+    import httpx
+
+    body = {"model": "gemini-2.5-flash", "stream": True, "reasoning_effort": "low",
+            "messages": [{"role": "user", "content": "STALL-AFTER 1 4\nthoughts-first"}]}
+    with httpx.Client(timeout=20) as client, client.stream(
+            "POST", f"{gw.url}/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {gw.key}"}) as r:
+        start = time.monotonic()
+        for line in r.iter_lines():
+            if '"reasoning_content"' in line:
+                seen = time.monotonic() - start
+                break
+        else:
+            raise AssertionError("no reasoning arrived")
+    assert seen < 3, f"reasoning arrived only after {seen:.1f} s (the upstream stalls for 4 s after it)"
+
+
+def test_malformed_after_thoughts_everywhere_ends_with_an_in_stream_error(gw):
+    body = {"model": "gemini-2.5-flash", "stream": True, "reasoning_effort": "low",
+            "messages": [{"role": "user", "content": "MALFORMED\nalways-broken"}]}
+    r = chat(gw, body)
+    assert r.status == 200  # the thoughts were sent: the status is committed
+    events = r.sse()
+    assert any(isinstance(e, dict) and "reasoning_content" in str(e) for e in events)
+    assert "malformed function call" in events[-1]["error"]["message"] and "[DONE]" not in events
