@@ -24,6 +24,8 @@ def expect(value: Any, types: type | tuple[type, ...], param: str) -> Any:
     """`value` if it is an instance of `types` (a JSON boolean never counts as a number); else GatewayError 400
     "'<param>' must be <type>, got <type>" with `param` set.
     """
+    if type(value) is types:  # the common case, decided without building anything
+        return value
     types = types if isinstance(types, tuple) else (types,)
     ok = isinstance(value, types)
     if ok and isinstance(value, bool) and bool not in types:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import orjson
+
 from .schema_keywords import (
     _ANNOTATION_KEYS,
     _STRUCTURAL_KEYS,
@@ -80,7 +82,37 @@ class _Ctx:
         return replace(self, refs=(*self.refs, ref))
 
 
+_MEMO: dict[bytes, bytes | None] = {}  # the client's schema (JSON) -> the Gemini schema (JSON), FIFO-bounded
+_MEMO_ENTRIES = 1024
+_MEMO_KEY_BYTES = 64 * 1024
+_MISS = object()
+
+
 def to_gemini_schema(schema: Any) -> dict[str, Any] | None:
+    """Convert a tool's JSON Schema into a Gemini ``parameters`` Schema (see `_to_gemini_schema`).
+
+    Agent clients send the same tools with every request, so results are remembered by the schema's JSON
+    text (key order included: it decides ``propertyOrdering``) and handed out as fresh objects.
+    """
+    if not isinstance(schema, Mapping):
+        return None
+    try:
+        key: bytes | None = orjson.dumps(schema)
+    except (TypeError, orjson.JSONEncodeError):  # not plain JSON (or nested beyond orjson's limit)
+        key = None
+    if key is not None and len(key) <= _MEMO_KEY_BYTES:
+        hit = _MEMO.get(key, _MISS)
+        if hit is not _MISS:
+            return None if hit is None else orjson.loads(hit)
+        out = _to_gemini_schema(schema)
+        if len(_MEMO) >= _MEMO_ENTRIES:
+            del _MEMO[next(iter(_MEMO))]
+        _MEMO[key] = None if out is None else orjson.dumps(out)
+        return None if out is None else orjson.loads(_MEMO[key])  # the same as a later hit gives
+    return _to_gemini_schema(schema)
+
+
+def _to_gemini_schema(schema: Any) -> dict[str, Any] | None:
     """Convert a tool's JSON Schema into a Gemini ``parameters`` Schema.
 
     Returns ``None`` when the tool takes no arguments (``None`` input, ``true``,
