@@ -262,6 +262,7 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
         return Opened(first, chunks, lease)
 
     def reopen() -> Awaitable[Opened]:
+        """A new generation of the same request, with failover (after a malformed call mid-way)."""
         return with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
 
     opened = await reopen()
