@@ -90,3 +90,16 @@ def test_repeated_status_only_refusals_never_disable_an_account(make_gateway):
         check_error(send(server, "openai", f"FAIL 403\nagain {n}"), "openai", 403)
     assert states(server) == ["ok", "ok"]
     assert send(server, "openai", "still served?").status == 200
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_request_caused_failure_mid_stream_changes_no_account(make_gateway, form):
+    """After the first byte the failure is booked on the account serving it, unless the request caused it."""
+    server = make_gateway()
+    reply = send(server, form, f"FAIL-AFTER 1 403 PERMISSION_DENIED\nmid-stream {form}")
+    if form in ("openai", "gemini"):  # not streamed: the whole answer is the upstream's 403
+        check_error(reply, form, 403)
+    else:
+        assert reply.status == 200 and b"You do not have permission to access the File" in reply.body
+    assert states(server) == ["ok", "ok"]
+    assert send(server, form, f"served after mid-stream {form}").status == 200
