@@ -17,7 +17,7 @@ from starlette.responses import Response
 from .auth import ClientIdentity
 from .catalog import Catalog, ModelSpec, apply_model_spec
 from .dialects.base import Generation, Unary
-from .errors import Failure, GatewayError, UpstreamError
+from .errors import Cause, Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
@@ -152,14 +152,18 @@ async def with_failover(
 ) -> T:
     """Run `attempt` on one account after another until one succeeds or `max_attempts` is reached.
 
-    Only accounts whose kind has `capability` are tried. Raises GatewayError: the last upstream failure
-    as the client sees it, or the pool's own (429 cooling, 503 none usable, 400 no kind can do it).
+    Only accounts whose kind has `capability` are tried. A failure the request caused ends it at once (no
+    other account would answer differently, and none is blamed); an UNCLEAR one is booked on its account
+    only when a later account serves the same request (errors.Cause). Raises GatewayError: the most
+    informative upstream failure as the client sees it, or the pool's own (429 cooling, 503 none usable, 400
+    no kind can do it).
     """
     kinds = gw.kinds_with(capability)
     if not kinds or (spec.kinds is not None and not kinds & spec.kinds):
         raise GatewayError(400, f"No upstream kind serving '{spec.requested}' supports {capability.value}")
     tried: list[str] = []
     failures: list[UpstreamError] = []
+    unclear: list[tuple[Lease, UpstreamError]] = []
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
             lease = gw.pool.acquire(spec, kinds, tried, capability.value)
@@ -180,14 +184,16 @@ async def with_failover(
                 raise exc.as_upstream_error() from None
             result = await attempt(upstream, lease)
         except UpstreamError as err:
-            lease.failure(err)
-            if err.failure is Failure.AUTH_EXPIRED:
-                gw.credentials.mark_stale(account.id)
+            _book(gw, lease, err)
             failures.append(err)
             if not err.retryable:
                 raise err.to_gateway() from None
+            if err.cause is Cause.UNCLEAR:
+                unclear.append((lease, err))
             continue
         lease.success()
+        for earlier, err in unclear:  # this account served what they refused: it was about them
+            _book(gw, earlier, err, confirmed=True)
         return result
     raise most_informative(failures).to_gateway()
 
@@ -209,8 +215,20 @@ _INFORMATIVE = (
 
 
 def most_informative(failures: list[UpstreamError]) -> UpstreamError:
-    """The failure to report when failover ran out (the latest of the best-ranked kind)."""
-    return min(reversed(failures), key=lambda f: _INFORMATIVE.index(f.failure))
+    """The failure to report when failover ran out: the latest of the best-ranked kind, one that is not only
+    about its own account first (an unclear 403 says more about the request than another key's ban)."""
+    return min(reversed(failures), key=lambda f: (_INFORMATIVE.index(f.failure), f.cause is Cause.ACCOUNT))
+
+
+def _book(gw: Gateway, lease: Lease, err: UpstreamError, confirmed: bool = False) -> None:
+    """Tell the pool how `lease`'s attempt failed (`confirmed`: an UNCLEAR failure shown to be the account's,
+    already counted); a rejected credential the pool books is refreshed before its next use."""
+    if confirmed:
+        lease.confirm(err)
+    else:
+        lease.failure(err)
+    if err.failure is Failure.AUTH_EXPIRED and err.books:
+        gw.credentials.mark_stale(lease.account.id)
 
 
 def _malformed_error() -> UpstreamError:
@@ -244,6 +262,7 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
         return Opened(first, chunks, lease)
 
     def reopen() -> Awaitable[Opened]:
+        """A new generation of the same request, with failover (after a malformed call mid-way)."""
         return with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
 
     opened = await reopen()

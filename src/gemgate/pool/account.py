@@ -33,6 +33,7 @@ class Account:
     last_error: str | None = None
     last_used: float | None = None
     reauth: str | None = None
+    strikes: int = 0  # confirmed unexplained failures in a row (see Pool.strikes_to_disable); a success resets
 
     def __post_init__(self) -> None:
         if self.record.models is not None:

@@ -11,7 +11,7 @@ import logging
 import math
 from collections.abc import Iterable
 
-from ..errors import GatewayError, Scope, UpstreamError, Failure
+from ..errors import Cause, Failure, GatewayError, Scope, UpstreamError
 from ..catalog import ModelSpec
 from ..store import HealthRecord, Store
 from .account import ACCOUNT_WIDE, Account, Cooldown, now
@@ -31,21 +31,31 @@ class Lease:
         self.capability = capability
 
     def success(self) -> None:
-        """The attempt worked: count the request."""
+        """The attempt worked: count the request; the account's run of confirmed unexplained failures ends."""
         acc = self.account
         acc.requests += 1
         acc.last_used = now()
+        acc.strikes = 0
 
     def failure(self, error: UpstreamError) -> None:
-        """The attempt failed: the pool books it (cooldown, re-auth, disable) by the failure's kind."""
+        """The attempt failed: the pool books it (cooldown, not-found, disable) by its kind and cause."""
         self._pool.record_failure(self.account, self.model, error, self.capability)
+
+    def confirm(self, error: UpstreamError) -> None:
+        """An UNCLEAR failure of this attempt turned out to be the account's (another account then served
+        the same request): book it now (see `Pool.record_failure`)."""
+        error.confirmed = True
+        self._pool.record_failure(self.account, self.model, error, self.capability, counted=True)
 
 
 class Pool:
     """The accounts, their health per (account, model), and which one serves next (round-robin).
 
     Cooldowns come from the upstream's retry hints (default `default_cooldown` seconds) and expire by
-    themselves; a not-found model cools for `not_found_cooldown` seconds on that account.
+    themselves; a not-found model cools for `not_found_cooldown` seconds on that account. An account-caused
+    FORBIDDEN disables at once; an unexplained one (status only, see errors.Cause.UNCLEAR), even once
+    confirmed, only after `strikes_to_disable` in a row with no success between: another account serving the
+    same request shows this account differs, not that it is dead (it may lack a file the other one owns).
     """
 
     def __init__(
@@ -54,10 +64,12 @@ class Pool:
         *,
         default_cooldown: float = 60.0,
         not_found_cooldown: float = 3600.0,
+        strikes_to_disable: int = 3,
     ) -> None:
         self.store = store
         self.default_cooldown = default_cooldown
         self.not_found_cooldown = not_found_cooldown
+        self.strikes_to_disable = strikes_to_disable
         self.accounts: dict[str, Account] = {}
         self._rr: dict[tuple, int] = {}
         self._candidates: dict[tuple, list[Account]] = {}
@@ -147,12 +159,20 @@ class Pool:
 
     # outcomes
 
-    def record_failure(self, acc: Account, model: str, error: UpstreamError, capability: str = "generate") -> None:
-        """Book a failed attempt: rate limits cool (account, model) or the account; not-found cools the
-        model; forbidden disables the account; auth-expired is left to the credential lifecycle."""
-        acc.errors += 1
-        acc.last_error = f"{error.failure}: {error.message}"[:300]
-        acc.last_used = now()
+    def record_failure(
+        self, acc: Account, model: str, error: UpstreamError, capability: str = "generate", counted: bool = False
+    ) -> None:
+        """Book a failed attempt. Every failure counts as an error of the account (`counted`: already was);
+        only those it `books` (the account's or the service's, and unclear ones once confirmed) change its
+        state: rate limits cool (account, model) or the account; not-found cools the model; forbidden
+        disables the account (a confirmed unexplained one after `strikes_to_disable` in a row); auth-expired is
+        left to the credential lifecycle."""
+        if not counted:
+            acc.errors += 1
+            acc.last_error = f"{error.failure}: {error.message}"[:300]
+            acc.last_used = now()
+        if not error.books:
+            return  # the request's own failure, or not shown to be the account's: nothing to hold against it
         kind = error.failure
         if kind in (Failure.RATE_LIMITED, Failure.QUOTA_EXHAUSTED, Failure.CAPACITY):
             if kind is Failure.CAPACITY and not error.retry_after:
@@ -163,6 +183,13 @@ class Pool:
         elif kind is Failure.NOT_FOUND:
             self.mark_missing(acc, _missing_key(model, capability), error.message)
         elif kind is Failure.FORBIDDEN:
+            if error.cause is Cause.UNCLEAR:
+                acc.strikes += 1
+                if acc.strikes < self.strikes_to_disable:
+                    return
+                reason = f"{kind} ({acc.strikes} unexplained in a row while other accounts served): {error.message}"
+                self.disable(acc, reason[:300])
+                return
             self.disable(acc, f"{kind}: {error.message}"[:300])
 
     def mark_missing(self, acc: Account, model: str, message: str) -> None:

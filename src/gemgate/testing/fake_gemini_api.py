@@ -239,7 +239,7 @@ class FakeGeminiAPI(FakeServer):
         else:
             self._failed_once.pop(prompt, None)  # so the next identical prompt fails once again
         if reply.is_error:
-            raise injected_failure(reply.status or 500, model, reply.retry_delay)
+            raise injected_failure(reply.status or 500, model, reply.retry_delay, reply.error_form, _rpc_name(record))
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if record.action == "generateContent":
@@ -261,7 +261,7 @@ class FakeGeminiAPI(FakeServer):
         fault = reply.fault
         assert fault is not None
         if fault.kind == "FAIL":
-            raise injected_failure(fault.status or 500, model, fault.retry_delay)
+            raise injected_failure(fault.status or 500, model, fault.retry_delay, fault.form, _rpc_name(record))
         if fault.kind == "RESET":
             await _reset_connection(request)
             raise _ConnectionReset()
@@ -277,7 +277,7 @@ class FakeGeminiAPI(FakeServer):
         headers = {**google_headers(started), "Content-Type": content_type, "Content-Disposition": "attachment"}
         head = chunks[: fault.after]
         if fault.kind == "FAIL":
-            error = injected_failure(fault.status or 500, model, fault.retry_delay).body()
+            error = injected_failure(fault.status or 500, model, fault.retry_delay, fault.form).body()
             pieces = [sse_event(c) for c in head + [error]] if sse else json_array_pieces(head + [error])
             return await self._write_pieces(request, headers, pieces)
         if fault.kind == "CUT":

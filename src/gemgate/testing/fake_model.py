@@ -9,8 +9,20 @@ Rules, read from the LAST user turn:
 * plain text                 -> text ``echo: <text>`` in >= 3 chunks (when >= 3 words)
 * ``CALL <name> <json args>`` -> functionCall part(s) when <name> is declared
 * functionResponse parts     -> ``tool result: <text>`` (several joined by ``; ``)
-* ``FAIL <status> [secs]``   -> that upstream error on every attempt
-* ``FAIL-ONCE <status>``     -> the error only while ``first_attempt`` is true
+* ``FAIL <status> [FORM] [secs]`` -> that upstream error on every attempt, in Google's body for it
+                                (`gemini_errors.injected_failure`, each body with its source). Without FORM:
+                                429 the free-tier quota body (QuotaFailure, Help, RetryInfo = secs, default
+                                1s), 404 the model-not-found body of the js-genai recording, any other status
+                                Google's canonical message and no details (403 "The caller does not have
+                                permission", 401 "Request had invalid authentication credentials…": answers
+                                that say no reason). FORMs: ``400 API_KEY_INVALID``, ``400 FAILED_PRECONDITION``
+                                (free tier not in this country), ``401 ACCESS_TOKEN_EXPIRED``, ``401
+                                ACCESS_TOKEN_TYPE_UNSUPPORTED``, ``403 API_KEY_SERVICE_BLOCKED``, ``403
+                                SERVICE_DISABLED``, ``403 CONSUMER_SUSPENDED``, ``403 LEAKED`` (key reported as
+                                leaked), ``403 PERMISSION_DENIED`` (a File the key cannot read), ``403
+                                CACHED_CONTENT``, ``404 ENTITY`` ("Requested entity was not found.", nothing
+                                named); another form is a 500 from the fake
+* ``FAIL-ONCE <status> [FORM]`` -> the error only while ``first_attempt`` is true
 * ``SLOW <seconds>``         -> that much silence before the first chunk
 * ``EMPTY``                  -> a stream with no chunks at all
 * ``MALFORMED[-ONCE]``       -> finishReason MALFORMED_FUNCTION_CALL and no content (as Gemini 3.x
@@ -40,9 +52,9 @@ Rules, read from the LAST user turn:
 Faults after the first byte (the HTTP 200 is already sent), for every path after it.
 ``n`` counts streamed chunks (0 allowed); they work with text and ``CALL`` replies alike:
 
-* ``FAIL-AFTER <n> <status> [secs]`` -> n chunks, then one in-stream error event in google.rpc.Status
+* ``FAIL-AFTER <n> <status> [FORM] [secs]`` -> n chunks, then one in-stream error event in google.rpc.Status
                                 shape, ``{"error": {"code", "message", "status"[, "details"]}}``, the same body
-                                the HTTP error of ``FAIL <status>`` carries (a 429 has QuotaFailure, Help and
+                                the HTTP error of ``FAIL <status> [FORM]`` carries (a 429 has QuotaFailure, Help and
                                 RetryInfo ``retryDelay`` = secs, default 1s), then the stream ends normally.
                                 SSE: ``data: {"error": ...}\\r\\n\\r\\n``; JSON-array stream: the error
                                 object is the next element and the array is closed. generateContent: the
@@ -85,11 +97,14 @@ from gemgate.testing.thought_signatures import ThoughtSigner
 FUNCTION_CALL_FINISH_MESSAGE = "Model generated function call(s)."
 DEFAULT_RETRY_DELAY = 1.0
 
-_FAIL_RE = re.compile(r"^[ \t]*FAIL(-ONCE)?[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
+_FORM = r"(?:[ \t]+([A-Z][A-Z_]*))?"  # FAIL's optional body form, e.g. API_KEY_SERVICE_BLOCKED
+_FAIL_RE = re.compile(r"^[ \t]*FAIL(-ONCE)?[ \t]+(\d{3})" + _FORM + r"(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
 _SLOW_RE = re.compile(r"^[ \t]*SLOW[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
 _EMPTY_RE = re.compile(r"^[ \t]*EMPTY[ \t]*$", re.M)
 _MALFORMED_RE = re.compile(r"^[ \t]*MALFORMED(-ONCE)?[ \t]*$", re.M)
-_FAIL_AFTER_RE = re.compile(r"^[ \t]*FAIL-AFTER[ \t]+(\d+)[ \t]+(\d{3})(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M)
+_FAIL_AFTER_RE = re.compile(
+    r"^[ \t]*FAIL-AFTER[ \t]+(\d+)[ \t]+(\d{3})" + _FORM + r"(?:[ \t]+(\d+(?:\.\d+)?))?[ \t]*$", re.M
+)
 _RESET_CUT_AFTER_RE = re.compile(r"^[ \t]*(RESET|CUT)-AFTER[ \t]+(\d+)[ \t]*$", re.M)
 _STALL_AFTER_RE = re.compile(r"^[ \t]*STALL-AFTER[ \t]+(\d+)[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
 _BLOCK_RE = re.compile(r"^[ \t]*BLOCK(?:[ \t]+([A-Z_]+))?[ \t]*$", re.M)
@@ -121,6 +136,7 @@ class Fault:
     status: int | None = None  # FAIL
     retry_delay: float | None = None  # FAIL 429
     seconds: float = 0.0  # STALL
+    form: str | None = None  # FAIL's body form
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,7 @@ class Reply:
     delay: float = 0.0
     status: int | None = None
     retry_delay: float | None = None
+    error_form: str | None = None  # which body of that status (FAIL <status> <FORM>)
     fail_once: bool = False  # the caller must remember the prompt to succeed next time
     finish_message: str | None = None  # shown on non-streamed responses only
     fault: Fault | None = None  # a failure after the first byte (FAIL-AFTER, RESET-AFTER, ...)
@@ -214,12 +231,13 @@ def plan_reply(
 
     failure = None if responses else _FAIL_RE.search(text)
     if failure and (failure.group(1) is None or first_attempt):
-        delay = float(failure.group(3)) if failure.group(3) else DEFAULT_RETRY_DELAY
+        delay = float(failure.group(4)) if failure.group(4) else DEFAULT_RETRY_DELAY
         status = int(failure.group(2))
         return Reply(
             usage=Usage(prompt_tokens),
             status=status,
             retry_delay=delay if status == 429 else None,
+            error_form=failure.group(3),
             fail_once=failure.group(1) is not None,
         )
 
@@ -281,8 +299,9 @@ def _with_fault(reply: Reply, text: str) -> Reply:
     content = len(chunks) - 1 if chunks and chunks[-1].finish_reason else len(chunks)
     if match.re is _FAIL_AFTER_RE:
         status = int(match.group(2))
-        delay = float(match.group(3)) if match.group(3) else DEFAULT_RETRY_DELAY
-        fault = Fault("FAIL", min(int(match.group(1)), content), status, delay if status == 429 else None)
+        delay = float(match.group(4)) if match.group(4) else DEFAULT_RETRY_DELAY
+        fault = Fault("FAIL", min(int(match.group(1)), content), status, delay if status == 429 else None,
+                      form=match.group(3))
     elif match.re is _STALL_AFTER_RE:
         fault = Fault("STALL", min(int(match.group(1)), content), seconds=float(match.group(2)))
     else:

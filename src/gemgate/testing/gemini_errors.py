@@ -99,6 +99,7 @@ def access_token_type_unsupported(method: str) -> GoogleApiError:
 
 
 def api_key_revoked() -> GoogleApiError:
+    """A key Google found published: 403 with no details (message as users report it)."""
     return GoogleApiError(403, "Your API key was reported as leaked. Please use another API key.")
 
 
@@ -135,8 +136,112 @@ def quota_exhausted(model: str, retry_delay: float) -> GoogleApiError:
     ])
 
 
-def injected_failure(code: int, model: str, retry_delay: float | None) -> GoogleApiError:
-    """The error a `FAIL <code>` prompt asks for."""
-    if code == 429:
-        return quota_exhausted(model, retry_delay if retry_delay is not None else 1.0)
-    return GoogleApiError(code, _GENERIC_MESSAGES.get(code, "Unknown error."))
+def _error_info(reason: str, metadata: dict[str, str]) -> dict[str, Any]:
+    return {"@type": _TYPE + "ErrorInfo", "reason": reason, "domain": "googleapis.com", "metadata": metadata}
+
+
+def _localized(message: str) -> dict[str, Any]:
+    return {"@type": _TYPE + "LocalizedMessage", "locale": "en-US", "message": message}
+
+
+PROJECT = "projects/177838813423"  # a project number of the shape Google puts in `consumer`
+
+
+def api_key_service_blocked(rpc: str) -> GoogleApiError:
+    """A key restricted to other APIs: 403 API_KEY_SERVICE_BLOCKED, body as quoted in continuedev/continue#12781.
+    `rpc` is the method, e.g. google.ai.generativelanguage.v1beta.GenerativeService.StreamGenerateContent."""
+    message = f"Requests to this API generativelanguage.googleapis.com method {rpc} are blocked."
+    return GoogleApiError(403, message, [
+        _error_info("API_KEY_SERVICE_BLOCKED", {"consumer": PROJECT, "service": "generativelanguage.googleapis.com",
+                                                "apiName": "generativelanguage.googleapis.com", "methodName": rpc}),
+        _localized(message),
+    ])
+
+
+def service_disabled() -> GoogleApiError:
+    """The key's project has the Generative Language API off: 403 SERVICE_DISABLED with a Help link, as printed
+    in google-gemini/deprecated-generative-ai-python#10 (reference §A4 shows the same for Code Assist)."""
+    number = PROJECT.split("/")[1]
+    url = f"https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project={number}"
+    message = (
+        f"Generative Language API has not been used in project {number} before or it is disabled. Enable it by "
+        f"visiting {url} then retry. If you enabled this API recently, wait a few minutes for the action to "
+        "propagate to our systems and retry."
+    )
+    return GoogleApiError(403, message, [
+        {"@type": _TYPE + "Help", "links": [{"description": "Google developers console API activation", "url": url}]},
+        _error_info("SERVICE_DISABLED", {"consumer": PROJECT, "service": "generativelanguage.googleapis.com"}),
+    ])
+
+
+def consumer_suspended() -> GoogleApiError:
+    """A suspended key: 403 CONSUMER_SUSPENDED, body as in google/generative-ai-docs#356 (key elided)."""
+    return GoogleApiError(403, "Permission denied: Consumer 'api_key:[elided]' has been suspended.", [
+        _error_info("CONSUMER_SUSPENDED", {"service": "generativelanguage.googleapis.com", "consumer": PROJECT}),
+    ])
+
+
+def file_permission_denied(file_id: str = "abc123xyz") -> GoogleApiError:
+    """A fileData the key cannot read (another project's, or gone): 403 with no details, message as quoted in
+    googleapis/python-genai#1218 and google-gemini/deprecated-generative-ai-python#692."""
+    return GoogleApiError(403, f"You do not have permission to access the File {file_id} or it may not exist.")
+
+
+def cached_content_denied() -> GoogleApiError:
+    """A cachedContent the key cannot use: 403 "CachedContent not found (or permission denied)", the text client
+    code matches (several public code bases test for exactly it)."""
+    return GoogleApiError(403, "CachedContent not found (or permission denied)")
+
+
+def free_tier_unavailable() -> GoogleApiError:
+    """400 FAILED_PRECONDITION, free tier not offered in the key's country (ai.google.dev/gemini-api/docs/
+    troubleshooting, reference §B2)."""
+    return GoogleApiError(
+        400,
+        "Gemini API free tier is not available in your country. Please enable billing on your project in Google AI "
+        "Studio.",
+        status="FAILED_PRECONDITION",
+    )
+
+
+def access_token_expired(rpc: str) -> GoogleApiError:
+    """An expired OAuth access token: 401 with ErrorInfo ACCESS_TOKEN_EXPIRED (the generic Google form; reference
+    §A4 marks the exact details uncertain for cloudcode-pa)."""
+    return GoogleApiError(401, _GENERIC_MESSAGES[401], [
+        _error_info("ACCESS_TOKEN_EXPIRED", {"method": rpc, "service": "generativelanguage.googleapis.com"}),
+    ])
+
+
+def injected_failure(code: int, model: str, retry_delay: float | None, form: str | None = None,
+                     rpc: str = "google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent"
+                     ) -> GoogleApiError:
+    """The error a `FAIL <code> [FORM]` prompt asks for (the forms are listed in fake_model's docstring).
+
+    Without a form: 429 is the free-tier quota body, 404 the model-not-found body of the js-genai recording,
+    and every other code Google's canonical message with no details (a 403 "The caller does not have
+    permission", a 401 "Request had invalid authentication credentials…", as real answers without a reason
+    look). Raises ValueError for a form this code does not have.
+    """
+    if form is None:
+        if code == 429:
+            return quota_exhausted(model, retry_delay if retry_delay is not None else 1.0)
+        if code == 404:
+            return model_not_found(model, rpc.split(".")[3], "generateContent")
+        return GoogleApiError(code, _GENERIC_MESSAGES.get(code, "Unknown error."))
+    forms = {
+        (400, "API_KEY_INVALID"): api_key_invalid,
+        (400, "FAILED_PRECONDITION"): free_tier_unavailable,
+        (401, "ACCESS_TOKEN_EXPIRED"): lambda: access_token_expired(rpc),
+        (401, "ACCESS_TOKEN_TYPE_UNSUPPORTED"): lambda: access_token_type_unsupported(rpc),
+        (403, "API_KEY_SERVICE_BLOCKED"): lambda: api_key_service_blocked(rpc),
+        (403, "SERVICE_DISABLED"): service_disabled,
+        (403, "CONSUMER_SUSPENDED"): consumer_suspended,
+        (403, "LEAKED"): api_key_revoked,
+        (403, "PERMISSION_DENIED"): file_permission_denied,
+        (403, "CACHED_CONTENT"): cached_content_denied,
+        (404, "ENTITY"): lambda: GoogleApiError(404, _GENERIC_MESSAGES[404]),
+    }
+    make = forms.get((code, form))
+    if make is None:
+        raise ValueError(f"FAIL {code} {form}: no such form (known: {sorted(forms)})")
+    return make()

@@ -36,9 +36,11 @@ STATUS_NAMES = {
 
 
 def google_error_body(err: GatewayError) -> dict:
-    """A google.rpc.Status error body: `{"error": {"code", "message", "status"}}`, status named from the
-    HTTP code by STATUS_NAMES ("UNKNOWN" otherwise); reference/codeassist-and-gemini-api.md §B2."""
-    return {"error": {"code": err.status, "message": err.message, "status": STATUS_NAMES.get(err.status, "UNKNOWN")}}
+    """A google.rpc.Status error body: `{"error": {"code", "message", "status"}}`, status the upstream's own
+    code name when its answer is passed on (e.g. 400 FAILED_PRECONDITION), else named from the HTTP code by
+    STATUS_NAMES ("UNKNOWN" otherwise); reference/codeassist-and-gemini-api.md §B2."""
+    status = err.rpc_status or STATUS_NAMES.get(err.status, "UNKNOWN")
+    return {"error": {"code": err.status, "message": err.message, "status": status}}
 
 
 def sse_event(chunk: dict) -> bytes:
