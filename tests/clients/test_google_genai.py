@@ -199,3 +199,12 @@ def test_bad_key_is_rejected(gw):
     with pytest.raises(errors.ClientError) as info:
         c.models.generate_content(model="gemini-2.5-flash", contents="x")
     assert info.value.code in (401, 403)
+
+
+@pytest.mark.parametrize("directive", ["SLOW 2.5", "STALL-AFTER 1 2.5"])
+def test_stream_survives_keepalives(client, directive):
+    """Silences are filled with keepalives (the session gateway sends one a second) that the SDK must skip:
+    before the first chunk and between chunks."""
+    text = f"one two three four\n{directive}"
+    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", contents=text))
+    assert "".join(c.text or "" for c in chunks) == f"echo: {text}"

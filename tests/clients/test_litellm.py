@@ -169,3 +169,14 @@ def test_gemini_route_errors(gemini_route):
             messages=[{"role": "user", "content": "x"}],
             **{**gemini_route, "api_key": "not-a-valid-key"},
         )
+
+
+@pytest.mark.parametrize("directive", ["SLOW 2.5", "STALL-AFTER 1 2.5"])
+def test_gemini_route_stream_survives_keepalives(gemini_route, directive):
+    # The session gateway sends a keepalive a second; LiteLLM lost the answer on SSE comment lines.
+    content = f"one two three four\n{directive}"
+    stream = litellm.completion(model="gemini/gemini-2.5-flash", messages=[{"role": "user", "content": content}],
+                                stream=True, **gemini_route)
+    text, finishes = _stream_text(stream)
+    assert text == f"echo: {content}"
+    assert finishes == ["stop"]

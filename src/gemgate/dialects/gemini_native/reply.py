@@ -14,7 +14,11 @@ import orjson
 from ...errors import GatewayError
 from ..base import RenderContext, Reply, StreamFormat
 
-SSE = StreamFormat("text/event-stream", b": keepalive\r\n\r\n")
+# A blank line, not an SSE comment: Google's clients read any other line as JSON (google-genai's
+# _iter_response_stream raises "Failed to parse response as JSON" on ": keepalive"; @google/genai's
+# responseLineRE /^\s*data: .../ never matches a buffer starting with it and the stream stalls) but skip
+# blank lines and leading whitespace.
+SSE = StreamFormat("text/event-stream", b"\r\n")
 JSON_ARRAY = StreamFormat("application/json", b"\n")
 
 # google.rpc.Code names for HTTP statuses (cloud.google.com/apis/design/errors#handling_errors).
