@@ -28,7 +28,10 @@ console = Console()
 T = TypeVar("T")
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file")]
-ProxyOpt = Annotated[Optional[str], typer.Option(help="Proxy URL for this account (http, https or socks5)")]
+ProxyOpt = Annotated[
+    Optional[str],
+    typer.Option(help="Proxy URL for this account (http, https or socks5); '-' reads it from stdin"),
+]
 NameOpt = Annotated[Optional[str], typer.Option(help="A label (default: derived from the credential)")]
 
 

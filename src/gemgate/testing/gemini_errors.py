@@ -98,6 +98,19 @@ def access_token_type_unsupported(method: str) -> GoogleApiError:
     ])
 
 
+def consumer_suspended(key: str) -> GoogleApiError:
+    """A suspended key: Google echoes the key itself, in the message, in ErrorInfo.metadata.containerInfo
+    and in the LocalizedMessage. Wording and shape from google/generative-ai-docs#356 and
+    continuedev/continue#10902 (the latter with containerInfo and the LocalizedMessage)."""
+    message = f"Permission denied: Consumer 'api_key:{key}' has been suspended."
+    return GoogleApiError(403, message, [
+        {"@type": _TYPE + "ErrorInfo", "reason": "CONSUMER_SUSPENDED", "domain": "googleapis.com",
+         "metadata": {"consumer": "projects/895908428397", "service": "generativelanguage.googleapis.com",
+                      "containerInfo": f"api_key:{key}"}},
+        {"@type": _TYPE + "LocalizedMessage", "locale": "en-US", "message": message},
+    ])
+
+
 def api_key_revoked() -> GoogleApiError:
     """A key Google found published: 403 with no details (message as users report it)."""
     return GoogleApiError(403, "Your API key was reported as leaked. Please use another API key.")
