@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -19,7 +18,7 @@ from gemgate.store import open_store
 from gemgate.testing import FakeGeminiAPI
 
 from tests.support.gateway import GatewayThread, free_port
-from tests.support.http import get, post
+from tests.support.http import post, wait_healthy
 from tests.support.processes import spawn_gemgate
 
 # Neither is shaped like a Google key: only knowing the stored values can catch them.
@@ -119,12 +118,7 @@ def test_serve_logs_hold_no_echoed_key(echoing_fake, tmp_path):
     proc, lines = spawn_gemgate(["serve", "--port", str(port)], env, "startup complete")
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if get(f"{url}/healthz").status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(url)
         reply = post(f"{url}/v1/chat/completions",
                      {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]},
                      key="client-key-for-logs")
