@@ -149,3 +149,26 @@ def test_a_google_error_echoing_the_key_is_redacted_in_every_field(known):
     known.set("test", ["k3y-0f-9ch"])
     err = classify(403, body)
     assert "k3y-0f-9ch" not in err.message and "suspended" in err.message
+
+
+def test_a_default_account_name_shows_no_more_of_a_short_key_than_the_listing():
+    from gemgate.upstreams.gemini_api import GeminiAPI
+
+    assert GeminiAPI.suggest_name({"api_key": "k3y-0f-9ch"}) == "apikey-ch"
+    assert GeminiAPI.suggest_name({"api_key": "AIza" + "x" * 31 + "9Qk1"}) == "apikey-9Qk1"
+
+
+def test_an_account_record_repr_holds_no_secret():
+    """A record in an assertion message, a debug line or a crash report shows neither key nor proxy."""
+    record = AccountRecord("1", "a", "gemini-api", {"api_key": "repr-secret-1"}, proxy="http://u:repr-pw-2@h:1")
+    assert "repr-secret-1" not in repr(record) and "repr-pw-2" not in repr(record)
+
+
+def test_settings_reprs_hold_no_secret():
+    from gemgate.config import Settings
+    from gemgate.upstreams import section_settings
+
+    settings = Settings(master_key="mk-secret-1", client_keys=["ck-secret-2"],
+                        upstreams={"gemini_api": {"proxy": "http://u:pp-secret-3@h:1"}})
+    shown = repr(settings) + repr(section_settings(settings.upstreams))
+    assert not any(s in shown for s in ("mk-secret-1", "ck-secret-2", "pp-secret-3")), shown

@@ -86,3 +86,21 @@ async def test_views_mask_the_proxy_password(tmp_path):
     assert views["t"].proxy == "http://***@h:8080", "a user name alone may be the proxy's token"
     shown = json.dumps([dataclasses.asdict(v) for v in views.values()])
     assert PASSWORD not in shown and "tokenonly99" not in shown
+
+
+async def test_two_processes_opening_an_old_database_at_once_seal_each_proxy_once(tmp_path):
+    """The server and a CLI command may open the same old file together: each proxy is sealed exactly once
+    (a second seal would be a token of a token) and both read it back."""
+    import asyncio
+
+    _old_database(tmp_path / "s.db", [(f"a{i}", f"http://u:{PASSWORD}-{i}@h:{1000 + i}") for i in range(20)])
+    stores = [SQLiteStore(tmp_path / "s.db", _box(tmp_path)) for _ in range(3)]
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        for store in stores:
+            got = {a.name: a.proxy for a in await store.list_accounts()}
+            assert got == {f"a{i}": f"http://u:{PASSWORD}-{i}@h:{1000 + i}" for i in range(20)}
+    finally:
+        for store in stores:
+            await store.close()
+    assert PASSWORD.encode() not in _raw(tmp_path)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 import typer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Failure, Scope, UpstreamError
 from ..redaction import redact
@@ -34,7 +34,7 @@ class UpstreamSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    proxy: str | None = None
+    proxy: str | None = Field(default=None, repr=False)  # may hold a password
     connect_timeout: float = 15.0
     first_byte_timeout: float = 300.0
     idle_timeout: float = 300.0
