@@ -86,6 +86,6 @@ def redact_proxy(proxy: str | None) -> str | None:
         return "***"
     if password is None and not user:
         return proxy
-    host = parts.netloc.rpartition("@")[2]
-    shown = f"{parts.netloc.rpartition('@')[0].partition(':')[0]}:***" if password is not None else "***"
+    user_info, _, host = parts.netloc.rpartition("@")
+    shown = f"{user_info.partition(':')[0]}:***" if password is not None else "***"
     return parts._replace(netloc=f"{shown}@{host}").geturl()
