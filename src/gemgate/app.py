@@ -24,6 +24,7 @@ from .gateway import Gateway
 from .http import listing
 from .http.body import json_response, read_json
 from .pipeline import Call, serve
+from .redaction import client_key_scope
 
 log = logging.getLogger("gemgate")
 
@@ -147,7 +148,8 @@ class ClientAuth:
         identity = self.gateway.keys.identify(key)
         if identity is not None:
             scope.setdefault("state", {})["identity"] = identity
-            return await self.app(scope, receive, send)
+            with client_key_scope(key):  # an upstream echoing the caller's key never shows it
+                return await self.app(scope, receive, send)
         message = (
             "Incorrect API key provided. Send a gemgate client key as 'Authorization: Bearer <key>', "
             "'x-api-key', 'x-goog-api-key' or '?key='; create one with `gemgate keys create`."

@@ -56,15 +56,16 @@ class Settings(BaseSettings):
     port: int = 8080
     data_dir: Path = Field(default_factory=default_data_dir)
     db_path: Path | None = None  # default: <data_dir>/gemgate.db
-    master_key: str | None = None  # default: a key file in data_dir, created with mode 0600
+    # Secrets in plain text are kept out of the settings' repr (a debug line, a crash report).
+    master_key: str | None = Field(default=None, repr=False)  # default: a key file in data_dir, mode 0600
     master_key_file: Path | None = None
 
     # Client keys given in plain text here are accepted besides the hashed ones in the store.
-    client_keys: list[str] = []
+    client_keys: list[str] = Field(default=[], repr=False)
 
     # One section per upstream kind, e.g. [upstreams.gemini_api] base_url = "…" or the environment's
     # GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL; each kind validates its own (see gemgate.upstreams).
-    upstreams: dict[str, dict[str, Any]] = {}
+    upstreams: dict[str, dict[str, Any]] = Field(default={}, repr=False)  # proxies may hold passwords
     aliases: dict[str, str] = {}
 
     # Emit thoughts inside <think>…</think> in content instead of reasoning_content.

@@ -6,8 +6,9 @@ Everything a client sees is a `GatewayError`, which each dialect renders in its 
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
+
+from .redaction import redact
 
 
 class Failure(StrEnum):
@@ -90,9 +91,9 @@ class UpstreamError(Exception):
         cause: Cause | None = None,
         rpc_status: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.failure = failure
         self.message = redact(message)
+        super().__init__(self.message)  # str() and repr() of the error show only the redacted text
+        self.failure = failure
         self.status = status
         self.retry_after = retry_after
         self.scope = scope
@@ -163,9 +164,9 @@ class GatewayError(Exception):
         close: bool = False,
         rpc_status: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
         self.message = redact(message)
+        super().__init__(self.message)
+        self.status = status
         self.param = param
         self.code = code
         self.retry_after = retry_after
@@ -187,13 +188,4 @@ def bad_request(message: str, param: str | None = None) -> GatewayError:
     return GatewayError(400, message, param=param)
 
 
-# Google API keys, OAuth access/refresh tokens, gemgate client keys, web cookies.
-_SECRET_PATTERNS = re.compile(
-    r"AIza[0-9A-Za-z_\-]{20,}|ya29\.[0-9A-Za-z_\-\.]+|1//[0-9A-Za-z_\-]{20,}|gg-[0-9A-Za-z_\-]{16,}"
-    r"|(?<=key=)[^&\s\"']+"
-)
-
-
-def redact(text: str) -> str:
-    """`text` with Google API keys, OAuth tokens, gemgate client keys and `key=` values replaced."""
-    return _SECRET_PATTERNS.sub("[redacted]", text) if text else text
+__all__ = ["Failure", "GatewayError", "Scope", "UpstreamError", "bad_request", "redact"]

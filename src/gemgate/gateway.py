@@ -17,8 +17,9 @@ from .gemini.signatures import SignatureStore
 from .http.media import MediaFetcher
 from .outcome import Outcomes
 from .pool import Pool
+from .redaction import KNOWN, url_secrets
 from .store import Store, open_store
-from .upstreams import build_upstreams, kinds_with
+from .upstreams import build_upstreams, kinds_with, remember_accounts
 from .upstreams.base import Capability, NeedsReauth, Upstream
 from .upstreams.credentials import CredentialKeeper
 
@@ -48,6 +49,11 @@ class Gateway:
         self.credentials: CredentialKeeper | None = None
         self._kinds_with = {cap: kinds_with(cap, self.upstreams.values()) for cap in Capability}
         self._tasks: list[asyncio.Task] = []
+        # Redaction sources of its own: several gateways in one process (tests) do not undo each other's.
+        self.secrets_source = f"gateway-{id(self):x}"
+        # Secrets the settings hold in plain text: configured client keys, default proxies' passwords.
+        proxies = [u.settings.proxy for u in self.upstreams.values()]
+        KNOWN.set(self.secrets_source + "-settings", [*settings.client_keys, *(s for p in proxies for s in url_secrets(p))])
 
     def kinds_with(self, capability: Capability) -> frozenset[str]:
         """The upstream kinds that have `capability`."""
@@ -63,7 +69,7 @@ class Gateway:
         self.store = await open_store(self.settings)
         self.signatures = SignatureStore(self.store, ttl=self.settings.signature_ttl_seconds)
         self.render_context = RenderContext(self.signatures, self.settings.thoughts_in_content)
-        self.credentials = CredentialKeeper(self.store)
+        self.credentials = CredentialKeeper(self.store, self.secrets_source)
         self.pool = Pool(
             self.store,
             default_cooldown=self.settings.default_cooldown_seconds,
@@ -73,6 +79,7 @@ class Gateway:
             await upstream.start()
         await self.media.start()
         await self.pool.load()
+        self._remember_secrets()
         await self.reload_keys()
         await self.discover_models()
         self._tasks = [
@@ -92,6 +99,12 @@ class Gateway:
         await self.media.close()
         if self.store is not None:
             await self.store.close()
+        KNOWN.set(self.secrets_source, ())
+        KNOWN.set(self.secrets_source + "-settings", ())
+
+    def _remember_secrets(self) -> None:
+        """Every account's secrets are scrubbed from upstream text (accounts added or removed elsewhere too)."""
+        remember_accounts((a.record for a in self.pool.accounts.values()), self.secrets_source)
 
     async def reload_keys(self) -> None:
         """Take the stored client keys (so `keys create/revoke` reach a running server)."""
@@ -154,6 +167,7 @@ class Gateway:
                     continue
                 synced = time.monotonic()
                 await self.pool.sync()
+                self._remember_secrets()
                 await self.reload_keys()
                 if set(self.pool.accounts) != known:  # accounts added or removed: ask the new ones
                     known = set(self.pool.accounts)

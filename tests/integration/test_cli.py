@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from gemgate.cli import app
 
 from tests.support.gateway import free_port
-from tests.support.http import get, post
+from tests.support.http import get, post, wait_healthy
 from tests.support.processes import spawn_gemgate
 
 runner = CliRunner(env={"COLUMNS": "250"})
@@ -106,12 +106,7 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
         assert "accounts: 1 gemini-api" in out and "client keys: 1" in out
         key = re.search(r"(gg-\S+)", out).group(1)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if get(f"{url}/healthz").status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(url)
         assert get(f"{url}/v1/models").status == 401, "never runs open"
         r = post(f"{url}/v1/chat/completions", {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]}, key=key)
         assert r.status == 200 and "echo: hi" in r.text

@@ -94,3 +94,16 @@ class Client:
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
+
+
+def wait_healthy(base_url: str, tries: int = 100) -> None:
+    """Poll `GET /healthz` (0.1 s apart) until the server answers 200; a server that is not listening yet
+    is waited for. Returns quietly after `tries` attempts: the test's next request then says what is wrong."""
+    import time
+
+    for _ in range(tries):
+        try:
+            if get(f"{base_url}/healthz").status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)

@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from ..errors import UpstreamError
+from ..redaction import KNOWN
 from ..store import AccountRecord, Store
-from ..upstreams import UPSTREAM_KINDS, build_upstreams
+from ..upstreams import UPSTREAM_KINDS, account_secrets, build_upstreams, remember_accounts
 from ..upstreams.base import Capability, NeedsReauth
 from .errors import AdminError, Conflict, Malformed, NotFound
 from .validate import check_kind, check_name, check_proxy, check_secret
@@ -108,6 +109,7 @@ async def verify_credential(upstreams: dict, kind: str, secret: dict, proxy: str
     if Capability.LIST_MODELS not in upstream.capabilities:
         raise AdminError(f"{kind} accounts cannot be checked before they are added")
     record = AccountRecord(id="check", name="check", kind=kind, secret=dict(secret), proxy=proxy)
+    KNOWN.set("check", account_secrets([record]))  # the upstream may echo the candidate key in its refusal
     await upstream.start()
     try:
         models = await upstream.list_models(record)
@@ -117,6 +119,7 @@ async def verify_credential(upstreams: dict, kind: str, secret: dict, proxy: str
         raise AdminError(f"the check failed, nothing was added: {exc.reason}") from None
     finally:
         await upstream.close()
+        KNOWN.set("check", ())
     if not models:
         raise AdminError("the check failed, nothing was added: the upstream lists no model for this credential")
     return len(models)
@@ -129,6 +132,7 @@ async def list_accounts(store: Store, now: float | None = None) -> list[AccountV
     """
     now = time.time() if now is None else now
     accounts, health, stats = await store.list_accounts(), await store.list_health(), await store.get_stats()
+    remember_accounts(accounts)  # what the views show is redacted of every stored secret
     return [account_view(a, health, stats.get(a.id), now) for a in accounts]
 
 
@@ -199,6 +203,7 @@ async def _find(store: Store, name_or_id: str) -> AccountRecord:
 async def _view(store: Store, record: AccountRecord | str) -> AccountView:
     if isinstance(record, str):
         record = await _find(store, record)
+    remember_accounts(await store.list_accounts())
     health, stats = await store.list_health(), await store.get_stats()
     return account_view(record, health, stats.get(record.id), time.time())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..redaction import redact
+
 
 class AdminError(Exception):
     """An admin operation was refused. `message` is fit to show to the operator as is.
@@ -11,8 +13,8 @@ class AdminError(Exception):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        self.message = redact(message)  # a refusal may quote the upstream
+        super().__init__(self.message)
 
 
 class NotFound(AdminError):

@@ -75,16 +75,17 @@ def check_proxy(proxy: object) -> str | None:
 
 
 def redact_proxy(proxy: str | None) -> str | None:
-    """The proxy URL with any password replaced by '***', fit for listings; None stays None."""
+    """The proxy URL fit for listings: `scheme://user:***@host:port` with a password, `scheme://***@host:port`
+    with a user name alone (some proxies take a token there), unchanged without either; None stays None."""
     if not proxy:
         return proxy
     try:
         parts = urlsplit(proxy)
-        password = parts.password
+        password, user = parts.password, parts.username
     except ValueError:
         return "***"
-    if password is None:
+    if password is None and not user:
         return proxy
     user_info, _, host = parts.netloc.rpartition("@")
-    user = user_info.partition(":")[0]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+    shown = f"{user_info.partition(':')[0]}:***" if password is not None else "***"
+    return parts._replace(netloc=f"{shown}@{host}").geturl()

@@ -1,6 +1,8 @@
 """Read-only shapes the admin operations return: what a CLI table, an admin API or a console shows.
 
-They never hold a credential: no account secret, no client key, no key hash, no proxy password.
+They never hold a credential: no account secret, no client key, no key hash, no proxy password. Texts that
+may quote an upstream (last error, reasons) are redacted again when shown: a database written before the
+gateway knew a secret may hold it.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..redaction import redact
 from ..store import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord
 from ..upstreams import UPSTREAM_KINDS
 from .validate import redact_proxy
@@ -91,7 +94,7 @@ def key_view(record: ClientKeyRecord) -> KeyView:
 
 def cooldown_view(h: HealthRecord) -> CooldownView:
     """The CooldownView of a stored health record."""
-    return CooldownView(h.model, "account" if h.model == ACCOUNT_WIDE else h.model, h.state, h.until, h.reason)
+    return CooldownView(h.model, "account" if h.model == ACCOUNT_WIDE else h.model, h.state, h.until, redact(h.reason))
 
 
 def _ends(c: CooldownView) -> float:
@@ -110,8 +113,9 @@ def account_view(
     reauth = [c for c in cooldowns if c.state == "needs_reauth"]
     cooling = [c for c in cooldowns if c.state != "needs_reauth"]
     until = None
+    disabled_reason = redact(record.disabled_reason) if record.disabled_reason else record.disabled_reason
     if not record.enabled:
-        state, reason = "disabled", record.disabled_reason or ""
+        state, reason = "disabled", disabled_reason or ""
     elif reauth:
         state, reason = "needs_reauth", reauth[0].reason
     elif cooling:
@@ -125,7 +129,7 @@ def account_view(
         kind=record.kind,
         state=state,
         enabled=record.enabled,
-        disabled_reason=record.disabled_reason,
+        disabled_reason=disabled_reason,
         proxy=redact_proxy(record.proxy),
         models=tuple(record.models) if record.models is not None else None,
         created_at=record.created_at,
@@ -134,7 +138,7 @@ def account_view(
         reason=reason,
         requests=stats.requests,
         errors=stats.errors,
-        last_error=stats.last_error,
+        last_error=redact(stats.last_error) if stats.last_error else stats.last_error,
         last_used=stats.last_used,
         credential=_describe(record),
     )

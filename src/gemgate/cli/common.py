@@ -19,7 +19,13 @@ from ..config import Settings, load_settings
 from ..store import Store, open_store
 from ..upstreams import section_settings
 
-app = typer.Typer(help="gemgate: Gemini access as OpenAI, Gemini and Anthropic APIs.", no_args_is_help=True)
+# Never the locals in a crash report: they hold keys, proxy URLs and the settings' master key (typer's default
+# was True before 0.12).
+app = typer.Typer(
+    help="gemgate: Gemini access as OpenAI, Gemini and Anthropic APIs.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 keys_app = typer.Typer(help="Client keys that callers of the gateway present.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Upstream accounts in the pool.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -28,7 +34,10 @@ console = Console()
 T = TypeVar("T")
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file")]
-ProxyOpt = Annotated[Optional[str], typer.Option(help="Proxy URL for this account (http, https or socks5)")]
+ProxyOpt = Annotated[
+    Optional[str],
+    typer.Option(help="Proxy URL for this account (http, https or socks5); '-' reads it from stdin"),
+]
 NameOpt = Annotated[Optional[str], typer.Option(help="A label (default: derived from the credential)")]
 
 

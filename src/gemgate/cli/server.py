@@ -30,7 +30,7 @@ def _startup_report(settings: Settings, accounts: list[admin.AccountView], key_c
     console.print(f"accounts: {by_kind}")
     console.print(f"client keys: {key_count}")
     if not accounts:
-        console.print("[yellow]No accounts yet: add one with `gemgate accounts add-apikey KEY`.[/yellow]")
+        console.print("[yellow]No accounts yet: add one with `gemgate accounts add-apikey --name NAME` (it asks for the key).[/yellow]")
 
 
 @app.command()
@@ -43,7 +43,7 @@ def serve(
     import uvicorn
 
     from ..app import create_app
-    from ..logs import setup_logging
+    from ..logs import UVICORN_LOGGERS, guard_handlers, setup_logging
 
     settings = settings_or_exit(config, host=host, port=port)
     setup_logging(settings.log_level)
@@ -78,6 +78,7 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+    guard_handlers(*UVICORN_LOGGERS)  # uvicorn made its handlers in Config(); a traceback may quote a secret
     uvicorn.Server(config_).run(sockets=[sock])
 
 

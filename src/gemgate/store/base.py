@@ -16,8 +16,8 @@ class AccountRecord:
     id: str
     name: str
     kind: str  # a registered upstream kind (gemgate.upstreams.UPSTREAM_KINDS)
-    secret: dict  # decrypted credential; encrypted by the store at rest
-    proxy: str | None = None
+    secret: dict = field(repr=False)  # decrypted credential; encrypted by the store at rest; never in a repr
+    proxy: str | None = field(default=None, repr=False)  # may hold a password; sealed at rest too
     enabled: bool = True
     disabled_reason: str | None = None
     models: list[str] | None = None  # discovered model ids; None until discovered

@@ -1,4 +1,4 @@
-"""Encryption of secrets at rest (API keys, tokens, cookies) with a master key."""
+"""Encryption of secrets at rest (API keys, tokens, cookies, proxy URLs with passwords) with a master key."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
 
-    def seal(self, value: dict) -> str:
-        """The dict as JSON, encrypted: a url-safe base64 Fernet token."""
+    def seal(self, value: dict | str) -> str:
+        """The dict (or string) as JSON, encrypted: a url-safe base64 Fernet token (never holds a ':')."""
         return self._fernet.encrypt(orjson.dumps(value)).decode()
 
-    def open(self, token: str) -> dict:
-        """The dict sealed in `token`. Raises RuntimeError when the master key is not the one it was sealed
+    def open(self, token: str) -> dict | str:
+        """The value sealed in `token`. Raises RuntimeError when the master key is not the one it was sealed
         with (cryptography's InvalidToken).
         """
         try:

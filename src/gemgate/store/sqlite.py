@@ -59,8 +59,9 @@ _ACCOUNT_COLUMNS = "id, name, kind, secret, proxy, enabled, disabled_reason, mod
 
 
 class SQLiteStore(Store):
-    """The Store in one SQLite file (aiosqlite; WAL, synchronous=NORMAL, 30 s busy timeout). Secrets are
-    sealed with the SecretBox; discovered model lists are stored as JSON text.
+    """The Store in one SQLite file (aiosqlite; WAL, synchronous=NORMAL, secure_delete, 30 s busy timeout).
+    Secrets and proxy URLs (they may carry a password) are sealed with the SecretBox; discovered model lists
+    are stored as JSON text.
     """
 
     def __init__(self, path: Path, box: SecretBox) -> None:
@@ -70,18 +71,48 @@ class SQLiteStore(Store):
         self._data_version: int | None = None
 
     async def open(self) -> None:
-        """Create the parent folder and the tables; the file is made mode 0600 where the OS allows."""
+        """Create the parent folder and the tables, seal proxies an older version stored in plain text; the
+        file is made mode 0600 where the OS allows."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, timeout=30)
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
+        # Overwrite what is deleted or rewritten, so a replaced plain value leaves no copy in free space.
+        await self._db.execute("PRAGMA secure_delete=ON")
         await self._db.executescript(_SCHEMA)
         await self._db.commit()
+        await self._seal_plain_proxies()
         self._data_version = await self._read_data_version()
         try:
             self.path.chmod(0o600)
         except OSError:
             pass
+
+    async def _seal_plain_proxies(self) -> None:
+        # A sealed value is url-safe base64 without "://": any proxy holding it is a plain URL from an
+        # older version. All are sealed in one write transaction (another process opening at the same
+        # time finds none left), then the WAL is folded into the file and emptied so no plain copy stays.
+        plain = "SELECT id, proxy FROM accounts WHERE proxy LIKE '%://%'"
+        async with self.db.execute(plain) as cur:
+            if await cur.fetchone() is None:
+                return
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            async with self.db.execute(plain) as cur:
+                rows = await cur.fetchall()
+            await self.db.executemany(
+                "UPDATE accounts SET proxy = ? WHERE id = ?", [(self._box.seal(p), i) for i, p in rows]
+            )
+            await self.db.commit()
+        except BaseException:
+            await self.db.rollback()
+            raise
+        await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _open_proxy(self, stored: str | None) -> str | None:
+        if not stored or "://" in stored:  # none, or plain (written by an older version meanwhile)
+            return stored
+        return self._box.open(stored)  # type: ignore[return-value]
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -123,7 +154,7 @@ class SQLiteStore(Store):
             name=row[1],
             kind=row[2],
             secret=self._box.open(row[3]),
-            proxy=row[4],
+            proxy=self._open_proxy(row[4]),
             enabled=bool(row[5]),
             disabled_reason=row[6],
             models=orjson.loads(row[7]) if row[7] else None,
@@ -140,7 +171,7 @@ class SQLiteStore(Store):
                 account.name,
                 account.kind,
                 self._box.seal(account.secret),
-                account.proxy,
+                self._box.seal(account.proxy) if account.proxy else None,
                 int(account.enabled),
                 account.disabled_reason,
                 orjson.dumps(account.models).decode() if account.models is not None else None,

@@ -28,6 +28,7 @@ from gemgate.testing.gemini_errors import (
     api_key_invalid,
     api_key_revoked,
     bad_request,
+    consumer_suspended,
     injected_failure,
     model_not_found,
     quota_exhausted,
@@ -92,6 +93,7 @@ class FakeGeminiAPI(FakeServer):
         *,
         api_keys: Iterable[str] | None = None,
         revoked_keys: Iterable[str] = (),
+        suspended_keys: Iterable[str] = (),
         key_models: Mapping[str, Iterable[str]] | None = None,
         models: Iterable[ModelInfo | str | dict] | None = None,
         quota_exhausted_keys: Iterable[str] = (),
@@ -102,6 +104,7 @@ class FakeGeminiAPI(FakeServer):
         """
         api_keys: accepted keys; None accepts any non-empty key.
         revoked_keys: answered 403 PERMISSION_DENIED.
+        suspended_keys: answered 403 CONSUMER_SUSPENDED, a message that quotes the key.
         key_models: key -> the model ids it may see and use (others look nonexistent).
         models: catalogue (ids, ModelInfo or dicts); default `DEFAULT_MODELS`.
         quota_exhausted_keys: generation calls with these keys get 429 RESOURCE_EXHAUSTED.
@@ -110,6 +113,7 @@ class FakeGeminiAPI(FakeServer):
         super().__init__()
         self.api_keys = set(api_keys) if api_keys is not None else None
         self.revoked_keys = set(revoked_keys)
+        self.suspended_keys = set(suspended_keys)
         self.key_models = {k: set(v) for k, v in (key_models or {}).items()}
         self.models = [model_info(m) for m in (models if models is not None else DEFAULT_MODELS)]
         self.quota_exhausted_keys = set(quota_exhausted_keys)
@@ -191,6 +195,8 @@ class FakeGeminiAPI(FakeServer):
             raise unregistered_caller()
         if key in self.revoked_keys:
             raise api_key_revoked()
+        if key in self.suspended_keys:
+            raise consumer_suspended(key)
         if self.api_keys is not None and key not in self.api_keys:
             raise api_key_invalid()
 

@@ -174,10 +174,15 @@ def service_disabled() -> GoogleApiError:
     ])
 
 
-def consumer_suspended() -> GoogleApiError:
-    """A suspended key: 403 CONSUMER_SUSPENDED, body as in google/generative-ai-docs#356 (key elided)."""
-    return GoogleApiError(403, "Permission denied: Consumer 'api_key:[elided]' has been suspended.", [
-        _error_info("CONSUMER_SUSPENDED", {"service": "generativelanguage.googleapis.com", "consumer": PROJECT}),
+def consumer_suspended(key: str = "[elided]") -> GoogleApiError:
+    """A suspended key: 403 CONSUMER_SUSPENDED. Google echoes the key itself, in the message, in
+    ErrorInfo.metadata.containerInfo and in the LocalizedMessage (google/generative-ai-docs#356;
+    continuedev/continue#10902 shows containerInfo and the LocalizedMessage). `key`: the key to echo."""
+    message = f"Permission denied: Consumer 'api_key:{key}' has been suspended."
+    return GoogleApiError(403, message, [
+        _error_info("CONSUMER_SUSPENDED", {"service": "generativelanguage.googleapis.com", "consumer": PROJECT,
+                                           "containerInfo": f"api_key:{key}"}),
+        _localized(message),
     ])
 
 

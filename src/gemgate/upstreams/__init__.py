@@ -7,6 +7,9 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
+from ..redaction import KNOWN, url_secrets
+from ..store import AccountRecord
+
 from .base import Capability, Upstream, UpstreamSettings
 from .gemini_api import GeminiAPI
 
@@ -54,3 +57,20 @@ def build_upstreams(sections: dict[str, dict]) -> dict[str, Upstream]:
 def kinds_with(capability: Capability, upstreams: Iterable[Upstream]) -> frozenset[str]:
     """The kinds among `upstreams` that have `capability`."""
     return frozenset(u.kind for u in upstreams if capability in u.capabilities)
+
+
+def account_secrets(records: Iterable[AccountRecord]) -> set[str]:
+    """Every secret value the accounts hold: their kinds' `secret_values` and their proxies' passwords."""
+    out: set[str] = set()
+    for record in records:
+        cls = UPSTREAM_KINDS.get(record.kind)
+        if cls is not None and isinstance(record.secret, dict):
+            out.update(cls.secret_values(record.secret))
+        out.update(url_secrets(record.proxy))
+    return out
+
+
+def remember_accounts(records: Iterable[AccountRecord], source: str = "accounts") -> None:
+    """Make these accounts' secrets the redaction registry's `source` (call with every account after each
+    load from the store, so a removed account's values are dropped and a new one's are scrubbed)."""
+    KNOWN.set(source, account_secrets(records))

@@ -10,9 +10,10 @@ from enum import StrEnum
 from typing import ClassVar
 
 import typer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Failure, Scope, UpstreamError
+from ..redaction import redact
 from ..store import AccountRecord
 
 
@@ -33,7 +34,7 @@ class UpstreamSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    proxy: str | None = None
+    proxy: str | None = Field(default=None, repr=False)  # may hold a password
     connect_timeout: float = 15.0
     first_byte_timeout: float = 300.0
     idle_timeout: float = 300.0
@@ -43,8 +44,8 @@ class NeedsReauth(Exception):
     """The credential cannot be made fresh without the user; the message tells them what to do."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        self.reason = redact(reason)  # it may quote the upstream's answer, shown in `accounts list`
+        super().__init__(self.reason)
 
     def as_upstream_error(self) -> UpstreamError:
         """The failure the pipeline sees for this account: auth expired, whole account."""
@@ -56,7 +57,8 @@ class Upstream(abc.ABC):
 
     Class attributes declare the kind: `kind` (its name, e.g. "gemini-api"; config sections use it with
     `_` for `-`), `capabilities`, `settings_model` (the `[upstreams.<kind>]` section), `secret_fields`
-    (the credential's required string fields, checked when an account is added) and `fallback_models`
+    (the credential's required string fields, checked when an account is added, and by default the values
+    redacted from every upstream text: see `secret_values`) and `fallback_models`
     (offered for an account whose model list could not be fetched yet).
 
     Every method taking an account raises `UpstreamError` on failure, classified into the one taxonomy.
@@ -99,6 +101,14 @@ class Upstream(abc.ABC):
         the same credential is not added twice under two names; None: no such value. Compared in memory
         only, never stored or shown."""
         return None
+
+    @classmethod
+    def secret_values(cls, secret: dict) -> list[str]:
+        """Every value of the credential that must never appear in a log, an error body or the store's
+        plain columns: by default the strings under `secret_fields` (nested lists and dicts walked, as a
+        cookie jar would be). A kind whose credential holds further secrets (an access token next to a
+        refresh token) overrides this. `gemgate.redaction.KNOWN` scrubs them from upstream text."""
+        return [v for name in cls.secret_fields for v in _strings(secret.get(name))]
 
     @classmethod
     def describe_secret(cls, secret: dict) -> str:
@@ -150,3 +160,14 @@ class Upstream(abc.ABC):
         """Gemini Model resources (`{"name": "models/<id>", ...}`, ai.google.dev/api/models) this account can
         use. Capability.LIST_MODELS; NotImplementedError otherwise."""
         raise NotImplementedError
+
+
+def _strings(value: object) -> list[str]:
+    """The strings in a JSON-like value (dict values and list items walked), stripped."""
+    if isinstance(value, str):
+        return [value, value.strip()]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []

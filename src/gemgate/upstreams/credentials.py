@@ -8,6 +8,7 @@ import logging
 import time
 
 from ..errors import UpstreamError
+from ..redaction import KNOWN
 from ..store import AccountRecord, Store
 from .base import NeedsReauth, Upstream
 
@@ -17,8 +18,9 @@ log = logging.getLogger("gemgate.credentials")
 class CredentialKeeper:
     """Makes account credentials fresh; one refresh at a time per account, however many requests wait."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, secrets_source: str = "accounts") -> None:
         self.store = store
+        self.secrets_source = secrets_source  # the redaction source a refreshed credential joins
         self._inflight: dict[str, asyncio.Future] = {}
         self._stale: set[str] = set()
 
@@ -47,6 +49,7 @@ class CredentialKeeper:
         except (NeedsReauth, UpstreamError) as exc:
             log.warning("credential refresh failed for account %s: %s", account.name, exc)
             raise
+        KNOWN.add(self.secrets_source, upstream.secret_values(secret))  # scrubbed from the first answer it gets
         # Stored before use: a crash after this line loses nothing, one before it keeps the old credential.
         account.version = await self.store.update_account_secret(account.id, secret)
         account.secret = secret

@@ -7,6 +7,7 @@ import re
 import orjson
 
 from ..errors import Cause, Failure, Scope, UpstreamError
+from ..redaction import redact
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s)?\s*$")
 _GO_DURATION = re.compile(r"^\s*(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([0-9]*\.?[0-9]+)(ms|s))?\s*$")
@@ -116,7 +117,8 @@ def classify(status: int, body: bytes) -> UpstreamError:
     reference/antigravity.md §8 (MODEL_CAPACITY_*, quotaResetDelay, 403 reasons, "400: do not rotate").
     """
     err = _error_object(body)
-    message = str(err.get("message") or body[:300].decode(errors="replace") or f"HTTP {status}")
+    # Redacted before it is cut: a cut through a key would leave a piece no rule recognises.
+    message = str(err.get("message") or redact(body[:65536].decode(errors="replace"))[:300] or f"HTTP {status}")
     details = [d for d in err.get("details") or () if isinstance(d, dict)]
     ordered = [str(d["reason"]) for d in details if d.get("reason")]
     # Code Assist also sends the legacy `errors: [{domain, reason}]` list (reference §A4); its reasons

@@ -64,9 +64,13 @@ class GeminiAPI(Upstream):
 
     @classmethod
     def suggest_name(cls, secret: dict) -> str | None:
-        """"apikey-" and the API key's last 4 characters."""
+        """"apikey-" and as many of the key's last characters as `describe_secret` shows: 4, or 2 of a key
+        shorter than 16 (a name is in every log line; 4 characters of a short key would be much of it)."""
         api_key = secret.get("api_key")
-        return f"apikey-{api_key.strip()[-4:]}" if isinstance(api_key, str) and api_key.strip() else None
+        if not isinstance(api_key, str) or not api_key.strip():
+            return None
+        key = api_key.strip()
+        return f"apikey-{key[-4:] if len(key) >= 16 else key[-2:]}"
 
     @classmethod
     def secret_problem(cls, secret: dict) -> str | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
 
 from ... import admin
 from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+from ...cli.secret_input import SecretReader, file_option, stdin_option
+from ...redaction import url_secrets
 
 SKIP_FORMAT_FLAG = "--skip-format-check"
 
@@ -18,9 +20,18 @@ def register(accounts: typer.Typer) -> None:
 
     @accounts.command("add-apikey")
     def add_apikey(
-        key: Annotated[str, typer.Argument(help="A Gemini API key: 'AIza' and 35 more characters")],
+        key: Annotated[
+            Optional[str],
+            typer.Argument(
+                help="A Gemini API key ('AIza' and 35 more characters); '-' reads it from stdin. Leave it out to "
+                "be asked for it (hidden) or to pipe it in: a key typed here shows in `ps` and the shell history"
+            ),
+        ] = None,
+        key_file: file_option("key", "API key") = None,
+        key_stdin: stdin_option("key", "API key") = False,
         name: NameOpt = None,
         proxy: ProxyOpt = None,
+        proxy_file: file_option("proxy", "proxy URL") = None,
         check: Annotated[
             bool, typer.Option("--check", help="Ask Google (list models) whether the key works before saving it")
         ] = False,
@@ -30,6 +41,9 @@ def register(accounts: typer.Typer) -> None:
         config: ConfigOpt = None,
     ) -> None:
         """Add an official Gemini API key to the pool (refused: malformed keys, a key already in the pool)."""
+        reader = SecretReader()
+        key = reader.read("API key", key, file=key_file, stdin=key_stdin, ask=True) or ""
+        proxy = reader.read("proxy URL", proxy, file=proxy_file, warn=bool(url_secrets(proxy)))
         checked: list[int] = []
 
         async def verify(kind: str, secret: dict, account_proxy: str | None) -> None:
