@@ -142,7 +142,7 @@ class Gateway:
                 if isinstance(result, UpstreamError) and result.failure is Failure.FORBIDDEN:
                     pool.disable(acc, f"{result.failure}: {result.message}"[:300])
                 elif isinstance(result, UpstreamError) and result.failure is Failure.AUTH_EXPIRED:
-                    self.credentials.mark_stale(acc.id)
+                    self.credentials.mark_stale(acc.id, acc.record.version)
         # Accounts whose discovery failed keep their last known list (from the store); one never
         # discovered offers its upstream's well-known models until discovery succeeds.
         for acc in pool.accounts.values():

@@ -228,7 +228,7 @@ def _book(gw: Gateway, lease: Lease, err: UpstreamError, confirmed: bool = False
     else:
         lease.failure(err)
     if err.failure is Failure.AUTH_EXPIRED and err.books:
-        gw.credentials.mark_stale(lease.account.id)
+        gw.credentials.mark_stale(lease.account.id, lease.account.record.version)
 
 
 def _malformed_error() -> UpstreamError:

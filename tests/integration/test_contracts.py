@@ -103,3 +103,37 @@ def test_a_rejected_api_key_needs_reauth_and_the_pool_goes_on(make_gateway):
     stale = [a for a in server.gateway.pool.accounts.values() if a.reauth is not None]
     assert len(stale) == 1 and stale[0].record.enabled
     assert "cannot be refreshed" in stale[0].reauth and "fake-key" not in stale[0].reauth
+
+
+def test_enabling_an_account_clears_a_rejected_credential_on_the_running_server(make_gateway):
+    """`accounts enable` after a re-auth mark puts the account back at once: the running server must not keep
+    an in-memory "credential rejected" flag from before the operator's change (found by a new user: the next
+    innocent request failed with "cannot be refreshed" and sent both accounts back to re-auth)."""
+    from gemgate.admin import enable_account
+
+    server = make_gateway()
+    url = f"{server.url}/v1/chat/completions"
+    r = post(url, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "FAIL 401 ACCESS_TOKEN_EXPIRED"}]},
+             key=server.key)
+    assert r.status == 502, r.text
+    for i in range(2):  # each rejected account is tried once more, cannot refresh, and needs re-auth
+        post(url, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": f"after {i}"}]}, key=server.key)
+    assert all(a.reauth for a in server.gateway.pool.accounts.values())
+    time.sleep(1.0)  # the pool writes its state every state_sync_seconds: the marks reach the store first
+
+    async def enable_all():
+        store = await open_store(server.settings)
+        try:
+            for name in ("acct-1", "acct-2"):
+                await enable_account(store, name)
+        finally:
+            await store.close()
+
+    asyncio.run(enable_all())
+    deadline = time.monotonic() + 5
+    while any(a.reauth for a in server.gateway.pool.accounts.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for i in range(4):
+        r = post(url, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": f"innocent {i}"}]}, key=server.key)
+        assert r.status == 200, r.text
+    assert not any(a.reauth for a in server.gateway.pool.accounts.values())

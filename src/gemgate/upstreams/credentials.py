@@ -22,11 +22,22 @@ class CredentialKeeper:
         self.store = store
         self.secrets_source = secrets_source  # the redaction source a refreshed credential joins
         self._inflight: dict[str, asyncio.Future] = {}
-        self._stale: set[str] = set()
+        self._stale: dict[str, int | None] = {}  # account id -> the account version the upstream rejected
 
-    def mark_stale(self, account_id: str) -> None:
-        """The upstream rejected the credential: refresh it before its next use."""
-        self._stale.add(account_id)
+    def mark_stale(self, account_id: str, version: int | None = None) -> None:
+        """The upstream rejected the credential: refresh it before its next use. With `version` (the
+        account's `version` when it was rejected), only that version is stale: a change made since (a new
+        credential, `accounts enable`) is trusted again until the upstream rejects it too."""
+        self._stale[account_id] = version
+
+    def _is_stale(self, account: AccountRecord) -> bool:
+        if account.id not in self._stale:
+            return False
+        version = self._stale[account.id]
+        if version is not None and version != account.version:
+            del self._stale[account.id]  # changed since: the operator replaced or re-enabled it
+            return False
+        return True
 
     async def fresh(self, upstream: Upstream, account: AccountRecord) -> AccountRecord:
         """The account with a usable credential (refreshed and stored first when needed).
@@ -34,7 +45,7 @@ class CredentialKeeper:
         Raises NeedsReauth when only the user can fix the credential; UpstreamError when the refresh
         call itself failed in a way worth retrying later.
         """
-        if account.id not in self._stale and upstream.credential_fresh(account, time.time()):
+        if not self._is_stale(account) and upstream.credential_fresh(account, time.time()):
             return account
         pending = self._inflight.get(account.id)
         if pending is None:
@@ -53,5 +64,5 @@ class CredentialKeeper:
         # Stored before use: a crash after this line loses nothing, one before it keeps the old credential.
         account.version = await self.store.update_account_secret(account.id, secret)
         account.secret = secret
-        self._stale.discard(account.id)
+        self._stale.pop(account.id, None)
         log.info("credential refreshed for account %s", account.name)
