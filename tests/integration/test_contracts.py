@@ -119,6 +119,9 @@ def test_enabling_an_account_clears_a_rejected_credential_on_the_running_server(
     for i in range(2):  # each rejected account is tried once more, cannot refresh, and needs re-auth
         post(url, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": f"after {i}"}]}, key=server.key)
     assert all(a.reauth for a in server.gateway.pool.accounts.values())
+    out = post(url, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "while out"}]}, key=server.key)
+    assert out.status == 503 and out.json()["error"]["code"] == "no_usable_account"
+    assert "acct-" not in out.text and "credential" not in out.text  # the operator's business, not the caller's
     time.sleep(1.0)  # the pool writes its state every state_sync_seconds: the marks reach the store first
 
     async def enable_all():

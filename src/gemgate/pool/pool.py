@@ -135,10 +135,14 @@ class Pool:
         if earliest == math.inf:
             if tried:
                 raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
+            # Account names and why each is out are the operator's business, not the caller's: logged, not sent.
+            log.warning("no usable account for %s: %s", spec.requested, "; ".join(reasons))
             raise GatewayError(
                 503,
-                f"No usable account for model '{spec.requested}': every account is disabled or needs re-auth "
-                f"({'; '.join(reasons)}). Fix and re-enable one with `gemgate accounts enable`.",
+                f"No usable account for model '{spec.requested}': every account that serves it is disabled or "
+                "needs re-auth. The gateway's operator can see why with `gemgate accounts list` and put one "
+                "back with `gemgate accounts enable`.",
+                code="no_usable_account",
             )
         raise GatewayError(
             429,
