@@ -92,6 +92,13 @@ async def test_refusals_and_failures_read_the_same(spy, media):
             await refused(f, url)
 
 
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://[zz]/", "http://[::1]]/", "http:///x", "http://%zz/", "http://a:b:c/",
+                                 "http://" + "a" * 300 + "/", "http://\udcff/", "http://xn--/", "http://a..b/"])
+async def test_malformed_urls_are_the_generic_400(url, spy):
+    async with fetcher() as f:
+        await refused(f, url)
+
+
 def test_generated_encodings_never_connect(tripwire, spy):
     """Random mixtures of full-width/circled/ASCII digits, dot variants, octal/hex/shorthand IPv4 and IPv6
     forms that carry or translate to forbidden addresses: always the generic 400, never a connection."""
@@ -102,6 +109,7 @@ def test_generated_encodings_never_connect(tripwire, spy):
     @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(url=forbidden_urls(tripwire.port))
     def check(url):
+        spy.verdicts.clear()
         loop.run_until_complete(refused(f, url))
         assert tripwire.hits == [] and spy.passed() == [], url
 
@@ -147,3 +155,9 @@ def test_gateway_fetches_a_public_image_and_fixes_its_type(gw, fake_api, spy, me
     assert r.status == 200, r.text
     part = upstream_body(fake_api, "marker-ssrf-ok")["contents"][-1]["parts"][1]
     assert part["inlineData"] == {"mimeType": "image/jpeg", "data": base64.b64encode(JPEG).decode()}
+
+
+async def test_redirect_to_another_scheme_is_refused(spy, media):
+    async with fetcher() as f:
+        for location in ("file:///etc/passwd", "gopher://127.0.0.1:70/x", "ftp://10.0.0.1/x", "http://[::1/x"):
+            await refused(f, redirect(media, location))

@@ -13,7 +13,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import unquote_to_bytes, urljoin
 
 import aiohttp
 
@@ -25,6 +25,11 @@ from .sniff import HEAD_BYTES, b64_head, checked_type
 log = logging.getLogger("gemgate.media")
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_HOPS = 5
+
+
+def _web_scheme(url: str) -> bool:
+    # not urlsplit: it raises on malformed hosts such as "http://[::1/x", which must be a 400 like any other
+    return url.partition(":")[0].lower() in ("http", "https")
 
 
 def unreachable(param: str) -> GatewayError:
@@ -90,7 +95,7 @@ class MediaFetcher:
         Raises GatewayError 400 naming `param`: "only http(s) and data: URLs" for another scheme; larger
         than `max_bytes`; the bytes not of the declared media type; and `unreachable` (one message) for a
         refused address, a DNS or connection failure, a timeout, a non-200 answer or too many redirects."""
-        if urlsplit(url).scheme.lower() not in ("http", "https"):
+        if not _web_scheme(url):
             raise bad_request(f"{param}: only http(s) and data: URLs are supported", param)
         try:
             async with asyncio.timeout(self.timeout):  # the whole fetch, every hop included
@@ -105,7 +110,7 @@ class MediaFetcher:
             async with self._session.get(url, allow_redirects=False) as resp:
                 if resp.status in _REDIRECTS and "location" in resp.headers:
                     url = urljoin(url, resp.headers["location"])
-                    if urlsplit(url).scheme.lower() not in ("http", "https"):
+                    if not _web_scheme(url):
                         break
                     continue
                 if resp.status != 200:
