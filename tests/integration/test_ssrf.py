@@ -50,7 +50,7 @@ def spy(monkeypatch):
 
 @asynccontextmanager
 async def fetcher(**overrides):
-    f = MediaFetcher(Settings(fetch_timeout=5, **overrides))
+    f = MediaFetcher(Settings(**{"fetch_timeout": 5, **overrides}))
     await f.start()
     try:
         yield f
@@ -85,11 +85,13 @@ async def test_other_forbidden_addresses_are_refused_before_any_packet(url, spy,
 
 
 async def test_refusals_and_failures_read_the_same(spy, media):
-    """A closed port, an unknown name, a 404 and a redirect loop give the message a refused address gives."""
+    """A closed port, an unknown name, a 404, a redirect loop and a timeout read as a refused address does."""
     loop_url = redirect(media, redirect(media, redirect(media, redirect(media, redirect(media, f"{media}/png")))))
     async with fetcher() as f:
         for url in ("http://127.0.0.2:9/x", "http://no-such-host.invalid/x", f"{media}/missing", loop_url):
             await refused(f, url)
+    async with fetcher(fetch_timeout=0.3) as f:
+        await refused(f, f"{media}/slow")
 
 
 @pytest.mark.parametrize("url", ["http://[::1/x", "http://[zz]/", "http://[::1]]/", "http:///x", "http://%zz/", "http://a:b:c/",

@@ -11,6 +11,7 @@ import base64
 import selectors
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -64,12 +65,15 @@ class Tripwire:
 
 
 class _MediaHandler(BaseHTTPRequestHandler):
-    """/r/<hex> → 302 to the hex-decoded raw Location bytes; /png, /jpeg-as-png, /html-as-png, /octet."""
+    """/r/<hex> → 302 to the hex-decoded raw Location bytes; /png, /jpeg-as-png, /html-as-png, /octet; /slow."""
 
     bodies = {"/png": (PNG, "image/png"), "/jpeg-as-png": (JPEG, "image/png"),
               "/html-as-png": (HTML, "image/png"), "/octet": (PNG, "application/octet-stream")}
 
     def do_GET(self) -> None:
+        if self.path == "/slow":  # headers never come: the fetch must time out
+            time.sleep(1.5)
+            return
         if self.path.startswith("/r/"):
             self.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: " + bytes.fromhex(self.path[3:]))
             self.wfile.write(b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
