@@ -78,7 +78,8 @@ class Settings(BaseSettings):
     # Thought signatures handed out with tool calls are kept this long (seconds) for replays.
     signature_ttl_seconds: float = 7 * 86400.0
 
-    # Media fetched from http(s) URLs in requests.
+    # Media fetched from http(s) URLs in requests; fetch_allow_private lets sockets reach loopback, private and
+    # other non-public addresses (the SSRF guard in http/addresses.py is off): for tests or a trusted LAN only.
     fetch_allow_private: bool = False
     fetch_max_bytes: int = 20 * 1024 * 1024
     fetch_timeout: float = 20.0

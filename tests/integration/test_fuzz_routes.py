@@ -43,7 +43,7 @@ CHAT = {
         {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}}]},
         {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
         {"role": "tool", "tool_call_id": "c1", "content": '{"temp": 20}'},
-        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}, {"type": "file", "file": {"file_data": "JVBERi0=", "filename": "a.pdf"}}]},
+        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "UklGRiQAAABXQVZFZm10IA==", "format": "wav"}}, {"type": "file", "file": {"file_data": "JVBERi0=", "filename": "a.pdf"}}]},
     ],
     "tools": [WEATHER],
     "tool_choice": {"type": "function", "function": {"name": "get_weather"}},

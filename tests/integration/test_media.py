@@ -10,12 +10,8 @@ import pytest
 
 from tests.support.gateway import chat
 from tests.support.http import post
+from tests.support.ssrf import HTML, JPEG, PNG
 from tests.support.upstream import upstream_body
-
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
-
 
 def user_parts(*parts):
     return {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": list(parts)}]}
@@ -26,7 +22,7 @@ def test_data_url_image_audio_and_pdf(gw, fake_api):
     body = user_parts(
         {"type": "text", "text": "describe marker-md1"},
         {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode(), "detail": "low"}},
-        {"type": "input_audio", "input_audio": {"data": base64.b64encode(b"RIFF....").decode(), "format": "wav"}},
+        {"type": "input_audio", "input_audio": {"data": base64.b64encode(b"RIFF\x24\x00\x00\x00WAVEfmt ").decode(), "format": "wav"}},
         {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{pdf}", "filename": "a.pdf"}},
     )
     r = chat(gw, body)
@@ -43,7 +39,48 @@ def test_data_url_image_audio_and_pdf(gw, fake_api):
 def test_ssrf_guard(gw, url):
     r = chat(gw, user_parts({"type": "text", "text": "x"}, {"type": "image_url", "image_url": {"url": url}}))
     assert r.status == 400, r.text
-    assert "image_url" in r.json()["error"]["message"]
+    message = r.json()["error"]["message"]
+    assert "image_url" in message and ("URL not allowed or not reachable" in message or "only http(s)" in message)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.mark.parametrize(
+    ("part", "sent_as"),
+    [
+        ({"type": "image_url", "image_url": {"url": "data:image/png;base64," + b64(JPEG)}}, "image/jpeg"),
+        ({"type": "image_url", "image_url": {"url": "data:text/plain;base64," + b64(PNG)}}, "image/png"),
+        ({"type": "image_url", "image_url": {"url": "data:image/jpg;base64," + b64(JPEG)}}, "image/jpg"),
+        ({"type": "file", "file": {"file_data": "data:application/pdf;base64," + b64(PNG)}}, "image/png"),
+        ({"type": "input_audio", "input_audio": {"data": b64(b"ID3\x04\x00" + bytes(20)), "format": "wav"}}, "audio/mp3"),
+        ({"type": "file", "file": {"file_data": b64(JPEG), "filename": "scan.pdf"}}, "image/jpeg"),
+        ({"type": "file", "file": {"file_data": b64(PNG)}}, "image/png"),
+    ],
+)
+def test_media_whose_bytes_show_another_type_is_retyped(gw, fake_api, part, sent_as):
+    marker = f"marker-retype-{sent_as}-{part['type']}"
+    r = chat(gw, user_parts({"type": "text", "text": marker}, part))
+    assert r.status == 200, r.text
+    assert upstream_body(fake_api, marker)["contents"][-1]["parts"][1]["inlineData"]["mimeType"] == sent_as
+
+
+@pytest.mark.parametrize(
+    ("part", "param"),
+    [
+        ({"type": "image_url", "image_url": {"url": "data:image/png;base64," + b64(HTML)}}, "messages[0].content[0].image_url.url"),
+        ({"type": "image_url", "image_url": {"url": "data:image/png,<html>hi</html>"}}, "messages[0].content[0].image_url.url"),
+        ({"type": "image_url", "image_url": {"url": "data:image/png;base64,"}}, "messages[0].content[0].image_url.url"),
+        ({"type": "input_audio", "input_audio": {"data": b64(HTML), "format": "mp3"}}, "messages[0].content[0].input_audio.data"),
+        ({"type": "file", "file": {"file_data": "data:application/pdf;base64," + b64(HTML)}}, "messages[0].content[0].file.file_data"),
+        ({"type": "file", "file": {"file_data": b64(HTML), "filename": "x.pdf"}}, "messages[0].content[0].file.file_data"),
+    ],
+)
+def test_media_whose_bytes_are_not_the_declared_type_is_400(gw, part, param):
+    r = chat(gw, user_parts(part))
+    assert r.status == 400, r.text
+    assert r.json()["error"]["param"] == param and "declared as" in r.json()["error"]["message"]
 
 
 def test_bad_data_url_is_400(gw):

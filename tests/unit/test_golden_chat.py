@@ -44,7 +44,7 @@ REQUESTS = {
             {"role": "system", "content": "sys"},
             {"role": "user", "content": "a"},
             {"role": "assistant", "content": "b"},
-            {"role": "user", "content": [{"type": "text", "text": "c"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
+            {"role": "user", "content": [{"type": "text", "text": "c"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
         ],
         "temperature": 0.5, "top_p": 0.8, "max_completion_tokens": 99, "stop": "X", "n": 2, "seed": 1,
         "reasoning_effort": "low",

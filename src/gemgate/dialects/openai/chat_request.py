@@ -20,6 +20,7 @@ from ...gemini.signatures import SignatureRef
 from ...gemini.thinking import EFFORTS, ThinkingRequest
 from ...http.body import too_deep
 from ...http.media import decode_data_url
+from ...http.sniff import b64_head, checked_type, sniff
 from ..base import Generation, MediaRef, ParseInput
 from ..validate import at_most, expect, integer, no_unknown, number, one_of
 from .chat_response import ChatReply
@@ -368,7 +369,8 @@ def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool,
             audio = expect(item.get("input_audio"), dict, f"{q}.input_audio")
             fmt = one_of(audio.get("format"), tuple(_AUDIO_MIME), f"{q}.input_audio.format")
             data = _base64(audio.get("data"), f"{q}.input_audio.data")
-            parts.append({"inlineData": {"mimeType": _AUDIO_MIME[fmt], "data": data}})
+            mime = checked_type(_AUDIO_MIME[fmt], b64_head(data), f"{q}.input_audio.data")
+            parts.append({"inlineData": {"mimeType": mime, "data": data}})
         elif kind == "file":
             parts.append(_file(item.get("file"), q, media))
         else:
@@ -394,8 +396,10 @@ def _file(ref: object, q: str, media: list[MediaRef]) -> dict:
     if data.startswith("data:"):
         return _media_part(data, f"{q}.file.file_data", media)
     filename = expect(ref.get("filename") or "", str, f"{q}.file.filename")
-    mime = mimetypes.guess_type(filename[-255:], strict=False)[0] or "application/pdf"
-    return {"inlineData": {"mimeType": mime, "data": _base64(data, f"{q}.file.file_data")}}
+    data = _base64(data, f"{q}.file.file_data")
+    head, guessed = b64_head(data), mimetypes.guess_type(filename[-255:], strict=False)[0]
+    mime = checked_type(guessed, head, f"{q}.file.file_data") if guessed else sniff(head) or "application/pdf"
+    return {"inlineData": {"mimeType": mime, "data": data}}
 
 
 def _base64(value: object, param: str) -> str:
