@@ -21,7 +21,7 @@ from .errors import Cause, Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
-from .gemini.parts import is_answer_part, malformed_call, usage_tokens, walk
+from .gemini.parts import is_answer_part, malformed_call, parts_of, usage_tokens, walk
 from .gemini.signatures import SignatureStore
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
@@ -275,9 +275,12 @@ async def _continued(
     """The rest of a stream. The latest usage goes to the outcome and a failure mid-way is booked on the
     account serving it. A MALFORMED_FUNCTION_CALL finish before any answer part (only thoughts were sent)
     is booked as Failure.MALFORMED and the stream continues with a new generation, first chunk included,
-    while the request has attempts left (`max_attempts` in all); then it is raised as an UpstreamError."""
+    while the request has attempts left (`max_attempts` in all); then it is raised as an UpstreamError.
+    The client has had the thoughts once: a new generation's own thoughts are left out until its answer
+    starts, so the stream shows what the non-streaming answer shows (one generation's thoughts)."""
     current = opened
     answered = any(is_answer_part(part) for _, part in walk(current.first))
+    resumed = False
     while True:
         usage = current.first.get("usageMetadata")
         again = False
@@ -292,6 +295,10 @@ async def _continued(
                         again = True
                         break
                     answered = any(is_answer_part(part) for _, part in walk(chunk))
+                    if resumed:
+                        chunk = _without_thoughts(chunk)
+                        if chunk is None:
+                            continue
                 yield chunk
         except UpstreamError as err:
             if err.failure is not Failure.MALFORMED:
@@ -303,8 +310,27 @@ async def _continued(
         if not again:
             return
         current = await reopen()
+        resumed = True
         answered = any(is_answer_part(part) for _, part in walk(current.first))
-        yield current.first
+        first = _without_thoughts(current.first)
+        if first is not None:
+            yield first
+
+
+def _without_thoughts(chunk: dict) -> dict | None:
+    """`chunk` without its thought parts; None when no candidate keeps a part or a finishReason (a chunk of
+    thoughts only: its usage comes again in later chunks)."""
+    candidates = []
+    for cand in chunk.get("candidates") or ():
+        parts = [p for p in parts_of(cand) if not p.get("thought")]
+        if parts or cand.get("finishReason"):
+            rest = {k: v for k, v in cand.items() if k != "content"}
+            if parts:
+                rest["content"] = {**cand["content"], "parts": parts}
+            candidates.append(rest)
+    if not candidates and not (chunk.get("promptFeedback") or {}).get("blockReason"):
+        return None
+    return {**chunk, "candidates": candidates} if candidates else chunk
 
 
 async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome) -> dict:

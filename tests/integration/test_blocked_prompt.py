@@ -74,3 +74,23 @@ def test_malformed_after_thoughts_everywhere_ends_with_an_in_stream_error(gw):
     events = r.sse()
     assert any(isinstance(e, dict) and "reasoning_content" in str(e) for e in events)
     assert "malformed function call" in events[-1]["error"]["message"] and "[DONE]" not in events
+
+
+def test_a_resumed_stream_agrees_with_the_whole_answer(gw):
+    """MALFORMED_FUNCTION_CALL after thoughts, then a good generation: the stream shows one generation's
+    thoughts (not the failed one's and the new one's), as the non-streaming answer does."""
+    from tests.support.agreement import assert_openai_agree, gemini_view
+
+    body = {"model": "gemini-2.5-pro", "messages": [{"role": "user", "content": "hi r1\nMALFORMED-ONCE"}],
+            "stream_options": {"include_usage": True}}
+    stream = chat(gw, {**body, "stream": True})
+    whole = chat(gw, {k: v for k, v in body.items() if k != "stream_options"})
+    assert stream.status == whole.status == 200
+    assert whole.json()["choices"][0]["message"].get("reasoning_content")
+    assert_openai_agree(whole.json(), stream.sse())
+    native = {"contents": [{"role": "user", "parts": [{"text": "hi r2\nMALFORMED-ONCE"}]}],
+              "generationConfig": {"thinkingConfig": {"includeThoughts": True}}}
+    url = f"{gw.url}/v1beta/models/gemini-2.5-pro"
+    s = post(f"{url}:streamGenerateContent?alt=sse", native, headers={"x-goog-api-key": gw.key})
+    w = post(f"{url}:generateContent", native, headers={"x-goog-api-key": gw.key})
+    assert gemini_view(s.sse()) == gemini_view([w.json()])
