@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .errors import GatewayError, bad_request
 from .gemini.capabilities import Refused, capabilities, check_thinking_config
-from .gemini.thinking import DEPTHS, ThinkingRequest, family, merge_thinking, thinking_config
+from .gemini.thinking import DEPTHS, ThinkingRequest, effort_notes, family, merge_thinking, thinking_config
 
 _SUFFIX_EFFORT = {
     "-nothinking": "none",
@@ -130,9 +130,11 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
     refuses it: "Unable to submit request because it has a maxOutputTokens value of 655360 but the supported
     range is from 1 (inclusive) to 8193 (exclusive)", public reports stackblitz-labs/bolt.diy#955,
     BerriAI/litellm#10548; clients such as aider send their own large defaults). Returns what was brought
-    into range, one note each ("maxOutputTokens=65536 (asked 100000: ...)"), for the response header.
+    into range, one note each ("maxOutputTokens=65536 (asked 100000: ...)"), and where an effort name could not
+    be honoured as named (`gemini.thinking.effort_notes`), for the response header.
     """
     thinking = merge_thinking(spec.thinking, asked)
+    notes: list[str] = []
     try:
         if thinking is not None:
             if not spec.thinks:
@@ -143,6 +145,7 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
                 config = thinking_config(spec.model, thinking)
                 if config is not None:
                     request.setdefault("generationConfig", {})["thinkingConfig"] = config
+                    notes += effort_notes(spec.model, thinking, config)
         else:
             generation = request.get("generationConfig")
             if isinstance(generation, dict) and generation.get("thinkingConfig") is not None:
@@ -158,8 +161,8 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
         most = generation.get("maxOutputTokens")
         if isinstance(most, int) and not isinstance(most, bool) and most > spec.output_token_limit:
             generation["maxOutputTokens"] = spec.output_token_limit
-            return (f"maxOutputTokens={spec.output_token_limit} (asked {most}: the output token limit of {spec.model})",)
-    return ()
+            notes.append(f"maxOutputTokens={spec.output_token_limit} (asked {most}: the output token limit of {spec.model})")
+    return tuple(notes)
 
 
 NO_ACCOUNTS_HINT = "add one with `gemgate accounts add-apikey <GEMINI_API_KEY>`"

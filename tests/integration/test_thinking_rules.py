@@ -214,3 +214,29 @@ def test_openai_level_or_budget_the_model_refuses_is_a_400(gw, fake_api, model, 
     err = r.json()["error"]
     assert err["param"] == param and err["message"].startswith(words), err
     assert not upstream_requests(fake_api, marker)
+
+
+# -- effort names that cannot be honoured as named are said in X-Gemgate-Adjusted ------------------------
+
+@pytest.mark.parametrize("model, body_extra, note", [
+    ("gemini-2.5-pro", {"reasoning_effort": "none"},
+     "thinkingBudget=128 (asked no thinking: thinking cannot be turned off on gemini-2.5-pro"),
+    ("gemini-2.5-pro-nothinking", {}, "thinkingBudget=128 (asked no thinking"),
+    ("gemini-3-pro-preview", {"reasoning_effort": "none"},
+     "thinkingLevel=LOW (asked no thinking: thinking cannot be turned off on gemini-3-pro-preview"),
+    ("gemini-3-pro-preview", {"reasoning_effort": "minimal"}, "thinkingLevel=LOW (asked minimal: gemini-3-pro-preview has no MINIMAL level)"),
+    ("gemini-3-pro-preview", {"reasoning_effort": "medium"}, "thinkingLevel=HIGH (asked medium: gemini-3-pro-preview has no MEDIUM level)"),
+])
+def test_effort_names_the_model_cannot_honour_are_said(gw, model, body_extra, note):
+    r = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}], **body_extra})
+    assert r.status == 200, r.text
+    assert r.headers.get("X-Gemgate-Adjusted", "").startswith(note), r.headers
+
+
+@pytest.mark.parametrize("model, body_extra", [
+    ("gemini-2.5-flash", {"reasoning_effort": "none"}), ("gemini-3-flash-preview", {"reasoning_effort": "minimal"}),
+    ("gemini-3-pro-preview", {"reasoning_effort": "high"}), ("gemini-2.5-pro", {"reasoning_effort": "low"}),
+])
+def test_effort_names_honoured_as_named_say_nothing(gw, model, body_extra):
+    r = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}], **body_extra})
+    assert r.status == 200 and "X-Gemgate-Adjusted" not in r.headers, r.headers

@@ -139,6 +139,26 @@ def thinking_config(model: str, request: ThinkingRequest | None) -> dict | None:
     return config
 
 
+def effort_notes(model: str, request: ThinkingRequest, config: dict) -> tuple[str, ...]:
+    """What the response should say when an effort *name* could not be honoured as named: "none" on a model
+    whose thinking cannot be turned off (its lowest setting is used and the thoughts are hidden), or a level
+    the model lacks (the next deeper one is used). () when the setting is what the name says."""
+    effort = request.effort
+    if effort is None or effort == "auto" or request.budget is not None or request.level is not None:
+        return ()
+    caps = capabilities(model)
+    if effort == "none" and not caps.can_disable:
+        setting = (f"thinkingLevel={config['thinkingLevel']}" if "thinkingLevel" in config
+                   else f"thinkingBudget={config.get('thinkingBudget')}")
+        return (f"{setting} (asked no thinking: thinking cannot be turned off on {model}; its lowest setting is "
+                "used and the thoughts are hidden)",)
+    level = config.get("thinkingLevel")
+    wanted = _EFFORT_LEVELS.get(effort)
+    if level is not None and wanted is not None and effort != "max" and level != wanted:
+        return (f"thinkingLevel={level} (asked {effort}: {model} has no {wanted} level)",)
+    return ()
+
+
 __all__ = [
     "DEPTHS",
     "EFFORTS",
@@ -146,6 +166,7 @@ __all__ = [
     "ThinkingRequest",
     "effort_budget",
     "effort_level",
+    "effort_notes",
     "family",
     "merge_thinking",
     "needs_signatures",
