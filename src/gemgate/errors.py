@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import orjson
+
 from .redaction import redact
 
 
@@ -75,8 +77,10 @@ class UpstreamError(Exception):
     `failure` says what happened; `cause` who caused it (default by kind, see `Cause`); `retry_after` is the
     upstream's own hint in seconds (None: none given); `scope` whether it concerns one model or the whole
     account; `status` the upstream HTTP status; `rpc_status` its google.rpc code name ("PERMISSION_DENIED");
-    `reason` the google.rpc ErrorInfo reason where there was one; `confirmed` whether an UNCLEAR failure was
-    shown to be the account's (another account served the same request). The message is redacted of secrets.
+    `reason` the google.rpc ErrorInfo reason where there was one; `details` the google.rpc.Status `details`
+    as Google sent them (RetryInfo, QuotaFailure, Help, ...); `confirmed` whether an UNCLEAR failure was
+    shown to be the account's (another account served the same request). The message and details are
+    redacted of secrets.
     """
 
     def __init__(
@@ -90,9 +94,11 @@ class UpstreamError(Exception):
         reason: str | None = None,
         cause: Cause | None = None,
         rpc_status: str | None = None,
+        details: list | None = None,
     ) -> None:
         self.message = redact(message)
         super().__init__(self.message)  # str() and repr() of the error show only the redacted text
+        self.details = redact_json(details) if details else None
         self.failure = failure
         self.status = status
         self.retry_after = retry_after
@@ -116,16 +122,24 @@ class UpstreamError(Exception):
     def to_gateway(self) -> GatewayError:
         """The error as the client sees it. The request's own failures (and unclear ones nobody served, but
         an unexplained 401, which is never the client's) keep the upstream's status, message and google.rpc
-        status; account and service failures become the gateway's view (502 account rejected, 429, 503, 504)
-        prefixed with what happened; a model the upstream does not know is 404 model_not_found."""
+        status; a refused account credential is the gateway's 502; other failures keep Google's 429 or 5xx
+        status (else the gateway's view: 504 timeout, 502 unusable answer), with the message prefixed with
+        what happened; a model the upstream does not know is 404 model_not_found. Whenever Google's answer is
+        passed on, its google.rpc status, message and details go along for Google-shaped dialects."""
+        google = {"rpc_status": self.rpc_status, "details": self.details, "google_message": self.message}
         if self.cause is Cause.REQUEST or (self.cause is Cause.UNCLEAR and self.failure is not Failure.AUTH_EXPIRED):
             status = self.status if self.status and 400 <= self.status < 500 else 400
-            return GatewayError(status, self.message, upstream=True, rpc_status=self.rpc_status)
+            return GatewayError(status, self.message, upstream=True, **google)
         status, text = _CLIENT_VIEW[self.failure]
         message = f"{text}: {self.message}" if text else self.message
         if self.failure is Failure.NOT_FOUND:  # the upstream does not know the model (OpenAI: model_not_found)
-            return GatewayError(404, message, param="model", code="model_not_found", upstream=True)
-        return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
+            return GatewayError(404, message, param="model", code="model_not_found", upstream=True, **google)
+        if self.failure in (Failure.AUTH_EXPIRED, Failure.FORBIDDEN):
+            # The account's credential was refused: Google's 401/403 would tell the client its own key is bad.
+            return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
+        if self.status is not None and (self.status == 429 or self.status >= 500):
+            status = self.status  # what Google said (500 INTERNAL stays 500, a 429 for capacity stays 429)
+        return GatewayError(status, message, retry_after=self.retry_after, upstream=True, **google)
 
 
 _CLIENT_VIEW: dict[Failure, tuple[int, str]] = {
@@ -149,7 +163,8 @@ class GatewayError(Exception):
     `retry_after` seconds until a retry may succeed, `upstream` whether it came from an upstream failure,
     `close` whether the connection is closed after the answer (the request body was not read to its end),
     `rpc_status` the upstream's google.rpc code name when its answer is passed on (Google-shaped dialects show
-    it instead of the one named from `status`). Each dialect renders it in its own wire format.
+    it instead of the one named from `status`), with Google's own `details` and message (`google_message`,
+    without the gateway's prefix). Each dialect renders it in its own wire format.
     """
 
     def __init__(
@@ -163,9 +178,13 @@ class GatewayError(Exception):
         upstream: bool = False,
         close: bool = False,
         rpc_status: str | None = None,
+        details: list | None = None,
+        google_message: str | None = None,
     ) -> None:
         self.message = redact(message)
         super().__init__(self.message)
+        self.details = details
+        self.google_message = redact(google_message) if google_message else None
         self.status = status
         self.param = param
         self.code = code
@@ -181,6 +200,14 @@ class GatewayError(Exception):
         if self.retry_after is not None:
             headers["Retry-After"] = str(max(1, int(self.retry_after + 0.999)))
         return headers
+
+
+def redact_json(value: list) -> list:
+    """A JSON list (google.rpc.Status details) with every secret `redact` knows removed from its text."""
+    try:
+        return orjson.loads(redact(orjson.dumps(value).decode()))
+    except (TypeError, orjson.JSONDecodeError):
+        return []
 
 
 def bad_request(message: str, param: str | None = None) -> GatewayError:

@@ -15,7 +15,7 @@ from ..support.http import post
 KINDS = {
     "404": (404, 404),  # a fact about (account, model): later requests are told too, without asking again
     "429": (429, 429),  # every account really is rate-limited now
-    "500": (502, 200),  # passing faults leave no trace
+    "500": (500, 200),  # passing faults leave no trace; Google's status is passed on
     "503": (503, 200),
     "400": (400, 200),
     # Status-only refusals (no reason): every account refused alike, so nothing is held against any of them
@@ -37,8 +37,11 @@ def test_failover_reports_the_upstreams_answer(make_gateway, fake_api, kind, acc
     first = check_error(send(server, form, f"FAIL {kind}\nrequest {kind}-{accounts}-{form}"), form, first_status)
     tried = len(fake_api.requests) - before
     assert tried == (accounts if kind not in CLIENT_ERRORS else 1)  # every account is asked, except after a client error
-    if first_status == 429:
+    if first_status == 429 and form.startswith("openai"):
         assert "Upstream rate limit" in first["message"]  # the upstream's own answer, not the pool's
+    elif first_status == 429:  # Google's own error: its message, status and details (RetryInfo, QuotaFailure)
+        assert first["status"] == "RESOURCE_EXHAUSTED" and "Upstream" not in first["message"]
+        assert any(d["@type"].endswith("RetryInfo") for d in first["details"]), first
     if first_status == 404:
         assert "not found" in first["message"].lower()
         assert form.startswith("gemini") or first["code"] == "model_not_found"

@@ -115,7 +115,7 @@ def test_upstream_validation_error_passes_through(gw):
 def test_stream_error_before_first_byte(gw):
     body = {"contents": [{"role": "user", "parts": [{"text": "FAIL 500\nnative"}]}]}
     r = native(gw, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", body)
-    assert r.status == 502 and r.json()["error"]["code"] == 502
+    assert r.status == 500 and r.json()["error"]["code"] == 500 and r.json()["error"]["status"] == "INTERNAL"
 
 
 def test_models_listing_and_pagination(gw):
@@ -140,3 +140,19 @@ def test_hybrid_models_list(gw):
     assert {"gemini-2.5-flash", "gemini-api/gemini-2.5-flash"} <= ids
     assert all(m["object"] == "model" for m in body["data"])
     assert {m["name"] for m in body["models"]} == {f"models/{i}" for i in ids}
+
+
+@pytest.mark.parametrize("directive", ["FAIL 429 2", "FAIL 500", "FAIL 503", "FAIL 409", "FAIL 400", "FAIL 413",
+                                       "FAIL 403 PERMISSION_DENIED", "FAIL 404"])
+@pytest.mark.parametrize("action", ["generateContent", "streamGenerateContent?alt=sse"])
+def test_googles_error_reaches_gemini_callers_as_google_sent_it(make_gateway, fake_api, directive, action):
+    """Code, google.rpc status, message and details (RetryInfo, QuotaFailure, Help: what Google's clients read)
+    as the upstream answered, not the gateway's rewrite (found by a breaker: 500 became 502, details dropped)."""
+    from tests.support.gateway import API_KEYS
+
+    body = {"contents": [{"role": "user", "parts": [{"text": f"{directive}\ngoogle-error-{action[:6]}"}]}]}
+    path = f"/v1beta/models/gemini-2.5-flash:{action}"
+    got = native(make_gateway(), path, body)
+    want = post(f"{fake_api.url}{path}", body, headers={"x-goog-api-key": API_KEYS[0]})
+    assert got.status == want.status, (got.text, want.text)
+    assert got.json()["error"] == want.json()["error"]

@@ -31,6 +31,7 @@ def check_error(reply: Reply, form: str, status: int) -> dict:
         if status == 429:
             assert error["type"] == "rate_limit_error"
     else:
-        assert set(error) == {"code", "message", "status"} and error["code"] == status
+        assert {"code", "message", "status"} <= set(error) <= {"code", "message", "status", "details"}
+        assert error["code"] == status
     assert "cooling" not in error["message"] or status == 429
     return error

@@ -145,7 +145,7 @@ def classify(status: int, body: bytes) -> UpstreamError:
     def make(failure: Failure, scope: Scope = Scope.MODEL, cause: Cause | None = None) -> UpstreamError:
         return UpstreamError(
             failure, message, status=status, retry_after=retry_after, scope=scope, reason=reason, cause=cause,
-            rpc_status=rpc_status,
+            rpc_status=rpc_status, details=details or None,
         )
 
     blame = _blame(reasons, message)

@@ -40,11 +40,15 @@ STATUS_NAMES = {
 
 
 def google_error_body(err: GatewayError) -> dict:
-    """A google.rpc.Status error body: `{"error": {"code", "message", "status"}}`, status the upstream's own
-    code name when its answer is passed on (e.g. 400 FAILED_PRECONDITION), else named from the HTTP code by
-    STATUS_NAMES ("UNKNOWN" otherwise); reference/codeassist-and-gemini-api.md §B2."""
+    """A google.rpc.Status error body: `{"error": {"code", "message", "status", "details"?}}`. When Google's own
+    answer is passed on, its status code name (e.g. 400 FAILED_PRECONDITION), message and details (RetryInfo,
+    QuotaFailure, Help, ... that Google's clients read) as Google sent them; else the status named from the
+    HTTP code by STATUS_NAMES ("UNKNOWN" otherwise); reference/codeassist-and-gemini-api.md §B2."""
     status = err.rpc_status or STATUS_NAMES.get(err.status, "UNKNOWN")
-    return {"error": {"code": err.status, "message": err.message, "status": status}}
+    body = {"code": err.status, "message": err.google_message or err.message, "status": status}
+    if err.details:
+        body["details"] = err.details
+    return {"error": body}
 
 
 def sse_event(chunk: dict) -> bytes:
