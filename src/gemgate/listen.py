@@ -20,6 +20,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     Raises CannotListen with a message naming the address and, for a port in use, how to pick another
     (`--port`).
     """
+    if not 0 <= port <= 65535:
+        raise CannotListen(f"cannot listen on port {port}: a port is a number from 1 to 65535")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

@@ -27,3 +27,40 @@ def test_a_bad_config_is_a_clear_exit_2(tmp_path, command, text, env, words):
     output = " ".join(result.output.split())  # rich wraps long lines
     assert all(w in output for w in words), output
     assert "Traceback" not in output and "listening on" not in output
+
+
+KEY = "AIza" + "K" * 35
+
+
+def _with_account(tmp_path, env):
+    runner = CliRunner()
+    result = runner.invoke(app, ["accounts", "add-apikey", "--name", "main", "--key-stdin"], input=KEY + "\n", env=env)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", [["keys", "list"], ["accounts", "list"], ["serve", "--port", "0"]])
+def test_a_wrong_master_key_is_one_line_and_exit_2(tmp_path, command):
+    _with_account(tmp_path, {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "the-right-one"})
+    result = CliRunner().invoke(app, command, env={"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "oops"})
+    assert result.exit_code == 2, result.output
+    output = " ".join(result.output.split())
+    assert "master key differs" in output and "Traceback" not in output and "listening on" not in output
+
+
+@pytest.mark.parametrize("command", [["keys", "list"], ["accounts", "list"]])
+def test_a_lost_master_key_file_is_said_and_not_replaced(tmp_path, command):
+    env = {"GEMGATE_DATA_DIR": str(tmp_path)}
+    _with_account(tmp_path, env)
+    key_file = next(tmp_path.glob("*.key"))
+    key_file.unlink()
+    result = CliRunner().invoke(app, command, env=env)
+    assert result.exit_code == 2, result.output
+    output = " ".join(result.output.split())
+    assert "is missing" in output and "restore that file" in output and "Traceback" not in output
+    assert not key_file.exists()  # no new key that would hide the loss
+
+
+def test_a_port_out_of_range_is_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["serve", "--port", "99999"], env={"GEMGATE_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1 and "a port is a number from 1 to 65535" in result.output, result.output
+    assert "Traceback" not in result.output

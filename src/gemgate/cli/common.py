@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from .. import admin
 from ..config import Settings, load_settings
-from ..store import Store, open_store
+from ..store import MasterKeyError, Store, open_store
 from ..upstreams import section_settings
 
 # Never the locals in a crash report: they hold keys, proxy URLs and the settings' master key (typer's default
@@ -63,7 +63,8 @@ def settings_or_exit(config: Path | None, **overrides: object) -> Settings:
 
 
 def with_store(settings: Settings, fn: Callable[[Store], Awaitable[T]]) -> T:
-    """Run `fn(store)` on a freshly opened store and close it."""
+    """Run `fn(store)` on a freshly opened store and close it. A master key that cannot open the stored
+    secrets is one red line and exit code 2 (no traceback)."""
 
     async def run() -> T:
         """Open, run, close."""
@@ -73,7 +74,11 @@ def with_store(settings: Settings, fn: Callable[[Store], Awaitable[T]]) -> T:
         finally:
             await store.close()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except MasterKeyError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def run_admin(config: Path | None, op: Callable[[Store], Awaitable[T]]) -> T:

@@ -11,6 +11,10 @@ import orjson
 from cryptography.fernet import Fernet, InvalidToken
 
 
+class MasterKeyError(RuntimeError):
+    """The master key cannot open the secrets already stored; the message says what to check."""
+
+
 class SecretBox:
     """Fernet (AES-128-CBC + HMAC-SHA256) sealing of credential dicts with the master key."""
 
@@ -22,13 +26,13 @@ class SecretBox:
         return self._fernet.encrypt(orjson.dumps(value)).decode()
 
     def open(self, token: str) -> dict | str:
-        """The value sealed in `token`. Raises RuntimeError when the master key is not the one it was sealed
+        """The value sealed in `token`. Raises MasterKeyError when the master key is not the one it was sealed
         with (cryptography's InvalidToken).
         """
         try:
             return orjson.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken as exc:
-            raise RuntimeError(
+            raise MasterKeyError(
                 "cannot decrypt stored secrets: the master key differs from the one they were sealed with "
                 "(check GEMGATE_MASTER_KEY or the master key file)"
             ) from exc

@@ -9,7 +9,7 @@ import aiosqlite
 import orjson
 
 from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, Store
-from .crypto import SecretBox
+from .crypto import MasterKeyError, SecretBox
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -71,8 +71,9 @@ class SQLiteStore(Store):
         self._data_version: int | None = None
 
     async def open(self) -> None:
-        """Create the parent folder and the tables, seal proxies an older version stored in plain text; the
-        file is made mode 0600 where the OS allows."""
+        """Create the parent folder and the tables, check the master key opens what is stored (MasterKeyError
+        otherwise, the store left closed), seal proxies an older version stored in plain text; the file is made
+        mode 0600 where the OS allows."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, timeout=30)
         await self._db.execute("PRAGMA journal_mode=WAL")
@@ -81,12 +82,24 @@ class SQLiteStore(Store):
         await self._db.execute("PRAGMA secure_delete=ON")
         await self._db.executescript(_SCHEMA)
         await self._db.commit()
+        await self._check_master_key()  # before anything is sealed with a key that may be the wrong one
         await self._seal_plain_proxies()
         self._data_version = await self._read_data_version()
         try:
             self.path.chmod(0o600)
         except OSError:
             pass
+
+    async def _check_master_key(self) -> None:
+        # One stored secret is enough: every secret is sealed with the same key. MasterKeyError if it differs.
+        async with self.db.execute("SELECT secret FROM accounts LIMIT 1") as cur:
+            row = await cur.fetchone()
+        if row is not None:
+            try:
+                self._box.open(row[0])
+            except MasterKeyError:
+                await self.close()
+                raise
 
     async def _seal_plain_proxies(self) -> None:
         # A sealed value is url-safe base64 without "://": any proxy holding it is a plain URL from an
