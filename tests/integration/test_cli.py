@@ -71,7 +71,7 @@ def test_master_key_file_is_private(tmp_path, monkeypatch):
     assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
     monkeypatch.setenv("GEMGATE_MASTER_KEY", "a different key")
     result = runner.invoke(app, ["accounts", "list"])
-    assert result.exit_code != 0 and "master key" in str(result.exception)
+    assert result.exit_code == 2 and "master key differs" in " ".join(result.output.split())
 
 
 def test_config_file_and_environment(tmp_path, monkeypatch):
