@@ -19,6 +19,7 @@ from .store import AccountRecord, open_store
 from .testing import FakeGeminiAPI
 
 SANDBOX_API_KEYS = ("sandbox-gemini-key-1", "sandbox-gemini-key-2")
+SANDBOX_MASTER_KEY = "gemgate-sandbox"  # throwaway data: the CLI reaches it with this key (the ready line says how)
 
 
 async def seed_api_key_accounts(settings: Settings, api_keys, prefix: str = "sandbox-apikey") -> None:
@@ -44,7 +45,7 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
         host=host,
         port=port,
         data_dir=data_dir,
-        master_key="gemgate-sandbox",
+        master_key=SANDBOX_MASTER_KEY,
         client_keys=[api_key],
         upstreams={"gemini_api": {"base_url": fake_url}},
         keepalive_seconds=5,
@@ -53,10 +54,10 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
 
 
 async def run_sandbox(
-    host: str, port: int, api_key: str, on_ready: Callable[[str], None], sock: socket.socket | None = None
+    host: str, port: int, api_key: str, on_ready: Callable[[str, Path], None], sock: socket.socket | None = None
 ) -> None:
     """Start the fake Gemini API (random local port) and a gateway on host:port with throwaway data; call
-    `on_ready(base_url)` once it listens, then serve until cancelled.
+    `on_ready(base_url, data_dir)` once it listens, then serve until cancelled (the data is removed then).
 
     sock: a socket already bound to host:port (`gemgate.listen.bind_socket`); None binds one here, before
     anything starts, raising `CannotListen` (one line saying why, e.g. the port is in use).
@@ -77,7 +78,7 @@ async def run_sandbox(
                     serving.result()  # surfaces a bind error
                     return
                 await asyncio.sleep(0.02)
-            on_ready(f"http://{host}:{port}")
+            on_ready(f"http://{host}:{port}", Path(tmp))
             await serving
         finally:
             server.should_exit = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+from pathlib import Path
 import subprocess
 import sys
 import time
@@ -127,9 +128,17 @@ def test_sandbox_command():
         assert "echo: sandbox" in r.json()["choices"][0]["message"]["content"]
         r = post(f"{url}/v1beta/models/gemini-2.5-flash:generateContent", {"contents": [{"parts": [{"text": "g"}]}]}, headers={"x-goog-api-key": "try-me"})
         assert r.status == 200
+        # The printed line says how to reach its throwaway data with the CLI (a new user could not).
+        manage = next(line for line in lines if "manage its accounts:" in line).split("manage its accounts:", 1)[1].split()
+        env = dict(item.split("=", 1) for item in manage if "=" in item)
+        listing = CliRunner().invoke(app, ["accounts", "list"], env=env)
+        assert listing.exit_code == 0 and "sandbox-apikey-1" in listing.output, listing.output
+        data_dir = Path(env["GEMGATE_DATA_DIR"])
+        assert data_dir.is_dir()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+    assert not data_dir.exists(), "SIGTERM leaves no throwaway data behind"
 
 
 def test_running_server_sees_cli_changes(make_gateway, monkeypatch):

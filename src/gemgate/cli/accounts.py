@@ -6,10 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import admin
-from .common import ConfigOpt, accounts_app, console, run_admin, when
+from .common import ConfigOpt, accounts_app, console, folding_table, run_admin, when
 
 
 _STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disabled": "red"}
@@ -19,13 +18,13 @@ _STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disa
 def accounts_list(config: ConfigOpt = None) -> None:
     """Show every account: its credential (masked) and proxy (password hidden), state, cooldowns, counters."""
     views = run_admin(config, admin.list_accounts)
-    table = Table("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "requests", "last error")
+    rows = []
     for v in views:
         state = v.state
         if v.state == "cooling":
             state = f"cooling ({v.cooldowns[0].scope})"  # the cooldown that ends first
-        table.add_row(
-            v.name,
+        rows.append((
+            escape(v.name),
             v.kind,
             escape(v.credential),
             escape(v.proxy or ""),
@@ -34,8 +33,9 @@ def accounts_list(config: ConfigOpt = None) -> None:
             escape(v.reason),
             str(v.requests),
             escape(v.last_error or ""),
-        )
-    console.print(table)
+        ))
+    headers = ("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "requests", "last error")
+    console.print(folding_table(headers, rows))
 
 
 @accounts_app.command("remove")

@@ -13,6 +13,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Column, Table
+from rich.text import Text
 
 from .. import admin
 from ..config import Settings, load_settings
@@ -88,6 +90,22 @@ def run_admin(config: Path | None, op: Callable[[Store], Awaitable[T]]) -> T:
     except admin.AdminError as exc:
         console.print(f"[red]{escape(exc.message)}[/red]")
         raise typer.Exit(1) from None
+
+
+def folding_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], whole: int = 1) -> Table:
+    """A rich Table of `rows` whose cells wrap instead of ending in "…", and whose first `whole` columns (the
+    names that tell rows apart) are never cut or wrapped, so the table stays usable in an 80-column terminal."""
+    columns = []
+    for i, header in enumerate(headers):
+        if i < whole:
+            widest = max([len(header), *(len(Text.from_markup(r[i]).plain) for r in rows)])
+            columns.append(Column(header, no_wrap=True, min_width=widest))
+        else:
+            columns.append(Column(header, overflow="fold"))
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def when(ts: float | None) -> str:

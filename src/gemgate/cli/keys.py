@@ -6,10 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import admin
-from .common import ConfigOpt, console, keys_app, run_admin, when
+from .common import ConfigOpt, console, folding_table, keys_app, run_admin, when
 
 
 @keys_app.command("create")
@@ -26,10 +25,9 @@ def keys_create(
 def keys_list(config: ConfigOpt = None) -> None:
     """List client keys (names and prefixes, never the keys)."""
     views = run_admin(config, lambda store: admin.list_keys(store, include_revoked=True))
-    table = Table("id", "name", "prefix", "created", "revoked")
-    for k in views:
-        table.add_row(k.id, k.name, k.prefix + "…", when(k.created_at), when(k.revoked_at) if k.revoked else "")
-    console.print(table)
+    rows = [(k.id, escape(k.name), k.prefix + "…", when(k.created_at), when(k.revoked_at) if k.revoked else "")
+            for k in views]
+    console.print(folding_table(("id", "name", "prefix", "created", "revoked"), rows, whole=2))
 
 
 @keys_app.command("revoke")

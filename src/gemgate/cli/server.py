@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections import Counter
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -82,6 +84,10 @@ def serve(
     uvicorn.Server(config_).run(sockets=[sock])
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
+
+
 def _bind_or_exit(host: str, port: int):
     """The bound listening socket; a busy port (or any bind error) is one red line and exit code 1."""
     try:
@@ -99,13 +105,26 @@ def sandbox(
 ) -> None:
     """Run the gateway against the built-in fake Google upstreams: fully offline, for trying every API."""
     from ..logs import setup_logging
-    from ..sandbox import run_sandbox
+    from ..sandbox import SANDBOX_MASTER_KEY, run_sandbox
 
-    setup_logging("warning")
+    # Info: one access line per request, and the pool's cooldowns and failovers, which the sandbox is for.
+    setup_logging("info")
     sock = _bind_or_exit(host, port)
-    try:
-        asyncio.run(
-            run_sandbox(host, port, api_key, lambda url: console.print(f"gemgate sandbox ready: {url}"), sock=sock)
+
+    def ready(url: str, data_dir: Path) -> None:
+        """The data directory and how to manage it (removed on exit), then the ready line, last."""
+        console.print(
+            f"sandbox data (removed on exit): {data_dir}\n"
+            f"manage its accounts: GEMGATE_DATA_DIR={data_dir} GEMGATE_MASTER_KEY={SANDBOX_MASTER_KEY} "
+            "gemgate accounts list",
+            highlight=False, soft_wrap=True,
         )
-    except KeyboardInterrupt:
+        console.print(f"gemgate sandbox ready: {url}", highlight=False, soft_wrap=True)
+
+    # uvicorn re-raises a SIGTERM it caught once it has shut down; as an exception here (not the default
+    # handler, which ends the process at once) the throwaway data directory is still removed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        asyncio.run(run_sandbox(host, port, api_key, ready, sock=sock))
+    except (KeyboardInterrupt, SystemExit):
         pass
