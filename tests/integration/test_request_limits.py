@@ -156,8 +156,9 @@ def test_oversized_input_is_refused_quickly(gw, path, body, status, words):
     else:
         assert set(error) == {"message", "type", "param", "code"}
     assert words in error["message"], error
-    assert took < 3.0
-    assert health.slowest < 1.0 and health.answers >= 1
+    # Bounds far below the faults they guard (a 30 s blocked loop) and far above a busy CI machine's jitter.
+    assert took < 5.0
+    assert health.slowest < 2.5 and health.answers >= 1
 
 
 def _encode(body: object) -> bytes:
@@ -203,7 +204,7 @@ def test_content_length_over_the_limit_is_refused_before_reading(gw):
         else:
             assert error["code"] == "request_too_large" and error["type"] == "invalid_request_error"
         assert "limits.body_bytes" in error["message"]
-        assert took < 2.0 and health.slowest < 1.0
+        assert took < 5.0 and health.slowest < 2.5  # see test_oversized_input_is_refused_quickly
 
 
 def test_body_over_the_limit_without_content_length(make_gateway):
