@@ -93,9 +93,9 @@ ROWS = {
     "429 MODEL_CAPACITY_EXHAUSTED": (
         429, [err(429, "No capacity available for model gemini-3.1-pro-preview on the server",
                   details=[info("MODEL_CAPACITY_EXHAUSTED", "cloudcode-pa.googleapis.com")])],
-        F.CAPACITY, S, True, 503, "ok", "ok"),
+        F.CAPACITY, S, True, 429, "ok", "ok"),  # Google's status is kept: 429, not the gateway's 503
     # 5xx
-    "500": (500, ge.injected_failure(500, MODEL, None).body(), F.TRANSIENT, S, True, 502, "ok", "ok"),
+    "500": (500, ge.injected_failure(500, MODEL, None).body(), F.TRANSIENT, S, True, 500, "ok", "ok"),
     "503": (503, ge.injected_failure(503, MODEL, None).body(), F.CAPACITY, S, True, 503, "ok", "ok"),
 }
 
