@@ -111,6 +111,10 @@ def _field_problems(request: Mapping[str, Any]) -> list[str]:
     if mime is not None and mime not in ALLOWED_MIME_TYPES:
         out.append("generation_config.response_mime_type: allowed mimetypes are `text/plain`, "
                    "`application/json`, `application/xml`, `application/yaml` and `text/x.enum`.")
+    # "If [responseJsonSchema] is set, responseSchema must be omitted" (ai.google.dev/api/generate-content
+    # #GenerationConfig); the wording is the one Google uses for a declaration's two schemas.
+    if "responseSchema" in gen and "responseJsonSchema" in gen:
+        out.append("generation_config.response_schema: response_schema and response_json_schema cannot both be set.")
     if isinstance(gen.get("responseSchema"), dict):
         _schema_problems(gen["responseSchema"], "generation_config.response_schema", out)
     return out

@@ -187,7 +187,11 @@ def _generation_config(body: dict) -> dict:
         elif kind == "json_schema":
             js = expect(fmt.get("json_schema"), dict, "response_format.json_schema")
             config["responseMimeType"] = "application/json"
-            schema = to_gemini_schema(js.get("schema"))
+            raw = js.get("schema")
+            if raw is not None:
+                expect(raw, dict, "response_format.json_schema.schema")
+            # Any root (array, enum, union ...) is kept; only a schema allowing any JSON value gives None.
+            schema = to_gemini_schema(raw, response=True)
             if schema:
                 config["responseSchema"] = schema
     return config
