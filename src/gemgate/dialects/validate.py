@@ -79,6 +79,17 @@ def no_unknown(obj: dict, known: frozenset[str], where: str) -> None:
         )
 
 
+def no_model_suffixes(spec: Any, action: str) -> None:
+    """A 400 (param "model") when a resolved ModelSpec carries a thinking or `-search` suffix that `action` (e.g.
+    "embeddings") cannot use, instead of dropping it silently."""
+    if spec.thinking is not None or spec.search:
+        raise bad_request(
+            f"The model name '{spec.requested}' asks for thinking or search, which {action} do not use; "
+            f"send the plain model id '{spec.model}'",
+            "model",
+        )
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
