@@ -228,3 +228,23 @@ def test_reasoning_effort_error_lists_every_accepted_value(gw):
     for name in ("'none'", "'minimal'", "'low'", "'medium'", "'high'", "'xhigh'", "'max'"):
         assert name in error["message"]
     assert chat(gw, body("x", reasoning_effort="xhigh")).status == 200
+
+
+# -- nested objects: every key known, int32 fields bounded ----------------------------------------------
+
+@pytest.mark.parametrize("fields, param", [
+    ({"stream_options": {"include_usage": True, "inclde_usage": True}, "stream": True}, "stream_options.inclde_usage"),
+    ({"response_format": {"type": "json_object", "schema": {}}}, "response_format.schema"),
+    ({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "string"},
+                                                                 "strictly": True}}}, "response_format.json_schema.strictly"),
+    ({"top_k": 2**31}, "top_k"),
+])
+def test_unknown_nested_keys_and_out_of_range_ints_are_400s(gw, fields, param):
+    refused(chat(gw, body("x", **fields)), param)
+
+
+def test_documented_nested_keys_pass(gw):
+    fields = {"stream": True, "stream_options": {"include_usage": True, "include_obfuscation": False},
+              "response_format": {"type": "json_schema", "json_schema": {
+                  "name": "x", "description": "d", "strict": True, "schema": {"type": "string"}}}}
+    assert chat(gw, body("x", **fields)).status == 200

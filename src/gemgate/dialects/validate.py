@@ -6,6 +6,9 @@ from typing import Any
 
 from ..errors import bad_request
 
+# The largest value of Gemini's int32 fields (topK, outputDimensionality ...): Google's proto parser refuses more.
+INT32_MAX = (1 << 31) - 1
+
 _TYPE_NAMES = {
     str: "a string",
     int: "an integer",

@@ -22,7 +22,7 @@ from ...http.body import too_deep
 from ...http.media import decode_data_url
 from ...http.sniff import b64_head, checked_type, sniff
 from ..base import Generation, MediaRef, ParseInput
-from ..validate import at_most, expect, integer, no_unknown, number, one_of
+from ..validate import INT32_MAX, at_most, expect, integer, no_unknown, number, one_of
 from .chat_response import ChatReply
 from .chat_tools import chat_tools
 from .google_fields import google_settings
@@ -52,6 +52,12 @@ REFUSED_FIELDS = {
     "prediction": "Gemini has no predicted outputs",
     "moderation": "OpenAI's moderation models do not run here; Gemini applies its own safety filters",
 }
+
+# The keys of nested request objects (openai SDK ChatCompletionStreamOptionsParam, ResponseFormatJSONSchema and its
+# JSONSchema); `include_obfuscation` and `strict` have no effect (Gemini pads no stream, and always follows a schema).
+STREAM_OPTIONS = frozenset({"include_usage", "include_obfuscation"})
+RESPONSE_FORMAT = frozenset({"type", "json_schema"})
+JSON_SCHEMA = frozenset({"name", "description", "schema", "strict"})
 
 # Fields read or accepted without being translated: still of their documented type, or a 400.
 _SCALARS = {
@@ -83,7 +89,7 @@ def parse_chat(inp: ParseInput) -> Generation:
     model = body.get("model")
     stream = bool(expect(body.get("stream", False) or False, bool, "stream"))
     options = body.get("stream_options") or {}
-    expect(options, dict, "stream_options")
+    no_unknown(expect(options, dict, "stream_options"), STREAM_OPTIONS, "stream_options")
     include_usage = bool(expect(options.get("include_usage") or False, bool, "stream_options.include_usage"))
     for name in ("web_search_options", "metadata"):
         if body.get(name) is not None:
@@ -163,7 +169,7 @@ def _generation_config(body: dict, notes: list[str]) -> dict:
     if body.get("top_p") is not None:
         config["topP"] = number(body["top_p"], "top_p", 0, 1)
     if body.get("top_k") is not None:
-        config["topK"] = integer(body["top_k"], "top_k", 1)
+        config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
     for name in ("max_completion_tokens", "max_tokens"):
         if body.get(name) is not None:
             config["maxOutputTokens"] = integer(body[name], name, 1)
@@ -199,12 +205,13 @@ def _generation_config(body: dict, notes: list[str]) -> dict:
             config["logprobs"] = top_logprobs
     fmt = body.get("response_format")
     if fmt is not None:
-        expect(fmt, dict, "response_format")
+        no_unknown(expect(fmt, dict, "response_format"), RESPONSE_FORMAT, "response_format")
         kind = one_of(fmt.get("type"), ("text", "json_object", "json_schema"), "response_format.type")
         if kind == "json_object":
             config["responseMimeType"] = "application/json"
         elif kind == "json_schema":
             js = expect(fmt.get("json_schema"), dict, "response_format.json_schema")
+            no_unknown(js, JSON_SCHEMA, "response_format.json_schema")
             config["responseMimeType"] = "application/json"
             raw = js.get("schema")
             if raw is not None:

@@ -9,7 +9,7 @@ from ...catalog import ModelSpec
 from ...errors import bad_request
 from ...upstreams.base import Capability
 from ..base import ParseInput, Unary
-from ..validate import at_most, expect, integer, no_model_suffixes, no_unknown, one_of
+from ..validate import INT32_MAX, at_most, expect, integer, no_model_suffixes, no_unknown, one_of
 
 _FIELDS = frozenset({"model", "input", "encoding_format", "dimensions", "user"})
 # Accepted and without effect: OpenAI's end-user id for abuse tracking (README "Fields accepted without effect").
@@ -40,7 +40,7 @@ def parse_embeddings(inp: ParseInput) -> Unary:
         expect(body["user"], str, "user")
     extra = {}
     if body.get("dimensions") is not None:
-        extra["outputDimensionality"] = integer(body["dimensions"], "dimensions", 1)
+        extra["outputDimensionality"] = integer(body["dimensions"], "dimensions", 1, INT32_MAX)
 
     def build(spec: ModelSpec) -> dict:
         no_model_suffixes(spec, "embeddings")
