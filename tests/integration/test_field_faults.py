@@ -248,3 +248,14 @@ def test_documented_nested_keys_pass(gw):
               "response_format": {"type": "json_schema", "json_schema": {
                   "name": "x", "description": "d", "strict": True, "schema": {"type": "string"}}}}
     assert chat(gw, body("x", **fields)).status == 200
+
+
+@pytest.mark.parametrize("config", [{"thinking_budget": 1024}, {"thinking_level": "low"}])
+def test_reasoning_effort_with_a_google_thinking_value_is_a_400(gw, config):
+    r = chat(gw, body("x", reasoning_effort="low", extra_body={"google": {"thinking_config": config}}))
+    refused(r, "reasoning_effort", "not both")
+
+
+def test_reasoning_effort_with_include_thoughts_only_is_fine(gw):
+    r = chat(gw, body("x", reasoning_effort="low", extra_body={"google": {"thinking_config": {"include_thoughts": False}}}))
+    assert r.status == 200, r.text

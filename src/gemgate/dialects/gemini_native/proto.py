@@ -1,8 +1,8 @@
 """Proto-JSON spellings of the generationConfig values the gateway reads, in their plain form.
 
 Google parses request bodies as proto3 JSON (protobuf.dev/programming-guides/json): an int32 field takes a
-number or a decimal string ("70000", 70000.0 and 70000 are the same value), an enum field its name in any
-case (Google's parser upper-cases it), and the enum's zero value (`THINKING_LEVEL_UNSPECIFIED`) means "not set". The gateway reads
+number or a decimal string ("70000", 70000.0 and 70000 are the same value), an enum field its name (Google takes
+lower case too), and the enum's zero value (`THINKING_LEVEL_UNSPECIFIED`) means "not set". The gateway reads
 `maxOutputTokens` (brought down to the model's limit) and `thinkingConfig` (checked against the model), so it
 reads them as Google does; a value that is no valid spelling is left for Google's own 400.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 _INT_FIELDS = ("maxOutputTokens", "candidateCount", "topK", "seed", "logprobs")
-_LEVELS = ("THINKING_LEVEL_UNSPECIFIED", "MINIMAL", "LOW", "MEDIUM", "HIGH")  # GenerationConfig.ThinkingLevel
+_UNSPECIFIED = "THINKING_LEVEL_UNSPECIFIED"  # GenerationConfig.ThinkingLevel's zero value
 _INT = re.compile(r"-?\d{1,19}")
 
 
@@ -29,7 +29,7 @@ def proto_int(value: object) -> object:
 
 def proto_numbers(config: dict) -> None:
     """Rewrite in place a (camelCase) generationConfig's integer fields and `thinkingConfig.thinkingBudget` as
-    integers and `thinkingConfig.thinkingLevel` as its upper-case name, dropping the unspecified level."""
+    integers, and drop `thinkingConfig.thinkingLevel` when it is the unspecified level (other names go as sent)."""
     for name in _INT_FIELDS:
         if name in config:
             config[name] = proto_int(config[name])
@@ -39,9 +39,5 @@ def proto_numbers(config: dict) -> None:
     if "thinkingBudget" in thinking:
         thinking["thinkingBudget"] = proto_int(thinking["thinkingBudget"])
     level = thinking.get("thinkingLevel")
-    if isinstance(level, str) and level.upper() in _LEVELS:
-        level = level.upper()
-        if level == _LEVELS[0]:
-            del thinking["thinkingLevel"]
-        else:
-            thinking["thinkingLevel"] = level
+    if isinstance(level, str) and level.upper() == _UNSPECIFIED:
+        del thinking["thinkingLevel"]

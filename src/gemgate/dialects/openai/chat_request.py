@@ -250,6 +250,10 @@ def _thinking(body: dict) -> ThinkingRequest:
         param = "google.thinking_config.thinking_budget"
     elif level is not None:
         param = "google.thinking_config.thinking_level"
+    if param and body.get("reasoning_effort") is not None:
+        # Google's OpenAI layer: "reasoning_effort and thinking_budget overlap functionality, so they can't be used
+        # at the same time" (ai.google.dev/gemini-api/docs/openai); one would be ignored.
+        raise bad_request(f"set either reasoning_effort or {param.rsplit('.', 1)[-1]}, not both", "reasoning_effort")
     return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include, param=param, level=level)
 
 
