@@ -453,3 +453,38 @@ def test_max_output_tokens_outside_the_models_limit(http, model, limit):
         f"is from 1 (inclusive) to {limit + 1} (exclusive). Update the value and try again.")
     assert "maxOutputTokens value of 0" in rejected(http, {"contents": [user("hi")], "generationConfig": {"maxOutputTokens": 0}}, model)
     accepted(http, {"contents": [user("hi")], "generationConfig": {"maxOutputTokens": limit}}, model)
+
+
+@pytest.mark.parametrize("field, value", [("seed", 1 << 40), ("seed", 2**63 - 1), ("maxOutputTokens", "-2147483649")])
+def test_int32_fields_are_range_checked(http, field, value):
+    shown = f'"{value}"' if isinstance(value, str) else value
+    message = rejected(http, {"contents": [user("hi")], "generationConfig": {field: value}})
+    snake = "max_output_tokens" if field == "maxOutputTokens" else field
+    assert message == f"Invalid value at 'generation_config.{snake}' (TYPE_INT32), {shown}"
+
+
+def test_int32_bounds_are_accepted(http):
+    accepted(http, {"contents": [user("hi")], "generationConfig": {"seed": 2**31 - 1}})
+    accepted(http, {"contents": [user("hi")], "generationConfig": {"seed": -(2**31)}})
+
+
+def test_response_schema_and_response_json_schema_together(http):
+    body = {"contents": [user("hi")], "generationConfig": {
+        "responseMimeType": "application/json", "responseSchema": {"type": "STRING"},
+        "responseJsonSchema": {"type": "string"}}}
+    assert "cannot both be set" in rejected(http, body)
+
+
+@pytest.mark.parametrize("action, body", [
+    ("embedContent", {"content": {"parts": [{"text": ""}]}}),
+    ("embedContent", {"content": {"parts": []}}),
+    ("batchEmbedContents", {"requests": [
+        {"model": "models/gemini-embedding-001", "content": {"parts": [{"text": "a"}]}},
+        {"model": "models/gemini-embedding-001", "content": {"parts": [{"text": "b"}, {"text": ""}]}}]}),
+])
+def test_an_empty_embedding_part_is_refused(http, action, body):
+    reply = http.post(f"/v1beta/models/gemini-embedding-001:{action}", body)
+    assert reply.status == 400
+    message = reply.json()["error"]["message"]
+    assert "contains an empty Part." in message
+    assert ("requests[1].content" in message) == (action == "batchEmbedContents")

@@ -94,3 +94,13 @@ def test_a_resumed_stream_agrees_with_the_whole_answer(gw):
     s = post(f"{url}:streamGenerateContent?alt=sse", native, headers={"x-goog-api-key": gw.key})
     w = post(f"{url}:generateContent", native, headers={"x-goog-api-key": gw.key})
     assert gemini_view(s.sse()) == gemini_view([w.json()])
+
+
+def test_openai_n_choices_of_a_blocked_prompt_each_say_content_filter(gw):
+    """`n: 2` and a blocked prompt: two choices, each content_filter (one used to come back), stream and not."""
+    body = {"model": "gemini-2.5-flash", "n": 2, "messages": [{"role": "user", "content": "blocked-n\nBLOCK"}]}
+    whole = chat(gw, body).json()["choices"]
+    assert [(c["index"], c["finish_reason"]) for c in whole] == [(0, "content_filter"), (1, "content_filter")]
+    events = [e for e in chat(gw, {**body, "stream": True}).sse() if isinstance(e, dict)]
+    ends = [(c["index"], c["finish_reason"]) for e in events for c in e.get("choices") or () if c.get("finish_reason")]
+    assert ends == [(0, "content_filter"), (1, "content_filter")]

@@ -152,6 +152,24 @@ def test_native_one_turn_per_function_response(gw, fake_api):
     assert body["candidates"][0]["content"]["parts"][0]["text"] == "tool result: marker-nr1; two"
 
 
+def test_native_call_without_its_response_gets_googles_own_400(gw):
+    """A Gemini-native history whose model turn has two calls and one response is not legal in Google's own API
+    either: the client gets Google's answer as Google gives it (the OpenAI dialect refuses the same history itself,
+    naming the unanswered tool_call_id: test_field_faults)."""
+    call = {"functionCall": {"name": "lookup", "args": {"q": "a"}}}
+    r = post(f"{gw.url}/v1beta/models/{MODEL}:generateContent", {
+        "tools": [{"functionDeclarations": [LOOKUP]}],
+        "contents": [
+            {"role": "user", "parts": [{"text": "two lookups"}]},
+            {"role": "model", "parts": [call, call]},
+            {"role": "user", "parts": [{"functionResponse": {"name": "lookup", "response": {"output": "one"}}}]},
+        ],
+    }, headers={"x-goog-api-key": gw.key})
+    assert r.status == 400, r.text
+    error = r.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "number of function response parts" in error["message"]
+
+
 def test_native_system_instruction_only(gw):
     body = native(gw, {"systemInstruction": {"parts": [{"text": "marker-ns1 say hi"}]}, "contents": []})
     assert body["candidates"][0]["content"]["parts"][0]["text"] == "echo: marker-ns1 say hi"

@@ -21,7 +21,7 @@ MSG = [{"role": "user", "content": "hi"}]
         ({"functions": "f"}, "functions"),
         ({"tools": [{"type": "function", "function": {"name": 3}}]}, "tools[0].function.name"),
         ({"extra_body": "x"}, "extra_body"),
-        ({"extra_body": {"google": 1}}, "google"),
+        ({"extra_body": {"google": 1}}, "extra_body.google"),
     ],
 )
 def test_malformed_fields_are_400s_naming_the_field(extra, param):

@@ -167,3 +167,15 @@ def test_readme_lists_the_no_effect_fields():
         assert f"`{name}`" in section, name
     for name in [*REFUSED_FIELDS, *REFUSED_VALUES]:
         assert f"`{name}`" in section, name
+
+
+def test_nested_objects_know_every_sdk_key():
+    """stream_options and response_format's json_schema are checked key by key (a typo is a 400), so their key
+    lists must follow the SDK's types."""
+    from openai.types.chat import ChatCompletionStreamOptionsParam
+    from openai.types.shared_params import response_format_json_schema as rf
+    from gemgate.dialects.openai.chat_request import JSON_SCHEMA, RESPONSE_FORMAT, STREAM_OPTIONS
+
+    assert set(typing.get_type_hints(ChatCompletionStreamOptionsParam)) == STREAM_OPTIONS
+    assert set(typing.get_type_hints(rf.ResponseFormatJSONSchema)) == RESPONSE_FORMAT
+    assert set(typing.get_type_hints(rf.JSONSchema)) == JSON_SCHEMA

@@ -6,6 +6,9 @@ from typing import Any
 
 from ..errors import bad_request
 
+# The largest value of Gemini's int32 fields (topK, outputDimensionality ...): Google's proto parser refuses more.
+INT32_MAX = (1 << 31) - 1
+
 _TYPE_NAMES = {
     str: "a string",
     int: "an integer",
@@ -76,6 +79,17 @@ def no_unknown(obj: dict, known: frozenset[str], where: str) -> None:
             f"Unrecognized request argument supplied: {prefix}{unknown[0]}. "
             f"Supported fields: {', '.join(sorted(known))}",
             f"{prefix}{unknown[0]}",
+        )
+
+
+def no_model_suffixes(spec: Any, action: str) -> None:
+    """A 400 (param "model") when a resolved ModelSpec carries a thinking or `-search` suffix that `action` (e.g.
+    "embeddings") cannot use, instead of dropping it silently."""
+    if spec.thinking is not None or spec.search:
+        raise bad_request(
+            f"The model name '{spec.requested}' asks for thinking or search, which {action} do not use; "
+            f"send the plain model id '{spec.model}'",
+            "model",
         )
 
 

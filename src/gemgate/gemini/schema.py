@@ -88,28 +88,49 @@ _MEMO_KEY_BYTES = 64 * 1024
 _MISS = object()
 
 
-def to_gemini_schema(schema: Any) -> dict[str, Any] | None:
-    """Convert a tool's JSON Schema into a Gemini ``parameters`` Schema (see `_to_gemini_schema`).
+def to_gemini_schema(schema: Any, *, response: bool = False) -> dict[str, Any] | None:
+    """Convert a tool's JSON Schema into a Gemini ``parameters`` Schema (see `_to_gemini_schema`), or with
+    `response` a ``response_format`` schema into ``generationConfig.responseSchema`` (see `_to_response_schema`).
 
     Agent clients send the same tools with every request, so results are remembered by the schema's JSON
     text (key order included: it decides ``propertyOrdering``) and handed out as fresh objects.
     """
     if not isinstance(schema, Mapping):
         return None
+    convert = _to_response_schema if response else _to_gemini_schema
     try:
-        key: bytes | None = orjson.dumps(schema)
+        key: bytes | None = (b"R" if response else b"P") + orjson.dumps(schema)
     except (TypeError, orjson.JSONEncodeError):  # not plain JSON (or nested beyond orjson's limit)
         key = None
     if key is not None and len(key) <= _MEMO_KEY_BYTES:
         hit = _MEMO.get(key, _MISS)
         if hit is not _MISS:
             return None if hit is None else orjson.loads(hit)
-        out = _to_gemini_schema(schema)
+        out = convert(schema)
         if len(_MEMO) >= _MEMO_ENTRIES:
             del _MEMO[next(iter(_MEMO))]
         _MEMO[key] = None if out is None else orjson.dumps(out)
         return None if out is None else orjson.loads(_MEMO[key])  # the same as a later hit gives
-    return _to_gemini_schema(schema)
+    return convert(schema)
+
+
+# Keywords that constrain a value; a response schema with none of them at its root allows any JSON value.
+_CONSTRAINING = frozenset({"type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "pattern", "format",
+                           "minLength", "maxLength"})
+
+
+def _to_response_schema(schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Convert a ``response_format`` JSON Schema into a Gemini ``responseSchema`` whatever its root.
+
+    Unlike tool parameters (one argument object, where anything else means "no arguments"), an answer may
+    be an array, a string enum, a number, a union (Gemini's Schema has ``anyOf``) or an object with no
+    declared properties (sent as ``{"type": "object"}``: Gemini refuses an empty ``properties`` map). Objects
+    at any depth get ``propertyOrdering`` from declaration order (issue 6 §6). Returns None only for a schema
+    that allows any JSON value (``{}``, annotations only): JSON mode without a schema says the same.
+    """
+    if not (schema.keys() & _CONSTRAINING) and _infer_type(schema) == "string":
+        return None
+    return _convert(schema, _Ctx(root=schema, refs=("#",)))
 
 
 def _to_gemini_schema(schema: Any) -> dict[str, Any] | None:

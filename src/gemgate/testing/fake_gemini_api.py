@@ -36,7 +36,7 @@ from gemgate.testing.gemini_errors import (
 )
 from gemgate.testing.gemini_fields import parse_json_body, parse_request
 from gemgate.testing.gemini_response import partial_response, single_response, stream_chunks
-from gemgate.testing.gemini_validation import validate_generate_request
+from gemgate.testing.gemini_validation import empty_embed_content, validate_generate_request
 from gemgate.testing.gemini_wire import (
     JSON_CONTENT_TYPE,
     SSE_CONTENT_TYPE,
@@ -302,6 +302,8 @@ class FakeGeminiAPI(FakeServer):
 
     def _embed(self, body: Any) -> dict[str, Any]:
         req = parse_request(body, "EmbedContentRequest")
+        if (empty := empty_embed_content(req, "EmbedContentRequest")) is not None:
+            raise GoogleApiError(400, empty)
         return {"embedding": {"values": embed_text(_content_text(req), _dimensions(req, "EmbedContentRequest"))}}
 
     def _batch_embed(self, body: Any, model: str) -> dict[str, Any]:
@@ -314,6 +316,8 @@ class FakeGeminiAPI(FakeServer):
             f"as in the request URL, got \"{r.get('model', '')}\".\n"
             for i, r in enumerate(requests) if r.get("model") != f"models/{model}"
         ]
+        problems += [p for i, r in enumerate(requests)
+                     if (p := empty_embed_content(r, f"BatchEmbedContentsRequest.requests[{i}]")) is not None]
         if problems:
             raise GoogleApiError(400, "".join(problems))
         sizes = [_dimensions(r, f"BatchEmbedContentsRequest.requests[{i}]") for i, r in enumerate(requests)]

@@ -243,6 +243,9 @@ class _Parser:
             self._invalid(path, _PKG + spec.ref, val)
             return None
         parsed = _scalar(kind, val)
+        if kind == "int" and parsed is not _BAD:
+            low, high = _INT_RANGES.get(spec.ref, _INT_RANGES["TYPE_INT64"])
+            parsed = parsed if low <= parsed <= high else _BAD  # out of range: refused like a value that does not parse
         if parsed is _BAD:
             self._invalid(path, spec.ref or f"TYPE_{kind.upper()}", val)
             return None
@@ -263,6 +266,10 @@ class _Parser:
 
 
 _BAD = object()
+# A JSON number outside the field's proto type does not parse (protobuf.dev/programming-guides/json: int32
+# and int64 values are decimal numbers or strings of that type; Google answers "Invalid value at
+# 'generation_config.seed' (TYPE_INT32), 1099511627776").
+_INT_RANGES = {"TYPE_INT32": (-(1 << 31), (1 << 31) - 1), "TYPE_INT64": (-(1 << 63), (1 << 63) - 1)}
 
 
 def _scalar(kind: str, val: Any) -> Any:

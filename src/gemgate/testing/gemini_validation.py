@@ -111,6 +111,10 @@ def _field_problems(request: Mapping[str, Any]) -> list[str]:
     if mime is not None and mime not in ALLOWED_MIME_TYPES:
         out.append("generation_config.response_mime_type: allowed mimetypes are `text/plain`, "
                    "`application/json`, `application/xml`, `application/yaml` and `text/x.enum`.")
+    # "If [responseJsonSchema] is set, responseSchema must be omitted" (ai.google.dev/api/generate-content
+    # #GenerationConfig); the wording is the one Google uses for a declaration's two schemas.
+    if "responseSchema" in gen and "responseJsonSchema" in gen:
+        out.append("generation_config.response_schema: response_schema and response_json_schema cannot both be set.")
     if isinstance(gen.get("responseSchema"), dict):
         _schema_problems(gen["responseSchema"], "generation_config.response_schema", out)
     return out
@@ -239,3 +243,14 @@ def _check_signatures(contents: list[Mapping[str, Any]], model: str, signer: Tho
         if first_call is not None and "thoughtSignature" not in first_call:
             raise GoogleApiError(400, missing_signature_message(first_call["functionCall"].get("name", ""), i + 1))
 
+
+# An embedding request whose content has no part or an empty text part: "EmbedContentRequest.content contains
+# an empty Part." (lingfengQAQ/webnovel-writer issue #49 and PR #51, through Google's OpenAI endpoint for
+# `input: ""`). The batch form's path is the fake's own, in Google's field-list style.
+def empty_embed_content(request: Mapping[str, Any], where: str) -> str | None:
+    """Google's problem line for an empty embedding content, or None."""
+    parts = (request.get("content") or {}).get("parts") or []
+    if not parts or any(part.get("text") == "" and not any(k in part for k in PART_DATA_FIELDS if k != "text")
+                        for part in parts):
+        return f"* {where}.content: contains an empty Part.\n"
+    return None

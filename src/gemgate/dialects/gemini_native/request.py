@@ -11,7 +11,8 @@ from ...config import Limits
 from ...errors import GatewayError, bad_request
 from ...upstreams.base import Capability
 from ..base import DEFAULT_LIMITS, Generation, ParseInput, Unary
-from ..validate import at_most, expect
+from ..validate import at_most, expect, no_model_suffixes
+from .proto import proto_numbers
 from .reply import GeminiReply
 
 # Values under these keys are the client's own data and are passed on verbatim.
@@ -71,6 +72,18 @@ def _content(value: object, param: str, limits: Limits) -> None:
                 expect(part[key], kind, f"{param}.parts[{j}].{key}")
 
 
+def _embed_content(value: object, param: str, limits: Limits) -> None:
+    """`_content`, and a 400 naming the part when there is nothing to embed: no parts, or a part whose only data is
+    an empty text (Google: "EmbedContentRequest.content contains an empty Part.", lingfengQAQ/webnovel-writer#49)."""
+    _content(value, param, limits)
+    parts = value.get("parts") or []
+    if not parts:
+        raise bad_request(f"'{param}.parts' must hold at least one part to embed", f"{param}.parts")
+    for j, part in enumerate(parts):
+        if part.get("text") == "" and len(part) == 1:
+            raise bad_request(f"'{param}.parts[{j}].text' is empty; Gemini cannot embed an empty part", f"{param}.parts[{j}].text")
+
+
 # Part fields the gateway itself reads (history normalisation, signatures): checked before it does. A null
 # text is left to Google; a present functionCall or functionResponse must be an object.
 _PART_FIELDS = (("text", str), ("thoughtSignature", str), ("functionCall", dict), ("functionResponse", dict))
@@ -98,6 +111,8 @@ def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
     for name, kind in (("generationConfig", dict), ("toolConfig", dict), ("safetySettings", list), ("cachedContent", str)):
         if request.get(name) is not None:
             expect(request[name], kind, f"{prefix}{name}")
+    if request.get("generationConfig") is not None:
+        proto_numbers(request["generationConfig"])
     tools = request.get("tools")
     if tools is not None:
         declared = 0
@@ -148,12 +163,13 @@ def parse_embed(body: object, model: str, *, batch: bool, limits: Limits = DEFAU
         at_most(len(items), limits.embedding_inputs, "embedding_inputs", "requests", "requests")
         for i, item in enumerate(items):
             expect(item, dict, f"requests[{i}]")
-            _content(item.get("content"), f"requests[{i}].content", limits)
+            _embed_content(item.get("content"), f"requests[{i}].content", limits)
     else:
         request.pop("model", None)
-        _content(request.get("content"), "content", limits)
+        _embed_content(request.get("content"), "content", limits)
 
     def build(spec: ModelSpec) -> dict:
+        no_model_suffixes(spec, "embeddings")
         for item in request.get("requests") or () if batch else ():
             item["model"] = f"models/{spec.model}"
         return request

@@ -22,8 +22,10 @@ from ...http.body import too_deep
 from ...http.media import decode_data_url
 from ...http.sniff import b64_head, checked_type, sniff
 from ..base import Generation, MediaRef, ParseInput
-from ..validate import at_most, expect, integer, no_unknown, number, one_of
+from ..validate import INT32_MAX, at_most, expect, integer, no_unknown, number, one_of
 from .chat_response import ChatReply
+from .chat_tools import chat_tools
+from .google_fields import google_settings
 
 KNOWN_FIELDS = frozenset(
     {
@@ -51,6 +53,12 @@ REFUSED_FIELDS = {
     "moderation": "OpenAI's moderation models do not run here; Gemini applies its own safety filters",
 }
 
+# The keys of nested request objects (openai SDK ChatCompletionStreamOptionsParam, ResponseFormatJSONSchema and its
+# JSONSchema); `include_obfuscation` and `strict` have no effect (Gemini pads no stream, and always follows a schema).
+STREAM_OPTIONS = frozenset({"include_usage", "include_obfuscation"})
+RESPONSE_FORMAT = frozenset({"type", "json_schema"})
+JSON_SCHEMA = frozenset({"name", "description", "schema", "strict"})
+
 # Fields read or accepted without being translated: still of their documented type, or a 400.
 _SCALARS = {
     "parallel_tool_calls": bool, "store": bool, "user": str, "safety_identifier": str, "prompt_cache_key": str,
@@ -59,6 +67,8 @@ _SCALARS = {
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac"}
 _EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
+# OpenAI's names (xhigh is its deepest) and the gateway's own `max`; every one is listed in the error.
+_REASONING_EFFORTS = (*EFFORTS[:-1], "xhigh", "max")
 
 
 def parse_chat(inp: ParseInput) -> Generation:
@@ -79,7 +89,7 @@ def parse_chat(inp: ParseInput) -> Generation:
     model = body.get("model")
     stream = bool(expect(body.get("stream", False) or False, bool, "stream"))
     options = body.get("stream_options") or {}
-    expect(options, dict, "stream_options")
+    no_unknown(expect(options, dict, "stream_options"), STREAM_OPTIONS, "stream_options")
     include_usage = bool(expect(options.get("include_usage") or False, bool, "stream_options.include_usage"))
     for name in ("web_search_options", "metadata"):
         if body.get(name) is not None:
@@ -91,7 +101,7 @@ def parse_chat(inp: ParseInput) -> Generation:
 
     names = ToolNameMap(_tool_names(body))
     schemas: dict[str, dict] = {}
-    tools, tool_config = _tools(body, names, schemas, limits)
+    tools, tool_config = chat_tools(body, names, schemas, limits)
     gemini: dict = {}
     media: list[MediaRef] = []
     signatures: list[SignatureRef] = []
@@ -105,15 +115,17 @@ def parse_chat(inp: ParseInput) -> Generation:
         gemini["tools"] = tools
     if tool_config:
         gemini["toolConfig"] = tool_config
-    config = _generation_config(body)
+    notes: list[str] = []
+    config = _generation_config(body, notes)
     if config:
         gemini["generationConfig"] = config
     # The deprecated `functions` API is answered in its own shape: message.function_call, finish "function_call".
     legacy = body.get("tools") is None and body.get("functions") is not None
     reply = ChatReply(
-        model if isinstance(model, str) else "", names, schemas, include_usage, stream, legacy_functions=legacy
+        model if isinstance(model, str) else "", names, schemas, include_usage, stream, legacy_functions=legacy,
+        n=config.get("candidateCount", 1),
     )
-    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures)
+    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures, tuple(notes))
 
 
 def _tool_names(body: dict) -> list[str]:
@@ -139,14 +151,25 @@ def _tool_names(body: dict) -> list[str]:
     return [n for n in found if isinstance(n, str)]
 
 
-def _generation_config(body: dict) -> dict:
+def _seed(seed: int, notes: list[str]) -> int:
+    """An OpenAI seed (int64) as Gemini's (int32: Google's proto parser refuses a value outside it, proto3 JSON
+    mapping), wrapped two's-complement so every seed still picks one fixed value; a wrapped one is noted."""
+    wrapped = (seed + (1 << 31)) % (1 << 32) - (1 << 31)
+    if wrapped != seed:
+        notes.append(f"seed={wrapped} (asked {seed}: Gemini's seed is a 32-bit integer; the value wraps around)")
+    return wrapped
+
+
+def _generation_config(body: dict, notes: list[str]) -> dict:
+    """Gemini's generationConfig from the sampling, length, logprobs and response_format fields; a value the
+    gateway had to change is said in `notes` (the X-Gemgate-Adjusted header)."""
     config: dict = {}
     if body.get("temperature") is not None:
         config["temperature"] = number(body["temperature"], "temperature", 0, 2)
     if body.get("top_p") is not None:
         config["topP"] = number(body["top_p"], "top_p", 0, 1)
     if body.get("top_k") is not None:
-        config["topK"] = integer(body["top_k"], "top_k", 1)
+        config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
     for name in ("max_completion_tokens", "max_tokens"):
         if body.get(name) is not None:
             config["maxOutputTokens"] = integer(body[name], name, 1)
@@ -165,7 +188,7 @@ def _generation_config(body: dict) -> dict:
         if n > 1:
             config["candidateCount"] = n
     if body.get("seed") is not None:
-        config["seed"] = integer(body["seed"], "seed")
+        config["seed"] = _seed(integer(body["seed"], "seed", -(1 << 63), (1 << 63) - 1), notes)
     if body.get("presence_penalty") is not None:
         config["presencePenalty"] = number(body["presence_penalty"], "presence_penalty", -2, 2)
     if body.get("frequency_penalty") is not None:
@@ -174,20 +197,27 @@ def _generation_config(body: dict) -> dict:
     top_logprobs = body.get("top_logprobs")
     if top_logprobs is not None:
         integer(top_logprobs, "top_logprobs", 0, 20)
+        if not logprobs:  # OpenAI's own refusal (IBM/unitxt PR #1193 quotes it)
+            raise bad_request("The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", "top_logprobs")
     if logprobs:
         config["responseLogprobs"] = True
         if top_logprobs is not None:
             config["logprobs"] = top_logprobs
     fmt = body.get("response_format")
     if fmt is not None:
-        expect(fmt, dict, "response_format")
+        no_unknown(expect(fmt, dict, "response_format"), RESPONSE_FORMAT, "response_format")
         kind = one_of(fmt.get("type"), ("text", "json_object", "json_schema"), "response_format.type")
         if kind == "json_object":
             config["responseMimeType"] = "application/json"
         elif kind == "json_schema":
             js = expect(fmt.get("json_schema"), dict, "response_format.json_schema")
+            no_unknown(js, JSON_SCHEMA, "response_format.json_schema")
             config["responseMimeType"] = "application/json"
-            schema = to_gemini_schema(js.get("schema"))
+            raw = js.get("schema")
+            if raw is not None:
+                expect(raw, dict, "response_format.json_schema.schema")
+            # Any root (array, enum, union ...) is kept; only a schema allowing any JSON value gives None.
+            schema = to_gemini_schema(raw, response=True)
             if schema:
                 config["responseSchema"] = schema
     return config
@@ -201,13 +231,9 @@ def _thinking(body: dict) -> ThinkingRequest:
     include = None
     if body.get("reasoning_effort") is not None:
         raw = expect(body["reasoning_effort"], str, "reasoning_effort")
-        effort = _EFFORT_ALIASES.get(raw, raw)
-        one_of(effort, EFFORTS, "reasoning_effort")
-    extra = expect(body.get("extra_body") or {}, dict, "extra_body")
-    google = body.get("google") or extra.get("google") or {}
-    tc = expect(google, dict, "google").get("thinking_config")
+        effort = _EFFORT_ALIASES.get(one_of(raw, _REASONING_EFFORTS, "reasoning_effort"), raw)
+    tc = google_settings(body).get("thinking_config")
     if tc is not None:
-        expect(tc, dict, "google.thinking_config")
         if tc.get("thinking_budget") is not None:
             budget = integer(tc["thinking_budget"], "google.thinking_config.thinking_budget", -1)
             effort = None
@@ -224,67 +250,11 @@ def _thinking(body: dict) -> ThinkingRequest:
         param = "google.thinking_config.thinking_budget"
     elif level is not None:
         param = "google.thinking_config.thinking_level"
+    if param and body.get("reasoning_effort") is not None:
+        # Google's OpenAI layer: "reasoning_effort and thinking_budget overlap functionality, so they can't be used
+        # at the same time" (ai.google.dev/gemini-api/docs/openai); one would be ignored.
+        raise bad_request(f"set either reasoning_effort or {param.rsplit('.', 1)[-1]}, not both", "reasoning_effort")
     return ThinkingRequest(effort=effort, budget=budget, include_thoughts=include, param=param, level=level)
-
-
-def _tools(body: dict, names: ToolNameMap, schemas: dict[str, dict], limits: Limits) -> tuple[list | None, dict | None]:
-    raw = body.get("tools")
-    legacy = raw is None and body.get("functions") is not None  # the legacy spelling: a list of functions
-    if legacy:
-        raw = expect(body["functions"], list, "functions")
-    raw = expect(raw or [], list, "functions" if legacy else "tools")
-    at_most(len(raw), limits.tools, "tools", "functions" if legacy else "tools", "tools")
-    declarations = []
-    for i, tool in enumerate(raw):
-        if legacy:
-            at = f"functions[{i}]"
-            fn = expect(tool, dict, at)
-        else:
-            expect(tool, dict, f"tools[{i}]")
-            kind = tool.get("type", "function")
-            if kind != "function":
-                shown = repr(kind)[:80]
-                raise bad_request(f"tools[{i}].type {shown} is not supported; use 'function'", f"tools[{i}].type")
-            at = f"tools[{i}].function"
-            fn = expect(tool.get("function"), dict, at)
-        name = expect(fn.get("name"), str, f"{at}.name")
-        if not name:
-            raise bad_request(f"{at}.name must not be empty", f"{at}.name")
-        decl: dict = {"name": names.to_gemini(name)}
-        if fn.get("description") is not None:
-            description = expect(fn["description"], str, f"{at}.description")
-            if description:
-                decl["description"] = description
-        params = fn.get("parameters")
-        if params is not None:
-            schemas[decl["name"]] = params
-            schema = to_gemini_schema(expect(params, dict, f"{at}.parameters"))
-            if schema:
-                decl["parameters"] = schema
-        declarations.append(decl)
-    legacy_choice = "tool_choice" not in body and body.get("function_call") is not None
-    choice = body.get("function_call") if legacy_choice else body.get("tool_choice")
-    where = "function_call" if legacy_choice else "tool_choice"
-    config = None
-    if choice is not None:
-        mode = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
-        if isinstance(choice, str):
-            config = {"functionCallingConfig": {"mode": mode[one_of(choice, tuple(mode), where)]}}
-        else:
-            expect(choice, dict, where)
-            if legacy_choice:
-                fn, at = choice, f"{where}.name"
-            elif "function" in choice:
-                fn, at = expect(choice["function"], dict, f"{where}.function"), f"{where}.function.name"
-            else:
-                fn, at = choice, f"{where}.function.name"
-            name = expect(fn.get("name"), str, at)
-            if name not in names:
-                raise bad_request(f"{where} names '{name[:200]}', which is not among the declared tools", where)
-            config = {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [names.to_gemini(name)]}}
-    if config and not declarations:
-        config = None  # Gemini rejects a calling config without declarations; with no tools it means nothing
-    return ([{"functionDeclarations": declarations}] if declarations else None), config
 
 
 def _messages(
@@ -299,10 +269,13 @@ def _messages(
     call_names: dict[str, str] = {}
     call_index: dict[str, int] = {}  # tool_call_id -> its position among its assistant message's calls
     positions: dict[int, int] = {}  # id() of a functionResponse part -> the position of its call
+    unanswered: dict[str, int] = {}  # tool_call_id -> the index of the assistant message that made the call
     for i, msg in enumerate(messages):
         p = f"messages[{i}]"
         expect(msg, dict, p)
         role = one_of(msg.get("role"), _ROLES, f"{p}.role")
+        if role in ("user", "assistant", "function"):
+            _all_answered(unanswered)
         if msg.get("name") is not None:
             expect(msg["name"], str, f"{p}.name")
         content = msg.get("content")
@@ -317,13 +290,17 @@ def _messages(
             calls = _calls(msg, p, names, signatures, call_names, limits)
             for k, (call_id, _) in enumerate(calls):
                 call_index[call_id] = k
+                if call_id and msg.get("tool_calls") is not None:
+                    unanswered[call_id] = i
             parts += [part for _, part in calls]
             if parts:
                 _append(contents, "model", parts)
         else:
             part, call_id = _tool_result(msg, p, role, names, call_names, limits)
+            unanswered.pop(call_id, None)
             positions[id(part)] = call_index.get(call_id, 1 << 30)
             _append(contents, "user", [part])
+    _all_answered(unanswered)
     # Tool messages may come in any order; Gemini wants the responses in the order of the calls
     # (shared/reference/antigravity.md §6.3). Only here are the call ids known, so the order is set here.
     for turn in contents:
@@ -331,6 +308,20 @@ def _messages(
             turn["parts"].sort(key=lambda q: positions.get(id(q), 1 << 30))
     # Only system/developer messages, or only empty ones, are legal too: gemini.normalise makes them sendable.
     return contents, system
+
+
+def _all_answered(unanswered: dict[str, int]) -> None:
+    """A 400 when a tool call of the last assistant message has no tool message answering it before the next
+    user, assistant or function message (or the end), in OpenAI's words for the same history (BerriAI/litellm
+    issue #10083 quotes them); Gemini would refuse it too ("the number of function response parts is equal to
+    the number of function call parts")."""
+    if unanswered:
+        at = next(iter(unanswered.values()))
+        raise bad_request(
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+            f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(unanswered)}",
+            f"messages[{at}].tool_calls",
+        )
 
 
 def _append(contents: list[dict], role: str, parts: list[dict]) -> None:

@@ -112,7 +112,9 @@ class ChatReply(Reply):
         stream: bool,
         *,
         legacy_functions: bool = False,
+        n: int = 1,
     ) -> None:
+        self.n = n  # choices asked for: a blocked prompt answers each of them with content_filter
         self.model = model
         self.names = names
         self.schemas = schemas
@@ -141,14 +143,14 @@ class ChatReply(Reply):
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
         """A `chat.completion` (platform.openai.com/docs/api-reference/chat/object); a blocked prompt (no candidates)
-        gives one empty choice with finish_reason "content_filter". Stores tool calls' thought signatures first.
+        gives `n` empty choices with finish_reason "content_filter". Stores tool calls' thought signatures first.
         """
         choices = []
         signed: list[tuple[str, str]] = []
         candidates = response.get("candidates") or []
         if not candidates:  # no candidate at all: the prompt itself was blocked, or nothing came
             reason = "PROHIBITED_CONTENT" if _blocked(response) else None
-            candidates = [{"index": 0, "content": {"parts": []}, "finishReason": reason}]
+            candidates = [{"index": i, "content": {"parts": []}, "finishReason": reason} for i in range(self.n)]
         for cand in candidates:
             text, thoughts, calls = [], [], []
             for part in parts_of(cand):
@@ -303,8 +305,9 @@ class ChatReply(Reply):
             usage = chunk.get("usageMetadata") or usage
             blocked = blocked or _blocked(chunk)
         if not choices:  # no candidate at all: the prompt itself was blocked, or nothing came
-            choices[0] = _Choice()
-            choices[0].reason = "PROHIBITED_CONTENT" if blocked else None
+            for i in range(self.n):
+                choices[i] = _Choice()
+                choices[i].reason = "PROHIBITED_CONTENT" if blocked else None
         for idx in sorted(choices):
             st = choices[idx]
             delta: dict = {} if st.started else {"role": "assistant", "content": ""}

@@ -9,7 +9,7 @@ from ...catalog import ModelSpec
 from ...errors import bad_request
 from ...upstreams.base import Capability
 from ..base import ParseInput, Unary
-from ..validate import at_most, expect, integer, no_unknown, one_of
+from ..validate import INT32_MAX, at_most, expect, integer, no_model_suffixes, no_unknown, one_of
 
 _FIELDS = frozenset({"model", "input", "encoding_format", "dimensions", "user"})
 # Accepted and without effect: OpenAI's end-user id for abuse tracking (README "Fields accepted without effect").
@@ -32,15 +32,18 @@ def parse_embeddings(inp: ParseInput) -> Unary:
             raise bad_request(
                 f"'input[{i}]' is a token array; token arrays are not supported by Gemini embedding models", f"input[{i}]"
             )
-        expect(text, str, f"input[{i}]")
+        if not expect(text, str, f"input[{i}]"):  # Google: "EmbedContentRequest.content contains an empty Part."
+            where = "input" if isinstance(raw, str) else f"input[{i}]"
+            raise bad_request(f"'{where}' is an empty string; Gemini cannot embed empty text", where)
     as_base64 = one_of(body.get("encoding_format") or "float", ("float", "base64"), "encoding_format") == "base64"
     if body.get("user") is not None:
         expect(body["user"], str, "user")
     extra = {}
     if body.get("dimensions") is not None:
-        extra["outputDimensionality"] = integer(body["dimensions"], "dimensions", 1)
+        extra["outputDimensionality"] = integer(body["dimensions"], "dimensions", 1, INT32_MAX)
 
     def build(spec: ModelSpec) -> dict:
+        no_model_suffixes(spec, "embeddings")
         return {"requests": [{"model": f"models/{spec.model}", "content": {"parts": [{"text": t}]}, **extra} for t in texts]}
 
     def render(result: dict, spec: ModelSpec) -> dict:

@@ -154,7 +154,11 @@ class GeminiAPI(Upstream):
         answers = []
         for start in range(0, len(requests), MAX_BATCH_EMBED_REQUESTS):
             part = requests[start: start + MAX_BATCH_EMBED_REQUESTS]
-            answers.append((len(part), await self._post_json(account, url, {**body, "requests": part})))
+            try:
+                answers.append((len(part), await self._post_json(account, url, {**body, "requests": part})))
+            except UpstreamError as err:  # Google counts from the slice's start: point at the client's request
+                err.message = _REQUEST_INDEX.sub(lambda m: f"requests[{int(m.group(1)) + start}]", err.message)
+                raise
         return join_embed_batches(answers)
 
     async def list_models(self, account: AccountRecord) -> list[dict]:
@@ -176,6 +180,9 @@ class GeminiAPI(Upstream):
             if not token:
                 break
         return models
+
+
+_REQUEST_INDEX = re.compile(r"requests\[(\d+)\]")
 
 
 def join_embed_batches(answers: list[tuple[int, dict]]) -> dict:
