@@ -59,6 +59,13 @@ _SCALARS = {
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac"}
 _EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
+# What gemini.request_rules names when a model refuses a parameter or a combination: this API's own fields.
+REQUEST_RULE_NAMES = {
+    "presencePenalty": "presence_penalty", "frequencyPenalty": "frequency_penalty", "responseLogprobs": "logprobs",
+    "responseMimeType": "response_format", "functionDeclarations": "tools", "builtin": "web_search_options",
+    "modeNone": "tool_choice \"none\"", "includeServerSideToolInvocations": "",
+}  # fmt: skip
+LEGACY_RULE_NAMES = {**REQUEST_RULE_NAMES, "functionDeclarations": "functions", "modeNone": "function_call \"none\""}
 
 
 def parse_chat(inp: ParseInput) -> Generation:
@@ -113,7 +120,8 @@ def parse_chat(inp: ParseInput) -> Generation:
     reply = ChatReply(
         model if isinstance(model, str) else "", names, schemas, include_usage, stream, legacy_functions=legacy
     )
-    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures)
+    rule_names = LEGACY_RULE_NAMES if legacy else REQUEST_RULE_NAMES
+    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures, names=rule_names)
 
 
 def _tool_names(body: dict) -> list[str]:
