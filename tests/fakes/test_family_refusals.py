@@ -29,6 +29,7 @@ def body(generation=None, tools=None, tool_config=None) -> dict:
 def test_penalties(http, model, key):
     assert rejected(http, body({key: 0.5}), model) == f"Penalty is not enabled for models/{model}"
     accepted(http, body({key: 0.5}), "gemini-2.0-flash")
+    accepted(http, body({key: 0}), model)
 
 
 @pytest.mark.parametrize("model", ["gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-3-flash-preview"])
@@ -65,3 +66,10 @@ def test_builtin_with_json(http):
     message = rejected(http, body(JSON, [SEARCH]))
     assert message == "Tool use with a response mime type: 'application/json' is unsupported"
     accepted(http, body(JSON, [SEARCH]), "gemini-3-pro-preview")
+
+
+@pytest.mark.parametrize("model", ["gemini-3-pro-preview", "gemini-3-flash-preview"])
+def test_several_candidates(http, model):
+    assert rejected(http, body({"candidateCount": 2}), model) == "Multiple candidates is not enabled for this model"
+    accepted(http, body({"candidateCount": 1}), model)
+    assert len(accepted(http, body({"candidateCount": 2}))["candidates"]) == 2

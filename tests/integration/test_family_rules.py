@@ -47,6 +47,8 @@ REFUSED = [
      "model", "model", "Tool use with function calling is unsupported by the model."),
     ("search+fn-3", "gemini-3-flash-preview", {"web_search_options": {}, "tools": TOOLS}, {"tools": [SEARCH, FN]},
      "web_search_options", "tools", "include_server_side_tool_invocations"),
+    ("n", "gemini-3-flash-preview", {"n": 2}, {"generationConfig": {"candidateCount": 2}}, "n",
+     "generationConfig.candidateCount", "Multiple candidates is not enabled for this model"),
     ("search+json", "gemini-2.5-flash", {"web_search_options": {}, "response_format": JSON_OA},
      {"tools": [SEARCH], "generationConfig": JSON}, "response_format", "generationConfig.responseMimeType",
      "Tool use with a response mime type: 'application/json' is unsupported"),

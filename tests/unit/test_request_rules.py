@@ -28,6 +28,7 @@ def test_table_rows(model, accepts):
 
 
 def test_the_families_differ_as_the_sources_say():
+    assert GEMINI_25.candidates and GEMINI_20.candidates and not GEMINI_3.candidates
     assert not GEMINI_25.penalties and not GEMINI_3.penalties and GEMINI_20.penalties
     assert not GEMINI_25.logprobs and not GEMINI_3.logprobs and GEMINI_20.logprobs
     assert GEMINI_3.json_with_functions and not GEMINI_25.json_with_functions and not GEMINI_20.json_with_functions
@@ -97,6 +98,21 @@ def test_logprobs_not_asked_are_dropped():
 def test_logprobs_reach_2_0_flash():
     req = request({"responseLogprobs": True, "logprobs": 2})
     assert apply_request_rules("gemini-2.0-flash", req) == () and req["generationConfig"]["logprobs"] == 2
+
+
+# -- several candidates -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model", ["gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-3.1-flash-lite"])
+def test_several_candidates_are_refused_on_gemini_3(model):
+    err = refused(model, request({"candidateCount": 2}), REQUEST_RULE_NAMES)
+    assert err.param == "n" and '"Multiple candidates is not enabled for this model"' in str(err)
+    assert "Send n 1 and repeat the request" in str(err)
+    assert refused(model, request({"candidateCount": 3})).param == "generationConfig.candidateCount"
+    assert apply_request_rules(model, request({"candidateCount": 1})) == ()
+
+
+def test_several_candidates_reach_2x():
+    assert apply_request_rules("gemini-2.5-flash", request({"candidateCount": 8})) == ()
 
 
 # -- JSON output with function tools ------------------------------------------------------------------------

@@ -42,6 +42,9 @@ Sources, cited per row below:
               (ai.google.dev/gemini-api/docs/tool-combination; prism-php/prism#972, every model tested, 2026).
   [tool+json] "Tool use with a response mime type: 'application/json' is unsupported" on 2.x (snailyp/gemini-
               balance#264); Gemini 3 accepts built-in tools with structured output (Gemini 3 guide, as [json+fn]).
+  [n]         candidateCount > 1 on every 3.x model at the Gemini API: "Multiple candidates is not enabled for this
+              model" (googleapis/js-genai#1609, 2026-05, incl. GA gemini-3.1-flash-lite; googleapis/python-
+              genai#1723, 2025-11); 2.x takes up to 8 (router-for-me/CLIProxyAPI#961, 2026-01).
 """
 
 from __future__ import annotations
@@ -89,7 +92,8 @@ class Accepts:
     `json_with_functions`: responseMimeType application/json with function declarations (mode not NONE).
     `builtin_with_functions`: built-in tools (googleSearch, codeExecution, ...) with function declarations:
     "yes", "flag" (only with toolConfig.includeServerSideToolInvocations, which no other model takes) or "no".
-    `json_with_builtin`: responseMimeType application/json with a built-in tool.
+    `json_with_builtin`: responseMimeType application/json with a built-in tool. `candidates`:
+    generationConfig.candidateCount above 1.
     """
 
     penalties: bool = True
@@ -97,14 +101,15 @@ class Accepts:
     json_with_functions: bool = True
     builtin_with_functions: str = "yes"
     json_with_builtin: bool = True
+    candidates: bool = True
 
 
 # Models the table has no evidence for: everything is sent as is and Google decides.
 ANY = Accepts()
 # [penalty] [logprobs] [json+fn] [tool+fn] [tool+json]: 2.5 refuses all five.
 GEMINI_25 = Accepts(False, False, False, "no", False)
-# [penalty] [logprobs] (refused per the most recent evidence, see the note) [json+fn] [tool+fn] [tool+json].
-GEMINI_3 = Accepts(False, False, True, "flag", True)
+# [penalty] [logprobs] (refused per the most recent evidence, see the note) [json+fn] [tool+fn] [tool+json] [n].
+GEMINI_3 = Accepts(False, False, True, "flag", True, False)
 # [penalty] [logprobs]: 2.0 Flash takes penalties and logprobs; the tool combinations are 2.x's [json+fn]
 # [tool+fn] [tool+json]. Also used for 2.0 Flash Thinking, whose penalties and logprobs no report covers.
 GEMINI_20 = Accepts(True, True, False, "no", False)

@@ -2,14 +2,16 @@
 GenerateContentRequest for every dialect (called by `catalog.apply_model_spec`).
 
 Two outcomes, decided per rule:
-  * a value with no effect that the model would refuse (a penalty of 0, responseLogprobs false, the
-    tool-context flag on a model without it) is dropped, and a note says so (the X-Gemgate-Adjusted header);
+  * a value with no effect on a model that refuses the parameter (a penalty of 0 - whether Google refuses
+    it is not reported either way, and dropping it is safe -, responseLogprobs false, the tool-context flag
+    on a model without it) is dropped, and a note says so (the X-Gemgate-Adjusted header);
   * anything else the model refuses raises `Refused` naming the client's own parameter (`names`) and saying
-    what to do: a non-zero penalty or asked-for logprobs would change what the client gets back, and a
-    combination (JSON output with tools) changes the request's meaning, so neither is dropped silently.
+    what to do: a non-zero penalty, asked-for logprobs or several candidates would change what the client
+    gets back, and a combination (JSON output with tools) changes the request's meaning, so none of them is
+    dropped.
 
 Google's wording for each rule, and the sources, are in `capabilities` ([penalty], [logprobs], [json+fn],
-[tool+fn], [tool+json]) and in the fake (`gemgate.testing.gemini_validation`).
+[tool+fn], [tool+json], [n]) and in the fake (`gemgate.testing.gemini_validation`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ GEMINI_NAMES: Mapping[str, str] = {
     "frequencyPenalty": "generationConfig.frequencyPenalty",
     "responseLogprobs": "generationConfig.responseLogprobs",
     "responseMimeType": "generationConfig.responseMimeType",
+    "candidateCount": "generationConfig.candidateCount",
     "functionDeclarations": "tools[].functionDeclarations",
     "builtin": "tools",
     "modeNone": "toolConfig.functionCallingConfig.mode NONE",
@@ -56,6 +59,12 @@ def apply_request_rules(
             notes += _drop_penalty(generation, key, said[key], bare)
     if not accepts.logprobs:
         notes += _logprobs(generation, said, bare)
+    count = generation.get("candidateCount")
+    if not accepts.candidates and isinstance(count, int) and count > 1:
+        name = said["candidateCount"]
+        raise Refused(
+            f"{name} {count}: {bare} gives one candidate per request (Google answers \"Multiple candidates is not "
+            f"enabled for this model\"). Send {name} 1 and repeat the request, or use a Gemini 2.5 model", name)
     tools = [t for t in request.get("tools") or () if isinstance(t, dict)]
     functions = any(t.get("functionDeclarations") for t in tools)
     builtin = next((k for t in tools for k in BUILTIN_TOOLS if k in t), None)

@@ -54,12 +54,14 @@ LEVEL_UNSUPPORTED = "Thinking level is not supported for this model."
 ONLY_THINKING_MODE = "Budget 0 is invalid. This model only works in thinking mode."
 
 # What a family refuses (sources at model_traits.feature_traits). Penalties: PublicAffairs/openai-gemini#63
-# ("Penalty is not enabled for models/gemini-2.5-flash-preview-05-20"); whether 0 is refused too is not
-# reported, so the fake refuses any value. Logprobs: langchain-ai/langchain-google#1266, googleapis/
+# ("Penalty is not enabled for models/gemini-2.5-flash-preview-05-20"); a penalty of 0.0 sent to 2.5 Flash drew
+# no error in router-for-me/CLIProxyAPI#247, so only a non-zero one is refused. Logprobs: langchain-ai/langchain-google#1266, googleapis/
 # python-genai#1921. JSON + functions: google/adk-python#5735, symfony/ai#1777 (not with mode NONE). Built-in
 # tool + functions: withceleste/celeste-python#197. 3.x without the flag, and the flag on 2.x: prism-php/
 # prism#972 (quoting the start of Google's message). Built-in tool + JSON: snailyp/gemini-balance#264.
 JSON_WITH_FUNCTIONS = "Function calling with a response mime type: 'application/json' is unsupported"
+# More than one candidate on 3.x: googleapis/js-genai#1609 (2026-05), googleapis/python-genai#1723.
+MULTIPLE_CANDIDATES = "Multiple candidates is not enabled for this model"
 TOOL_WITH_FUNCTIONS = "Tool use with function calling is unsupported by the model."
 TOOL_WITH_JSON = "Tool use with a response mime type: 'application/json' is unsupported"
 ENABLE_SERVER_SIDE_TOOLS = "Please enable tool_config.include_server_side_tool_invocations"
@@ -213,8 +215,10 @@ def _check_function_turns(contents: list[Mapping[str, Any]]) -> None:
 def _check_features(request: Mapping[str, Any], model: str) -> None:
     traits = feature_traits(model)
     gen = request.get("generationConfig") or {}
-    if not traits.penalties and ("presencePenalty" in gen or "frequencyPenalty" in gen):
+    if not traits.penalties and any(gen.get(k) for k in ("presencePenalty", "frequencyPenalty")):
         raise GoogleApiError(400, not_enabled("Penalty", model))
+    if not traits.candidates and (gen.get("candidateCount") or 1) > 1:
+        raise GoogleApiError(400, MULTIPLE_CANDIDATES)
     if not traits.logprobs and gen.get("responseLogprobs"):
         raise GoogleApiError(400, not_enabled("Logprobs", model))
     tools = request.get("tools") or []

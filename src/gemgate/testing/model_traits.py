@@ -85,6 +85,7 @@ class FeatureTraits:
     json_with_functions: bool = True
     builtin_with_functions: str = "yes"
     json_with_builtin: bool = True
+    candidates: bool = True  # candidateCount above 1
 
 
 def feature_traits(model: str) -> FeatureTraits:
@@ -94,10 +95,11 @@ def feature_traits(model: str) -> FeatureTraits:
     generative-ai#2947, 2026-06, on Vertex; nothing shows the Gemini API returning them); JSON output with
     function calling or with a built-in tool before Gemini 3 (google/adk-python#5735, snailyp/gemini-balance#264);
     built-in tools with function calling: never before 3.x, on 3.x only with the flag (ai.google.dev/gemini-api/
-    docs/tool-combination; prism-php/prism#972). Other models: nothing refused."""
+    docs/tool-combination; prism-php/prism#972); more than one candidate on 3.x (googleapis/js-genai#1609).
+    Other models: nothing refused."""
     mid = bare_model_id(model)
     if mid.startswith("gemini-3"):
-        return FeatureTraits(False, False, True, "flag", True)
+        return FeatureTraits(False, False, True, "flag", True, False)
     if mid.startswith("gemini-2.5"):
         return FeatureTraits(False, False, False, "no", False)
     if mid.startswith("gemini-2.0"):

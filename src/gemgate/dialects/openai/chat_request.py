@@ -62,7 +62,7 @@ _EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
 # What gemini.request_rules names when a model refuses a parameter or a combination: this API's own fields.
 REQUEST_RULE_NAMES = {
     "presencePenalty": "presence_penalty", "frequencyPenalty": "frequency_penalty", "responseLogprobs": "logprobs",
-    "responseMimeType": "response_format", "functionDeclarations": "tools", "builtin": "web_search_options",
+    "responseMimeType": "response_format", "candidateCount": "n", "functionDeclarations": "tools", "builtin": "web_search_options",
     "modeNone": "tool_choice \"none\"", "includeServerSideToolInvocations": "",
 }  # fmt: skip
 LEGACY_RULE_NAMES = {**REQUEST_RULE_NAMES, "functionDeclarations": "functions", "modeNone": "function_call \"none\""}
