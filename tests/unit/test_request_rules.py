@@ -106,7 +106,7 @@ def test_logprobs_reach_2_0_flash():
 def test_several_candidates_are_refused_on_gemini_3(model):
     err = refused(model, request({"candidateCount": 2}), REQUEST_RULE_NAMES)
     assert err.param == "n" and '"Multiple candidates is not enabled for this model"' in str(err)
-    assert "Send n 1 and repeat the request" in str(err)
+    assert "Set n to 1 and repeat the request" in str(err)
     assert refused(model, request({"candidateCount": 3})).param == "generationConfig.candidateCount"
     assert apply_request_rules(model, request({"candidateCount": 1})) == ()
 
@@ -175,8 +175,10 @@ def test_builtin_with_json_is_refused_on_2x_only():
 
 
 def test_unknown_models_are_left_to_google():
-    req = request({"presencePenalty": 1, "responseLogprobs": True, **JSON}, [SEARCH, FN])
+    req = request({"presencePenalty": 1, "responseLogprobs": True, "candidateCount": 4, **JSON}, [SEARCH, FN])
     assert apply_request_rules("gemma-3-27b-it", req) == ()
+    flagged = request(tools=[FN], tool_config={"includeServerSideToolInvocations": True})
+    assert apply_request_rules("gemma-3-27b-it", flagged) == () and flagged["toolConfig"]
 
 
 # -- through apply_model_spec, as every dialect calls it -------------------------------------------------------

@@ -64,7 +64,7 @@ def apply_request_rules(
         name = said["candidateCount"]
         raise Refused(
             f"{name} {count}: {bare} gives one candidate per request (Google answers \"Multiple candidates is not "
-            f"enabled for this model\"). Send {name} 1 and repeat the request, or use a Gemini 2.5 model", name)
+            f"enabled for this model\"). Set {name} to 1 and repeat the request, or use a Gemini 2.5 model", name)
     tools = [t for t in request.get("tools") or () if isinstance(t, dict)]
     functions = any(t.get("functionDeclarations") for t in tools)
     builtin = next((k for t in tools for k in BUILTIN_TOOLS if k in t), None)
@@ -88,7 +88,7 @@ def apply_request_rules(
             "is unsupported\". Drop one of them, or use a Gemini 3 model", said["responseMimeType"])
     if builtin and functions:
         _builtin_with_functions(accepts.builtin_with_functions, tool_config, shown, builtin_name, said, bare)
-    elif tool_config.get(_FLAG) is not None and accepts.builtin_with_functions != "flag":
+    elif tool_config.get(_FLAG) is not None and accepts.builtin_with_functions == "no":
         del tool_config[_FLAG]  # no combination to enable, and the model would refuse the flag [tool+fn]
         notes.append(f"{said[_FLAG]} dropped (no built-in tool with function tools; {bare} does not take it)")
     return tuple(notes)
