@@ -12,11 +12,12 @@ in the name's length, and names longer than `Catalog.max_name_length` are refuse
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .errors import GatewayError, bad_request
 from .gemini.capabilities import Refused, capabilities, check_thinking_config
+from .gemini.request_rules import apply_request_rules
 from .gemini.thinking import DEPTHS, ThinkingRequest, effort_notes, family, merge_thinking, thinking_config
 
 _SUFFIX_EFFORT = {
@@ -116,7 +117,9 @@ def parse_name(
     return ParsedName(name[:end], kind, effort, search)
 
 
-def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | None = None) -> tuple[str, ...]:
+def apply_model_spec(
+    request: dict, spec: ModelSpec, asked: ThinkingRequest | None = None, names: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
     """Write into a Gemini GenerateContentRequest what the model name and the client's thinking fields ask.
 
     `asked` is what the request's own fields ask for (None: nothing, leave the request's thinkingConfig
@@ -129,9 +132,11 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
     `generationConfig.maxOutputTokens` above the model's output token limit is brought down to it (Google
     refuses it: "Unable to submit request because it has a maxOutputTokens value of 655360 but the supported
     range is from 1 (inclusive) to 8193 (exclusive)", public reports stackblitz-labs/bolt.diy#955,
-    BerriAI/litellm#10548; clients such as aider send their own large defaults). Returns what was brought
-    into range, one note each ("maxOutputTokens=65536 (asked 100000: ...)"), and where an effort name could not
-    be honoured as named (`gemini.thinking.effort_notes`), for the response header.
+    BerriAI/litellm#10548; clients such as aider send their own large defaults). Parameters and combinations
+    the model's family rejects are dropped when without effect or refused (`gemini.request_rules`, naming
+    the client's parameter through `names`). Returns what was brought into range or dropped, one note each
+    ("maxOutputTokens=65536 (asked 100000: ...)"), and where an effort name could not be honoured as named
+    (`gemini.thinking.effort_notes`), for the response header.
     """
     thinking = merge_thinking(spec.thinking, asked)
     notes: list[str] = []
@@ -150,12 +155,15 @@ def apply_model_spec(request: dict, spec: ModelSpec, asked: ThinkingRequest | No
             generation = request.get("generationConfig")
             if isinstance(generation, dict) and generation.get("thinkingConfig") is not None:
                 check_thinking_config(spec.model, generation["thinkingConfig"])
+        search_param = None
+        if spec.search:
+            tools = request.setdefault("tools", [])
+            if not any("googleSearch" in t for t in tools if isinstance(t, dict)):
+                tools.append({"googleSearch": {}})
+                search_param = "model"  # its -search suffix asked for Google Search
+        notes += apply_request_rules(spec.model, request, names, search_param)
     except Refused as exc:
         raise bad_request(str(exc), exc.param) from None
-    if spec.search:
-        tools = request.setdefault("tools", [])
-        if not any("googleSearch" in t for t in tools if isinstance(t, dict)):
-            tools.append({"googleSearch": {}})
     generation = request.get("generationConfig")
     if spec.output_token_limit and isinstance(generation, dict):
         most = generation.get("maxOutputTokens")

@@ -127,7 +127,7 @@ async def prepare(
     thought signatures, then bring the history into a shape Gemini accepts (`gemini.normalise`). Returns the
     ModelSpec; raises GatewayError (404 unknown model, 400 bad media, 400 nothing to send)."""
     spec = spec or catalog.resolve(work.model)
-    work.adjusted += apply_model_spec(work.request, spec, work.thinking)  # after the parser's own notes
+    work.adjusted += apply_model_spec(work.request, spec, work.thinking, work.names)  # after the parser's own notes
     if work.media:
         fetched = await asyncio.gather(*(media.inline(ref.url, ref.param) for ref in work.media))
         for ref, part in zip(work.media, fetched):

@@ -51,7 +51,7 @@ def test_system_and_multiturn_reach_upstream(gw, fake_api):
     r = chat(
         gw,
         {
-            "model": "gemini-2.5-flash",
+            "model": "gemini-2.0-flash",  # penalties: 2.5 and 3.x refuse them (gemini.capabilities [penalty])
             "messages": [
                 {"role": "system", "content": "be brief"},
                 {"role": "developer", "content": [{"type": "text", "text": "and kind"}]},

@@ -37,7 +37,7 @@ WEATHER = {
     },
 }
 CHAT = {
-    "model": FLASH,
+    "model": "gemini-3-flash-preview",  # the one family that takes JSON output with function tools
     "messages": [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}}]},
@@ -48,10 +48,15 @@ CHAT = {
     "tools": [WEATHER],
     "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
     "temperature": 0.5, "top_p": 0.9, "max_tokens": 50, "stop": ["zzz"], "n": 1, "seed": 7,
-    "presence_penalty": 0.1, "frequency_penalty": 0.1, "logprobs": True, "top_logprobs": 2,
     "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}},
     "reasoning_effort": "low", "parallel_tool_calls": True, "user": "u", "metadata": {"k": "v"},
-    "modalities": ["text"], "web_search_options": {},
+    "modalities": ["text"],
+}  # fmt: skip
+# Penalties and logprobs: only 2.0 Flash takes them; Google Search alone (2.x refuses it with function tools).
+CHAT_SAMPLING = {
+    "model": "gemini-2.0-flash",
+    "messages": [{"role": "user", "content": "hi"}],
+    "presence_penalty": 0.1, "frequency_penalty": 0.1, "logprobs": True, "top_logprobs": 2, "web_search_options": {},
 }  # fmt: skip
 CHAT_STREAM = {
     "model": FLASH + "-high",
@@ -99,6 +104,7 @@ EMBED_BATCH = {"requests": [{"model": f"models/{EMBED}", "content": {"parts": [{
 ROUTES = {
     "chat": ("/v1/chat/completions", CHAT, None),
     "chat-stream": ("/v1/chat/completions", CHAT_STREAM, None),
+    "chat-sampling": ("/v1/chat/completions", CHAT_SAMPLING, None),
     "chat-legacy": ("/v1/chat/completions", LEGACY, None),
     "embeddings": ("/v1/embeddings", EMBEDDINGS, None),
     "generate": ("/v1beta/models/{model}:generateContent", GENERATE, FLASH),
@@ -265,7 +271,7 @@ def send(ex: Exchange, route: str, body: object, model: str | None = None) -> No
     check(status, answer, took, google=template.startswith(("/v1beta", "/v1/models")), what=f"{route} {raw[:300]!r}")
 
 
-EXAMPLES = 500  # per route: 12 routes x ~500 mutated + 12 x 40 model names + 500 random bodies ≈ 7,000 cases
+EXAMPLES = 500  # per route: 13 routes x ~500 mutated + 13 x 40 model names + 500 random bodies ≈ 7,000 cases
 SETTINGS = dict(
     deadline=None,
     derandomize=True,

@@ -1,16 +1,18 @@
 """logprobs end to end: OpenAI `logprobs`/`top_logprobs` come back as `choices[].logprobs.content[]` (stream and
-not, the same tokens), and a Gemini-native non-streaming answer keeps every chunk's `logprobsResult`."""
+not, the same tokens), and a Gemini-native non-streaming answer keeps every chunk's `logprobsResult`. On
+gemini-2.0-flash: 2.5 and 3.x return no logprobs on the Gemini API (gemini.capabilities [logprobs])."""
 
 from __future__ import annotations
 
 from tests.support.gateway import API_KEYS, chat
 from tests.support.http import post
 
+LOGPROBS_MODEL = "gemini-2.0-flash"
 PROMPT = "one two three four five six seven eight nine ten"
 
 
 def _body(marker: str, **extra) -> dict:
-    return {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": f"{PROMPT} {marker}"}],
+    return {"model": LOGPROBS_MODEL, "messages": [{"role": "user", "content": f"{PROMPT} {marker}"}],
             "logprobs": True, "top_logprobs": 2, **extra}
 
 
@@ -39,8 +41,8 @@ def test_openai_without_logprobs_has_null(gw):
 def test_gemini_native_whole_keeps_every_chunks_logprobs(gw, fake_api):
     body = {"contents": [{"role": "user", "parts": [{"text": f"{PROMPT} lp-native"}]}],
             "generationConfig": {"responseLogprobs": True, "logprobs": 2}}
-    got = post(f"{gw.url}/v1beta/models/gemini-2.5-flash:generateContent", body, headers={"x-goog-api-key": gw.key}).json()
-    want = post(f"{fake_api.url}/v1beta/models/gemini-2.5-flash:generateContent", body,
+    got = post(f"{gw.url}/v1beta/models/{LOGPROBS_MODEL}:generateContent", body, headers={"x-goog-api-key": gw.key}).json()
+    want = post(f"{fake_api.url}/v1beta/models/{LOGPROBS_MODEL}:generateContent", body,
                 headers={"x-goog-api-key": API_KEYS[0]}).json()
     got_lp, want_lp = got["candidates"][0]["logprobsResult"], want["candidates"][0]["logprobsResult"]
     assert got_lp["chosenCandidates"] == want_lp["chosenCandidates"] and got_lp["topCandidates"] == want_lp["topCandidates"]

@@ -12,8 +12,11 @@ from tests.support.http import post
 TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}}
          for n in ("f", "g")]
 OPENAI = {
-    "text-thoughts-logprobs-n2": {"model": "gemini-2.5-flash", "reasoning_effort": "low", "logprobs": True, "top_logprobs": 2, "n": 2,
-                                  "messages": [{"role": "user", "content": "one two three four five six seven agree-1"}]},
+    # Thoughts and logprobs apart: no Gemini API model returns both (gemini.capabilities [logprobs]).
+    "text-thoughts-n2": {"model": "gemini-2.5-flash", "reasoning_effort": "low", "n": 2,
+                         "messages": [{"role": "user", "content": "one two three four five six seven agree-1"}]},
+    "text-logprobs-n2": {"model": "gemini-2.0-flash", "logprobs": True, "top_logprobs": 2, "n": 2,
+                         "messages": [{"role": "user", "content": "one two three four five six seven agree-1b"}]},
     "parallel-calls-gemini3": {"model": "gemini-3-pro-preview", "tools": TOOLS,
                                "messages": [{"role": "user", "content": 'CALL f {"x": 1}\nCALL g {"x": 2}\nagree-2'}]},
     "max-tokens": {"model": "gemini-2.5-flash", "max_completion_tokens": 3,
@@ -45,8 +48,10 @@ def test_web_search_answers_carry_url_citations(gw):
 
 
 NATIVE = {
-    "thoughts-logprobs": ("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "one two three four five agree-n1"}]}],
-                                               "generationConfig": {"thinkingConfig": {"includeThoughts": True}, "responseLogprobs": True, "logprobs": 1}}),
+    "thoughts": ("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "one two three four five agree-n1"}]}],
+                                      "generationConfig": {"thinkingConfig": {"includeThoughts": True}}}),
+    "logprobs": ("gemini-2.0-flash", {"contents": [{"role": "user", "parts": [{"text": "one two three four five agree-n1b"}]}],
+                                      "generationConfig": {"responseLogprobs": True, "logprobs": 1}}),
     "call-gemini3": ("gemini-3-pro-preview", {"contents": [{"role": "user", "parts": [{"text": 'CALL f {"x": 1}\nagree-n2'}]}],
                                               "tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "OBJECT", "properties": {"x": {"type": "INTEGER"}}}}]}]}),
     "grounded": ("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "who won agree-n3\nCITE https://e.x/1"}]}],

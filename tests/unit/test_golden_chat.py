@@ -73,7 +73,7 @@ REQUESTS = {
         ],
     },
     "json_schema_and_search": {
-        "model": "gemini-2.5-flash-search",
+        "model": "gemini-3-pro-preview-search",  # 2.5 refuses JSON output with Google Search
         "messages": [{"role": "user", "content": "x"}],
         "response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": {"type": "object", "properties": {"a": {"type": "integer", "minimum": 1}}, "additionalProperties": False}}},
     },

@@ -52,3 +52,46 @@ async def test_an_account_needing_reauth_is_skipped_and_that_is_stored():
     assert {pool.acquire(SPEC).account.id for _ in range(4)} == {"a1"}
     await pool.flush()
     assert [(h.account_id, h.model, h.state, h.reason) for h in store.health] == [("a0", "*", "needs_reauth", "expired")]
+
+
+# -- per-model state is kept under what the upstream said it is about (issue 6: cooldown kinds) ---------------
+
+def _rate_limited(scope=None):
+    from gemgate.errors import Failure, Scope, UpstreamError
+
+    return UpstreamError(Failure.RATE_LIMITED, "quota", status=429, retry_after=20, scope=scope or Scope.MODEL)
+
+
+@pytest.mark.parametrize("cooled, free", [("generate", "count_tokens"), ("count_tokens", "generate"),
+                                          ("generate", "embed"), ("embed", "count_tokens")])
+async def test_a_rate_limit_on_one_capability_leaves_the_others_free(cooled, free):
+    pool = pool_with("gemini-api")
+    pool.store = _Store()
+    pool.acquire(SPEC, capability=cooled).failure(_rate_limited())
+    with pytest.raises(GatewayError) as exc:
+        pool.acquire(SPEC, capability=cooled)
+    assert exc.value.status == 429 and exc.value.code == "all_accounts_cooling"
+    assert pool.acquire(SPEC, capability=free).account.id == "a0"
+    await pool.flush()
+
+
+async def test_an_account_wide_rate_limit_blocks_every_capability():
+    from gemgate.errors import Scope
+
+    pool = pool_with("gemini-api")
+    pool.store = _Store()
+    pool.acquire(SPEC, capability="generate").failure(_rate_limited(Scope.ACCOUNT))
+    for capability in ("generate", "count_tokens", "embed"):
+        with pytest.raises(GatewayError) as exc:
+            pool.acquire(SPEC, capability=capability)
+        assert exc.value.status == 429
+    await pool.flush()
+
+
+async def test_the_stored_cooldown_names_the_capability_and_is_reloaded_as_such():
+    pool = pool_with("gemini-api")
+    pool.store = store = _Store()
+    pool.acquire(SPEC, capability="count_tokens").failure(_rate_limited())
+    await pool.flush()
+    assert [(h.model, h.state) for h in store.health] == [("gemini-2.5-flash (count_tokens)", "cooling")]
+    assert pool.acquire(SPEC).account.id == "a0"

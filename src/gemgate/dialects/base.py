@@ -119,6 +119,7 @@ class Generation:
     media: list[MediaRef] = field(default_factory=list)
     signatures: list[SignatureRef] = field(default_factory=list)
     adjusted: tuple[str, ...] = ()  # values the gateway brought into the model's range, said in a header
+    names: Mapping[str, str] | None = None  # the client's names of Gemini fields (gemini.request_rules.GEMINI_NAMES)
 
 
 @dataclass

@@ -95,8 +95,9 @@ class Pool:
     ) -> Lease:
         """The next account that can serve `spec` now, of one of `kinds` (None: any), skipping `tried` ids.
 
-        `capability` ("generate", "embed", "count_tokens") scopes what upstreams said was not found: a model
-        that cannot generate may still embed.
+        `capability` ("generate", "embed", "count_tokens") scopes what upstreams said about a model (not
+        found, rate-limited): a model that cannot generate may still embed, and Google meters generateContent,
+        countTokens and embedContent apart (see `state_key`), so a generation cooldown leaves countTokens free.
 
         Raises GatewayError 429 (with Retry-After) when some candidate is only cooling; 404 (with the
         upstream's message) when the others answered that the model does not exist; 503 when none can serve.
@@ -114,21 +115,22 @@ class Pool:
         reasons: list[str] = []
         not_found: str | None = None
         tried = set(tried)
+        key_state = state_key(spec.model, capability)
         for i in range(n):
             acc = cands[(start + i) % n]
             if acc.missing:
-                missing = acc.missing_reason(_missing_key(spec.model, capability), t)
+                missing = acc.missing_reason(key_state, t)
                 if missing is not None:
                     not_found = missing
                     continue
-            until = acc.blocked_until(spec.model, t)
+            until = acc.blocked_until(key_state, t)
             if until is None:
                 if acc.id in tried:
                     continue
                 self._rr[key] = (start + i + 1) % n
                 return Lease(self, acc, spec.model, capability)
             earliest = min(earliest, until)
-            reasons.append(self._why(acc, spec.model))
+            reasons.append(self._why(acc, key_state))
         if earliest == math.inf and not_found is not None:
             # A fact about (account, model), not a rate limit: every account that could serve it said so.
             raise GatewayError(404, not_found, param="model", code="model_not_found", upstream=True)
@@ -153,12 +155,12 @@ class Pool:
         )
 
     @staticmethod
-    def _why(acc: Account, model: str) -> str:
+    def _why(acc: Account, key: str) -> str:
         if not acc.record.enabled:
             return f"{acc.record.name}: {acc.record.disabled_reason or 'disabled'}"
         if acc.reauth is not None:
             return f"{acc.record.name}: needs re-auth: {acc.reauth}"
-        cd = acc.cooldowns.get(model) or acc.cooldowns.get(ACCOUNT_WIDE)
+        cd = acc.cooldowns.get(key) or acc.cooldowns.get(ACCOUNT_WIDE)
         return f"{acc.record.name}: {cd.reason if cd else 'cooling'}"
 
     # outcomes
@@ -168,7 +170,8 @@ class Pool:
     ) -> None:
         """Book a failed attempt. Every failure counts as an error of the account (`counted`: already was);
         only those it `books` (the account's or the service's, and unclear ones once confirmed) change its
-        state: rate limits cool (account, model) or the account; not-found cools the model; forbidden
+        state: rate limits cool (account, model, capability) or the account; not-found marks (model,
+        capability) missing on the account; forbidden
         disables the account (a confirmed unexplained one after `strikes_to_disable` in a row); auth-expired is
         left to the credential lifecycle."""
         if not counted:
@@ -182,10 +185,10 @@ class Pool:
             if kind is Failure.CAPACITY and not error.retry_after:
                 return  # the model is busy for everyone: not this account's fault
             delay = error.retry_after if error.retry_after is not None else self.default_cooldown
-            scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else model
+            scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else state_key(model, capability)
             self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200])
         elif kind is Failure.NOT_FOUND:
-            self.mark_missing(acc, _missing_key(model, capability), error.message)
+            self.mark_missing(acc, state_key(model, capability), error.message)
         elif kind is Failure.FORBIDDEN:
             if error.cause is Cause.UNCLEAR:
                 acc.strikes += 1
@@ -197,7 +200,7 @@ class Pool:
             self.disable(acc, f"{kind}: {error.message}"[:300])
 
     def mark_missing(self, acc: Account, model: str, message: str) -> None:
-        """The upstream says `acc` does not serve `model` (for one capability: see `_missing_key`): skip it
+        """The upstream says `acc` does not serve `model` (for one capability: see `state_key`): skip it
         for that for `not_found_cooldown` seconds, and answer 404 with `message` when no other account can."""
         until = now() + self.not_found_cooldown
         acc.missing[model] = Cooldown(until, message[:300])
@@ -211,7 +214,7 @@ class Pool:
         self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, ACCOUNT_WIDE, "needs_reauth", None, reason)))
 
     def cool(self, acc: Account, model: str, seconds: float, reason: str) -> None:
-        """`acc` may not serve `model` ("*": anything) for `seconds`."""
+        """`acc` may not serve `model` (a `state_key`; "*": anything) for `seconds`."""
         until = now() + max(0.0, seconds)
         acc.cooldowns[model] = Cooldown(until, reason)
         log.info("account %s cooling for %s until %.0f: %s", acc.record.name, model, until, reason)
@@ -291,6 +294,11 @@ class Pool:
             await self.load()
 
 
-def _missing_key(model: str, capability: str) -> str:
-    """What a not-found is remembered under: the model for generation, "model (capability)" otherwise."""
+def state_key(model: str, capability: str) -> str:
+    """What per-model account state (a not-found, a model-scoped cooldown) is kept under: what the upstream
+    said it is about. The model for generation, "model (capability)" otherwise: Google meters each method
+    apart (its 429s name the metric, e.g. quotaMetric "generate_content_free_tier_requests" with quotaId
+    "GenerateRequestsPerMinutePerProjectPerModel", reference/codeassist-and-gemini-api.md; embeddings have
+    their own "embed content input tokens per minute", cloud.google.com/vertex-ai/generative-ai/docs/quotas),
+    and a model may serve one method and not another."""
     return model if capability == "generate" else f"{model} ({capability})"

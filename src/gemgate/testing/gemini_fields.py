@@ -109,7 +109,9 @@ MESSAGES: dict[str, dict[str, F]] = {
         "propertyOrdering": STRINGS, "default": VALUE, "items": _msg("Schema"),
         "minimum": DBL, "maximum": DBL,
     },
-    "ToolConfig": {"functionCallingConfig": _msg("FunctionCallingConfig"), "retrievalConfig": STRUCT},
+    # includeServerSideToolInvocations: ai.google.dev/gemini-api/docs/tool-combination (tool_config field).
+    "ToolConfig": {"functionCallingConfig": _msg("FunctionCallingConfig"), "retrievalConfig": STRUCT,
+                   "includeServerSideToolInvocations": B},
     "FunctionCallingConfig": {
         "mode": F("enum", "FunctionCallingConfig.Mode"), "allowedFunctionNames": STRINGS},
     "SafetySetting": {

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from gemgate.testing.gemini_errors import GoogleApiError
 from gemgate.testing.gemini_fields import PART_DATA_FIELDS, to_snake
-from gemgate.testing.model_traits import bare_model_id, is_gemini3, thinking_traits
+from gemgate.testing.model_traits import bare_model_id, feature_traits, is_gemini3, thinking_traits
 from gemgate.testing.thought_signatures import ThoughtSigner
 
 FUNCTION_NAME_MAX = 128  # Google raised it from 64 in 2026; its message names the limit
@@ -53,6 +53,25 @@ BUDGET_AND_LEVEL = "You can only set only one of thinking budget and thinking le
 LEVEL_UNSUPPORTED = "Thinking level is not supported for this model."
 ONLY_THINKING_MODE = "Budget 0 is invalid. This model only works in thinking mode."
 
+# What a family refuses (sources at model_traits.feature_traits). Penalties: PublicAffairs/openai-gemini#63
+# ("Penalty is not enabled for models/gemini-2.5-flash-preview-05-20"); a penalty of 0.0 sent to 2.5 Flash drew
+# no error in router-for-me/CLIProxyAPI#247, so only a non-zero one is refused. Logprobs: langchain-ai/langchain-google#1266, googleapis/
+# python-genai#1921. JSON + functions: google/adk-python#5735, symfony/ai#1777 (not with mode NONE). Built-in
+# tool + functions: withceleste/celeste-python#197. 3.x without the flag, and the flag on 2.x: prism-php/
+# prism#972 (quoting the start of Google's message). Built-in tool + JSON: snailyp/gemini-balance#264.
+JSON_WITH_FUNCTIONS = "Function calling with a response mime type: 'application/json' is unsupported"
+# More than one candidate on 3.x: googleapis/js-genai#1609 (2026-05), googleapis/python-genai#1723.
+MULTIPLE_CANDIDATES = "Multiple candidates is not enabled for this model"
+TOOL_WITH_FUNCTIONS = "Tool use with function calling is unsupported by the model."
+TOOL_WITH_JSON = "Tool use with a response mime type: 'application/json' is unsupported"
+ENABLE_SERVER_SIDE_TOOLS = "Please enable tool_config.include_server_side_tool_invocations"
+BUILTIN_TOOLS = ("googleSearch", "googleSearchRetrieval", "codeExecution", "urlContext", "googleMaps", "fileSearch")
+
+
+def not_enabled(feature: str, model: str) -> str:
+    """Google's "<feature> is not enabled for models/<id>" (Penalty, Logprobs, Tool call context circulation)."""
+    return f"{feature} is not enabled for models/{bare_model_id(model)}"
+
 
 def budget_out_of_range(budget: object, low: int, high: int) -> str:
     """Google's message for a thinkingBudget outside the model's range."""
@@ -87,6 +106,7 @@ def validate_generate_request(
     _check_empty_text(request)
     _check_roles(contents)
     _check_function_turns(contents)
+    _check_features(request, model)
     _check_thinking(request.get("generationConfig") or {}, model)
     most = (request.get("generationConfig") or {}).get("maxOutputTokens")
     if output_token_limit and isinstance(most, int) and not 1 <= most <= output_token_limit:
@@ -194,6 +214,34 @@ def _check_function_turns(contents: list[Mapping[str, Any]]) -> None:
             raise GoogleApiError(400, RESPONSE_AFTER_CALL)
         if len(calls) != len(responses):
             raise GoogleApiError(400, RESPONSE_COUNT)
+
+
+def _check_features(request: Mapping[str, Any], model: str) -> None:
+    traits = feature_traits(model)
+    gen = request.get("generationConfig") or {}
+    if not traits.penalties and any(gen.get(k) for k in ("presencePenalty", "frequencyPenalty")):
+        raise GoogleApiError(400, not_enabled("Penalty", model))
+    if not traits.candidates and (gen.get("candidateCount") or 1) > 1:
+        raise GoogleApiError(400, MULTIPLE_CANDIDATES)
+    if not traits.logprobs and gen.get("responseLogprobs"):
+        raise GoogleApiError(400, not_enabled("Logprobs", model))
+    tools = request.get("tools") or []
+    functions = any(t.get("functionDeclarations") for t in tools)
+    builtin = any(k in t for t in tools for k in BUILTIN_TOOLS)
+    tool_config = request.get("toolConfig") or {}
+    mode = (tool_config.get("functionCallingConfig") or {}).get("mode")
+    json_out = gen.get("responseMimeType") == "application/json"
+    if json_out and functions and mode != "NONE" and not traits.json_with_functions:
+        raise GoogleApiError(400, JSON_WITH_FUNCTIONS)
+    if json_out and builtin and not traits.json_with_builtin:
+        raise GoogleApiError(400, TOOL_WITH_JSON)
+    flag = tool_config.get("includeServerSideToolInvocations")
+    if flag is not None and traits.builtin_with_functions != "flag":
+        raise GoogleApiError(400, not_enabled("Tool call context circulation", model))
+    if builtin and functions and traits.builtin_with_functions == "no":
+        raise GoogleApiError(400, TOOL_WITH_FUNCTIONS)
+    if builtin and functions and traits.builtin_with_functions == "flag" and flag is not True:
+        raise GoogleApiError(400, ENABLE_SERVER_SIDE_TOOLS)
 
 
 def _check_thinking(gen: Mapping[str, Any], model: str) -> None:

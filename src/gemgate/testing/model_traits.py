@@ -72,3 +72,36 @@ def thinking_active(model: str, thinking_config: Mapping[str, Any] | None) -> bo
     if cfg.get("thinkingLevel") is not None or budget is not None:
         return True
     return traits.default_on
+
+
+@dataclass(frozen=True)
+class FeatureTraits:
+    """Request parameters and combinations a model accepts at the Gemini API (the fake's own table; the
+    gateway's is gemini.capabilities.Accepts). `builtin_with_functions`: "yes", "flag" (only with
+    toolConfig.includeServerSideToolInvocations) or "no". Sources at `feature_traits`."""
+
+    penalties: bool = True
+    logprobs: bool = True
+    json_with_functions: bool = True
+    builtin_with_functions: str = "yes"
+    json_with_builtin: bool = True
+    candidates: bool = True  # candidateCount above 1
+
+
+def feature_traits(model: str) -> FeatureTraits:
+    """What the Gemini API refuses per family, as public reports quote Google (messages in gemini_validation):
+    penalties on 2.5 and 3.x (PublicAffairs/openai-gemini#63; BerriAI/litellm#16907, #32273); logprobs on 2.5
+    (googleapis/python-genai#1921, 2026-01: only 2.0 Flash returns them) and 3.x (GoogleCloudPlatform/
+    generative-ai#2947, 2026-06, on Vertex; nothing shows the Gemini API returning them); JSON output with
+    function calling or with a built-in tool before Gemini 3 (google/adk-python#5735, snailyp/gemini-balance#264);
+    built-in tools with function calling: never before 3.x, on 3.x only with the flag (ai.google.dev/gemini-api/
+    docs/tool-combination; prism-php/prism#972); more than one candidate on 3.x (googleapis/js-genai#1609).
+    Other models: nothing refused."""
+    mid = bare_model_id(model)
+    if mid.startswith("gemini-3"):
+        return FeatureTraits(False, False, True, "flag", True, False)
+    if mid.startswith("gemini-2.5"):
+        return FeatureTraits(False, False, False, "no", False)
+    if mid.startswith("gemini-2.0"):
+        return FeatureTraits(True, True, False, "no", False)
+    return FeatureTraits()

@@ -69,6 +69,13 @@ _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "og
 _EFFORT_ALIASES = {"xhigh": "max", "max": "max"}
 # OpenAI's names (xhigh is its deepest) and the gateway's own `max`; every one is listed in the error.
 _REASONING_EFFORTS = (*EFFORTS[:-1], "xhigh", "max")
+# What gemini.request_rules names when a model refuses a parameter or a combination: this API's own fields.
+REQUEST_RULE_NAMES = {
+    "presencePenalty": "presence_penalty", "frequencyPenalty": "frequency_penalty", "responseLogprobs": "logprobs",
+    "responseMimeType": "response_format", "candidateCount": "n", "functionDeclarations": "tools", "builtin": "web_search_options",
+    "modeNone": "tool_choice \"none\"", "includeServerSideToolInvocations": "",
+}  # fmt: skip
+LEGACY_RULE_NAMES = {**REQUEST_RULE_NAMES, "functionDeclarations": "functions", "modeNone": "function_call \"none\""}
 
 
 def parse_chat(inp: ParseInput) -> Generation:
@@ -125,7 +132,8 @@ def parse_chat(inp: ParseInput) -> Generation:
         model if isinstance(model, str) else "", names, schemas, include_usage, stream, legacy_functions=legacy,
         n=config.get("candidateCount", 1),
     )
-    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures, tuple(notes))
+    rule_names = LEGACY_RULE_NAMES if legacy else REQUEST_RULE_NAMES
+    return Generation(model, gemini, stream, reply, _thinking(body), media, signatures, tuple(notes), names=rule_names)
 
 
 def _tool_names(body: dict) -> list[str]:
