@@ -2,6 +2,7 @@
 a fake built from the code it tests cannot catch that code's bugs."""
 
 from gemgate.testing.fake_gemini_api import FakeGeminiAPI, RecordedRequest
+from gemgate.testing.fake_oauth import ANTIGRAVITY, GEMINI_CLI, AccessToken, FakeGoogleOAuth, OAuthClient
 from gemgate.testing.fake_model import (
     Chunk,
     Reply,
@@ -12,12 +13,19 @@ from gemgate.testing.fake_model import (
     plan_reply,
 )
 from gemgate.testing.fake_server import FakeServer
+from gemgate.testing.http_record import Exchange
 from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo
 from gemgate.testing.gemini_errors import GoogleApiError
 from gemgate.testing.gemini_response import single_response, stream_chunks
 from gemgate.testing.thought_signatures import SKIP_SIGNATURE_SENTINEL, ThoughtSigner
 
 __all__ = [
+    "ANTIGRAVITY",
+    "GEMINI_CLI",
+    "AccessToken",
+    "FakeGoogleOAuth",
+    "OAuthClient",
+    "Exchange",
     "DEFAULT_MODELS",
     "SKIP_SIGNATURE_SENTINEL",
     "Chunk",
