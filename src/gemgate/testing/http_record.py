@@ -27,6 +27,8 @@ class Exchange:
     status: int | None = None
     account: str | None = None  # e-mail behind the token, when known
     client_id: str | None = None  # OAuth client of the caller, when known
+    action: str | None = None  # the RPC or endpoint, e.g. "streamGenerateContent"
+    model: str | None = None  # the model a generation asked for
     extra: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
