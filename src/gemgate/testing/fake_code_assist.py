@@ -53,7 +53,7 @@ from gemgate.testing.code_assist_envelope import (
 )
 from gemgate.testing.fake_model import Chunk, Reply, Usage, count_prompt_tokens, count_words, last_user_text, plan_reply
 from gemgate.testing.fake_oauth import CLOUD_PLATFORM, FakeGoogleOAuth
-from gemgate.testing.fake_server import FakeServer
+from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.gemini_errors import GoogleApiError
 from gemgate.testing.gemini_fields import parse_json_body
 from gemgate.testing.gemini_response import partial_response, single_response, stream_chunks
@@ -141,9 +141,7 @@ class FakeCodeAssist(FakeServer):
 
     def build_app(self) -> web.Application:
         """The aiohttp app: every path goes through one dispatcher."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        return app
+        return catch_all_app(self._dispatch)
 
     # -- dispatch -------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from gemgate.testing.fake_embedding import embed_text
 from gemgate.testing.fake_model import Fault, Reply, count_prompt_tokens, last_user_text, plan_reply
-from gemgate.testing.fake_server import FakeServer
+from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo, model_info
 from gemgate.testing.gemini_errors import (
     GoogleApiError,
@@ -132,9 +132,8 @@ class FakeGeminiAPI(FakeServer):
                 if (action is None or r.action == action) and (key is None or r.api_key == key)]
 
     def build_app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        return app
+        """The aiohttp app: every path goes through one dispatcher."""
+        return catch_all_app(self._dispatch)
 
     # -- dispatch ---------------------------------------------------------
 
