@@ -201,6 +201,15 @@ def test_fail_after_streams_a_code_assist_error_event(ag):
     events = parse_sse(reply.body)
     assert reply.status == 200 and "response" in events[0]
     assert events[-1]["error"]["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
+    formed = ag.rpc("streamGenerateContent", ag.envelope(text="FAIL-AFTER 1 429 QUOTA_EXHAUSTED 3\nmore words here"),
+                    query="?alt=sse")
+    error = parse_sse(formed.body)[-1]["error"]
+    assert error["details"][0]["reason"] == "QUOTA_EXHAUSTED" and error["details"][1]["retryDelay"] == "3s"
+
+
+def test_a_gemini_api_form_has_no_code_assist_body(ag):
+    error = ag.rpc("generateContent", ag.envelope(text="FAIL 403 API_KEY_SERVICE_BLOCKED")).json()["error"]
+    assert error["code"] == 500 and "no such Code Assist form" in error["message"]
 
 
 def test_credits_pay_when_quota_is_gone(fakes):

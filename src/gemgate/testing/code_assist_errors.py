@@ -211,7 +211,8 @@ def not_found() -> GoogleApiError:
 def by_reason(reason: str, status: int | None, model: str, delay: float | None, *,
               validation_url: str = "https://accounts.google.com/signin/continue?sarp=1&scc=1&plt=fake",
               project: str = "fake-project") -> GoogleApiError:
-    """The error of `reason` (one of `REASONS`, or None for a generic one of `status`)."""
+    """The error of `reason` (one of `REASONS`; empty for the plain one of `status`: 429 RATE_LIMIT_EXCEEDED,
+    404 NOT_FOUND, others Google's canonical message)."""
     d = DEFAULT_DELAY if delay is None else delay
     builders = {
         "RATE_LIMIT_EXCEEDED": lambda: rate_limit_exceeded(model, d),
@@ -233,6 +234,9 @@ def by_reason(reason: str, status: int | None, model: str, delay: float | None, 
         if status is not None and status != error.code and reason != "MODEL_CAPACITY_EXHAUSTED":
             error = GoogleApiError(status, error.message, error.details)
         return error
+    if reason:
+        # A form of the Gemini API fake (fake_model's FAIL <status> <FORM>) has no Code Assist body.
+        return GoogleApiError(500, f"[fake] FAIL {status} {reason}: no such Code Assist form (known: {REASONS})")
     if status == 429:
         return rate_limit_exceeded(model, d)  # a plain `FAIL 429 [secs]`: cloudcode's short throttle
     if status == 404:

@@ -427,7 +427,7 @@ class FakeCodeAssist(FakeServer):
         else:
             self._failed_once.pop(prompt, None)
         if reply.is_error:
-            raise errors.by_reason("", reply.status, model.id, reply.retry_delay, project=project)
+            raise errors.by_reason(reply.error_form or "", reply.status, model.id, reply.retry_delay, project=project)
         if model.is_claude:
             reply = self._claude_reply(reply, inner, model)
         if reply.delay:
@@ -512,7 +512,7 @@ class FakeCodeAssist(FakeServer):
         fault = reply.fault
         if exchange.action == "generateContent":
             if fault is not None and fault.kind == "FAIL":
-                raise errors.by_reason("", fault.status, model.id, fault.retry_delay)
+                raise errors.by_reason(fault.form or "", fault.status, model.id, fault.retry_delay)
             if fault is not None and fault.kind == "RESET":
                 await reset_connection(request)
                 raise ConnectionReset()
@@ -528,7 +528,7 @@ class FakeCodeAssist(FakeServer):
                         "Content-Disposition": "attachment"})
         exchange.status = 200  # before the first byte: a client may read the log as soon as the body ends
         if fault is not None:
-            error = errors.by_reason("", fault.status, model.id, fault.retry_delay).body() \
+            error = errors.by_reason(fault.form or "", fault.status, model.id, fault.retry_delay).body() \
                 if fault.kind == "FAIL" else {}
             return await write_with_fault(request, headers, wrapped, fault, error, sse, self.chunk_interval)
         if sse and not wrapped:
