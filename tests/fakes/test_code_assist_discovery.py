@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from gemgate.testing import ANTIGRAVITY, GEMINI_CLI
+from gemgate.testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist
 from tests.fakes.code_assist_support import AG_UA, OLD_AG_UA, Caller, new_fakes
 from tests.support.http import post, request
 
@@ -213,3 +213,30 @@ def test_old_antigravity_client_does_not_see_newer_models(fakes):
     assert reply.status == 404 and reply.json()["error"]["message"] == "Requested entity was not found."
     new = Caller(ca, url, "old@example.com")
     assert new.rpc("generateContent", new.envelope(model="gemini-3.7-flash-high")).status == 200
+
+
+def test_unlicensed_standard_seat_is_subscription_required(fakes):
+    who = caller(fakes, "nolicence@example.com", GEMINI_CLI, tier="standard-tier", licensed=False)
+    error = who.rpc("generateContent", who.envelope()).json()["error"]
+    assert error["code"] == 403 and error["details"][0]["reason"] == "SUBSCRIPTION_REQUIRED"
+    assert error["details"][0]["domain"] == "cloudaicompanion.googleapis.com"
+    assert error["details"][1]["links"][0]["url"].endswith("/codeassist/request-license")
+
+
+def test_two_hosts_share_accounts_but_not_failures():
+    # daily and prod of one service (antigravity.md §2.1): same accounts, their own failures, and prod's
+    # frozen quota summary (quota is metered per deployment).
+    oauth, daily = new_fakes()
+    prod = FakeCodeAssist(oauth, accounts=daily.accounts, signer=daily.signer, frozen_quota_summary=True)
+    with oauth.running(), daily.running() as daily_url, prod.running() as prod_url:
+        daily.account("hosts@example.com", quota={"gemini-3-flash": 0.4})
+        on_daily, on_prod = Caller(daily, daily_url, "hosts@example.com"), Caller(prod, prod_url, "hosts@example.com")
+        daily.fail("hosts@example.com", "MODEL_CAPACITY_EXHAUSTED")
+        assert on_daily.rpc("generateContent", on_daily.envelope()).status == 503
+        assert on_prod.rpc("generateContent", on_prod.envelope()).status == 200
+        five = {b["bucketId"]: b["remainingFraction"] for g in on_prod.rpc("retrieveUserQuotaSummary", {}).json()
+                ["groups"] for b in g["buckets"]}
+        assert five["gemini-5h"] == 1.0
+        daily_five = {b["bucketId"]: b["remainingFraction"] for g in on_daily.rpc("retrieveUserQuotaSummary", {})
+                      .json()["groups"] for b in g["buckets"]}
+        assert daily_five["gemini-5h"] == pytest.approx(0.39)

@@ -220,3 +220,17 @@ def test_token_lifetime_is_configurable(oauth):
     assert body["expires_in"] == 0
     time.sleep(0.01)
     assert oauth.token_info(body["access_token"]).expired
+
+
+def test_tokeninfo_and_revoke(oauth):
+    access = oauth.issue_access_token("ida@example.com", GEMINI_CLI.client_id)
+    info = get(f"{oauth.url}/tokeninfo?access_token={access.token}").json()
+    assert info["email"] == "ida@example.com" and info["aud"] == GEMINI_CLI.client_id and int(info["expires_in"]) > 0
+    refresh = oauth.issue_refresh_token("ida@example.com", GEMINI_CLI.client_id)
+    revoke = request("POST", f"{oauth.url}/revoke", raw=urlencode({"token": refresh}).encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert revoke.status == 200
+    again = token(oauth, {"grant_type": "refresh_token", "refresh_token": refresh}, basic=(
+        GEMINI_CLI.client_id, GEMINI_CLI.client_secret))
+    assert again.json()["error"] == "invalid_grant"
+    assert get(f"{oauth.url}/tokeninfo?access_token=nope").status == 400

@@ -1,4 +1,4 @@
-"""Per-account scripts of the fake Code Assist: tier, project or onboarding, eligibility, quota, failures.
+"""Per-account scripts of the fake Code Assist: tier, project or onboarding, eligibility, quota.
 
 An account is keyed by the e-mail behind the caller's access token. Everything here is plain state a
 test may change between requests, e.g. ``account.banned = True`` or ``account.quota["gemini-3-flash"] = 0``.
@@ -55,7 +55,6 @@ class CodeAssistAccount:
       generation; 0 -> 429 QUOTA_EXHAUSTED until `quota_reset_at`.
     weekly: family ("gemini", "3p") -> remaining fraction of the weekly bucket (default 1.0), taken
       `quota_step / 10` per generation; 0 pins the 5h bucket `disabled` (§7.2).
-    failures: injected errors, consumed in order.
     """
 
     email: str
@@ -72,7 +71,6 @@ class CodeAssistAccount:
     quota_reset_at: float = field(default_factory=lambda: time.time() + FIVE_HOURS)
     weekly: dict[str, float] = field(default_factory=dict)
     weekly_reset_at: float = field(default_factory=lambda: time.time() + WEEK)
-    failures: list[Failure] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.project == MANAGED:
@@ -105,13 +103,14 @@ class CodeAssistAccount:
         self.quota[model.id] = max(0.0, round(self.quota.get(model.id, 1.0) - self.quota_step, 6))
         self.weekly[model.family] = max(0.0, round(self.weekly.get(model.family, 1.0) - self.quota_step / 10, 6))
 
-    def take_failure(self, model: str) -> Failure | None:
-        """The next injected failure for a generation on `model`, consumed by one."""
-        for failure in self.failures:
-            if failure.model in (None, model):
-                if failure.times is not None:
-                    failure.times -= 1
-                    if failure.times <= 0:
-                        self.failures.remove(failure)
-                return failure
-        return None
+
+def take_failure(failures: list[Failure], model: str) -> Failure | None:
+    """The first of `failures` for a generation on `model`, consumed by one."""
+    for failure in failures:
+        if failure.model in (None, model):
+            if failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    failures.remove(failure)
+            return failure
+    return None

@@ -42,7 +42,7 @@ from typing import Any, Iterable, Mapping
 from aiohttp import web
 
 from gemgate.testing import code_assist_errors as errors
-from gemgate.testing.code_assist_accounts import CodeAssistAccount, Failure, managed_project_id
+from gemgate.testing.code_assist_accounts import CodeAssistAccount, Failure, managed_project_id, take_failure
 from gemgate.testing.code_assist_catalog import DAILY_REQUESTS, CaModel, tier_object
 from gemgate.testing.code_assist_envelope import (
     antigravity_version,
@@ -88,20 +88,30 @@ class _Operation:
 class FakeCodeAssist(FakeServer):
     """cloudcode-pa v1internal: discovery, onboarding, quota RPCs and generation, per-account scripts."""
 
-    def __init__(self, oauth: FakeGoogleOAuth, *, accounts: Iterable[CodeAssistAccount] = (),
+    def __init__(self, oauth: FakeGoogleOAuth, *,
+                 accounts: Iterable[CodeAssistAccount] | dict[str, CodeAssistAccount] = (),
                  strict_clients: bool = True, chunk_interval: float = 0.0, default_tier: str = "free-tier",
-                 signer: ThoughtSigner | None = None, fail_once_memory: int = 1024) -> None:
+                 signer: ThoughtSigner | None = None, frozen_quota_summary: bool = False,
+                 fail_once_memory: int = 1024) -> None:
         """
         oauth: the fake OAuth server whose access tokens are accepted.
-        accounts: scripts to start with; others are created on first use with `default_tier`.
+        accounts: scripts to start with; others are created on first use with `default_tier`. A dict is
+          shared, not copied: two fakes given one dict act as two hosts of one service (daily and prod,
+          antigravity.md §2.1), each with its own injected failures.
         strict_clients: refuse what the profile's official client never sends (see the module docstring).
         chunk_interval: seconds between streamed chunks.
         signer: Gemini thought signatures (default: one of this fake's own; the Gemini API fake's are not
-          valid here, reference A3 "incompatible encryption"). Claude signatures use a second signer.
+          valid here, reference A3 "incompatible encryption"). Claude signatures use a second signer; pass
+          one fake's `signer` to another to let them accept each other's signatures.
+        frozen_quota_summary: retrieveUserQuotaSummary shows every 5h bucket at 1.0, as prod can while daily
+          meters the use (quota is metered per deployment, antigravity.md §2.1).
         """
         super().__init__()
         self.oauth = oauth
-        self.accounts: dict[str, CodeAssistAccount] = {a.email: a for a in accounts}
+        self.accounts: dict[str, CodeAssistAccount] = accounts if isinstance(accounts, dict) else \
+            {a.email: a for a in accounts}
+        self.failures: dict[str, list[Failure]] = {}  # e-mail -> injected failures, consumed in order
+        self.frozen_quota_summary = frozen_quota_summary
         self.strict_clients = strict_clients
         self.chunk_interval = chunk_interval
         self.default_tier = default_tier
@@ -128,7 +138,8 @@ class FakeCodeAssist(FakeServer):
              delay: float | None = None, times: int | None = 1) -> None:
         """Make the next `times` generations of `email` (on `model`, or any) fail with `reason`
         (code_assist_errors.REASONS) or a bare `status`."""
-        self.account(email).failures.append(Failure(reason, status, model, delay, times))
+        self.account(email)
+        self.failures.setdefault(email, []).append(Failure(reason, status, model, delay, times))
 
     def requests_for(self, action: str | None = None, account: str | None = None) -> list[Exchange]:
         """Recorded exchanges, filtered by RPC name and by account e-mail."""
@@ -360,7 +371,7 @@ class FakeCodeAssist(FakeServer):
             if not members:
                 continue
             weekly = max(0.0, account.weekly.get(family, 1.0))
-            five = min(max(0.0, account.quota.get(m.id, 1.0)) for m in members)
+            five = 1.0 if self.frozen_quota_summary else min(max(0.0, account.quota.get(m.id, 1.0)) for m in members)
             groups.append({"displayName": title, "description": "Models within this group: "
                            + ", ".join(m.display_name for m in members), "buckets": [
                 {"bucketId": f"{prefix}-weekly", "displayName": "Weekly Limit", "window": "weekly",
@@ -408,7 +419,7 @@ class FakeCodeAssist(FakeServer):
         model = self._model(exchange, caller, envelope.get("model") or "")
         inner = envelope.get("request") or {}
         self._validate(inner, model)
-        failure = account.take_failure(model.id)
+        failure = take_failure(self.failures.get(account.email, []), model.id)
         if failure is not None:
             raise errors.by_reason(failure.reason or "", failure.status, model.id, failure.delay,
                                    project=project)

@@ -203,13 +203,13 @@ class FakeGoogleOAuth(FakeServer):
 
     def revoke(self, email_or_token: str) -> None:
         """Revoke one refresh token, or every grant of an e-mail; their access tokens die too."""
-        for token, grant in self._grants.items():
+        for token, grant in list(self._grants.items()):
             if email_or_token in (token, grant.email):
                 grant.revoked = True
 
     def expire_access_tokens(self, email: str | None = None) -> None:
         """Make issued access tokens (of `email`, or all) expired now."""
-        for access in self._access.values():
+        for access in list(self._access.values()):
             if email is None or access.email == email:
                 access.expires_at = min(access.expires_at, time.time() - 1)
 
@@ -234,7 +234,7 @@ class FakeGoogleOAuth(FakeServer):
 
     def refresh_token_of(self, email: str, client_id: str | None = None) -> str | None:
         """The newest live refresh token of `email` (for `client_id`, if given)."""
-        live = [t for t, g in self._grants.items()
+        live = [t for t, g in list(self._grants.items())
                 if g.email == email and not g.revoked and client_id in (None, g.client_id)]
         return live[-1] if live else None
 
