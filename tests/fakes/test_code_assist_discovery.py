@@ -231,7 +231,7 @@ def test_two_hosts_share_accounts_but_not_failures():
     with oauth.running(), daily.running() as daily_url, prod.running() as prod_url:
         daily.account("hosts@example.com", quota={"gemini-3-flash": 0.4})
         on_daily, on_prod = Caller(daily, daily_url, "hosts@example.com"), Caller(prod, prod_url, "hosts@example.com")
-        daily.fail("hosts@example.com", "MODEL_CAPACITY_EXHAUSTED")
+        daily.fail("hosts@example.com", "MODEL_CAPACITY_EXHAUSTED", this_host=True)
         assert on_daily.rpc("generateContent", on_daily.envelope()).status == 503
         assert on_prod.rpc("generateContent", on_prod.envelope()).status == 200
         five = {b["bucketId"]: b["remainingFraction"] for g in on_prod.rpc("retrieveUserQuotaSummary", {}).json()

@@ -55,6 +55,7 @@ class CodeAssistAccount:
       generation; 0 -> 429 QUOTA_EXHAUSTED until `quota_reset_at`.
     weekly: family ("gemini", "3p") -> remaining fraction of the weekly bucket (default 1.0), taken
       `quota_step / 10` per generation; 0 pins the 5h bucket `disabled` (§7.2).
+    failures: injected errors, consumed in order (on every fake sharing this account).
     """
 
     email: str
@@ -71,6 +72,7 @@ class CodeAssistAccount:
     quota_reset_at: float = field(default_factory=lambda: time.time() + FIVE_HOURS)
     weekly: dict[str, float] = field(default_factory=dict)
     weekly_reset_at: float = field(default_factory=lambda: time.time() + WEEK)
+    failures: list[Failure] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.project == MANAGED:

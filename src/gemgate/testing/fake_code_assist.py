@@ -8,6 +8,7 @@ How to use::
     fake.account("ann@example.com", tier="g1-pro-tier") # script an account (created with defaults on use)
     fake.account("new@example.com", project=None, onboard_polls=2)  # needs onboardUser, LRO polled twice
     fake.fail("ann@example.com", "QUOTA_EXHAUSTED", model="gemini-3-flash", delay=7)  # next generation
+    prod = FakeCodeAssist(oauth, accounts=fake.accounts, signer=fake.signer)  # a second host, same accounts
     token = oauth.issue_access_token("ann@example.com", ANTIGRAVITY.client_id).token
     # POST {url}/v1internal:streamGenerateContent?alt=sse with "Authorization: Bearer <token>"
     fake.requests_for("streamGenerateContent")         # Exchanges: headers, body, account, status
@@ -110,7 +111,7 @@ class FakeCodeAssist(FakeServer):
         self.oauth = oauth
         self.accounts: dict[str, CodeAssistAccount] = accounts if isinstance(accounts, dict) else \
             {a.email: a for a in accounts}
-        self.failures: dict[str, list[Failure]] = {}  # e-mail -> injected failures, consumed in order
+        self.failures: dict[str, list[Failure]] = {}  # e-mail -> failures of this host only, before the account's
         self.frozen_quota_summary = frozen_quota_summary
         self.strict_clients = strict_clients
         self.chunk_interval = chunk_interval
@@ -135,11 +136,12 @@ class FakeCodeAssist(FakeServer):
         return found
 
     def fail(self, email: str, reason: str | None = None, *, status: int | None = None, model: str | None = None,
-             delay: float | None = None, times: int | None = 1) -> None:
+             delay: float | None = None, times: int | None = 1, this_host: bool = False) -> None:
         """Make the next `times` generations of `email` (on `model`, or any) fail with `reason`
-        (code_assist_errors.REASONS) or a bare `status`."""
-        self.account(email)
-        self.failures.setdefault(email, []).append(Failure(reason, status, model, delay, times))
+        (code_assist_errors.REASONS) or a bare `status`. `this_host`: only on this fake, not on the others
+        sharing the account (host fallback tests); otherwise the failure joins `account.failures`."""
+        target = self.failures.setdefault(email, []) if this_host else self.account(email).failures
+        target.append(Failure(reason, status, model, delay, times))
 
     def requests_for(self, action: str | None = None, account: str | None = None) -> list[Exchange]:
         """Recorded exchanges, filtered by RPC name and by account e-mail."""
@@ -419,7 +421,8 @@ class FakeCodeAssist(FakeServer):
         model = self._model(exchange, caller, envelope.get("model") or "")
         inner = envelope.get("request") or {}
         self._validate(inner, model)
-        failure = take_failure(self.failures.get(account.email, []), model.id)
+        failure = take_failure(self.failures.get(account.email, []), model.id) or \
+            take_failure(account.failures, model.id)
         if failure is not None:
             raise errors.by_reason(failure.reason or "", failure.status, model.id, failure.delay,
                                    project=project)
