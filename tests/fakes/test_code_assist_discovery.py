@@ -59,6 +59,7 @@ def test_unknown_rpcs_answer_an_empty_object_and_other_paths_404(fakes):
     who = caller(fakes, "misc@example.com")
     assert who.rpc("listExperiments", {"project": who.project}).json() == {}
     assert who.get("/v1beta/models").status == 404
+    assert who.get("/v1internal:generateContent").status == 404  # POST-only RPCs
 
 
 # -- loadCodeAssist -------------------------------------------------------------

@@ -31,19 +31,17 @@ the comments below.
 from __future__ import annotations
 
 import asyncio
-import copy
-import hashlib
-import json
 import secrets
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from aiohttp import web
 
 from gemgate.testing import code_assist_errors as errors
 from gemgate.testing.code_assist_accounts import CodeAssistAccount, Failure, managed_project_id, take_failure
+from gemgate.testing.code_assist_claude import claude_reply, validate_claude
 from gemgate.testing.code_assist_catalog import DAILY_REQUESTS, CaModel, tier_object
 from gemgate.testing.code_assist_envelope import (
     antigravity_version,
@@ -52,7 +50,7 @@ from gemgate.testing.code_assist_envelope import (
     parse_body,
     version_tuple,
 )
-from gemgate.testing.fake_model import Chunk, Reply, Usage, count_prompt_tokens, count_words, last_user_text, plan_reply
+from gemgate.testing.fake_model import Reply, count_prompt_tokens, last_user_text, plan_reply
 from gemgate.testing.fake_oauth import CLOUD_PLATFORM, FakeGoogleOAuth
 from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.gemini_errors import GoogleApiError
@@ -218,6 +216,10 @@ class FakeCodeAssist(FakeServer):
             "fetchAvailableModels": self._fetch_available_models, "retrieveUserQuota": self._retrieve_user_quota,
             "retrieveUserQuotaSummary": self._retrieve_user_quota_summary, "countTokens": self._count_tokens,
         }
+        if request.method != "POST" and (action in handlers or action in GENERATION):
+            # A POST-only RPC asked with another method: Google's front end knows no such route.
+            return web.Response(status=404, text=f"404. The requested URL {request.path} was not found on this "
+                                "server.", content_type="text/html")
         if action in GENERATION:
             return await self._generate(request, exchange, caller, started)
         if action not in handlers:
@@ -443,7 +445,7 @@ class FakeCodeAssist(FakeServer):
         if reply.is_error:
             raise errors.by_reason(reply.error_form or "", reply.status, model.id, reply.retry_delay, project=project)
         if model.is_claude:
-            reply = self._claude_reply(reply, inner, model)
+            reply = claude_reply(reply, inner, model.id, self.claude_signer)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         return await self._answer(request, exchange, reply, model, extras, started)
@@ -463,56 +465,10 @@ class FakeCodeAssist(FakeServer):
         raise errors.quota_exhausted(model.id, account.reset_delay(model))
 
     def _validate(self, inner: Mapping[str, Any], model: CaModel) -> None:
-        """The Gemini request rules (gemini_validation); Claude models add their own (antigravity.md §6.3)."""
-        if not model.is_claude:
-            validate_generate_request(inner, model.rules_model, self.signer, output_token_limit=model.max_output_tokens)
-            return
-        for i, content in enumerate(inner.get("contents") or []):
-            for j, part in enumerate(content.get("parts") or []):
-                signature = part.get("thoughtSignature")
-                if (part.get("thought") and not signature) or (
-                        signature is not None and not self.claude_signer.is_issued(signature)):
-                    # Invented signatures and the Gemini sentinel are both refused (§6.3).
-                    raise _claude_error(f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block")
-        gen = inner.get("generationConfig") or {}
-        budget = (gen.get("thinkingConfig") or {}).get("thinkingBudget")
-        if budget:
-            # Anthropic's own limits, relayed (the minimum 1024: CLIProxyAPI, §6.1; max_tokens > budget:
-            # antigravity-claude-proxy raises maxOutputTokens above the budget for it, §6.1).
-            if budget < 1024:
-                raise _claude_error("thinking.budget_tokens: Input should be greater than or equal to 1024")
-            most = gen.get("maxOutputTokens")
-            if most is not None and most <= budget:
-                raise _claude_error("`max_tokens` must be greater than `thinking.budget_tokens`")
-        plain = copy.deepcopy(dict(inner))
-        (plain.get("generationConfig") or {}).pop("thinkingConfig", None)
-        for content in plain.get("contents") or []:
-            for part in content.get("parts") or []:
-                part.pop("thoughtSignature", None)
-                part.pop("thought", None)
-        validate_generate_request(plain, model.id, self.signer, output_token_limit=model.max_output_tokens)
-
-    def _claude_reply(self, reply: Reply, inner: Mapping[str, Any], model: CaModel) -> Reply:
-        """Claude's answer: tool calls carry ids (§6.4); with includeThoughts a thought part signed by the
-        Claude signer comes first (§6.2)."""
-        chunks = []
-        for chunk in reply.chunks:
-            parts = [dict(p) for p in chunk.parts]
-            for part in parts:
-                if "functionCall" in part:
-                    call = dict(part["functionCall"])
-                    call.setdefault("id", "toolu_" + hashlib.sha256(repr(call).encode()).hexdigest()[:24])
-                    part["functionCall"] = call
-            chunks.append(replace(chunk, parts=parts))
-        cfg = (inner.get("generationConfig") or {}).get("thinkingConfig") or {}
-        if cfg.get("includeThoughts") and cfg.get("thinkingBudget", 1) != 0:
-            thought = f"**Considering the request**\n\nThe user wrote: {' '.join(last_user_text(inner).split()[:8])}"
-            part = {"text": thought, "thought": True,
-                    "thoughtSignature": self.claude_signer.issue(f"{model.id}|{thought}|{secrets.token_hex(4)}")}
-            chunks.insert(0, Chunk([part]))
-            reply = replace(reply, usage=Usage(reply.usage.prompt_tokens, reply.usage.candidates_tokens,
-                                               count_words(thought)))
-        return replace(reply, chunks=chunks)
+        """The Gemini request rules (gemini_validation); Claude models add their own (code_assist_claude)."""
+        if model.is_claude:
+            inner = validate_claude(inner, self.claude_signer)
+        validate_generate_request(inner, model.rules_model, self.signer, output_token_limit=model.max_output_tokens)
 
     async def _answer(self, request: web.Request, exchange: Exchange, reply: Reply, model: CaModel,
                       extras: dict[str, Any], started: float) -> web.StreamResponse:
@@ -553,13 +509,6 @@ class FakeCodeAssist(FakeServer):
         self._failed_once[prompt] = None
         while len(self._failed_once) > self._fail_once_memory:
             self._failed_once.popitem(last=False)
-
-
-def _claude_error(message: str) -> GoogleApiError:
-    """A 400 whose message is Anthropic's error as a JSON string, as Vertex relays it (§6.3)."""
-    body = {"type": "error", "error": {"type": "invalid_request_error", "message": message},
-            "request_id": "req_vrtx_" + secrets.token_hex(12)}
-    return GoogleApiError(400, json.dumps(body, separators=(",", ":")))
 
 
 def _json(value: Any, started: float, headers: Mapping[str, str] | None = None) -> web.Response:
