@@ -50,7 +50,7 @@ def test_antigravity_stream_is_wrapped_sse(ag):
     assert text_of(events) == "echo: tell me a story please"
     last = events[-1]["response"]
     assert last["candidates"][0]["finishReason"] == "STOP" and last["modelVersion"] == "gemini-3-flash"
-    assert last["usageMetadata"]["promptTokenCount"] == 5
+    assert last["usageMetadata"]["promptTokenCount"] == 5 and last["createTime"].endswith("Z")
     recorded = ag.ca.requests_for("streamGenerateContent", "gen@example.com")[-1]
     assert recorded.header("User-Agent").startswith("antigravity/hub/") and recorded.body["requestType"] == "agent"
     assert recorded.model == "gemini-3-flash" and recorded.extra["profile"] == "antigravity" and recorded.status == 200

@@ -141,6 +141,9 @@ def test_revoked_refresh_token_is_invalid_grant(oauth):
     assert reply.status == 400
     assert reply.json() == {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
     assert oauth.token_info(access) is None  # revoking the grant kills its access tokens
+    standalone = oauth.issue_access_token("carl@example.com")
+    oauth.revoke("carl@example.com")
+    assert oauth.token_info(standalone.token) is None
 
 
 def test_refresh_token_of_the_other_client_is_unauthorized_client(oauth):

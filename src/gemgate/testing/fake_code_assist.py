@@ -475,8 +475,11 @@ class FakeCodeAssist(FakeServer):
         """Wrap the fake model's reply as `{"response": ..., "traceId": ...}` (antigravity.md §4.4, A3)."""
         trace = secrets.token_hex(8)
 
+        created = errors.timestamp(time.time())
+
         def wrap(chunk: dict[str, Any], last: bool) -> dict[str, Any]:
-            return {"response": chunk, "traceId": trace, **(extras if last else {})}
+            # The inner response also carries createTime (antigravity.md §4.4, gcli2api Response_example.txt).
+            return {"response": {**chunk, "createTime": created}, "traceId": trace, **(extras if last else {})}
 
         headers = {**google_headers(started), "X-Cloudaicompanion-Trace-Id": trace}
         fault = reply.fault

@@ -202,10 +202,14 @@ class FakeGoogleOAuth(FakeServer):
         return self._new_access(email, client_id, tuple(scopes or client.scopes), None, lifetime)
 
     def revoke(self, email_or_token: str) -> None:
-        """Revoke one refresh token, or every grant of an e-mail; their access tokens die too."""
+        """Revoke one refresh token, or every grant and access token of an e-mail; access tokens issued from
+        a revoked grant die too (Google: revoking a refresh token revokes its access tokens)."""
         for token, grant in list(self._grants.items()):
             if email_or_token in (token, grant.email):
                 grant.revoked = True
+        for token, access in list(self._access.items()):
+            if access.email == email_or_token:
+                del self._access[token]
 
     def expire_access_tokens(self, email: str | None = None) -> None:
         """Make issued access tokens (of `email`, or all) expired now."""
