@@ -237,3 +237,24 @@ def test_tokeninfo_and_revoke(oauth):
         GEMINI_CLI.client_id, GEMINI_CLI.client_secret))
     assert again.json()["error"] == "invalid_grant"
     assert get(f"{oauth.url}/tokeninfo?access_token=nope").status == 400
+
+
+def test_google_auth_oauthlib_installed_app_flow(oauth, monkeypatch):
+    # oauthlib's InstalledAppFlow as a real client: PKCE S256 and HTTP Basic client auth (reference C).
+    flow_module = pytest.importorskip("google_auth_oauthlib.flow")
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # http token_uri (tests only)
+    monkeypatch.setenv("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")  # Google adds openid to the granted scopes
+    config = {"installed": {"client_id": GEMINI_CLI.client_id, "client_secret": GEMINI_CLI.client_secret,
+                            "auth_uri": f"{oauth.url}/o/oauth2/v2/auth", "token_uri": f"{oauth.url}/token",
+                            "redirect_uris": [REDIRECT]}}
+    flow = flow_module.InstalledAppFlow.from_client_config(config, scopes=list(GEMINI_CLI.scopes))
+    flow.redirect_uri = REDIRECT
+    url, state = flow.authorization_url(access_type="offline", prompt="consent", login_hint="jo@example.com")
+    location = _no_redirect_get(url).headers["Location"]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert query["state"] == state
+    flow.fetch_token(code=query["code"])
+    assert oauth.token_info(flow.credentials.token).email == "jo@example.com"
+    exchange = oauth.requests[-1]
+    assert exchange.header("Authorization").startswith("Basic ") and exchange.body["code_verifier"]
+    assert "code_challenge=" in url and "code_challenge_method=S256" in url
