@@ -13,17 +13,13 @@ import json
 import pytest
 
 from gemgate.testing import GEMINI_CLI, FakeCodeAssist, FakeGoogleOAuth
+from tests.clients.test_gemini_cli import SETTINGS as API_KEY_SETTINGS
 from tests.clients.test_gemini_cli import SHELL_CALL, parse_output
 from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
 
 pytestmark = pytest.mark.clients
 
-SETTINGS = {
-    "security": {"auth": {"selectedType": "oauth-personal"}},
-    "privacy": {"usageStatisticsEnabled": False},
-    "telemetry": {"enabled": False},
-    "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
-}
+SETTINGS = {**API_KEY_SETTINGS, "security": {"auth": {"selectedType": "oauth-personal"}}}
 EMAIL = "cli@corp.example"
 
 
