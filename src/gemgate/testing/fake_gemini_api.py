@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import socket
-import struct
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from aiohttp import web
 
 from gemgate.testing.fake_embedding import embed_text
 from gemgate.testing.fake_model import Fault, Reply, count_prompt_tokens, last_user_text, plan_reply
-from gemgate.testing.fake_server import FakeServer
+from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo, model_info
 from gemgate.testing.gemini_errors import (
     GoogleApiError,
@@ -45,10 +43,10 @@ from gemgate.testing.gemini_wire import (
     pretty_json,
     sse_event,
 )
+from gemgate.testing.stream_writer import ConnectionReset, reset_connection, write_pieces, write_with_fault
 from gemgate.testing.thought_signatures import ThoughtSigner
 
 API_VERSIONS = ("v1", "v1beta")
-RESET_GRACE = 0.1  # seconds between the last chunk of a RESET-AFTER and the reset
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 # Google's answer to a batchEmbedContents with more than 100 requests, as users quote it
@@ -134,9 +132,8 @@ class FakeGeminiAPI(FakeServer):
                 if (action is None or r.action == action) and (key is None or r.api_key == key)]
 
     def build_app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        return app
+        """The aiohttp app: every path goes through one dispatcher."""
+        return catch_all_app(self._dispatch)
 
     # -- dispatch ---------------------------------------------------------
 
@@ -160,7 +157,7 @@ class FakeGeminiAPI(FakeServer):
                 response = await self._route(request, record, raw, started, sse)
         except GoogleApiError as err:
             response = _error_response(err, sse, started)
-        except _ConnectionReset:
+        except ConnectionReset:
             # RESET-AFTER: the socket is gone; aiohttp's attempt to answer fails quietly.
             if record.action == "generateContent":
                 record.status = None
@@ -269,8 +266,8 @@ class FakeGeminiAPI(FakeServer):
         if fault.kind == "FAIL":
             raise injected_failure(fault.status or 500, model, fault.retry_delay, fault.form, _rpc_name(record))
         if fault.kind == "RESET":
-            await _reset_connection(request)
-            raise _ConnectionReset()
+            await reset_connection(request)
+            raise ConnectionReset()
         if fault.kind == "CUT":
             return _json_response(partial_response(reply, model, fault.after), started)
         await asyncio.sleep(fault.seconds)
@@ -281,18 +278,9 @@ class FakeGeminiAPI(FakeServer):
         """Stream `fault.after` chunks, then fail as the directive says (see fake_model)."""
         content_type = SSE_CONTENT_TYPE if sse else JSON_CONTENT_TYPE
         headers = {**google_headers(started), "Content-Type": content_type, "Content-Disposition": "attachment"}
-        head = chunks[: fault.after]
-        if fault.kind == "FAIL":
-            error = injected_failure(fault.status or 500, model, fault.retry_delay, fault.form).body()
-            pieces = [sse_event(c) for c in head + [error]] if sse else json_array_pieces(head + [error])
-            return await self._write_pieces(request, headers, pieces)
-        if fault.kind == "CUT":
-            pieces = [sse_event(c) for c in head] if sse else json_array_pieces(head)
-            return await self._write_pieces(request, headers, pieces)
-        pieces = [sse_event(c) for c in chunks] if sse else json_array_pieces(chunks)
-        if fault.kind == "RESET":
-            return await self._write_pieces(request, headers, pieces[: fault.after], reset=True)
-        return await self._write_pieces(request, headers, pieces, stall=(fault.after, fault.seconds))
+        error = injected_failure(fault.status or 500, model, fault.retry_delay, fault.form).body() \
+            if fault.kind == "FAIL" else {}
+        return await write_with_fault(request, headers, chunks, fault, error, sse, self.chunk_interval)
 
     def _count_tokens(self, body: Any) -> dict[str, Any]:
         req = parse_request(body, "CountTokensRequest")
@@ -335,51 +323,13 @@ class FakeGeminiAPI(FakeServer):
         headers = {**google_headers(started), "Content-Type": JSON_CONTENT_TYPE, "Content-Disposition": "attachment"}
         return await self._write_pieces(request, headers, json_array_pieces(chunks))
 
-    async def _write_pieces(self, request: web.Request, headers: dict, pieces: list[bytes], *,
-                            stall: tuple[int, float] | None = None, reset: bool = False) -> web.StreamResponse:
-        """Write `pieces`; `stall` = (index, seconds) pauses before that piece; `reset` aborts at the end."""
-        response = web.StreamResponse(status=200, headers=headers)
-        await response.prepare(request)
-        for i, piece in enumerate(pieces):
-            if stall is not None and i == stall[0]:
-                await asyncio.sleep(stall[1])
-            elif i and self.chunk_interval:
-                await asyncio.sleep(self.chunk_interval)
-            await response.write(piece)
-        if stall is not None and stall[0] >= len(pieces):
-            await asyncio.sleep(stall[1])
-        if reset:
-            await _reset_connection(request)
-            raise _ConnectionReset()
-        await response.write_eof()
-        return response
+    async def _write_pieces(self, request: web.Request, headers: dict, pieces: list[bytes]) -> web.StreamResponse:
+        return await write_pieces(request, headers, pieces, interval=self.chunk_interval)
 
     def _remember_failure(self, prompt: str) -> None:
         self._failed_once[prompt] = None
         while len(self._failed_once) > self._fail_once_memory:
             self._failed_once.popitem(last=False)
-
-
-class _ConnectionReset(Exception):
-    """Raised after RESET-AFTER has torn the connection down: there is nothing left to answer."""
-
-
-async def _reset_connection(request: web.Request) -> None:
-    """Abort the TCP connection with a RST, once what was written has left the process."""
-    transport = request.transport
-    if transport is None:
-        return
-    deadline = time.monotonic() + 5
-    while transport.get_write_buffer_size() and time.monotonic() < deadline:
-        await asyncio.sleep(0.005)
-    # Give the peer a moment to take in the n chunks: aiohttp, for one, drops data it has buffered but
-    # not yet handed out once the reset arrives, and RESET-AFTER promises that n chunks get through.
-    await asyncio.sleep(RESET_GRACE)
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        # Linger 0: close() sends a RST instead of a FIN, as a dropped upstream connection looks.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
 
 
 def _api_key(request: web.Request) -> tuple[str | None, str | None]:

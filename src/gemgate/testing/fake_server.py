@@ -14,6 +14,13 @@ from typing import Iterator
 from aiohttp import web
 
 
+def catch_all_app(handler) -> web.Application:
+    """An app that sends every method and path to `handler`; bodies up to 64 MiB."""
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handler)
+    return app
+
+
 class FakeServer:
     def __init__(self) -> None:
         self._app: web.Application | None = None

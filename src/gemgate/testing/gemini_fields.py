@@ -149,6 +149,13 @@ _LOOKUP = {
 }
 
 
+def register_messages(types: dict[str, dict[str, F]]) -> None:
+    """Add message types (e.g. another API's envelope around GenerateContentRequest) to the parser."""
+    MESSAGES.update(types)
+    for type_name, fields in types.items():
+        _LOOKUP[type_name] = {**{to_snake(k): (k, f) for k, f in fields.items()}, **{k: (k, f) for k, f in fields.items()}}
+
+
 def parse_request(body: Any, type_name: str) -> dict[str, Any]:
     """Normalise `body` to camelCase or raise the 400 Google would send."""
     parser = _Parser()

@@ -1,0 +1,77 @@
+"""The real Gemini CLI (npm, unmodified) in Code Assist mode straight against FakeCodeAssist.
+
+Proves the fake is faithful to the client it imitates the server of: discovery, the snake_case
+envelope, SSE framing, strict client checks (on) and Gemini 3 signature replay all pass with the real
+CLI. Recipe of reference A6: GOOGLE_GENAI_USE_GCA=true, GOOGLE_CLOUD_ACCESS_TOKEN (an access token the
+OAuth fake issued to the Gemini CLI client), CODE_ASSIST_ENDPOINT, a throwaway home, `-m` pinned.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gemgate.testing import GEMINI_CLI, FakeCodeAssist, FakeGoogleOAuth
+from tests.clients.test_gemini_cli import SETTINGS as API_KEY_SETTINGS
+from tests.clients.test_gemini_cli import SHELL_CALL, parse_output
+from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
+
+pytestmark = pytest.mark.clients
+
+SETTINGS = {**API_KEY_SETTINGS, "security": {"auth": {"selectedType": "oauth-personal"}}}
+EMAIL = "cli@corp.example"
+
+
+@pytest.fixture(scope="module")
+def fakes():
+    oauth = FakeGoogleOAuth()
+    ca = FakeCodeAssist(oauth)
+    ca.account(EMAIL, tier="standard-tier")  # the Gemini CLI client serves licensed accounts only (§9)
+    with oauth.running(), ca.running() as url:
+        yield ca, url
+
+
+@pytest.fixture
+def gemini(fakes, tmp_path):
+    require_node_modules("@google/gemini-cli")
+    if not GEMINI_BIN.exists():
+        pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
+    ca, url = fakes
+    home = tmp_path / "home"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "settings.json").write_text(json.dumps(SETTINGS))
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    token = ca.oauth.issue_access_token(EMAIL, GEMINI_CLI.client_id).token
+
+    def run(prompt: str, *, model: str = "gemini-2.5-pro", extra=(), timeout=90):
+        env = base_env(home, GEMINI_CLI_HOME=str(home), GOOGLE_GENAI_USE_GCA="true",
+                       GOOGLE_CLOUD_ACCESS_TOKEN=token, CODE_ASSIST_ENDPOINT=url, GEMINI_CLI_TRUST_WORKSPACE="true")
+        done = run_process([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra], env=env,
+                           cwd=workspace, timeout=timeout)
+        return done, parse_output(done)
+
+    return run
+
+
+def test_plain_prompt_through_discovery(gemini, fakes):
+    ca, _ = fakes
+    done, out = gemini("hello fake code assist marker-ca-plain")
+    assert "error" not in out and done.returncode == 0, done.describe()
+    assert out["response"].startswith("echo: ") and out["response"].endswith("marker-ca-plain")
+    mine = ca.requests_for(account=EMAIL)
+    assert "loadCodeAssist" in [r.action for r in mine]
+    (sent,) = [r for r in mine if r.action == "streamGenerateContent" and "marker-ca-plain" in r.raw.decode()]
+    assert sent.status == 200 and sent.body["project"] == ca.account(EMAIL).project
+    assert sent.body["user_prompt_id"] and sent.body["request"]["session_id"]
+
+
+def test_shell_tool_round_trip_gemini_3(gemini, fakes):
+    ca, _ = fakes
+    done, out = gemini(SHELL_CALL, model="gemini-3-flash-preview", extra=["--yolo"])
+    assert "error" not in out and done.returncode == 0, done.describe()
+    assert out["response"].startswith("tool result: ") and "tool-ran-ok" in out["response"]
+    follow = [r for r in ca.requests_for("streamGenerateContent", EMAIL) if "tool-ran-ok" in r.raw.decode()][-1]
+    call = next(p for c in follow.body["request"]["contents"] for p in c["parts"] if "functionCall" in p)
+    assert ca.signer.is_issued(call["thoughtSignature"])  # the fake's signature came back and was accepted
