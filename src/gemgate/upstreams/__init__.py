@@ -11,9 +11,10 @@ from ..redaction import KNOWN, url_secrets
 from ..store import AccountRecord
 
 from .base import Capability, Upstream, UpstreamSettings
+from .code_assist import CodeAssist
 from .gemini_api import GeminiAPI
 
-UPSTREAM_KINDS: dict[str, type[Upstream]] = {cls.kind: cls for cls in (GeminiAPI,)}
+UPSTREAM_KINDS: dict[str, type[Upstream]] = {cls.kind: cls for cls in (GeminiAPI, CodeAssist)}
 
 
 def kind_names() -> tuple[str, ...]:

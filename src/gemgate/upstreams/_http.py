@@ -59,11 +59,16 @@ class HttpClient:
     """One aiohttp session for an upstream kind (never one per request), created at start.
 
     Timeouts come from the kind's settings (seconds): `connect_timeout` for the connection, and the larger
-    of `first_byte_timeout` and `idle_timeout` for any silence while reading.
+    of `first_byte_timeout` and `idle_timeout` for any silence while reading. `classify(status, body)` turns
+    an error answer into an UpstreamError (default: google_errors.classify; a kind with its own error
+    reasons refines it, as Code Assist does).
     """
 
-    def __init__(self, settings: UpstreamSettings, label: str) -> None:
+    def __init__(
+        self, settings: UpstreamSettings, label: str, classify: Callable[[int, bytes], UpstreamError] = classify
+    ) -> None:
         self.label = label
+        self.classify = classify
         self._timeout = aiohttp.ClientTimeout(
             total=None,
             sock_connect=settings.connect_timeout,
@@ -103,7 +108,7 @@ class HttpClient:
                     raw = await response.read()
                 finally:
                     response.release()
-                raise classify(response.status, raw)
+                raise self.classify(response.status, raw)
         return response
 
     async def json(self, method: str, url: str, **kw) -> dict:
@@ -122,6 +127,8 @@ class HttpClient:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable {what}") from exc
+        if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict) and "error" in data[0]:
+            return data[0]  # Code Assist sends a stream's error as a one-element array (reference §8.1)
         if not isinstance(data, dict):
             raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an {what} that is not a JSON object")
         return data
@@ -146,7 +153,7 @@ class HttpClient:
                     chunk = self._object(data, "event")
                     if "error" in chunk:
                         error = chunk["error"] if isinstance(chunk["error"], dict) else {}
-                        raise classify(int(error.get("code") or 500), data)
+                        raise self.classify(int(error.get("code") or 500), data)
                     if unwrap is not None:
                         chunk = unwrap(chunk)
                     if "candidates" in chunk or last is None:

@@ -1,0 +1,244 @@
+"""Upstream kind "code-assist": Google's Cloud Code Assist private API (`{host}/v1internal:<rpc>`) with OAuth
+"login with Google" credentials, in two profiles, "antigravity" and "gemini-cli" (reference/antigravity.md,
+reference/codeassist-and-gemini-api.md §A). The inner Gemini request and the SSE reading are the ones the
+API-key kind uses (`_http.HttpClient`); this package adds the OAuth lifecycle, discovery, the envelope, host
+fallback and its error taxonomy (`errors.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import ClassVar, TypeVar
+
+import orjson
+import typer
+
+from ...errors import Failure, UpstreamError
+from ...store import AccountRecord
+from .._http import HttpClient
+from ..base import Capability, Upstream
+from . import credential, discovery, models, oauth
+from .errors import classifier, moves_to_next_host, short_wait
+from .profiles import Profile, session_id
+from .settings import CodeAssistSettings
+
+KIND = "code-assist"
+LABEL = "Code Assist"
+T = TypeVar("T")
+
+
+def _unwrap(chunk: dict) -> dict:
+    """The Gemini response inside a Code Assist event `{"response": {...}, "traceId": ...}` (§4.4)."""
+    inner = chunk.get("response")
+    if not isinstance(inner, dict):
+        raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an event without a response")
+    return inner
+
+
+class CodeAssist(Upstream):
+    """Code Assist OAuth accounts: generation, token counting and model listing through one client per profile."""
+
+    kind = KIND
+    capabilities = frozenset({Capability.GENERATE, Capability.COUNT_TOKENS, Capability.LIST_MODELS})
+    settings_model = CodeAssistSettings
+    secret_fields = ("profile", "refresh_token")
+    # Offered until an account's own list is fetched; both profiles' catalogues have had them (§5, §9).
+    fallback_models: ClassVar[tuple[str, ...]] = ("gemini-2.5-flash", "gemini-2.5-pro")
+
+    @classmethod
+    def register_cli(cls, accounts: typer.Typer) -> None:
+        """`gemgate accounts add-oauth`."""
+        from .cli import register
+
+        register(accounts)
+
+    @classmethod
+    def suggest_name(cls, secret: dict) -> str | None:
+        """The account's email with the profile, e.g. "ada@example.com-antigravity"; None without an email."""
+        email = secret.get("email")
+        if not isinstance(email, str) or not email.strip():
+            return None
+        safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in email.strip().replace("@", "-at-"))
+        return f"{safe}-{secret.get('profile')}"[:64]
+
+    @classmethod
+    def secret_problem(cls, secret: dict) -> str | None:
+        """See `credential.problem`."""
+        return credential.problem(secret)
+
+    @classmethod
+    def credential_identity(cls, secret: dict) -> str | None:
+        """email + profile (`credential.identity`)."""
+        return credential.identity(secret)
+
+    @classmethod
+    def describe_secret(cls, secret: dict) -> str:
+        """`email (profile)`; never a token."""
+        return credential.describe(secret)
+
+    def __init__(self, settings: CodeAssistSettings) -> None:
+        super().__init__(settings)
+        self.settings: CodeAssistSettings = settings
+        self.http = HttpClient(settings, LABEL, classifier(settings))
+
+    async def start(self) -> None:
+        """Open the HTTP session."""
+        await self.http.start()
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await self.http.close()
+
+    def profile(self, account: AccountRecord) -> Profile:
+        """The account's profile with this section's overrides."""
+        return self.settings.profile(account.secret.get("profile"))
+
+    # credential lifecycle
+
+    def _token_fresh(self, secret: dict, now: float) -> bool:
+        expiry = secret.get("expiry")
+        return bool(secret.get("access_token")) and isinstance(expiry, (int, float)) and (
+            expiry - self.settings.refresh_skew_seconds > now
+        )
+
+    def credential_fresh(self, account: AccountRecord, now: float) -> bool:
+        """An access token with more than `refresh_skew_seconds` left, and a project to send with it."""
+        return self._token_fresh(account.secret, now) and bool(account.secret.get("project_id"))
+
+    async def refresh_credential(self, account: AccountRecord) -> dict:
+        """A new access token (when it is near expiry, or the account's credential was rejected: then the
+        project is known), the email (userinfo) and the project (discovery) where missing.
+
+        Raises NeedsReauth for a dead refresh token; UpstreamError FORBIDDEN (account) for an account that is
+        not eligible, needs verification or is banned; other UpstreamErrors to be tried again later.
+        """
+        secret = dict(account.secret)
+        profile = self.settings.profile(secret["profile"])
+        proxy = self.proxy_for(account)
+        if not self._token_fresh(secret, time.time()) or secret.get("project_id"):
+            secret = await oauth.refresh(self.settings, profile, secret, proxy)
+        if not secret.get("email"):
+            secret["email"] = await self._email(secret, proxy)
+        if not secret.get("project_id"):
+            found = await discovery.discover(
+                lambda rpc, body: self._unary(profile, secret, proxy, rpc, body),
+                lambda name: self._hosts(profile, lambda base: self.http.json(
+                    "GET", f"{base}/v1internal/{name}", headers=self._headers(profile, secret), proxy=proxy
+                )),
+                profile,
+                self.settings,
+            )
+            secret.update(found)
+        return secret
+
+    async def _email(self, secret: dict, proxy: str | None) -> str | None:
+        """The account's email from userinfo; None when it cannot be had (it only names the account)."""
+        try:
+            info = await self.http.json(
+                "GET", self.settings.userinfo_url, headers={"Authorization": f"Bearer {secret['access_token']}"},
+                proxy=proxy,
+            )
+        except UpstreamError:
+            return None
+        return info.get("email") if isinstance(info.get("email"), str) else None
+
+    # the wire
+
+    @staticmethod
+    def _headers(profile: Profile, secret: dict, model: str = "") -> dict[str, str]:
+        return {
+            **profile.headers,
+            "Authorization": f"Bearer {secret.get('access_token')}",
+            "Content-Type": "application/json",
+            "User-Agent": profile.agent(model),
+        }
+
+    async def _hosts(self, profile: Profile, attempt: Callable[[str], Awaitable[T]]) -> T:
+        """`attempt(base_url)` on the profile's hosts in order: a short RATE_LIMIT_EXCEEDED is waited out once
+        on the same host, failures worth another host (`moves_to_next_host`) move on, the last one raises."""
+        waited = False
+        hosts = profile.endpoints
+        i = 0
+        while True:
+            try:
+                return await attempt(hosts[i])
+            except UpstreamError as err:
+                wait = None if waited else short_wait(err, self.settings)
+                if wait is not None:
+                    waited = True
+                    await asyncio.sleep(wait)
+                elif i + 1 < len(hosts) and moves_to_next_host(err):
+                    i += 1
+                else:
+                    raise
+
+    def _unary(self, profile: Profile, secret: dict, proxy: str | None, rpc: str, body: dict, model: str = "") -> Awaitable[dict]:
+        return self._hosts(profile, lambda base: self.http.json(
+            "POST", f"{base}/v1internal:{rpc}", body=orjson.dumps(body), headers=self._headers(profile, secret, model),
+            proxy=proxy,
+        ))
+
+    @staticmethod
+    def _named(err: UpstreamError, account: AccountRecord) -> UpstreamError:
+        """The error with the account's name where its advice says `<name>`."""
+        err.message = err.message.replace("<name>", account.name)
+        return err
+
+    def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        """`POST /v1internal:streamGenerateContent?alt=sse` with the profile's envelope; the `response` of each
+        event. See `Upstream.stream`; host fallback and a short rate-limit wait happen before the first chunk."""
+        return self._stream(account, model, request)
+
+    async def _stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        secret, proxy = account.secret, self.proxy_for(account)
+        profile = self.profile(account)
+        body = orjson.dumps(profile.envelope_for(model, secret.get("project_id") or "", request, session_id(account.id, request)))
+
+        async def first_chunk(base: str) -> tuple[dict, AsyncIterator[dict]]:
+            """Open the stream on one host and read its first chunk."""
+            chunks = self.http.stream_gemini(
+                f"{base}/v1internal:streamGenerateContent?alt=sse", body=body,
+                headers=self._headers(profile, secret, model), proxy=proxy, unwrap=_unwrap,
+            )
+            try:
+                return await anext(chunks), chunks
+            except BaseException:
+                await chunks.aclose()
+                raise
+
+        try:
+            first, rest = await self._hosts(profile, first_chunk)
+        except UpstreamError as err:
+            raise self._named(err, account) from None
+        try:
+            yield first
+            async for chunk in rest:
+                yield chunk
+        except UpstreamError as err:
+            raise self._named(err, account) from None
+        finally:
+            await rest.aclose()
+
+    async def count_tokens(self, account: AccountRecord, model: str, body: dict) -> dict:
+        """`POST /v1internal:countTokens` with `{request: {model: "models/<id>", contents}}` (the Gemini CLI's
+        form, §4.1) for a CountTokensRequest (`contents`, or `generateContentRequest.contents`)."""
+        inner = body.get("generateContentRequest") if isinstance(body.get("generateContentRequest"), dict) else body
+        payload = {"request": {"model": f"models/{model}", "contents": inner.get("contents") or []}}
+        try:
+            return await self._unary(self.profile(account), account.secret, self.proxy_for(account), "countTokens", payload, model)
+        except UpstreamError as err:
+            raise self._named(err, account) from None
+
+    async def list_models(self, account: AccountRecord) -> list[dict]:
+        """Model resources from the profile's quota RPC (`models.py`), asked about the account's project."""
+        profile = self.profile(account)
+        body = {"project": account.secret.get("project_id")} if account.secret.get("project_id") else {}
+        try:
+            answer = await self._unary(profile, account.secret, self.proxy_for(account), profile.models_rpc, body)
+        except UpstreamError as err:
+            raise self._named(err, account) from None
+        if profile.models_rpc == "fetchAvailableModels":
+            return models.from_available_models(answer)
+        return models.from_user_quota(answer)

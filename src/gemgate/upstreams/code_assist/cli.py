@@ -1,0 +1,89 @@
+"""`gemgate accounts add-oauth`: a Code Assist account from a credential file (the first way in; `gemgate
+login` and `gemgate import` come later)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Optional
+
+import orjson
+import typer
+from rich.markup import escape
+
+from ... import admin
+from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+from ...errors import UpstreamError
+from ...store import AccountRecord
+from ..base import NeedsReauth
+from .credential import from_file
+from .profiles import PROFILES
+
+
+def register(accounts: typer.Typer) -> None:
+    """Add this kind's commands to `gemgate accounts`."""
+
+    @accounts.command("add-oauth")
+    def add_oauth(
+        file: Annotated[Path, typer.Option("--file", help="A Gemini CLI oauth_creds.json, or gemgate's own credential JSON")],
+        profile: Annotated[
+            Optional[str], typer.Option(help=f"Which OAuth client issued it: {' or '.join(sorted(PROFILES))}")
+        ] = None,
+        project: Annotated[Optional[str], typer.Option(help="Your Code Assist project id (skips discovery)")] = None,
+        name: NameOpt = None,
+        proxy: ProxyOpt = None,
+        check: Annotated[
+            bool,
+            typer.Option(
+                "--check/--no-check",
+                help="Refresh the token, read the email and find the project now (default), or store the file as is",
+            ),
+        ] = True,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Add a Code Assist account (Antigravity or Gemini CLI sign-in) from a credential file."""
+        try:
+            secret = from_file(orjson.loads(file.read_bytes()), profile, project)
+        except (OSError, orjson.JSONDecodeError, ValueError) as exc:
+            console.print(f"[red]{escape(_file_problem(file, exc))}[/red]")
+            raise typer.Exit(1) from None
+        if check:
+            secret = _checked(secret, proxy, config)
+        view = run_admin(config, lambda store: admin.add_account(store, "code-assist", name, secret, proxy))
+        extra = f", project {secret['project_id']}" if secret.get("project_id") else ""
+        tier = f", tier {secret['tier']}" if secret.get("tier") else ""
+        console.print(f"added {view.kind} account '{escape(view.name)}' ({escape(view.credential)}{extra}{tier})", highlight=False)
+
+
+def _file_problem(file: Path, exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"cannot read {file}: {exc.strerror or exc}"
+    if isinstance(exc, orjson.JSONDecodeError):
+        return f"{file} is not JSON"
+    return f"{file}: {exc}"
+
+
+def _checked(secret: dict, proxy: str | None, config: Path | None) -> dict:
+    """The credential made whole by the upstream (fresh token, email, project), or exit 1 saying why."""
+    from .. import build_upstreams
+
+    upstream = build_upstreams(settings_or_exit(config).upstreams)["code-assist"]
+    record = AccountRecord(id="check", name="check", kind="code-assist", secret=dict(secret), proxy=proxy)
+
+    async def run() -> dict:
+        """Start, refresh and discover, close."""
+        await upstream.start()
+        try:
+            return await upstream.refresh_credential(record)
+        finally:
+            await upstream.close()
+
+    try:
+        return asyncio.run(run())
+    except NeedsReauth as exc:
+        problem = exc.reason
+    except UpstreamError as exc:
+        problem = f"{exc.failure.value}: {exc.message}"
+    console.print(f"[red]the check failed, nothing was added: {escape(problem.replace('<name>', 'NAME'))}[/red]")
+    console.print("To store the credential without checking it (offline), add --no-check.")
+    raise typer.Exit(1)

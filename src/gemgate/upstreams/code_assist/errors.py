@@ -1,0 +1,127 @@
+"""Code Assist's own error taxonomy on top of `google_errors.classify` (reference/antigravity.md §8.2 catalogue,
+§8.3 "Suggested mapping"):
+
+| upstream answer | failure | pool effect | client sees |
+|---|---|---|---|
+| 429 RATE_LIMIT_EXCEEDED, wait <= retry_short_seconds | RATE_LIMITED | waited out once on the same account (`short_wait`), then as below | 429 |
+| 429 RATE_LIMIT_EXCEEDED, wait <= rate_limit_as_quota_seconds | RATE_LIMITED | (account, model) cools for the wait | 429 |
+| 429 RATE_LIMIT_EXCEEDED, longer (a weekly limit) | QUOTA_EXHAUSTED | as QUOTA_EXHAUSTED | 429 |
+| 429 QUOTA_EXHAUSTED | QUOTA_EXHAUSTED | (account, model) cools until quotaResetTimeStamp, capped | 429 |
+| 429/503 MODEL_CAPACITY_EXHAUSTED | CAPACITY, no retry hint | nothing (busy for everyone); next host | 503 |
+| 403 VALIDATION_REQUIRED | FORBIDDEN (account) | disabled: "needs verification: open <url>…" | 502 |
+| 403 ToS text | FORBIDDEN (account) | disabled: "banned: …", never retried by itself | 502 |
+| 403 SUBSCRIPTION_REQUIRED | FORBIDDEN (account) | disabled with what to fix | 502 |
+| 401 | AUTH_EXPIRED | credential refreshed before the account's next use | 502 |
+| 400 | BAD_REQUEST | nothing, no rotation | 400 with Google's message |
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+from ...errors import Failure, Scope, UpstreamError
+from ..google_errors import _error_object, classify
+from .settings import CodeAssistSettings
+
+# The ToS ban texts (§8.2; sub2api #563, Antigravity-Manager #1883, gemini-cli #19566).
+_TOS = re.compile(r"has been disabled in this account for violation of Terms of Service", re.IGNORECASE)
+
+
+def _details(err: dict) -> list[dict]:
+    return [d for d in err.get("details") or () if isinstance(d, dict)]
+
+
+def _metadata(err: dict) -> dict:
+    """The first ErrorInfo's metadata (quotaResetTimeStamp, validation_url, model, ...)."""
+    for d in _details(err):
+        if str(d.get("@type", "")).endswith("ErrorInfo") and isinstance(d.get("metadata"), dict):
+            return d["metadata"]
+    return {}
+
+
+def validation_url(err: dict) -> str | None:
+    """Where the user verifies the account: ErrorInfo `metadata.validation_url`, else the first Help link
+    (§8.2; the Gemini CLI reads Help.links[0].url, then metadata.validation_link)."""
+    meta = _metadata(err)
+    for key in ("validation_url", "validationUrl", "validation_link"):
+        if isinstance(meta.get(key), str) and meta[key]:
+            return meta[key]
+    for d in _details(err):
+        if str(d.get("@type", "")).endswith("Help"):
+            for link in d.get("links") or ():
+                if isinstance(link, dict) and isinstance(link.get("url"), str):
+                    return link["url"]
+    return None
+
+
+def _reset_in(meta: dict, now: float) -> float | None:
+    """Seconds until ErrorInfo `metadata.quotaResetTimeStamp` (RFC 3339), None when absent or unreadable."""
+    stamp = meta.get("quotaResetTimeStamp")
+    if not isinstance(stamp, str):
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() - now
+    except ValueError:
+        return None
+
+
+def verification_message(url: str | None, text: str) -> str:
+    """The account-state reason for VALIDATION_REQUIRED: what Google said and what the operator does."""
+    where = f"open {url} in a browser signed in as this account" if url else "sign in to this account in a browser"
+    return f"needs verification: {text.strip()} To fix: {where}, verify, then `gemgate accounts enable <name>`"
+
+
+def classifier(settings: CodeAssistSettings):
+    """A `classify(status, body)` for HttpClient that applies this kind's taxonomy (module docstring)."""
+
+    def classify_code_assist(status: int, body: bytes) -> UpstreamError:
+        """`google_errors.classify`, refined by the Code Assist reason and message."""
+        error = classify(status, body)
+        err = _error_object(body)
+        reason = error.reason
+        if reason in ("MODEL_CAPACITY_EXHAUSTED", "MODEL_CAPACITY_EXCEEDED"):
+            error.failure, error.retry_after = Failure.CAPACITY, None  # never the account's fault
+        elif status == 429 and reason == "RATE_LIMIT_EXCEEDED":
+            if error.retry_after is not None and error.retry_after > settings.rate_limit_as_quota_seconds:
+                error.failure = Failure.QUOTA_EXHAUSTED
+        if error.failure is Failure.QUOTA_EXHAUSTED:
+            reset = _reset_in(_metadata(err), time.time())
+            wait = reset if reset is not None and reset > 0 else error.retry_after
+            error.retry_after = None if wait is None else min(wait, settings.quota_cooldown_cap_seconds)
+        if status == 403:
+            error.failure, error.scope = Failure.FORBIDDEN, Scope.ACCOUNT
+            if _TOS.search(error.message):
+                error.message = (
+                    f"banned: {error.message} The account stays disabled; after a successful appeal to Google, "
+                    "`gemgate accounts enable <name>`"
+                )
+            elif reason == "VALIDATION_REQUIRED":
+                error.message = verification_message(validation_url(err), error.message)
+            elif reason == "SUBSCRIPTION_REQUIRED":
+                error.message = (
+                    f"no Code Assist licence for this project: {error.message} Give a licensed project "
+                    "(`gemgate accounts add-oauth … --project ID`) or use the antigravity profile"
+                )
+        return error
+
+    return classify_code_assist
+
+
+def short_wait(error: UpstreamError, settings: CodeAssistSettings) -> float | None:
+    """Seconds to wait before trying the same account again for a short RATE_LIMIT_EXCEEDED (with 0.8 s
+    of margin, as CLIProxyAPI adds, §8.3), None when the error is not one."""
+    if error.failure is Failure.RATE_LIMITED and error.reason == "RATE_LIMIT_EXCEEDED":
+        if error.retry_after is not None and error.retry_after <= settings.retry_short_seconds:
+            return error.retry_after + 0.8
+    return None
+
+
+def moves_to_next_host(error: UpstreamError) -> bool:
+    """Whether a failure on one host is worth the next host of the profile: transport faults, timeouts,
+    5xx, capacity and rate limits (quota is metered per deployment, §2.1); never an answer about the request
+    or the account (400, 401, 403, 404)."""
+    return error.failure in (
+        Failure.TRANSIENT, Failure.TIMEOUT, Failure.CAPACITY, Failure.RATE_LIMITED, Failure.QUOTA_EXHAUSTED,
+    )

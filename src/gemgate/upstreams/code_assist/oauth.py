@@ -1,0 +1,79 @@
+"""Refreshing a Code Assist access token at the profile's OAuth client (RFC 6749 §6 refresh_token grant,
+done by authlib; reference/antigravity.md §1.3: client id and secret in the form body, Google's token JSON
+back). Dead refresh tokens become NeedsReauth with what to run; everything else is a retryable UpstreamError.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx2
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+from ...errors import Failure, Scope, UpstreamError
+from ..base import NeedsReauth
+from .profiles import Profile
+from .settings import CodeAssistSettings
+
+LABEL = "Google's OAuth token endpoint"
+
+# Errors that only a new sign-in fixes: the grant was revoked or expired ("Token has been expired or
+# revoked."), or the token belongs to another OAuth client (unauthorized_client, 401: NoeFabris/
+# opencode-antigravity-auth issue #36; invalid_client as antigravity-claude-proxy treats it), §1.3.
+DEAD_GRANT = frozenset({"invalid_grant", "unauthorized_client", "invalid_client"})
+
+
+def reauth_reason(error: str, description: str | None, profile: str) -> str:
+    """The needs-reauth reason for a refused refresh: what Google said and the command that fixes it."""
+    said = f"{error}: {description}" if description else error
+    if error == "invalid_grant":
+        why = "the sign-in was revoked or expired"
+    else:
+        why = f"the refresh token was not issued to the {profile} profile's OAuth client (wrong --profile?)"
+    return (
+        f"Google refused the refresh token ({said}): {why}. Sign in again and add the new credential: "
+        f"`gemgate accounts remove <name>`, then `gemgate accounts add-oauth --profile {profile} --file <oauth_creds.json>`"
+    )
+
+
+async def refresh(
+    settings: CodeAssistSettings, profile: Profile, secret: dict, proxy: str | None, now: float | None = None
+) -> dict:
+    """`secret` with a new `access_token` and `expiry` (epoch seconds), and a new `refresh_token` if Google
+    rotated it. Raises NeedsReauth for a dead grant (DEAD_GRANT), UpstreamError TRANSIENT/TIMEOUT when the
+    endpoint cannot be reached or answers 5xx, AUTH_EXPIRED (account) for any other OAuth error."""
+    timeout = httpx2.Timeout(settings.first_byte_timeout, connect=settings.connect_timeout)
+    client = AsyncOAuth2Client(
+        profile.client_id, profile.client_secret, token_endpoint_auth_method="client_secret_post",
+        timeout=timeout, proxy=proxy,
+    )
+    try:
+        async with client:
+            token = await client.refresh_token(settings.token_url, refresh_token=secret["refresh_token"])
+    except OAuthError as exc:
+        if exc.error in DEAD_GRANT:
+            raise NeedsReauth(reauth_reason(exc.error, exc.description, profile.name)) from None
+        raise UpstreamError(
+            Failure.AUTH_EXPIRED, f"{LABEL} refused the refresh: {exc.error}", scope=Scope.ACCOUNT
+        ) from None
+    except httpx2.TimeoutException:
+        raise UpstreamError(Failure.TIMEOUT, f"{LABEL}: no answer in time") from None
+    except httpx2.HTTPStatusError as exc:
+        raise UpstreamError(
+            Failure.TRANSIENT, f"{LABEL} answered HTTP {exc.response.status_code}", status=exc.response.status_code
+        ) from None
+    except httpx2.HTTPError as exc:
+        raise UpstreamError(Failure.TRANSIENT, f"{LABEL}: cannot reach it ({type(exc).__name__})") from None
+    access = token.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered without an access_token")
+    now = time.time() if now is None else now
+    expires_in = token.get("expires_in")
+    expiry = float(now + expires_in) if isinstance(expires_in, (int, float)) else token.get("expires_at")
+    return {
+        **secret,
+        "access_token": access,
+        "expiry": float(expiry) if isinstance(expiry, (int, float)) else now + 3599,
+        "refresh_token": token.get("refresh_token") or secret["refresh_token"],
+    }
