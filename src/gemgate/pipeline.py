@@ -154,7 +154,8 @@ async def with_failover(
 
     Only accounts whose kind has `capability` are tried. A failure the request caused ends it at once (no
     other account would answer differently, and none is blamed); an UNCLEAR one is booked on its account
-    only when a later account serves the same request (errors.Cause). Raises GatewayError: the most
+    only when a later account serves the same request (errors.Cause). An account whose credential the pool
+    booked as rejected (401) is tried again once, after its refresh. Raises GatewayError: the most
     informative upstream failure as the client sees it, or the pool's own (429 cooling, 503 none usable, 400
     no kind can do it).
     """
@@ -162,6 +163,7 @@ async def with_failover(
     if not kinds or (spec.kinds is not None and not kinds & spec.kinds):
         raise GatewayError(400, f"No upstream kind serving '{spec.requested}' supports {capability.value}")
     tried: list[str] = []
+    refreshed: set[str] = set()
     failures: list[UpstreamError] = []
     unclear: list[tuple[Lease, UpstreamError]] = []
     for _ in range(max(1, gw.settings.max_attempts)):
@@ -185,6 +187,9 @@ async def with_failover(
             result = await attempt(upstream, lease)
         except UpstreamError as err:
             _book(gw, lease, err)
+            if err.failure is Failure.AUTH_EXPIRED and err.books and account.id not in refreshed:
+                refreshed.add(account.id)  # marked stale by _book: refreshed, then this account once more
+                tried.remove(account.id)
             failures.append(err)
             if not err.retryable:
                 raise err.to_gateway() from None
