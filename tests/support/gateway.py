@@ -36,6 +36,7 @@ class GatewayThread:
         base = sandbox_settings(data_dir, upstream_url, self.port, CLIENT_KEY)
         tuned = {"keepalive_seconds": 1.0, "state_sync_seconds": 0.3, "default_cooldown_seconds": 30}
         merged = {**base.model_dump(exclude_unset=True), **tuned, **overrides}
+        merged["upstreams"] = dict(base.upstreams)  # a kind's section overridden keeps the other kinds'
         for kind, section in overrides.get("upstreams", {}).items():  # sections add to the fake's base_url
             merged["upstreams"][kind] = {**base.upstreams.get(kind, {}), **section}
         self.settings = Settings(**merged)

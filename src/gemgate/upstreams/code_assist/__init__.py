@@ -122,16 +122,23 @@ class CodeAssist(Upstream):
         if not secret.get("email"):
             secret["email"] = await self._email(secret, proxy)
         if not secret.get("project_id"):
-            found = await discovery.discover(
-                lambda rpc, body: self._unary(profile, secret, proxy, rpc, body),
-                lambda name: self._hosts(profile, lambda base: self.http.json(
-                    "GET", f"{base}/v1internal/{name}", headers=self._headers(profile, secret), proxy=proxy
-                )),
-                profile,
-                self.settings,
-            )
+            try:
+                found = await self._discover(profile, secret, proxy)
+            except UpstreamError as err:
+                raise self._named(err, account) from None
             secret.update(found)
         return secret
+
+    def _discover(self, profile: Profile, secret: dict, proxy: str | None) -> Awaitable[dict]:
+        """`discovery.discover` over this profile's hosts with the account's token."""
+        return discovery.discover(
+            lambda rpc, body: self._unary(profile, secret, proxy, rpc, body),
+            lambda name: self._hosts(profile, lambda base: self.http.json(
+                "GET", f"{base}/v1internal/{name}", headers=self._headers(profile, secret), proxy=proxy
+            )),
+            profile,
+            self.settings,
+        )
 
     async def _email(self, secret: dict, proxy: str | None) -> str | None:
         """The account's email from userinfo; None when it cannot be had (it only names the account)."""

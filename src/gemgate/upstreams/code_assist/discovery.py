@@ -47,11 +47,11 @@ def ineligible(entry: dict, profile: str) -> UpstreamError:
         message = verification_message(entry.get("validationUrl"), said)
     elif code == "UNSUPPORTED_CLIENT":
         message = (
-            f"not eligible through the {profile} profile: {said} Sign in with the antigravity profile instead "
-            "(`gemgate accounts add-oauth --profile antigravity --file …`)"
+            f"not eligible through the {profile} profile: sign in with the antigravity profile instead "
+            f"(`gemgate accounts add-oauth --profile antigravity --file …`) (Google: {said})"
         )
     else:
-        message = f"not eligible for Code Assist ({code}): {said}"
+        message = f"not eligible for Code Assist ({code}) (Google: {said})"
     return UpstreamError(Failure.FORBIDDEN, message, status=403, scope=Scope.ACCOUNT, reason=code)
 
 

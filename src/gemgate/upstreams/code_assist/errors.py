@@ -68,9 +68,10 @@ def _reset_in(meta: dict, now: float) -> float | None:
 
 
 def verification_message(url: str | None, text: str) -> str:
-    """The account-state reason for VALIDATION_REQUIRED: what Google said and what the operator does."""
+    """The account-state reason for VALIDATION_REQUIRED: what the operator does first (the pool keeps 300
+    characters of a reason), then what Google said."""
     where = f"open {url} in a browser signed in as this account" if url else "sign in to this account in a browser"
-    return f"needs verification: {text.strip()} To fix: {where}, verify, then `gemgate accounts enable <name>`"
+    return f"needs verification: {where}, verify, then `gemgate accounts enable <name>` (Google: {text.strip()})"
 
 
 def classifier(settings: CodeAssistSettings):
@@ -94,15 +95,15 @@ def classifier(settings: CodeAssistSettings):
             error.failure, error.scope = Failure.FORBIDDEN, Scope.ACCOUNT
             if _TOS.search(error.message):
                 error.message = (
-                    f"banned: {error.message} The account stays disabled; after a successful appeal to Google, "
-                    "`gemgate accounts enable <name>`"
+                    "banned: Google disabled Gemini for this account (Terms of Service); it stays disabled, and "
+                    f"after a successful appeal `gemgate accounts enable <name>` (Google: {error.message})"
                 )
             elif reason == "VALIDATION_REQUIRED":
                 error.message = verification_message(validation_url(err), error.message)
             elif reason == "SUBSCRIPTION_REQUIRED":
                 error.message = (
-                    f"no Code Assist licence for this project: {error.message} Give a licensed project "
-                    "(`gemgate accounts add-oauth … --project ID`) or use the antigravity profile"
+                    "no Code Assist licence for this project: add the account with a licensed project "
+                    f"(`gemgate accounts add-oauth … --project ID`) or use the antigravity profile (Google: {error.message})"
                 )
         return error
 

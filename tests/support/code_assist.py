@@ -1,0 +1,99 @@
+"""A gateway with Code Assist accounts (and optionally API-key ones) against the fake OAuth, Code Assist and
+Gemini API servers, all on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+
+from gemgate import admin
+from gemgate.store import AccountRecord, open_store
+from gemgate.testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
+
+from .gateway import GatewayThread
+
+CLIENTS = {"antigravity": ANTIGRAVITY, "gemini-cli": GEMINI_CLI}
+
+
+@dataclass
+class Fakes:
+    """The three fakes and their base URLs."""
+
+    oauth: FakeGoogleOAuth
+    ca: FakeCodeAssist
+    api: FakeGeminiAPI
+    oauth_url: str
+    ca_url: str
+    api_url: str
+
+    def section(self, endpoints: list[str] | None = None) -> dict:
+        """`[upstreams.code_assist]` pointing every URL at the fakes (`endpoints`: both profiles' hosts)."""
+        hosts = endpoints or [self.ca_url]
+        return {
+            "token_url": f"{self.oauth_url}/token",
+            "userinfo_url": f"{self.oauth_url}/oauth2/v2/userinfo",
+            "auth_url": f"{self.oauth_url}/o/oauth2/v2/auth",
+            "onboard_poll_seconds": 0.05,
+            "profiles": {"antigravity": {"endpoints": hosts}, "gemini-cli": {"endpoints": hosts}},
+        }
+
+    def credential(self, email: str, profile: str = "antigravity", *, fresh: bool = True, project: str | None = None,
+                   with_project: bool = True) -> dict:
+        """A stored credential for `email` issued by the fake OAuth server (fresh: a live access token)."""
+        client = CLIENTS[profile]
+        refresh = self.oauth.issue_refresh_token(email, client.client_id)
+        access = self.oauth.issue_access_token(email, client.client_id) if fresh else None
+        account = self.ca.account(email)
+        return {
+            "profile": profile, "refresh_token": refresh, "access_token": access.token if access else None,
+            "expiry": access.expires_at if access else None, "email": email,
+            "project_id": (project or account.project) if with_project else None, "tier": None,
+        }
+
+
+class CodeAssistGateway(GatewayThread):
+    """A gateway seeded with Code Assist accounts `secrets` (name -> credential) besides `api_keys`."""
+
+    def __init__(self, data_dir, fakes: Fakes, secrets: dict[str, dict], api_keys=(), endpoints=None, **overrides):
+        upstreams = {"code_assist": fakes.section(endpoints), **overrides.pop("upstreams", {})}
+        super().__init__(data_dir, fakes.api_url, list(api_keys), upstreams=upstreams, **overrides)
+        self.secrets = secrets
+
+    def _seed(self) -> None:
+        super()._seed()
+
+        async def seed() -> None:
+            store = await open_store(self.settings)
+            try:
+                for name, secret in self.secrets.items():
+                    await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="code-assist",
+                                                          secret=secret))
+            finally:
+                await store.close()
+
+        asyncio.run(seed())
+
+    def accounts(self) -> dict[str, admin.AccountView]:
+        """Every account's view, by name, as `gemgate accounts list` shows it (from the store, which the
+        gateway writes behind within `state_sync_seconds`)."""
+
+        async def read():
+            store = await open_store(self.settings)
+            try:
+                return await admin.list_accounts(store)
+            finally:
+                await store.close()
+
+        return {v.name: v for v in asyncio.run(read())}
+
+    def wait_state(self, name: str, state: str, timeout: float = 10) -> admin.AccountView:
+        """The account's view once it is in `state`; AssertionError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.accounts()[name]
+            if view.state == state or time.monotonic() > deadline:
+                assert view.state == state, (view.state, view.reason)
+                return view
+            time.sleep(0.05)
