@@ -10,17 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from gemgate.cli import app
-from gemgate.testing import ANTIGRAVITY, GEMINI_CLI, FakeGoogleOAuth
+from tests.support.code_assist import running_fakes
+from gemgate.testing import ANTIGRAVITY, GEMINI_CLI
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
 
 @pytest.fixture(scope="module")
 def oauth():
-    fake = FakeGoogleOAuth()
-    with fake.running() as url:
-        fake.url = url
-        yield fake
+    with running_fakes() as running:
+        running.oauth.url = running.oauth_url
+        yield running.oauth
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from gemgate.testing import FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
-from tests.support.code_assist import CodeAssistGateway, Fakes
+from tests.support.code_assist import CodeAssistGateway, running_fakes
 from tests.support.gateway import chat, free_port
 from tests.support.http import post
 
@@ -25,11 +24,8 @@ PROFILES = {
 
 @pytest.fixture(scope="module")
 def fakes():
-    oauth = FakeGoogleOAuth()
-    ca = FakeCodeAssist(oauth)
-    api = FakeGeminiAPI(api_keys=["fake-key-alpha"], revoked_keys=["fake-key-revoked"])
-    with oauth.running() as o, ca.running() as c, api.running() as a:
-        yield Fakes(oauth, ca, api, o, c, a)
+    with running_fakes() as running:
+        yield running
 
 
 @pytest.fixture

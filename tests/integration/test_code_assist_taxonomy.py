@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gemgate.cli import app
-from gemgate.testing import FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
-from tests.support.code_assist import CodeAssistGateway, Fakes
+from tests.support.code_assist import CodeAssistGateway, running_fakes
 from tests.support.gateway import chat
 
 MODEL = "gemini-3-flash"
@@ -18,11 +17,8 @@ MODEL = "gemini-3-flash"
 
 @pytest.fixture(scope="module")
 def fakes():
-    oauth = FakeGoogleOAuth()
-    ca = FakeCodeAssist(oauth)
-    api = FakeGeminiAPI(api_keys=["fake-key-alpha"])
-    with oauth.running() as o, ca.running() as c, api.running() as a:
-        yield Fakes(oauth, ca, api, o, c, a)
+    with running_fakes() as running:
+        yield running
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ from gemgate.errors import Failure, UpstreamError
 from gemgate.store import AccountRecord
 from gemgate.store.crypto import SecretBox, load_master_key
 from gemgate.store.sqlite import SQLiteStore
-from gemgate.testing import ANTIGRAVITY, GEMINI_CLI, FakeGoogleOAuth
+from gemgate.testing import ANTIGRAVITY, GEMINI_CLI
 from gemgate.upstreams.base import NeedsReauth
 from gemgate.upstreams.code_assist import CodeAssist
 from gemgate.upstreams.code_assist.settings import CodeAssistSettings
 from gemgate.upstreams.credentials import CredentialKeeper
+from tests.support.code_assist import running_fakes
 from tests.support.gateway import free_port
 
 EMAIL = "ann@example.com"
@@ -24,10 +25,9 @@ EMAIL = "ann@example.com"
 
 @pytest.fixture(scope="module")
 def oauth():
-    fake = FakeGoogleOAuth()
-    with fake.running() as url:
-        fake.url = url
-        yield fake
+    with running_fakes() as running:
+        running.oauth.url = running.oauth_url
+        yield running.oauth
 
 
 def upstream_for(url: str) -> CodeAssist:

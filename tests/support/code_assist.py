@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from gemgate import admin
@@ -51,6 +53,17 @@ class Fakes:
             "expiry": access.expires_at if access else None, "email": email,
             "project_id": (project or account.project) if with_project else None, "tier": None,
         }
+
+
+@contextmanager
+def running_fakes() -> Iterator[Fakes]:
+    """The three fakes on loopback: OAuth, Code Assist (checking the OAuth fake's tokens) and the Gemini API
+    (keys "fake-key-alpha", and "fake-key-revoked" refused)."""
+    oauth = FakeGoogleOAuth()
+    ca = FakeCodeAssist(oauth)
+    api = FakeGeminiAPI(api_keys=["fake-key-alpha"], revoked_keys=["fake-key-revoked"])
+    with oauth.running() as o, ca.running() as c, api.running() as a:
+        yield Fakes(oauth, ca, api, o, c, a)
 
 
 class CodeAssistGateway(GatewayThread):
