@@ -212,3 +212,16 @@ def test_401_and_400():
     assert classify(401, body(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")).failure is Failure.AUTH_EXPIRED
     bad = classify(400, body(400, "INVALID_ARGUMENT", "Function call is missing a thought_signature in functionCall parts."))
     assert bad.failure is Failure.BAD_REQUEST and not bad.retryable
+
+
+def test_a_plain_401_is_the_tokens_fault():
+    from gemgate.errors import Cause
+
+    err = classify(401, b'{"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}}')
+    assert err.failure is Failure.AUTH_EXPIRED and err.cause is Cause.ACCOUNT and err.books
+
+
+def test_only_tokens_are_redacted_not_the_profile_or_email():
+    secret = {"profile": "antigravity", "refresh_token": "1//0secret-refresh", "access_token": "ya29.secret-access",
+              "email": "ann@example.com", "project_id": "p", "tier": "free-tier", "expiry": 1.0}
+    assert sorted(CodeAssist.secret_values(secret)) == ["1//0secret-refresh", "ya29.secret-access"]

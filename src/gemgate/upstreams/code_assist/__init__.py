@@ -69,6 +69,11 @@ class CodeAssist(Upstream):
         return credential.problem(secret)
 
     @classmethod
+    def secret_values(cls, secret: dict) -> list[str]:
+        """The refresh and access tokens (not the profile or email, which name the account in messages)."""
+        return [v.strip() for v in (secret.get("refresh_token"), secret.get("access_token")) if isinstance(v, str) and v.strip()]
+
+    @classmethod
     def credential_identity(cls, secret: dict) -> str | None:
         """email + profile (`credential.identity`)."""
         return credential.identity(secret)

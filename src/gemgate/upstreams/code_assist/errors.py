@@ -11,7 +11,7 @@
 | 403 VALIDATION_REQUIRED | FORBIDDEN (account) | disabled: "needs verification: open <url>…" | 502 |
 | 403 ToS text | FORBIDDEN (account) | disabled: "banned: …", never retried by itself | 502 |
 | 403 SUBSCRIPTION_REQUIRED | FORBIDDEN (account) | disabled with what to fix | 502 |
-| 401 | AUTH_EXPIRED | credential refreshed before the account's next use | 502 |
+| 401 | AUTH_EXPIRED (always the account's) | credential refreshed, the account tried once more | 502 if that fails too |
 | 400 | BAD_REQUEST | nothing, no rotation | 400 with Google's message |
 """
 
@@ -21,7 +21,7 @@ import re
 import time
 from datetime import datetime
 
-from ...errors import Failure, Scope, UpstreamError
+from ...errors import Cause, Failure, UpstreamError
 from ..google_errors import _error_object, classify
 from .settings import CodeAssistSettings
 
@@ -91,8 +91,9 @@ def classifier(settings: CodeAssistSettings):
             reset = _reset_in(_metadata(err), time.time())
             wait = reset if reset is not None and reset > 0 else error.retry_after
             error.retry_after = None if wait is None else min(wait, settings.quota_cooldown_cap_seconds)
+        if status == 401:
+            error.cause = Cause.ACCOUNT  # only the OAuth token gets a 401 here; no request content can
         if status == 403:
-            error.failure, error.scope = Failure.FORBIDDEN, Scope.ACCOUNT
             if _TOS.search(error.message):
                 error.message = (
                     "banned: Google disabled Gemini for this account (Terms of Service); it stays disabled, and "
