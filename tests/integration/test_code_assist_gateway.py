@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from gemgate.testing import FakeCodeAssist
 from tests.support.code_assist import CodeAssistGateway, running_fakes
 from tests.support.gateway import chat, free_port
 from tests.support.http import post
@@ -164,3 +165,19 @@ def test_cross_kind_failover_before_the_first_byte(fakes, make, broken):
         fakes.ca.account(email).failures.clear()
     served = "api" if broken == "code-assist" else "ca"
     assert (fakes.api.requests if served == "api" else fakes.ca.requests_for("streamGenerateContent", email))
+
+
+@pytest.mark.parametrize("reason,moves", [("MODEL_CAPACITY_EXHAUSTED", True), ("RATE_LIMIT_EXCEEDED", True),
+                                          ("INVALID_ARGUMENT", False)])
+def test_daily_then_prod(fakes, make, reason, moves):
+    """Antigravity's hosts in order (reference §2.1): capacity and rate limits move on to the next host
+    (quota is metered per deployment), a request error does not."""
+    email, model, secret = account(fakes, "antigravity")
+    prod = FakeCodeAssist(fakes.oauth, accounts=fakes.ca.accounts, signer=fakes.ca.signer)
+    with prod.running() as prod_url:
+        gw = make({"acct": secret}, endpoints=[fakes.ca_url, prod_url])
+        fakes.ca.fail(email, reason, delay=42, this_host=True)
+        r = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}]})
+        assert (r.status == 200) == moves, r.text
+        assert len(prod.requests_for("streamGenerateContent", email)) == (1 if moves else 0)
+    fakes.ca.failures.clear()
