@@ -13,7 +13,9 @@ from rich.markup import escape
 
 from ... import admin
 from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+from ...cli.secret_input import SecretReader, file_option
 from ...errors import UpstreamError
+from ...redaction import KNOWN, url_secrets
 from ...store import AccountRecord
 from ..base import NeedsReauth
 from .credential import from_file
@@ -32,6 +34,7 @@ def register(accounts: typer.Typer) -> None:
         project: Annotated[Optional[str], typer.Option(help="Your Code Assist project id (skips discovery)")] = None,
         name: NameOpt = None,
         proxy: ProxyOpt = None,
+        proxy_file: file_option("proxy", "proxy URL") = None,
         check: Annotated[
             bool,
             typer.Option(
@@ -42,6 +45,7 @@ def register(accounts: typer.Typer) -> None:
         config: ConfigOpt = None,
     ) -> None:
         """Add a Code Assist account (Antigravity or Gemini CLI sign-in) from a credential file."""
+        proxy = SecretReader().read("proxy URL", proxy, file=proxy_file, warn=bool(url_secrets(proxy)))
         try:
             secret = from_file(orjson.loads(file.read_bytes()), profile, project)
         except (OSError, orjson.JSONDecodeError, ValueError) as exc:
@@ -71,12 +75,14 @@ def _checked(secret: dict, proxy: str | None, config: Path | None) -> dict:
     record = AccountRecord(id="check", name="check", kind="code-assist", secret=dict(secret), proxy=proxy)
 
     async def run() -> dict:
-        """Start, refresh and discover, close."""
+        """Start, refresh and discover, close; the tokens are scrubbed from whatever Google answers."""
+        KNOWN.set("check", upstream.secret_values(secret))
         await upstream.start()
         try:
             return await upstream.refresh_credential(record)
         finally:
             await upstream.close()
+            KNOWN.set("check", ())
 
     try:
         return asyncio.run(run())
