@@ -130,3 +130,23 @@ async def test_unreachable_token_endpoint_is_retryable(oauth):
     finally:
         await upstream.close()
     assert caught.value.failure is Failure.TRANSIENT and caught.value.retryable
+
+
+async def test_discovery_with_a_token_rejected_early_refreshes_once(oauth):
+    """A time-fresh access token that Code Assist refuses during discovery gets one refresh, not a loop."""
+    from gemgate.testing import FakeCodeAssist
+
+    ca = FakeCodeAssist(oauth)
+    with ca.running() as ca_url:
+        settings = CodeAssistSettings(token_url=f"{oauth.url}/token", profiles={"antigravity": {"endpoints": [ca_url]}})
+        upstream = CodeAssist(settings)
+        await upstream.start()
+        cred = {**secret(oauth), "project_id": None}
+        cred["access_token"] = oauth.issue_access_token(EMAIL, ANTIGRAVITY.client_id).token
+        cred["expiry"] = time.time() + 3000
+        oauth.expire_access_tokens(EMAIL)
+        try:
+            new = await upstream.refresh_credential(AccountRecord(id="x", name="x", kind="code-assist", secret=cred))
+        finally:
+            await upstream.close()
+    assert new["project_id"] == ca.account(EMAIL).project and token_posts(oauth, cred["refresh_token"]) == 1

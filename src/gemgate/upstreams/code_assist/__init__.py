@@ -122,17 +122,25 @@ class CodeAssist(Upstream):
         secret = dict(account.secret)
         profile = self.settings.profile(secret["profile"])
         proxy = self.proxy_for(account)
-        if not self._token_fresh(secret, time.time()) or secret.get("project_id"):
+        refreshed = not self._token_fresh(secret, time.time()) or bool(secret.get("project_id"))
+        if refreshed:
             secret = await oauth.refresh(self.settings, profile, secret, proxy)
         if not secret.get("email"):
             secret["email"] = await self._email(secret, proxy)
-        if not secret.get("project_id"):
+        if secret.get("project_id"):
+            return secret
+        try:
             try:
                 found = await self._discover(profile, secret, proxy)
             except UpstreamError as err:
-                raise self._named(err, account) from None
-            secret.update(found)
-        return secret
+                if err.failure is not Failure.AUTH_EXPIRED or refreshed:
+                    raise
+                # The token was rejected before its time (revoked, or a clock off): a new one, once.
+                secret = await oauth.refresh(self.settings, profile, secret, proxy)
+                found = await self._discover(profile, secret, proxy)
+        except UpstreamError as err:
+            raise self._named(err, account) from None
+        return {**secret, **found}
 
     def _discover(self, profile: Profile, secret: dict, proxy: str | None) -> Awaitable[dict]:
         """`discovery.discover` over this profile's hosts with the account's token."""
