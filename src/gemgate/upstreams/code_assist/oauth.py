@@ -46,7 +46,7 @@ async def refresh(
     timeout = httpx2.Timeout(settings.first_byte_timeout, connect=settings.connect_timeout)
     client = AsyncOAuth2Client(
         profile.client_id, profile.client_secret, token_endpoint_auth_method="client_secret_post",
-        timeout=timeout, proxy=proxy,
+        timeout=timeout, proxy=proxy, trust_env=False,  # the account's proxy, as for every other call; not $HTTP_PROXY
     )
     try:
         async with client:
