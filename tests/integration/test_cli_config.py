@@ -13,7 +13,8 @@ CASES = [
     ("", {"GEMGATE_PORT": "abc"}, ["setting 'port'", "valid integer"]),
     ('[upstreams.gemini_api]\nbase_uri = "x"\n', {}, ["[upstreams.gemini_api] base_uri: Extra inputs are not permitted"]),
     ('[upstreams.gemini_api]\nconnect_timeout = "soon"\n', {}, ["[upstreams.gemini_api] connect_timeout:"]),
-    ("[upstreams.gemni]\n", {}, ["unknown section [upstreams.gemni]; known: gemini_api"]),
+    ("[upstreams.gemni]\n", {}, ["unknown section [upstreams.gemni]; known: code_assist, gemini_api"]),
+    ("[upstreams.code_assist.profiles.claude]\n", {}, ["[upstreams.code_assist] profiles: Value error, unknown profile 'claude'"]),
 ]
 
 
