@@ -134,3 +134,14 @@ def test_revoked_grant_needs_reauth_and_accounts_list_says_what_to_run(fakes, on
     monkeypatch.setenv("GEMGATE_MASTER_KEY", gw.settings.master_key)
     listing = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["accounts", "list"]).output
     assert "needs_reauth" in listing and "add-oauth" in listing
+
+
+def test_error_after_the_first_byte_ends_the_stream_and_books_the_account(fakes, one):
+    gw, _ = one
+    r = chat(gw, {"model": MODEL, "stream": True,
+                  "messages": [{"role": "user", "content": "FAIL-AFTER 1 429 42"}]})
+    assert r.status == 200 and "[DONE]" not in r.text
+    events = [e for e in r.sse() if isinstance(e, dict) and "error" in e]
+    assert events and "rate limit" in events[-1]["error"]["message"].lower()
+    (cd,) = gw.wait_state("acct", "cooling").cooldowns
+    assert cd.model == MODEL

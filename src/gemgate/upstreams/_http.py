@@ -127,8 +127,6 @@ class HttpClient:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an unreadable {what}") from exc
-        if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict) and "error" in data[0]:
-            return data[0]  # Code Assist sends a stream's error as a one-element array (reference §8.1)
         if not isinstance(data, dict):
             raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an {what} that is not a JSON object")
         return data
