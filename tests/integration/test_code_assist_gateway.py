@@ -181,3 +181,18 @@ def test_daily_then_prod(fakes, make, reason, moves):
         assert (r.status == 200) == moves, r.text
         assert len(prod.requests_for("streamGenerateContent", email)) == (1 if moves else 0)
     fakes.ca.failures.clear()
+
+
+def test_the_accounts_proxy_carries_refresh_discovery_and_generation(fakes, make):
+    from tests.support.code_assist import RecordingProxy
+
+    email = "hal@example.com"
+    fakes.ca.account(email, tier="g1-pro-tier")
+    proxy = RecordingProxy()
+    with proxy.running() as proxy_url:
+        gw = make({"hal": fakes.credential(email, fresh=False, with_project=False)}, proxies={"hal": proxy_url})
+        r = chat(gw, {"model": "gemini-3-flash", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status == 200, r.text
+    paths = [u.split("/", 3)[-1] for u in proxy.seen]
+    assert "token" in paths and "v1internal:loadCodeAssist" in paths
+    assert "v1internal:streamGenerateContent?alt=sse" in paths

@@ -10,9 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import aiohttp
+from aiohttp import web
+
 from gemgate import admin
 from gemgate.store import AccountRecord, open_store
 from gemgate.testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
+from gemgate.testing.fake_server import FakeServer, catch_all_app
 
 from .gateway import GatewayThread
 
@@ -55,6 +59,28 @@ class Fakes:
         }
 
 
+class RecordingProxy(FakeServer):
+    """A plain HTTP forward proxy (absolute-form request targets, RFC 9112 §3.2.2) that records the URL of
+    every request it forwards in `seen`; answers are read whole, then passed on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def build_app(self) -> web.Application:
+        """Every request is forwarded."""
+        return catch_all_app(self._forward)
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        self.seen.append(str(request.url))
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "proxy-connection", "content-length")}
+        async with aiohttp.ClientSession() as session:
+            async with session.request(request.method, str(request.url), headers=headers, data=await request.read()) as up:
+                body = await up.read()
+                keep = {k: v for k, v in up.headers.items() if k.lower() in ("content-type",)}
+                return web.Response(status=up.status, body=body, headers=keep)
+
+
 @contextmanager
 def running_fakes() -> Iterator[Fakes]:
     """The three fakes on loopback: OAuth, Code Assist (checking the OAuth fake's tokens) and the Gemini API
@@ -67,12 +93,15 @@ def running_fakes() -> Iterator[Fakes]:
 
 
 class CodeAssistGateway(GatewayThread):
-    """A gateway seeded with Code Assist accounts `secrets` (name -> credential) besides `api_keys`."""
+    """A gateway seeded with Code Assist accounts `secrets` (name -> credential; `proxies`: name -> the
+    account's own proxy URL) besides `api_keys`."""
 
-    def __init__(self, data_dir, fakes: Fakes, secrets: dict[str, dict], api_keys=(), endpoints=None, **overrides):
+    def __init__(self, data_dir, fakes: Fakes, secrets: dict[str, dict], api_keys=(), endpoints=None,
+                 proxies: dict[str, str] | None = None, **overrides):
         upstreams = {"code_assist": fakes.section(endpoints), **overrides.pop("upstreams", {})}
         super().__init__(data_dir, fakes.api_url, list(api_keys), upstreams=upstreams, **overrides)
         self.secrets = secrets
+        self.proxies = proxies or {}
 
     def _seed(self) -> None:
         super()._seed()
@@ -82,7 +111,7 @@ class CodeAssistGateway(GatewayThread):
             try:
                 for name, secret in self.secrets.items():
                     await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="code-assist",
-                                                          secret=secret))
+                                                          secret=secret, proxy=self.proxies.get(name)))
             finally:
                 await store.close()
 
