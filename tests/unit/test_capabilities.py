@@ -176,3 +176,11 @@ def test_the_served_models_output_token_limit_wins_over_the_table():
     assert catalog.resolve("gemini-2.5-flash-high").output_token_limit == 1000
     assert catalog.resolve("gemini-2.0-flash").output_token_limit == 8192  # the table's row
     assert catalog.resolve("gemini-embedding-001").output_token_limit is None
+
+
+def test_antigravity_agent_ids_are_gemini_3_families():
+    from gemgate.gemini.thinking import needs_signatures
+
+    assert capabilities("gemini-pro-agent").family == "3-pro" and needs_signatures("gemini-pro-agent")
+    assert capabilities("gemini-3-flash-agent").family == "3-flash" and needs_signatures("gemini-3-flash-agent")
+    assert capabilities("gemini-3.6-flash-high").family == "3-flash"

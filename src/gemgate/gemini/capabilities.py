@@ -199,6 +199,9 @@ _ROWS: tuple[tuple[str, Capabilities], ...] = (
     ("gemini-3.1-pro", _PRO_31),
     ("gemini-3-pro", _PRO_3),
     ("gemini-3-flash", _FLASH_3),
+    # Antigravity's "gemini-pro-agent" is "Gemini 3.1 Pro (High)" (reference/antigravity.md §5, CLIProxyAPI's
+    # catalogue of 2026-08-21): a 3.x Pro, so its replayed calls need their signatures like any Gemini 3.
+    ("gemini-pro-agent", _PRO_31),
 )
 
 
