@@ -23,6 +23,7 @@ from .errors import GatewayError, internal_error
 from .gateway import Gateway
 from .http import listing
 from .http.body import json_response, read_json
+from .http.budget import BodyBudget
 from .http.departure import ClientWatch
 from .http.stream_body import StreamBody
 from .pipeline import Call, serve
@@ -227,5 +228,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         exception_handlers={HTTPException: on_error, Exception: on_error, GatewayError: on_error},
     )
     app.state.gateway = gw
+    # For errors answered below the app (http.server: a request head too large or unparsable), by path.
+    app.state.error_body = lambda path, err: routes.shape_for({"type": "http", "path": path, "method": "POST"}).body(err)
+    app.add_middleware(BodyBudget, limit=settings.limits.bodies_in_flight_bytes)  # inside ClientAuth
     app.add_middleware(ClientAuth, gateway=gw, routes=routes)
     return app
