@@ -74,15 +74,15 @@ def test_a_fault_opening_a_stream_is_a_500(gw, monkeypatch, dialect):
 
 @pytest.mark.parametrize("dialect", ["openai", "gemini"])
 def test_a_fault_mid_stream_is_an_error_event_and_a_clean_end(gw, monkeypatch, dialect):
-    original = pipeline._reporting
+    original = pipeline._continued  # the rest of a stream, after its first chunk
 
-    async def exploding(first, chunks, lease, outcome):
-        async for chunk in original(first, chunks, lease, outcome):
-            if "EXPLODE" in json.dumps(first):  # the first chunk went out; the next one fails
+    async def exploding(opened, *args):
+        async for chunk in original(opened, *args):
+            if "EXPLODE" in json.dumps(opened.first):  # the first chunk went out; the next one fails
                 raise RuntimeError(f"injected rendering fault holding {SECRET}")
             yield chunk
 
-    monkeypatch.setattr(pipeline, "_reporting", exploding)
+    monkeypatch.setattr(pipeline, "_continued", exploding)
     conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=20)
     status, _, body = exchange(conn, gw, dialect, "EXPLODE in the middle of a long enough answer", True)
     assert status == 200
