@@ -31,9 +31,7 @@ IN_FLIGHT = 96 * MIB  # four bodies at a time
 ANSWER = b'data: {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}]}\r\n\r\n'
 
 
-def chat_body(marker: str) -> bytes:
-    text = marker + " " + "y" * (BODY - 200)
-    return b'{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "' + text.encode() + b'"}]}'
+CHAT_BODY = b'{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "' + b"y" * (BODY - 100) + b'"}]}'
 
 
 class PeakRss(threading.Thread):
@@ -72,9 +70,9 @@ def served(tmp_path):
 async def send_all(url: str) -> list[httpx.Response]:
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client:
         return await asyncio.gather(*(
-            client.post(f"{url}/v1/chat/completions", content=chat_body(f"m{i}"),
+            client.post(f"{url}/v1/chat/completions", content=CHAT_BODY,
                         headers={"Authorization": "Bearer k", "Content-Type": "application/json"})
-            for i in range(CLIENTS)
+            for _ in range(CLIENTS)
         ))
 
 
