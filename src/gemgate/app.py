@@ -19,10 +19,13 @@ from .auth import presented_key
 from .config import Settings
 from .dialects import DIALECTS
 from .dialects.base import Dialect, Endpoint, Generation, ParseInput
-from .errors import GatewayError
+from .errors import GatewayError, internal_error
 from .gateway import Gateway
 from .http import listing
 from .http.body import json_response, read_json
+from .http.budget import BodyBudget
+from .http.departure import ClientWatch
+from .http.stream_body import StreamBody
 from .pipeline import Call, serve
 from .redaction import client_key_scope
 
@@ -109,12 +112,30 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             return shape.response(err)
         except Exception:  # a parser bug: answered in the dialect's shape, keeping the connection usable
             log.exception("unhandled error parsing %s", request.url.path)
-            return shape.response(GatewayError(500, "Internal gateway error; see the server log."))
+            return shape.response(internal_error())
         if isinstance(work, Generation) and len(chosen) > 1:
             raise RuntimeError("generation endpoints cannot be shared")  # a registration mistake
-        return await serve(call, work)
+        return await _serve_while_present(request, call, work)
 
     return handle
+
+
+async def _serve_while_present(request: Request, call: Call, work) -> Response:
+    """`serve`, cancelled as soon as the client hangs up (the body is read: the next ASGI message can only be
+    the disconnect); a stream carries the watch on. What is returned to a client that left is never sent."""
+    watch = ClientWatch(request.receive)
+    try:
+        response = await serve(call, work)
+    except asyncio.CancelledError:
+        if not watch.gone:
+            raise
+        watch.settle()
+        return Response(status_code=499)
+    if isinstance(response, StreamBody):
+        response.watch = watch
+    else:
+        watch.stop()
+    return response
 
 
 def _listing(gw: Gateway, request: Request, members: list[tuple[Dialect, Endpoint]], which: str) -> Response:
@@ -186,8 +207,10 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         elif isinstance(exc, GatewayError):
             err = exc
         else:
+            # Starlette re-raises after this answer and uvicorn then drops the connection: say so.
             log.exception("unhandled error on %s", request.url.path)
-            err = GatewayError(500, "Internal gateway error; see the server log.")
+            err = internal_error()
+            err.close = True
         return routes.shape_for(request.scope).response(err)
 
     @contextlib.asynccontextmanager
@@ -205,5 +228,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         exception_handlers={HTTPException: on_error, Exception: on_error, GatewayError: on_error},
     )
     app.state.gateway = gw
+    # For errors answered below the app (http.server: a request head too large or unparsable), by path.
+    app.state.error_body = lambda path, err: routes.shape_for({"type": "http", "path": path, "method": "POST"}).body(err)
+    app.add_middleware(BodyBudget, limit=settings.limits.bodies_in_flight_bytes)  # inside ClientAuth
     app.add_middleware(ClientAuth, gateway=gw, routes=routes)
     return app

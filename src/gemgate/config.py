@@ -31,6 +31,10 @@ class Limits(BaseModel):
     # Request body in bytes (32 MiB: room for several inline images; Gemini's own inline limit is 20 MB).
     # A Content-Length over it is refused before reading; a body without one is cut off at the limit.
     body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Bytes of request bodies held at once, across requests (a body is held until its answer is complete; it
+    # costs about three times its size in memory). A body over 1 MiB that would pass it is a 503 with
+    # Retry-After; smaller bodies are always admitted. 128 MiB: four bodies at the body_bytes limit.
+    bodies_in_flight_bytes: int = Field(128 * 1024 * 1024, ge=1024 * 1024)
     # Characters in a model name, suffixes included (real ids are under 64).
     model_name_chars: int = Field(256, ge=16)
     # Messages (OpenAI) or contents (Gemini) in one request.
@@ -45,6 +49,9 @@ class Limits(BaseModel):
     # results). At most 200: the upstream request wraps client JSON a few levels deeper, and its encoder
     # stops at 255.
     json_depth: int = Field(100, ge=8, le=200)
+    # The request line plus headers, in bytes: 414 for a longer request line, 431 for more headers, before the
+    # app sees them (http.server). 64 KiB: OAuth tokens and ?key= fit many times; Node allows 16 KiB.
+    header_bytes: int = Field(64 * 1024, ge=4096)
 
 
 class Settings(BaseSettings):
@@ -91,7 +98,7 @@ class Settings(BaseSettings):
     change_poll_seconds: float = 0.05
     log_level: str = "info"
 
-    # Per-request bounds: body size, model-name length, messages, parts, tools, JSON nesting (see Limits).
+    # Per-request bounds: body size, model-name length, messages, parts, tools, JSON nesting, head size (see Limits).
     limits: Limits = Field(default_factory=Limits)
 
     config_file: Path | None = None

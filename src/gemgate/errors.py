@@ -210,6 +210,11 @@ def redact_json(value: list) -> list:
         return []
 
 
+def internal_error() -> GatewayError:
+    """The 500 for a fault in the gateway itself (its traceback is in the server log, never in the answer)."""
+    return GatewayError(500, "Internal gateway error; see the server log.")
+
+
 def bad_request(message: str, param: str | None = None) -> GatewayError:
     """A 400 naming the request field (`param`, a dotted path such as "messages[2].content") to fix."""
     return GatewayError(400, message, param=param)

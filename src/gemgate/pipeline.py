@@ -26,7 +26,7 @@ from .gemini.signatures import SignatureStore
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
 from .http.media import MediaFetcher
-from .http.respond import stream_response
+from .http.respond import as_client_error, client_gone, stream_response
 from .outcome import Outcome
 from .pool import Lease
 from .upstreams.base import Capability, NeedsReauth, Upstream
@@ -61,7 +61,9 @@ class Opened:
 
 async def serve(call: Call, work: Generation | Unary) -> Response:
     """Answer a parsed request in full and emit its Outcome; every GatewayError (before a stream is
-    committed) becomes the dialect's error response. Admission checks run for generations only."""
+    committed) becomes the dialect's error response, and so does any other exception (a 500, logged with its
+    traceback). A cancellation (the client left) is booked as 499 and raised on. Admission checks run for
+    generations only."""
     gw = call.gw
     loop = asyncio.get_running_loop()
     outcome = Outcome(call.dialect, _operation(work), call.identity)
@@ -102,12 +104,17 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         response = await generate_whole(gw, spec, work.request, outcome)
         outcome.ttfb = loop.time() - call.started
         return json_response(await work.reply.whole(response, ctx), headers=headers)
-    except GatewayError as err:
-        if handed_off:
-            raise
-        finish(err)
-        handed_off = True
+    except Exception as exc:  # GatewayError, or a bug anywhere after parsing: answered in the dialect's shape
+        err = as_client_error(exc, f"serving a {call.dialect} request")
+        if not handed_off:
+            finish(err)
+            handed_off = True
         return call.error_response(err)
+    except asyncio.CancelledError:  # the client left (http.departure.ClientWatch): stop and book it
+        if not handed_off:
+            finish(client_gone())
+            handed_off = True
+        raise
     finally:
         if not handed_off:
             finish(None)

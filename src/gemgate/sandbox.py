@@ -13,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .config import Settings
+from .http.server import server_config
 from .listen import bind_socket
 from .logs import UVICORN_LOGGERS, guard_handlers
 from .store import AccountRecord, open_store
@@ -68,7 +69,7 @@ async def run_sandbox(
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
         settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host)
         await seed_api_key_accounts(settings, SANDBOX_API_KEYS)
-        config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+        config = server_config(create_app(settings), settings, host=host, port=port, log_level="warning", access_log=False)
         guard_handlers(*UVICORN_LOGGERS)
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]))

@@ -20,12 +20,14 @@ class DEFAULTS:
     """The documented defaults of gemgate.config.Limits (test_defaults_are_documented checks they agree)."""
 
     body_bytes = 32 * 1024 * 1024
+    bodies_in_flight_bytes = 128 * 1024 * 1024
     model_name_chars = 256
     messages = 10_000
     parts_per_message = 1_000
     tools = 512
     embedding_inputs = 2_048
     json_depth = 100
+    header_bytes = 64 * 1024
 
 
 def test_defaults_are_documented():

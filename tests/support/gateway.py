@@ -12,6 +12,7 @@ import uvicorn
 
 from gemgate.app import create_app
 from gemgate.config import Settings
+from gemgate.http.server import server_config
 from gemgate.sandbox import sandbox_settings, seed_api_key_accounts
 
 from .http import Reply, post
@@ -54,7 +55,8 @@ class GatewayThread:
     def start(self) -> GatewayThread:
         self._seed()
         self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        config = server_config(self.app, self.settings, host="127.0.0.1", port=self.port, log_level="warning",
+                               access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

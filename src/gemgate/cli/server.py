@@ -45,6 +45,7 @@ def serve(
     import uvicorn
 
     from ..app import create_app
+    from ..http.server import server_config
     from ..logs import UVICORN_LOGGERS, guard_handlers, setup_logging
 
     settings = settings_or_exit(config, host=host, port=port)
@@ -71,14 +72,9 @@ def serve(
         sock.close()
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    config_ = uvicorn.Config(
-        application,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        access_log=False,
+    config_ = server_config(
+        application, settings, host=settings.host, port=settings.port, loop="uvloop",
+        log_level=settings.log_level, access_log=False,
     )
     guard_handlers(*UVICORN_LOGGERS)  # uvicorn made its handlers in Config(); a traceback may quote a secret
     uvicorn.Server(config_).run(sockets=[sock])

@@ -8,13 +8,16 @@ silence (failover goes on meanwhile), and any later failure is sent as the diale
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 from starlette.responses import Response
 
-from ..errors import GatewayError, UpstreamError
+from ..errors import GatewayError, UpstreamError, internal_error
 from .stream_body import StreamBody
+
+log = logging.getLogger("gemgate")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -35,6 +38,21 @@ def as_gateway_error(exc: BaseException) -> GatewayError | None:
     if isinstance(exc, UpstreamError):
         return exc.to_gateway()
     return None
+
+
+def client_gone() -> GatewayError:
+    """The outcome of a request whose client hung up before its answer was complete (never sent)."""
+    return GatewayError(499, "the client went away")
+
+
+def as_client_error(exc: Exception, doing: str) -> GatewayError:
+    """What the client is told about `exc`: a gateway or upstream error as it is; anything else is a bug,
+    logged with its traceback (redacted by the log filter) and answered as a 500."""
+    err = as_gateway_error(exc)
+    if err is None:
+        log.error("unhandled error %s", doing, exc_info=exc)
+        err = internal_error()
+    return err
 
 
 async def stream_response(
@@ -58,12 +76,14 @@ async def stream_response(
     loop = asyncio.get_running_loop()
     started = loop.time() if started is None else started
     task = asyncio.ensure_future(opening)
-    await asyncio.wait({task}, timeout=max(0.0, started + interval - loop.time()))
+    try:
+        await asyncio.wait({task}, timeout=max(0.0, started + interval - loop.time()))
+    except asyncio.CancelledError:  # the client left while the upstream was opening
+        task.cancel()
+        on_end(client_gone())
+        raise
     if task.done() and task.exception() is not None:
-        err = as_gateway_error(task.exception())
-        if err is None:
-            on_end(GatewayError(500, "Internal gateway error"))
-            raise task.exception()
+        err = as_client_error(task.exception(), "opening a stream")
         on_end(err)
         return error_response(err)
     fmt = reply.stream_format
@@ -79,8 +99,8 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
     try:
         try:
             opened = await task  # while the upstream is silent, StreamBody sends keepalives
-        except (UpstreamError, GatewayError) as exc:
-            error, ended = as_gateway_error(exc), True
+        except Exception as exc:
+            error, ended = as_client_error(exc, "opening a stream"), True
             yield reply.stream_error(error)
             return
         frames = render(opened)
@@ -88,8 +108,8 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
             async for data in frames:
                 yield data
             ended = True
-        except (UpstreamError, GatewayError) as exc:
-            error, ended = as_gateway_error(exc), True
+        except Exception as exc:  # an upstream failure, or a bug rendering a chunk: the stream still ends well
+            error, ended = as_client_error(exc, "streaming"), True
             yield reply.stream_error(error)
         finally:
             await frames.aclose()
@@ -97,4 +117,4 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
     finally:
         if not task.done():
             task.cancel()  # the client went away: stop the upstream call too
-        on_end(error if ended else GatewayError(499, "the client went away"))
+        on_end(error if ended else client_gone())

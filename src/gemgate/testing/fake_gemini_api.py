@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 from aiohttp import web
 
 from gemgate.testing.fake_embedding import embed_text
-from gemgate.testing.fake_model import Fault, Reply, count_prompt_tokens, last_user_text, plan_reply
+from gemgate.testing.fake_model import Fault, Reply, count_prompt_tokens, last_user_text, plan_reply, slow_seconds
 from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo, model_info
 from gemgate.testing.gemini_errors import (
@@ -83,6 +83,8 @@ class RecordedRequest:
     model: str | None = None
     action: str | None = None  # generateContent, ..., "list" or "get"
     status: int | None = None  # HTTP status the fake answered
+    # time.monotonic() when the caller hung up before the answer was complete (the handler was cancelled)
+    cancelled_at: float | None = None
 
 
 class FakeGeminiAPI(FakeServer):
@@ -162,6 +164,9 @@ class FakeGeminiAPI(FakeServer):
             if record.action == "generateContent":
                 record.status = None
             raise asyncio.CancelledError() from None
+        except asyncio.CancelledError:
+            record.cancelled_at = time.monotonic()
+            raise
         record.status = response.status
         return response
 
@@ -182,7 +187,9 @@ class FakeGeminiAPI(FakeServer):
         if action in ("generateContent", "streamGenerateContent"):
             return await self._generate(request, record, body, started, sse)
         if action == "countTokens":
-            return _json_response(self._count_tokens(body), started)
+            counted = self._count_tokens(body)
+            await asyncio.sleep(slow_seconds(self._count_target(body)))
+            return _json_response(counted, started)
         if action == "embedContent":
             return _json_response(self._embed(body), started)
         return _json_response(self._batch_embed(body, model.id), started)
@@ -282,10 +289,13 @@ class FakeGeminiAPI(FakeServer):
             if fault.kind == "FAIL" else {}
         return await write_with_fault(request, headers, chunks, fault, error, sse, self.chunk_interval)
 
-    def _count_tokens(self, body: Any) -> dict[str, Any]:
+    @staticmethod
+    def _count_target(body: Any) -> dict[str, Any]:
         req = parse_request(body, "CountTokensRequest")
-        target = req.get("generateContentRequest") or {"contents": req.get("contents") or []}
-        total = count_prompt_tokens(target)
+        return req.get("generateContentRequest") or {"contents": req.get("contents") or []}
+
+    def _count_tokens(self, body: Any) -> dict[str, Any]:
+        total = count_prompt_tokens(self._count_target(body))
         return {"totalTokens": total, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": total}]}
 
     def _embed(self, body: Any) -> dict[str, Any]:

@@ -23,7 +23,10 @@ Rules, read from the LAST user turn:
                                 CACHED_CONTENT``, ``404 ENTITY`` ("Requested entity was not found.", nothing
                                 named); another form is a 500 from the fake
 * ``FAIL-ONCE <status> [FORM]`` -> the error only while ``first_attempt`` is true
-* ``SLOW <seconds>``         -> that much silence before the first chunk
+* ``SLOW <seconds>``         -> that much silence before the first chunk (countTokens too)
+* ``BIG <KiB>``               -> a text answer's first chunk carries that many KiB more text (one word of
+                                ``x``), so its event is that large: a large inline image makes events of
+                                megabytes, and SSE has no size limit
 * ``EMPTY``                  -> a stream with no chunks at all
 * ``MALFORMED[-ONCE]``       -> finishReason MALFORMED_FUNCTION_CALL and no content (as Gemini 3.x
                                 sometimes answers), on every or only the first attempt; with
@@ -108,6 +111,7 @@ _FAIL_AFTER_RE = re.compile(
 _RESET_CUT_AFTER_RE = re.compile(r"^[ \t]*(RESET|CUT)-AFTER[ \t]+(\d+)[ \t]*$", re.M)
 _STALL_AFTER_RE = re.compile(r"^[ \t]*STALL-AFTER[ \t]+(\d+)[ \t]+(\d+(?:\.\d+)?)[ \t]*$", re.M)
 _BLOCK_RE = re.compile(r"^[ \t]*BLOCK(?:[ \t]+([A-Z_]+))?[ \t]*$", re.M)
+_BIG_RE = re.compile(r"^[ \t]*BIG[ \t]+(\d+)[ \t]*$", re.M)
 _CITE_RE = re.compile(r"^[ \t]*CITE[ \t]+(\S+)[ \t]*$", re.M)
 _CALL_RE = re.compile(r"^[ \t]*CALL[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$", re.M)
 _PIECE_RE = re.compile(r"\s*\S+\s*")
@@ -208,6 +212,12 @@ def last_user_text(request: Mapping[str, Any]) -> str:
     return "\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
 
 
+def slow_seconds(request: Mapping[str, Any]) -> float:
+    """The silence a ``SLOW <seconds>`` line in the last user turn asks for (0 without one)."""
+    slow = _SLOW_RE.search(last_user_text(request))
+    return float(slow.group(1)) if slow else 0.0
+
+
 def plan_reply(
     request: Mapping[str, Any],
     model: str,
@@ -273,6 +283,11 @@ def plan_reply(
     else:
         answer, finish = _answer_text(gen, subject, responses)
         chunks = lead + _text_chunks(answer, finish, model, show, signer)
+        big = None if responses else _BIG_RE.search(text)
+        if big:
+            first = chunks[len(lead)]
+            padded = {**first.parts[0], "text": first.parts[0]["text"] + " " + "x" * (int(big.group(1)) * 1024)}
+            chunks[len(lead)] = replace(first, parts=[padded, *first.parts[1:]])
         message = None
         extra = _answer_fields(request, answer, subject, None if responses else text)
         if extra:

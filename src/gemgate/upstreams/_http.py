@@ -131,6 +131,23 @@ class HttpClient:
             raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an {what} that is not a JSON object")
         return data
 
+    def _chunk(self, data: bytes, unwrap: Callable[[dict], dict] | None) -> dict:
+        """One streamed event as a response chunk; raises the classified error of an `{"error": …}` event and
+        Failure.MALFORMED for anything the gateway could not read."""
+        chunk = self._object(data, "event")
+        try:
+            if "error" in chunk:
+                error = chunk["error"] if isinstance(chunk["error"], dict) else {}
+                code = error.get("code")
+                raise self.classify(code if type(code) is int and 400 <= code <= 599 else 500, data)
+            if unwrap is not None:
+                chunk = unwrap(chunk)
+            if _well_formed(chunk):
+                return chunk
+        except (LookupError, TypeError, ValueError, AttributeError):
+            pass
+        raise UpstreamError(Failure.MALFORMED, f"{self.label} sent an event that is not a response chunk")
+
     async def stream_gemini(
         self, url: str, *, body: bytes, headers: dict, proxy: str | None,
         unwrap: Callable[[dict], dict] | None = None,
@@ -139,8 +156,10 @@ class HttpClient:
         an envelope, as Code Assist's `{"response": …}`). Closing the iterator releases the connection.
 
         An event holding `{"error": …}` (google.rpc.Status, as @google/genai's throwIfStreamErrorChunk
-        reads it) raises the classified error; an empty stream is Failure.MALFORMED; a stream that ends
-        without a finishReason is Failure.TRANSIENT.
+        reads it) raises the classified error; an event that is not a JSON object, or whose candidates,
+        content or parts are not shaped as ai.google.dev/api/generate-content#generatecontentresponse says,
+        is Failure.MALFORMED; an empty stream is Failure.MALFORMED; a stream that ends without a finishReason
+        is Failure.TRANSIENT. Events have no size limit (see `sse_data`).
         """
         response = await self.request("POST", url, body=body, headers=headers, proxy=proxy)
         last: dict | None = None  # the last chunk with candidates: Gemini puts finishReason on it
@@ -148,12 +167,7 @@ class HttpClient:
         try:
             with transport_errors(self.label, "the stream broke"):
                 async for data in sse_data(response):
-                    chunk = self._object(data, "event")
-                    if "error" in chunk:
-                        error = chunk["error"] if isinstance(chunk["error"], dict) else {}
-                        raise self.classify(int(error.get("code") or 500), data)
-                    if unwrap is not None:
-                        chunk = unwrap(chunk)
+                    chunk = self._chunk(data, unwrap)
                     if "candidates" in chunk or last is None:
                         last = chunk
                     seen = True
@@ -164,3 +178,21 @@ class HttpClient:
             raise UpstreamError(Failure.MALFORMED, f"{self.label} returned an empty stream")
         if not finished(last):
             raise UpstreamError(Failure.TRANSIENT, f"{self.label}: the stream ended before the model finished")
+
+
+def _well_formed(chunk: object) -> bool:
+    """A chunk whose candidates, content and parts have the types the gateway reads (a few isinstance checks:
+    this runs on every chunk)."""
+    if type(chunk) is not dict:
+        return False
+    for cand in chunk.get("candidates") or ():
+        if type(cand) is not dict:
+            return False
+        content = cand.get("content")
+        if content is not None:
+            if type(content) is not dict:
+                return False
+            parts = content.get("parts")
+            if parts is not None and (type(parts) is not list or any(type(p) is not dict for p in parts)):
+                return False
+    return type(chunk.get("candidates", ())) in (list, tuple) and type(chunk.get("usageMetadata", {})) is dict

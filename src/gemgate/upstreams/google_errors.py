@@ -34,6 +34,12 @@ def parse_duration(text: str | None) -> float | None:
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + seconds
 
 
+def _objects(value: object) -> list[dict]:
+    """The objects in a JSON list (details, errors, violations); nothing for a value of another type, so an
+    odd error body is still classified rather than raising."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _error_object(body: bytes) -> dict:
     try:
         data = orjson.loads(body)
@@ -119,11 +125,11 @@ def classify(status: int, body: bytes) -> UpstreamError:
     err = _error_object(body)
     # Redacted before it is cut: a cut through a key would leave a piece no rule recognises.
     message = str(err.get("message") or redact(body[:65536].decode(errors="replace"))[:300] or f"HTTP {status}")
-    details = [d for d in err.get("details") or () if isinstance(d, dict)]
+    details = _objects(err.get("details"))
     ordered = [str(d["reason"]) for d in details if d.get("reason")]
     # Code Assist also sends the legacy `errors: [{domain, reason}]` list (reference §A4); its reasons
     # ("forbidden", "rateLimitExceeded") are generic, so they only count when they are one of ours.
-    legacy = [str(e.get("reason")) for e in err.get("errors") or () if isinstance(e, dict) and e.get("reason")]
+    legacy = [str(e.get("reason")) for e in _objects(err.get("errors")) if e.get("reason")]
     reasons = set(ordered) | set(legacy)
     reason = ordered[0] if ordered else None  # the first ErrorInfo reason, as Google lists them
     rpc_status = err.get("status") if isinstance(err.get("status"), str) else None
@@ -134,9 +140,10 @@ def classify(status: int, body: bytes) -> UpstreamError:
         if type_url.endswith("RetryInfo"):
             retry_after = parse_duration(d.get("retryDelay"))
         elif type_url.endswith("ErrorInfo") and retry_after is None:
-            retry_after = parse_duration((d.get("metadata") or {}).get("quotaResetDelay"))
+            metadata = d.get("metadata")
+            retry_after = parse_duration(metadata.get("quotaResetDelay") if isinstance(metadata, dict) else None)
         elif type_url.endswith("QuotaFailure"):
-            quota_ids += [str(v.get("quotaId", "")) for v in d.get("violations") or () if isinstance(v, dict)]
+            quota_ids += [str(v.get("quotaId", "")) for v in _objects(d.get("violations"))]
     if retry_after is None:
         m = _RETRY_IN_TEXT.search(message)
         if m:

@@ -1,0 +1,84 @@
+"""A client that hangs up is noticed at once: the upstream call made for it is cancelled within about a
+second, streaming or not, in every dialect (issue 7 §6). Measured on the fake's side: it records when its
+handler was cancelled (its caller closed the connection) while it was still silent (``SLOW 20``).
+
+Before: a stream noticed only when it committed its 200 (keepalive_seconds later), a whole answer ran to the
+upstream's end.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import uuid
+
+import pytest
+
+from tests.support.dialects import MODEL
+from tests.support.upstream import upstream_requests
+
+BOUND = 3.0  # seconds; the old behaviour took 10 s (a keepalive interval) to 20 s (the whole upstream call)
+
+ROUTES = {
+    "openai": ("/v1/chat/completions", False),
+    "openai-stream": ("/v1/chat/completions", True),
+    "gemini": (f"/v1beta/models/{MODEL}:generateContent", False),
+    "gemini-sse": (f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse", True),
+    "gemini-array": (f"/v1/models/{MODEL}:streamGenerateContent", True),
+    "gemini-count": (f"/v1beta/models/{MODEL}:countTokens", False),
+}
+
+
+def body_for(route: str, text: str) -> dict:
+    if route.startswith("openai"):
+        return {"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": ROUTES[route][1]}
+    return {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    pytest.fail(f"{what} did not happen within {seconds}s")
+
+
+def start(make_gateway, route: str, directive: str) -> tuple[http.client.HTTPConnection, str]:
+    """A request on `route` (keepalives every 10 s) whose prompt holds a fresh marker and `directive`."""
+    server = make_gateway(keepalive_seconds=10)
+    marker = uuid.uuid4().hex[:10]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("POST", ROUTES[route][0], json.dumps(body_for(route, f"{marker} one two three\n{directive}")),
+                 {"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
+    return conn, marker
+
+
+def leave_and_check(conn: http.client.HTTPConnection, record) -> None:
+    """Hang up; the fake must see its handler cancelled within BOUND seconds."""
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
+    left = time.monotonic()
+    wait_for(lambda: record.cancelled_at is not None, BOUND + 2, "the upstream call's cancellation")
+    assert record.cancelled_at - left < BOUND
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_the_upstream_call_stops_when_the_client_leaves(make_gateway, fake_api, route):
+    conn, marker = start(make_gateway, route, "SLOW 20")
+    record = wait_for(lambda: (upstream_requests(fake_api, marker) or [None])[0], 10, "the upstream call")
+    time.sleep(0.3)  # the fake is silent now (SLOW)
+    leave_and_check(conn, record)
+    assert len(upstream_requests(fake_api, marker)) == 1, "no other account was tried for a client that left"
+
+
+@pytest.mark.parametrize("route", ["openai-stream", "gemini-sse"])
+def test_a_stream_stops_when_the_client_leaves_after_the_first_chunk(make_gateway, fake_api, route):
+    conn, marker = start(make_gateway, route, "STALL-AFTER 2 20")  # openai shows the thought chunk first
+    response = conn.getresponse()
+    assert response.status == 200
+    assert marker.encode() in response.read1(65536)  # the first chunks; then the fake stalls
+    leave_and_check(conn, upstream_requests(fake_api, marker)[0])

@@ -1,0 +1,95 @@
+"""Many concurrent large-but-allowed bodies keep the gateway's memory bounded (issue 7 §3: six concurrent
+150 MB chat bodies took the process to 4.1 GB RSS). The bytes of request bodies held at once are capped by
+[limits] bodies_in_flight_bytes; a request that would pass the cap is a 503 with Retry-After in the caller's
+format, before its body is read. Measured with psutil on a `gemgate serve` subprocess whose upstream (in this
+process) stays silent for a while, so every admitted request holds its body."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+
+import httpx
+import psutil
+import pytest
+
+from gemgate.config import Settings
+from gemgate.sandbox import seed_api_key_accounts
+from tests.support.gateway import API_KEYS, free_port
+from tests.support.processes import spawn_gemgate
+from tests.support.raw_upstream import RawUpstream
+
+MIB = 1024 * 1024
+BODY = 24 * MIB  # under the 32 MiB body limit
+CLIENTS = 24  # 576 MiB of bodies sent at once
+IN_FLIGHT = 96 * MIB  # four bodies at a time
+
+
+ANSWER = b'data: {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}]}\r\n\r\n'
+
+
+CHAT_BODY = b'{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "' + b"y" * (BODY - 100) + b'"}]}'
+
+
+class PeakRss(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                self.peak = max(self.peak, self.process.memory_info().rss)
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.01)
+
+
+@pytest.fixture
+def served(tmp_path):
+    upstream = RawUpstream(ANSWER, delay=2.0)
+    with upstream.running() as url:
+        env = {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m", "GEMGATE_CLIENT_KEYS": '["k"]',
+               "GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL": url, "GEMGATE_LOG_LEVEL": "warning",
+               "GEMGATE_LIMITS__BODIES_IN_FLIGHT_BYTES": str(IN_FLIGHT)}
+        asyncio.run(seed_api_key_accounts(Settings(data_dir=tmp_path, master_key="m"), API_KEYS))
+        port = free_port()
+        proc, _ = spawn_gemgate(["serve", "--port", str(port)], env, "client keys")
+        try:
+            yield proc, f"http://127.0.0.1:{port}"
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+
+
+async def send_all(url: str) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client:
+        return await asyncio.gather(*(
+            client.post(f"{url}/v1/chat/completions", content=CHAT_BODY,
+                        headers={"Authorization": "Bearer k", "Content-Type": "application/json"})
+            for _ in range(CLIENTS)
+        ))
+
+
+def test_concurrent_large_bodies_keep_memory_bounded(served):
+    proc, url = served
+    before = psutil.Process(proc.pid).memory_info().rss
+    meter = PeakRss(proc.pid)
+    meter.start()
+    replies = asyncio.run(send_all(url))
+    meter.running = False
+    meter.join()
+    statuses = sorted(r.status_code for r in replies)
+    grown = (meter.peak - before) / MIB
+    print(f"peak growth {grown:.0f} MiB; statuses {statuses}")
+    assert set(statuses) <= {200, 503} and 200 in statuses
+    for r in replies:
+        if r.status_code == 503:
+            assert r.headers["retry-after"] and r.json()["error"]["message"]
+    assert statuses.count(200) >= IN_FLIGHT // BODY  # at least as many as fit at once
+    assert grown < 768  # about 75 MiB per admitted body; 1825 MiB before the cap
