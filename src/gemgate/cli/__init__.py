@@ -8,6 +8,7 @@ from .common import accounts_app, app
 
 for _kind in UPSTREAM_KINDS.values():
     _kind.register_cli(accounts_app)
+    _kind.register_commands(app)
 
 
 def main() -> None:

@@ -84,6 +84,11 @@ class Upstream(abc.ABC):
         """Add this kind's own commands (how its accounts get in) to `gemgate accounts`."""
 
     @classmethod
+    def register_commands(cls, app: typer.Typer) -> None:
+        """Add this kind's top-level commands (how its users sign in or bring credentials, e.g. `gemgate login`,
+        `gemgate import`) to `gemgate` itself."""
+
+    @classmethod
     def suggest_name(cls, secret: dict) -> str | None:
         """A readable default account name from the credential (never the secret itself), or None."""
         return None
