@@ -144,7 +144,10 @@ def apply_model_spec(
         if thinking is not None:
             if not spec.thinks:
                 if thinking.effort not in (None, "none", "auto") or thinking.budget or thinking.level is not None:
-                    param = thinking.param if thinking.budget or thinking.level is not None else "reasoning_effort"
+                    if thinking.budget or thinking.level is not None:
+                        param = thinking.param
+                    else:  # an effort name: the request's own field, or the model name's suffix
+                        param = "reasoning_effort" if asked is not None and asked.effort is not None else "model"
                     raise bad_request(f"The model '{spec.requested}' does not support thinking", param)
             else:
                 config = thinking_config(spec.model, thinking)

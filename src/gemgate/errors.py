@@ -139,6 +139,8 @@ class UpstreamError(Exception):
             return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
         if self.status is not None and (self.status == 429 or self.status >= 500):
             status = self.status  # what Google said (500 INTERNAL stays 500, a 429 for capacity stays 429)
+        if status != self.status:  # the gateway's own view (408 -> 504, 499 -> 502): Google's code name would not fit
+            return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
         return GatewayError(status, message, retry_after=self.retry_after, upstream=True, **google)
 
 

@@ -28,7 +28,7 @@ from .http.body import json_response
 from .http.media import MediaFetcher
 from .http.respond import as_client_error, client_gone, stream_response
 from .outcome import Outcome
-from .pool import Lease
+from .pool import Lease, no_usable_account
 from .upstreams.base import Capability, NeedsReauth, Upstream
 
 T = TypeVar("T")
@@ -179,6 +179,8 @@ async def with_failover(
         except GatewayError:
             if failures:  # what the upstream said beats the pool's own view of it
                 raise most_informative(failures).to_gateway() from None
+            if tried:  # every account tried was found to need re-auth before anything was sent
+                raise no_usable_account(spec.requested) from None
             raise
         account = lease.account
         tried.append(account.id)
@@ -189,8 +191,12 @@ async def with_failover(
             try:
                 await gw.credentials.fresh(upstream, account.record)
             except NeedsReauth as exc:
+                # The account's own state, found before anything was sent: not this request's failure (and its
+                # reason, naming the account, is the operator's). The next account is tried, or the pool says
+                # none is usable.
                 gw.pool.needs_reauth(account, exc.reason)
-                raise exc.as_upstream_error() from None
+                outcome.attempts -= 1
+                continue
             result = await attempt(upstream, lease)
         except UpstreamError as err:
             _book(gw, lease, err)
@@ -207,6 +213,8 @@ async def with_failover(
         for earlier, err in unclear:  # this account served what they refused: it was about them
             _book(gw, earlier, err, confirmed=True)
         return result
+    if not failures:
+        raise no_usable_account(spec.requested)
     raise most_informative(failures).to_gateway()
 
 

@@ -156,3 +156,12 @@ def test_googles_error_reaches_gemini_callers_as_google_sent_it(make_gateway, fa
     want = post(f"{fake_api.url}{path}", body, headers={"x-goog-api-key": API_KEYS[0]})
     assert got.status == want.status, (got.text, want.text)
     assert got.json()["error"] == want.json()["error"]
+
+
+@pytest.mark.parametrize("directive, code, status", [("FAIL 408", 504, "DEADLINE_EXCEEDED"), ("FAIL 499", 502, "UNAVAILABLE")])
+def test_a_code_the_gateway_changes_gets_its_own_status_name(make_gateway, directive, code, status):
+    """Where the gateway answers with another code than Google's (a timeout becomes 504), the google.rpc status
+    name is the one of that code, not Google's (which named another code)."""
+    body = {"contents": [{"role": "user", "parts": [{"text": f"{directive}\nrenamed"}]}]}
+    r = native(make_gateway(), "/v1beta/models/gemini-2.5-flash:generateContent", body)
+    assert (r.status, r.json()["error"]["code"], r.json()["error"]["status"]) == (code, code, status), r.text

@@ -240,3 +240,10 @@ def test_effort_names_the_model_cannot_honour_are_said(gw, model, body_extra, no
 def test_effort_names_honoured_as_named_say_nothing(gw, model, body_extra):
     r = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}], **body_extra})
     assert r.status == 200 and "X-Gemgate-Adjusted" not in r.headers, r.headers
+
+
+@pytest.mark.parametrize("body_extra, param", [({}, "model"), ({"reasoning_effort": "high"}, "reasoning_effort")])
+def test_thinking_asked_of_a_model_that_cannot_names_where_it_was_asked(gw, body_extra, param):
+    model = "gemini-2.0-flash-high" if not body_extra else "gemini-2.0-flash"
+    r = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}], **body_extra})
+    assert r.status == 400 and r.json()["error"]["param"] == param, r.text

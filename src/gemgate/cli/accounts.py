@@ -11,6 +11,11 @@ from .. import admin
 from .common import ConfigOpt, accounts_app, console, folding_table, run_admin, when
 
 
+def _short(text: str, most: int = 60) -> str:
+    """A long upstream error cut for the table (a whole Google error filled 80 lines of a terminal)."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 _STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disabled": "red"}
 
 
@@ -30,9 +35,9 @@ def accounts_list(config: ConfigOpt = None) -> None:
             escape(v.proxy or ""),
             f"[{_STATE_STYLE[v.state]}]{escape(state)}[/]",
             when(v.until),
-            escape(v.reason),
+            escape(v.reason),  # the gateway's own words, ending in what to run: kept whole
             str(v.requests),
-            escape(v.last_error or ""),
+            escape(_short(v.last_error or "")),
         ))
     headers = ("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "requests", "last error")
     console.print(folding_table(headers, rows))

@@ -19,6 +19,18 @@ from .account import ACCOUNT_WIDE, Account, Cooldown, now
 log = logging.getLogger("gemgate.pool")
 
 
+
+def no_usable_account(model: str) -> GatewayError:
+    """The 503 (code no_usable_account) for a model whose every account is disabled or needs re-auth. It names
+    no account and no reason: those are the operator's business (`gemgate accounts list`), not the caller's."""
+    return GatewayError(
+        503,
+        f"No usable account for model '{model}': every account that serves it is disabled or needs re-auth. "
+        "The gateway's operator can see why with `gemgate accounts list` and put one back with "
+        "`gemgate accounts enable`.",
+        code="no_usable_account",
+    )
+
 class Lease:
     """The use of one account for one attempt; report how it went with `success` or `failure`."""
 
@@ -139,13 +151,7 @@ class Pool:
                 raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
             # Account names and why each is out are the operator's business, not the caller's: logged, not sent.
             log.warning("no usable account for %s: %s", spec.requested, "; ".join(reasons))
-            raise GatewayError(
-                503,
-                f"No usable account for model '{spec.requested}': every account that serves it is disabled or "
-                "needs re-auth. The gateway's operator can see why with `gemgate accounts list` and put one "
-                "back with `gemgate accounts enable`.",
-                code="no_usable_account",
-            )
+            raise no_usable_account(spec.requested)
         raise GatewayError(
             429,
             f"All accounts for model '{spec.requested}' are cooling down; the first is free again in "
