@@ -12,7 +12,6 @@ from typing import ClassVar
 import typer
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import Failure, Scope, UpstreamError
 from ..redaction import redact
 from ..store import AccountRecord
 
@@ -46,10 +45,6 @@ class NeedsReauth(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = redact(reason)  # it may quote the upstream's answer, shown in `accounts list`
         super().__init__(self.reason)
-
-    def as_upstream_error(self) -> UpstreamError:
-        """The failure the pipeline sees for this account: auth expired, whole account."""
-        return UpstreamError(Failure.AUTH_EXPIRED, self.reason, scope=Scope.ACCOUNT)
 
 
 class Upstream(abc.ABC):
