@@ -66,6 +66,16 @@ UNREADABLE = {
     "candidates not a list": b'data: {"candidates": 5}\r\n\r\n',
     "a part not an object": b'data: {"candidates": [{"content": {"parts": [7]}}]}\r\n\r\n',
     "error with an odd code": b'data: {"error": {"code": "boom", "message": "exploded", "details": 3}}\r\n\r\n',
+    # Values of the wrong type where the gateway reads them (found by an attacker: each was a gateway 500).
+    "a count that is text": b'data: {"candidates": [{"content": {"parts": [{"text": "a"}]}}], "usageMetadata": {"promptTokenCount": "x"}}\r\n\r\n',
+    "a count that is a list": b'data: {"candidates": [{"content": {"parts": [{"text": "a"}]}}], "usageMetadata": {"thoughtsTokenCount": [1]}}\r\n\r\n',
+    "a call that is text": b'data: {"candidates": [{"content": {"parts": [{"functionCall": "x"}]}}]}\r\n\r\n',
+    "text that is a number": b'data: {"candidates": [{"content": {"parts": [{"text": 5}]}}]}\r\n\r\n',
+    "logprobs that are text": b'data: {"candidates": [{"content": {"parts": [{"text": "a"}]}, "logprobsResult": "x"}]}\r\n\r\n',
+    "a logprob that is text": b'data: {"candidates": [{"content": {"parts": [{"text": "a"}]}, "logprobsResult": {"chosenCandidates": [{"token": "a", "logProbability": "x"}]}}]}\r\n\r\n',
+    "citations that are a list": b'data: {"candidates": [{"content": {"parts": [{"text": "a"}]}, "citationMetadata": []}]}\r\n\r\n',
+    "grounding that is text": b'data: {"candidates": [{"content": {"parts": [{"text": "a"}]}, "groundingMetadata": "x"}]}\r\n\r\n',
+    "an index that is text": b'data: {"candidates": [{"index": "a", "content": {"parts": [{"text": "a"}]}}]}\r\n\r\n',
 }
 
 
@@ -86,10 +96,9 @@ def assert_error(body: dict, dialect: str) -> None:
 
 
 @pytest.mark.parametrize("event", list(UNREADABLE))
-@pytest.mark.parametrize("dialect", STREAMING + ["gemini"])
-def test_an_unreadable_first_event_is_a_502(raw_gw, dialect, event):
+@pytest.mark.parametrize("dialect, stream", [(d, True) for d in STREAMING] + [(d, False) for d in WHOLE])
+def test_an_unreadable_first_event_is_a_502(raw_gw, dialect, stream, event):
     raw_gw.upstream.body = UNREADABLE[event]
-    stream = dialect != "gemini"
     r = call(raw_gw, dialect, "hello", stream=stream)
     if event == "error with an odd code":  # classified as Google's 500 and kept as such (not the gateway's own)
         assert r.status in (500, 502) and "exploded" in r.json()["error"]["message"], (r.status, r.body[:300])

@@ -52,6 +52,7 @@ ROWS = {
         401, ge.access_token_type_unsupported(RPC).body(), F.AUTH_EXPIRED, A, True, 502, "ok", "ok"),
     # 402: prepaid credit used up (reference §B2)
     "402": (402, err(402, "Your prepaid credits are used up."), F.FORBIDDEN, A, True, 502, "disabled", "disabled"),
+    "402 unexplained": (402, err(402, "Unknown error."), F.FORBIDDEN, U, True, 402, "ok", "strike"),
     # 403
     "403 plain": (403, ge.injected_failure(403, MODEL, None).body(), F.FORBIDDEN, U, True, 403, "ok", "strike"),
     "403 API_KEY_SERVICE_BLOCKED": (

@@ -180,19 +180,75 @@ class HttpClient:
             raise UpstreamError(Failure.TRANSIENT, f"{self.label}: the stream ended before the model finished")
 
 
+# The types of the fields the gateway reads, per level of a GenerateContentResponse
+# (ai.google.dev/api/generate-content#generatecontentresponse); a field of another type makes the chunk
+# unreadable (Failure.MALFORMED), so no renderer meets a string where it counts tokens.
+_NUMBER = (int, float)
+_CHUNK_TYPES = {"candidates": list, "usageMetadata": dict, "promptFeedback": dict, "modelVersion": str, "responseId": str}
+_CANDIDATE_TYPES = {
+    "index": int, "finishReason": str, "content": dict, "logprobsResult": dict, "citationMetadata": dict,
+    "groundingMetadata": dict, "avgLogprobs": _NUMBER, "finishMessage": str, "safetyRatings": list,
+}
+_CONTENT_TYPES = {"parts": list, "role": str}
+_PART_TYPES = {
+    "text": str, "thought": bool, "thoughtSignature": str, "functionCall": dict, "functionResponse": dict,
+    "inlineData": dict,
+}
+_CALL_TYPES = {"name": str, "args": dict, "id": str}
+_LOGPROBS_TYPES = {"chosenCandidates": list, "topCandidates": list, "logProbabilitySum": _NUMBER}
+_TOKEN_TYPES = {"token": str, "logProbability": _NUMBER, "tokenId": int}
+
+
+def _typed(obj: object, types: dict) -> bool:
+    """`obj` is a dict whose fields named in `types` (where present) have those types (a JSON true is no number)."""
+    if type(obj) is not dict:
+        return False
+    for key, kind in types.items():
+        value = obj.get(key)
+        if value is not None and (not isinstance(value, kind) or (type(value) is bool and kind is not bool)):
+            return False
+    return True
+
+
 def _well_formed(chunk: object) -> bool:
-    """A chunk whose candidates, content and parts have the types the gateway reads (a few isinstance checks:
-    this runs on every chunk)."""
-    if type(chunk) is not dict:
+    """A chunk whose fields the gateway reads have the types the API reference gives (a few dict lookups per
+    object: this runs on every chunk). Counts in usageMetadata are integers; logprobs tokens are checked only
+    when present."""
+    if not _typed(chunk, _CHUNK_TYPES):
+        return False
+    usage = chunk.get("usageMetadata")
+    if usage and any(k.endswith("Count") and type(v) is not int for k, v in usage.items()):
         return False
     for cand in chunk.get("candidates") or ():
-        if type(cand) is not dict:
+        if not _typed(cand, _CANDIDATE_TYPES):
             return False
         content = cand.get("content")
         if content is not None:
-            if type(content) is not dict:
+            if not _typed(content, _CONTENT_TYPES):
                 return False
-            parts = content.get("parts")
-            if parts is not None and (type(parts) is not list or any(type(p) is not dict for p in parts)):
-                return False
-    return type(chunk.get("candidates", ())) in (list, tuple) and type(chunk.get("usageMetadata", {})) is dict
+            for part in content.get("parts") or ():
+                if not _typed(part, _PART_TYPES):
+                    return False
+                if "functionCall" in part and not _typed(part["functionCall"], _CALL_TYPES):
+                    return False
+        logprobs = cand.get("logprobsResult")
+        if logprobs is not None and not _logprobs_well_formed(logprobs):
+            return False
+        cited = cand.get("citationMetadata")
+        if cited is not None and not isinstance(cited.get("citationSources", []), list):
+            return False
+    return True
+
+
+def _logprobs_well_formed(result: dict) -> bool:
+    if not _typed(result, _LOGPROBS_TYPES):
+        return False
+    for chosen in result.get("chosenCandidates") or ():
+        if not _typed(chosen, _TOKEN_TYPES):
+            return False
+    for top in result.get("topCandidates") or ():
+        if type(top) is not dict or not isinstance(top.get("candidates", []), list):
+            return False
+        if not all(_typed(c, _TOKEN_TYPES) for c in top.get("candidates") or ()):
+            return False
+    return True

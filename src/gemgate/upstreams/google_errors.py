@@ -163,7 +163,10 @@ def classify(status: int, body: bytes) -> UpstreamError:
             return make(Failure.QUOTA_EXHAUSTED)
         return make(Failure.RATE_LIMITED)
     if status == 402:
-        return make(Failure.FORBIDDEN, Scope.ACCOUNT)
+        # Prepaid credit used up (reference §B2) is the account's; a 402 that does not say so is UNCLEAR like a
+        # bare 403, so one request cannot disable every account it is tried on.
+        said = message.lower().startswith(("your prepaid credit", "billing", "payment", "insufficient"))
+        return make(Failure.FORBIDDEN, Scope.ACCOUNT, blame or (Cause.ACCOUNT if said else Cause.UNCLEAR))
     if status == 400:
         if blame is Cause.ACCOUNT:
             return make(Failure.FORBIDDEN, Scope.ACCOUNT)
