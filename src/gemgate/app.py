@@ -28,6 +28,7 @@ from .http.departure import ClientWatch
 from .http.stream_body import StreamBody
 from .pipeline import Call, serve
 from .redaction import client_key_scope
+from .upstreams import UPSTREAM_KINDS
 
 log = logging.getLogger("gemgate")
 
@@ -157,13 +158,14 @@ class ClientAuth:
     """Pure ASGI middleware: every request but the health check must carry a known client key; the
     caller's ClientIdentity goes into the request state as "identity"."""
 
-    def __init__(self, app, gateway: Gateway, routes: Routes) -> None:
+    def __init__(self, app, gateway: Gateway, routes: Routes, open_paths: frozenset[str] = OPEN_PATHS) -> None:
         self.app = app
         self.gateway = gateway
         self.routes = routes
+        self.open_paths = open_paths
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or scope["path"] in self.open_paths:
             return await self.app(scope, receive, send)
         key = presented_key(scope["headers"], scope.get("query_string", b""))
         identity = self.gateway.keys.identify(key)
@@ -222,8 +224,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         finally:
             await gw.stop()
 
+    kind_routes = [cls.routes() for cls in UPSTREAM_KINDS.values()]  # e.g. a sign-in flow
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *routes.routes],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *routes.routes, *(r for rs, _ in kind_routes for r in rs)],
         lifespan=lifespan,
         exception_handlers={HTTPException: on_error, Exception: on_error, GatewayError: on_error},
     )
@@ -231,5 +234,5 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
     # For errors answered below the app (http.server: a request head too large or unparsable), by path.
     app.state.error_body = lambda path, err: routes.shape_for({"type": "http", "path": path, "method": "POST"}).body(err)
     app.add_middleware(BodyBudget, limit=settings.limits.bodies_in_flight_bytes)  # inside ClientAuth
-    app.add_middleware(ClientAuth, gateway=gw, routes=routes)
+    app.add_middleware(ClientAuth, gateway=gw, routes=routes, open_paths=OPEN_PATHS.union(*(o for _, o in kind_routes)))
     return app

@@ -1,4 +1,5 @@
-"""`gemgate sandbox`: the fake Google upstreams and a gateway wired to them, in one offline process."""
+"""`gemgate sandbox`: the fake Google upstreams (Gemini API, Google OAuth, Code Assist) and a gateway wired to
+them, in one offline process: two API-key accounts and one Code Assist account of each profile."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .http.server import server_config
 from .listen import bind_socket
 from .logs import UVICORN_LOGGERS, guard_handlers
 from .store import AccountRecord, open_store
-from .testing import FakeGeminiAPI
+from .testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
 
 SANDBOX_API_KEYS = ("sandbox-gemini-key-1", "sandbox-gemini-key-2")
 SANDBOX_MASTER_KEY = "gemgate-sandbox"  # throwaway data: the CLI reaches it with this key (the ready line says how)
@@ -38,17 +39,56 @@ async def seed_api_key_accounts(settings: Settings, api_keys, prefix: str = "san
         await store.close()
 
 
-def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1") -> Settings:
+# The sandbox's Code Assist accounts: profile -> (email, tier). A consumer tier for Antigravity, a licensed one
+# for the Gemini CLI client, which Google serves to licensed accounts only (reference/antigravity.md §9).
+SANDBOX_CODE_ASSIST = {"antigravity": ("sandbox-antigravity@example.com", "g1-pro-tier"),
+                       "gemini-cli": ("sandbox-gemini-cli@example.com", "standard-tier")}
+
+
+def code_assist_section(oauth_url: str, code_assist_url: str) -> dict:
+    """`[upstreams.code_assist]` with every Google URL at the fakes: OAuth at `oauth_url`, both profiles' hosts
+    at `code_assist_url`."""
+    hosts = {"endpoints": [code_assist_url]}
+    return {
+        "token_url": f"{oauth_url}/token",
+        "userinfo_url": f"{oauth_url}/oauth2/v2/userinfo",
+        "auth_url": f"{oauth_url}/o/oauth2/v2/auth",
+        "profiles": {"antigravity": hosts, "gemini-cli": hosts},
+    }
+
+
+async def seed_code_assist_accounts(settings: Settings, oauth: FakeGoogleOAuth, ca: FakeCodeAssist) -> None:
+    """Store one Code Assist account per profile (SANDBOX_CODE_ASSIST), named sandbox-<profile>, with a refresh
+    token the fake OAuth server issued and the project the fake Code Assist server scripted for it."""
+    store = await open_store(settings)
+    try:
+        existing = {a.name for a in await store.list_accounts()}
+        for profile, client in (("antigravity", ANTIGRAVITY), ("gemini-cli", GEMINI_CLI)):
+            email, tier = SANDBOX_CODE_ASSIST[profile]
+            project = ca.account(email, tier=tier).project
+            secret = {"profile": profile, "refresh_token": oauth.issue_refresh_token(email, client.client_id),
+                      "access_token": None, "expiry": None, "email": email, "project_id": project, "tier": tier}
+            if f"sandbox-{profile}" not in existing:
+                await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=f"sandbox-{profile}",
+                                                      kind="code-assist", secret=secret))
+    finally:
+        await store.close()
+
+
+def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1",
+                     code_assist: dict | None = None) -> Settings:
     """Settings for a sandbox gateway: data in `data_dir`, the fake Gemini API at `fake_url`, one client key
-    `api_key`, short keepalive and cooldown (5 s) so failure paths show quickly.
+    `api_key`, short keepalive and cooldown (5 s) so failure paths show quickly; `code_assist` the
+    `[upstreams.code_assist]` section (`code_assist_section`), if any.
     """
+    upstreams = {"gemini_api": {"base_url": fake_url}, **({"code_assist": code_assist} if code_assist else {})}
     return Settings(
         host=host,
         port=port,
         data_dir=data_dir,
         master_key=SANDBOX_MASTER_KEY,
         client_keys=[api_key],
-        upstreams={"gemini_api": {"base_url": fake_url}},
+        upstreams=upstreams,
         keepalive_seconds=5,
         default_cooldown_seconds=5,
     )
@@ -57,7 +97,7 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
 async def run_sandbox(
     host: str, port: int, api_key: str, on_ready: Callable[[str, Path], None], sock: socket.socket | None = None
 ) -> None:
-    """Start the fake Gemini API (random local port) and a gateway on host:port with throwaway data; call
+    """Start the fakes (random local ports) and a gateway on host:port with throwaway data; call
     `on_ready(base_url, data_dir)` once it listens, then serve until cancelled (the data is removed then).
 
     sock: a socket already bound to host:port (`gemgate.listen.bind_socket`); None binds one here, before
@@ -65,10 +105,14 @@ async def run_sandbox(
     """
     sock = sock if sock is not None else bind_socket(host, port)
     fake = FakeGeminiAPI(api_keys=list(SANDBOX_API_KEYS))
+    oauth = FakeGoogleOAuth()
+    ca = FakeCodeAssist(oauth)
     fake_url = await fake.start("127.0.0.1", 0)
+    section = code_assist_section(await oauth.start("127.0.0.1", 0), await ca.start("127.0.0.1", 0))
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
-        settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host)
+        settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host, section)
         await seed_api_key_accounts(settings, SANDBOX_API_KEYS)
+        await seed_code_assist_accounts(settings, oauth, ca)
         config = server_config(create_app(settings), settings, host=host, port=port, log_level="warning", access_log=False)
         guard_handlers(*UVICORN_LOGGERS)
         server = uvicorn.Server(config)
@@ -83,5 +127,6 @@ async def run_sandbox(
             await serving
         finally:
             server.should_exit = True
-            await fake.stop()
+            for server in (fake, ca, oauth):
+                await server.stop()
             sock.close()

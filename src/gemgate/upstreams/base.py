@@ -84,6 +84,12 @@ class Upstream(abc.ABC):
         `gemgate import`) to `gemgate` itself."""
 
     @classmethod
+    def routes(cls) -> tuple[list, frozenset[str]]:
+        """HTTP routes this kind adds to the gateway (starlette Routes, e.g. a sign-in flow), and which of
+        their paths are served without a client key (protected otherwise, e.g. by a one-time state)."""
+        return [], frozenset()
+
+    @classmethod
     def suggest_name(cls, secret: dict) -> str | None:
         """A readable default account name from the credential (never the secret itself), or None."""
         return None

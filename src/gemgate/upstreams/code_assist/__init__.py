@@ -55,6 +55,18 @@ class CodeAssist(Upstream):
         register(accounts)
 
     @classmethod
+    def register_commands(cls, app: typer.Typer) -> None:
+        """`gemgate login` (one line per command module)."""
+        from . import cli_login; cli_login.register(app)  # noqa: E702
+
+    @classmethod
+    def routes(cls) -> tuple[list, frozenset[str]]:
+        """`/auth/login`, `/auth/callback` (no client key: state-protected), `/auth/status` (web.py)."""
+        from . import web
+
+        return web.ROUTES, web.OPEN_PATHS
+
+    @classmethod
     def suggest_name(cls, secret: dict) -> str | None:
         """The account's email with the profile, e.g. "ada@example.com-antigravity"; None without an email."""
         email = secret.get("email")
@@ -87,6 +99,7 @@ class CodeAssist(Upstream):
         super().__init__(settings)
         self.settings: CodeAssistSettings = settings
         self.http = HttpClient(settings, LABEL, classifier(settings))
+        self.logins: dict = {}  # sign-ins started by the server, by state (web.py)
 
     async def start(self) -> None:
         """Open the HTTP session."""

@@ -48,7 +48,7 @@ def ineligible(entry: dict, profile: str) -> UpstreamError:
     elif code == "UNSUPPORTED_CLIENT":
         message = (
             f"not eligible through the {profile} profile: sign in with the antigravity profile instead "
-            f"(`gemgate accounts add-oauth --profile antigravity --file …`) (Google: {said})"
+            f"(`gemgate login --profile antigravity`) (Google: {said})"
         )
     else:
         message = f"not eligible for Code Assist ({code}) (Google: {said})"

@@ -6,6 +6,7 @@ back). Dead refresh tokens become NeedsReauth with what to run; everything else 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 
 import httpx2
 from authlib.integrations.base_client import OAuthError
@@ -32,31 +33,28 @@ def reauth_reason(error: str, description: str | None, profile: str) -> str:
     else:
         why = f"the refresh token was not issued to the {profile} profile's OAuth client (wrong --profile?)"
     return (
-        f"Google refused the refresh token ({said}): {why}. Sign in again and add the new credential: "
-        f"`gemgate accounts remove <name>`, then `gemgate accounts add-oauth --profile {profile} --file <oauth_creds.json>`"
+        f"Google refused the refresh token ({said}): {why}. Sign in again: `gemgate login --profile {profile}` "
+        f"(the account keeps its name), or `gemgate accounts remove <name>`, then "
+        f"`gemgate accounts add-oauth --profile {profile} --file <oauth_creds.json>`"
     )
 
 
-async def refresh(
-    settings: CodeAssistSettings, profile: Profile, secret: dict, proxy: str | None, now: float | None = None
-) -> dict:
-    """`secret` with a new `access_token` and `expiry` (epoch seconds), and a new `refresh_token` if Google
-    rotated it. Raises NeedsReauth for a dead grant (DEAD_GRANT), UpstreamError TRANSIENT/TIMEOUT when the
-    endpoint cannot be reached or answers 5xx, AUTH_EXPIRED (account) for any other OAuth error."""
+def client(settings: CodeAssistSettings, profile: Profile, proxy: str | None, **kwargs) -> AsyncOAuth2Client:
+    """authlib's OAuth client for the profile's installed-app client (id and secret in the form body, as the
+    official clients send them, §1.3), through the account's proxy (not $HTTP_PROXY), with the section's
+    timeouts. `kwargs`: more client options (scope, redirect_uri, code_challenge_method)."""
     timeout = httpx2.Timeout(settings.first_byte_timeout, connect=settings.connect_timeout)
-    client = AsyncOAuth2Client(
+    return AsyncOAuth2Client(
         profile.client_id, profile.client_secret, token_endpoint_auth_method="client_secret_post",
-        timeout=timeout, proxy=proxy, trust_env=False,  # the account's proxy, as for every other call; not $HTTP_PROXY
+        timeout=timeout, proxy=proxy, trust_env=False, **kwargs,
     )
+
+
+async def token_call(call: Awaitable[dict]) -> dict:
+    """The token JSON `call` (an authlib token request) answers. Raises UpstreamError TIMEOUT/TRANSIENT when
+    the endpoint cannot be reached or answers 5xx; authlib's OAuthError (Google's RFC 6749 §5.2 error) passes."""
     try:
-        async with client:
-            token = await client.refresh_token(settings.token_url, refresh_token=secret["refresh_token"])
-    except OAuthError as exc:
-        if exc.error in DEAD_GRANT:
-            raise NeedsReauth(reauth_reason(exc.error, exc.description, profile.name)) from None
-        raise UpstreamError(
-            Failure.AUTH_EXPIRED, f"{LABEL} refused the refresh: {exc.error}", scope=Scope.ACCOUNT
-        ) from None
+        return await call
     except httpx2.TimeoutException:
         raise UpstreamError(Failure.TIMEOUT, f"{LABEL}: no answer in time") from None
     except httpx2.HTTPStatusError as exc:
@@ -65,6 +63,11 @@ async def refresh(
         ) from None
     except httpx2.HTTPError as exc:
         raise UpstreamError(Failure.TRANSIENT, f"{LABEL}: cannot reach it ({type(exc).__name__})") from None
+
+
+def with_token(secret: dict, token: dict, now: float | None = None) -> dict:
+    """`secret` with the token answer's `access_token`, `expiry` (epoch seconds, from `expires_in`) and
+    `refresh_token` when Google sent one. Raises UpstreamError MALFORMED without an access token."""
     access = token.get("access_token")
     if not isinstance(access, str) or not access:
         raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered without an access_token")
@@ -75,5 +78,23 @@ async def refresh(
         **secret,
         "access_token": access,
         "expiry": float(expiry) if isinstance(expiry, (int, float)) else now + 3599,
-        "refresh_token": token.get("refresh_token") or secret["refresh_token"],
+        "refresh_token": token.get("refresh_token") or secret.get("refresh_token"),
     }
+
+
+async def refresh(
+    settings: CodeAssistSettings, profile: Profile, secret: dict, proxy: str | None, now: float | None = None
+) -> dict:
+    """`secret` with a new `access_token` and `expiry` (epoch seconds), and a new `refresh_token` if Google
+    rotated it. Raises NeedsReauth for a dead grant (DEAD_GRANT), UpstreamError TRANSIENT/TIMEOUT when the
+    endpoint cannot be reached or answers 5xx, AUTH_EXPIRED (account) for any other OAuth error."""
+    try:
+        async with client(settings, profile, proxy) as oauth:
+            token = await token_call(oauth.refresh_token(settings.token_url, refresh_token=secret["refresh_token"]))
+    except OAuthError as exc:
+        if exc.error in DEAD_GRANT:
+            raise NeedsReauth(reauth_reason(exc.error, exc.description, profile.name)) from None
+        raise UpstreamError(
+            Failure.AUTH_EXPIRED, f"{LABEL} refused the refresh: {exc.error}", scope=Scope.ACCOUNT
+        ) from None
+    return with_token(secret, token, now)

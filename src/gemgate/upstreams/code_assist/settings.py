@@ -50,6 +50,7 @@ class CodeAssistSettings(UpstreamSettings):
     (§8.3 "Suggested mapping": 3 s and 5 min).
     `onboard_poll_seconds` / `onboard_polls`: how often and how many times a pending onboardUser operation is
     asked again (gateways use 2-5 s and 5-10 attempts, §3.2).
+    `login_timeout_seconds`: how long a sign-in waits for the browser's callback (the Gemini CLI: 5 min, A1).
     """
 
     token_url: str = "https://oauth2.googleapis.com/token"
@@ -61,6 +62,7 @@ class CodeAssistSettings(UpstreamSettings):
     rate_limit_as_quota_seconds: float = Field(300.0, gt=0)
     onboard_poll_seconds: float = Field(2.0, ge=0)
     onboard_polls: int = Field(10, ge=1, le=100)
+    login_timeout_seconds: float = Field(300.0, gt=0)
     profiles: dict[str, ProfileSettings] = {}
 
     @field_validator("profiles", mode="before")

@@ -1,0 +1,115 @@
+"""The sign-in started from the server (login.py's flow): `GET /auth/login?profile=` → 302 to Google →
+`GET /auth/callback` (exchange, discovery, the account stored: the running gateway takes it within
+change_poll_seconds) → a small page; `GET /auth/status` → `{"authenticated", "accounts": [{"email",
+"profile", "projectId", "tier", "expiresAt"}]}` (the shape the OAuth proxy gemgate replaces answers).
+
+Until an admin credential exists these routes answer loopback clients only; /auth/login and /auth/status
+need a client key (the app's ClientAuth), the callback is protected by the one-time `state` instead.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import time
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ... import admin
+from .login import LoginError, Pending, begin, code_from, finish, save, summary
+from .profiles import PROFILES
+
+CALLBACK = "/auth/callback"
+OPEN_PATHS = frozenset({CALLBACK})
+MAX_PENDING = 64  # sign-ins waiting at once; the oldest is dropped beyond it
+
+
+def _loopback(request: Request) -> bool:
+    """Whether the client (as the server saw it, after any trusted X-Forwarded-For) is on this machine."""
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _refused() -> JSONResponse:
+    return JSONResponse(
+        {"error": {"message": "sign-in routes answer only clients on this machine (no admin credential yet)",
+                   "type": "permission_error", "code": 403}}, status_code=403)
+
+
+def _page(status: int, text: str) -> HTMLResponse:
+    return HTMLResponse(f"<!DOCTYPE html><title>gemgate sign-in</title><p>{html.escape(text)}</p>", status_code=status)
+
+
+def _upstream(request: Request):
+    return request.app.state.gateway.upstreams["code-assist"]
+
+
+def _pending(upstream) -> dict[str, Pending]:
+    """The sign-ins this server started and still waits for, by state; expired ones dropped."""
+    waiting: dict[str, Pending] = upstream.logins
+    deadline = time.time() - upstream.settings.login_timeout_seconds
+    for state in [s for s, p in waiting.items() if p.started < deadline]:
+        del waiting[state]
+    return waiting
+
+
+async def login(request: Request) -> Response:
+    """302 to Google's consent page for `?profile=` (default antigravity); 400 for an unknown profile."""
+    if not _loopback(request):
+        return _refused()
+    profile = request.query_params.get("profile", "antigravity")
+    if profile not in PROFILES:
+        return JSONResponse({"error": {"message": f"unknown profile '{profile[:40]}'; use "
+                                                  f"{' or '.join(sorted(PROFILES))}", "type": "invalid_request_error",
+                                       "code": 400}}, status_code=400)
+    upstream = _upstream(request)
+    pending = begin(upstream, profile, f"{request.url.scheme}://{request.url.netloc}{CALLBACK}")
+    waiting = _pending(upstream)
+    while len(waiting) >= MAX_PENDING:
+        waiting.pop(next(iter(waiting)))
+    waiting[pending.state] = pending
+    return RedirectResponse(pending.url, status_code=302)
+
+
+async def callback(request: Request) -> Response:
+    """Google's redirect: the state must be one this server issued (used once); the account is added."""
+    if not _loopback(request):
+        return _refused()
+    upstream = _upstream(request)
+    pending = _pending(upstream).pop(request.query_params.get("state", ""), None)
+    if pending is None:
+        return _page(400, "Sign-in refused: this sign-in is unknown or expired (state mismatch). Start again.")
+    gateway = request.app.state.gateway
+    try:
+        secret = await finish(upstream, pending, code_from(request.query_params, pending))
+        view, replaced = await save(gateway.store, secret)
+    except LoginError as exc:
+        return _page(400, f"Sign-in failed: {exc}")
+    except admin.AdminError as exc:
+        return _page(409, f"Sign-in failed: {exc.message}")
+    done = "renewed" if replaced else "added"
+    return _page(200, f"Signed in: account '{view.name}' {done} ({summary(secret)}). You can close this tab.")
+
+
+async def status(request: Request) -> Response:
+    """The stored Code Assist accounts (never a token); `authenticated` when there is at least one."""
+    if not _loopback(request):
+        return _refused()
+    accounts = [
+        {"email": a.secret.get("email"), "profile": a.secret.get("profile"), "projectId": a.secret.get("project_id"),
+         "tier": a.secret.get("tier"), "expiresAt": a.secret.get("expiry")}
+        for a in await request.app.state.gateway.store.list_accounts() if a.kind == "code-assist"
+    ]
+    return JSONResponse({"authenticated": bool(accounts), "accounts": accounts})
+
+
+ROUTES = [
+    Route("/auth/login", login, methods=["GET"]),
+    Route(CALLBACK, callback, methods=["GET"]),
+    Route("/auth/status", status, methods=["GET"]),
+]
