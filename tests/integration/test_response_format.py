@@ -65,3 +65,33 @@ def test_a_schema_that_is_not_an_object_is_a_400(gw):
     r = chat(gw, {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}],
                   "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": [1]}}})
     assert r.status == 400 and r.json()["error"]["param"] == "response_format.json_schema.schema"
+
+
+TYPED = {"type": "object", "properties": {"e": {"type": "integer", "enum": [1, 2, 3]},
+                                          "items": {"type": "array", "items": {"enum": [True, None, 2.5]}},
+                                          "name": {"type": "string", "enum": ["a", "b"]}}}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_enums_that_are_not_strings_come_back_in_their_types(gw, fake_api, stream):
+    """Gemini's enums are strings ("1"); the client declared integers, and the openai SDK's .parse() with
+    Literal[1, 2, 3] refused "1" (found by a tester). Streamed and whole answers agree."""
+    data = content(gw, TYPED, f"typed enums {stream}", stream)
+    assert data["e"] == 1 and data["name"] == "a"
+    assert all(v is True or v is None or v == 2.5 for v in data["items"])
+
+
+def test_openai_sdk_parse_gets_literal_ints(gw):
+    from typing import Literal
+
+    import openai
+    from pydantic import BaseModel
+
+    class Pick(BaseModel):
+        e: Literal[1, 2, 3]
+        name: str
+
+    client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.key, max_retries=0)
+    parsed = client.chat.completions.parse(model="gemini-2.5-flash-lite", messages=[{"role": "user", "content": "pick"}],
+                                           response_format=Pick)
+    assert parsed.choices[0].message.parsed.e in (1, 2, 3)

@@ -13,6 +13,7 @@ import orjson
 
 from ...config import Limits
 from ...errors import bad_request
+from ...gemini.args import has_typed_enums
 from ...gemini.capabilities import ALL_LEVELS
 from ...gemini.names import ToolNameMap
 from ...gemini.schema import to_gemini_schema
@@ -128,9 +129,12 @@ def parse_chat(inp: ParseInput) -> Generation:
         gemini["generationConfig"] = config
     # The deprecated `functions` API is answered in its own shape: message.function_call, finish "function_call".
     legacy = body.get("tools") is None and body.get("functions") is not None
+    fmt = body.get("response_format") or {}
+    answer_schema = (fmt.get("json_schema") or {}).get("schema") if fmt.get("type") == "json_schema" else None
     reply = ChatReply(
         model if isinstance(model, str) else "", names, schemas, include_usage, stream, legacy_functions=legacy,
         n=config.get("candidateCount", 1),
+        response_schema=answer_schema if has_typed_enums(answer_schema) else None,
     )
     rule_names = LEGACY_RULE_NAMES if legacy else REQUEST_RULE_NAMES
     return Generation(model, gemini, stream, reply, _thinking(body), media, signatures, tuple(notes), names=rule_names)

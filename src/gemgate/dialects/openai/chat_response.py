@@ -13,7 +13,7 @@ import orjson
 
 from ...errors import GatewayError
 from ...gemini.aggregate import merge_field
-from ...gemini.args import restore_arg_types
+from ...gemini.args import restore_arg_types, restore_json_text
 from ...gemini.names import ToolNameMap
 from ...gemini.parts import parts_of
 from ..base import RenderContext, Reply, StreamFormat
@@ -113,7 +113,11 @@ class ChatReply(Reply):
         *,
         legacy_functions: bool = False,
         n: int = 1,
+        response_schema: dict | None = None,
     ) -> None:
+        # A json_schema whose enums are not all strings: the answer is rendered whole with its types restored
+        # (streamed as one content delta at the end), since Gemini answers such enums as strings.
+        self.response_schema = response_schema
         self.n = n  # choices asked for: a blocked prompt answers each of them with content_filter
         self.model = model
         self.names = names
@@ -159,6 +163,8 @@ class ChatReply(Reply):
                 elif "text" in part:
                     (thoughts if part.get("thought") else text).append(part["text"])
             joined = "".join(text)
+            if self.response_schema is not None and joined:
+                joined = restore_json_text(joined, self.response_schema)
             message: dict = {"role": "assistant", "content": joined if joined or not calls else None}
             offset = 0
             if thoughts:
@@ -268,6 +274,10 @@ class ChatReply(Reply):
                                 st.thinking = False
                             if part["text"]:
                                 st.answer.append(part["text"])
+                            if self.response_schema is not None:  # held, sent whole at the end
+                                text = text[: len(text) - len(part["text"])]
+                                if not text and "role" not in delta:
+                                    continue
                             delta["content"] = text
                     else:
                         if "role" not in delta:
@@ -313,6 +323,8 @@ class ChatReply(Reply):
             delta: dict = {} if st.started else {"role": "assistant", "content": ""}
             if st.thinking:
                 delta["content"] = "</think>"
+            if self.response_schema is not None and st.answer:
+                delta["content"] = delta.get("content", "") + restore_json_text("".join(st.answer), self.response_schema)
             if st.cited is not None:
                 annotations = _annotations(st.cited, "".join(st.answer), st.before)
                 if annotations:
