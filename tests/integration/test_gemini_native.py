@@ -165,3 +165,14 @@ def test_a_code_the_gateway_changes_gets_its_own_status_name(make_gateway, direc
     body = {"contents": [{"role": "user", "parts": [{"text": f"{directive}\nrenamed"}]}]}
     r = native(make_gateway(), "/v1beta/models/gemini-2.5-flash:generateContent", body)
     assert (r.status, r.json()["error"]["code"], r.json()["error"]["status"]) == (code, code, status), r.text
+
+
+def test_batch_embed_request_naming_another_model_is_refused(gw):
+    """Google refuses a batch whose requests name another model than the URL; the gateway used to rewrite it."""
+    body = {"requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": "a"}]}},
+                         {"model": "models/gemini-2.5-flash", "content": {"parts": [{"text": "b"}]}}]}
+    r = native(gw, "/v1beta/models/gemini-embedding-001:batchEmbedContents", body)
+    assert r.status == 400 and r.json()["error"]["status"] == "INVALID_ARGUMENT", r.text
+    assert "requests[1].model must be models/gemini-embedding-001" in r.json()["error"]["message"]
+    del body["requests"][1]["model"]  # no model in a request: it gets the URL's
+    assert native(gw, "/v1beta/models/gemini-embedding-001:batchEmbedContents", body).status == 200

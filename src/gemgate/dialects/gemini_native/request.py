@@ -156,7 +156,8 @@ def parse_count_tokens(body: object, model: str, limits: Limits = DEFAULT_LIMITS
 
 
 def parse_embed(body: object, model: str, *, batch: bool, limits: Limits = DEFAULT_LIMITS) -> Unary:
-    """An EmbedContentRequest, or a BatchEmbedContentsRequest whose requests get the URL's model."""
+    """An EmbedContentRequest, or a BatchEmbedContentsRequest whose requests get the URL's model; a request
+    naming another model is a 400, as Google answers it ("model must be models/<id> as in the request URL")."""
     request = normalise(expect(body, dict, "body"))
     if batch:
         items = expect(request.get("requests"), list, "requests")
@@ -170,7 +171,13 @@ def parse_embed(body: object, model: str, *, batch: bool, limits: Limits = DEFAU
 
     def build(spec: ModelSpec) -> dict:
         no_model_suffixes(spec, "embeddings")
-        for item in request.get("requests") or () if batch else ():
+        for i, item in enumerate(request.get("requests") or () if batch else ()):
+            named = item.get("model")
+            if named is not None and (not isinstance(named, str)
+                                      or named.removeprefix("models/") not in (spec.requested, spec.model)):
+                raise bad_request(
+                    f"requests[{i}].model must be models/{spec.requested} as in the request URL", f"requests[{i}].model"
+                )
             item["model"] = f"models/{spec.model}"
         return request
 
