@@ -70,3 +70,12 @@ def test_gemini_native_stream_and_whole_agree(gw, case):
     last = chunks[-1]["candidates"][0]
     for key in ("groundingMetadata", "citationMetadata"):
         assert whole.json()["candidates"][0].get(key) == last.get(key)
+
+
+def test_web_search_settings_google_lacks_are_said(gw):
+    body = {**OPENAI["web-search-annotations"], "web_search_options": {"search_context_size": "high",
+                                                                     "user_location": {"type": "approximate"}}}
+    r = chat(gw, body)
+    assert r.status == 200
+    said = r.headers["X-Gemgate-Adjusted"]
+    assert "web_search_options.search_context_size ignored" in said and "web_search_options.user_location ignored" in said

@@ -117,13 +117,16 @@ def parse_chat(inp: ParseInput) -> Generation:
     gemini["contents"] = contents
     if system:
         gemini["systemInstruction"] = {"parts": system}
+    notes: list[str] = []
     if body.get("web_search_options") is not None:
         tools = (tools or []) + [{"googleSearch": {}}]
+        # Google Search takes no location or context size (ai.google.dev/api/caching#GoogleSearch): said, not hidden.
+        notes += [f"web_search_options.{k} ignored (Google Search has no such setting)"
+                  for k, v in body["web_search_options"].items() if v is not None]
     if tools:
         gemini["tools"] = tools
     if tool_config:
         gemini["toolConfig"] = tool_config
-    notes: list[str] = []
     config = _generation_config(body, notes)
     if config:
         gemini["generationConfig"] = config
