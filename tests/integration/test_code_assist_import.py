@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from gemgate.cli import app
 from gemgate.config import Settings
 from gemgate.sandbox import SANDBOX_MASTER_KEY
-from gemgate.store import open_store
+from gemgate.store import HealthRecord, open_store
 from gemgate.testing import ANTIGRAVITY, GEMINI_CLI
 from tests.support.code_assist import CodeAssistGateway, running_fakes
 from tests.support.gateway import chat
@@ -82,17 +82,19 @@ def settings(data) -> Settings:
     return Settings(data_dir=data / "gw", master_key=SANDBOX_MASTER_KEY)
 
 
+async def on_store(data, op):
+    """`op(store)` on the data dir's store."""
+    store = await open_store(settings(data))
+    try:
+        return await op(store)
+    finally:
+        await store.close()
+
+
 def stored(data) -> dict[str, dict]:
     """email|profile -> stored credential."""
-
-    async def read():
-        store = await open_store(settings(data))
-        try:
-            return await store.list_accounts()
-        finally:
-            await store.close()
-
-    return {f"{a.secret['email']}|{a.secret['profile']}": a.secret for a in asyncio.run(read()) if a.kind == "code-assist"}
+    accounts = asyncio.run(on_store(data, lambda store: store.list_accounts()))
+    return {f"{a.secret['email']}|{a.secret['profile']}": a.secret for a in accounts if a.kind == "code-assist"}
 
 
 def rows(output: str) -> dict[str, str]:
@@ -156,6 +158,9 @@ def test_duplicates_merge_newer_tokens_and_keep_the_project(fakes, data):
     first = data / "first.json"
     first.write_text(json.dumps(cliproxy(fakes, "eve@example.com")))
     assert runner.invoke(app, ["import", str(first), "--project", "p-eve"]).exit_code == 0
+    [eve] = asyncio.run(on_store(data, lambda store: store.list_accounts()))
+    mark = HealthRecord(eve.id, "*", "needs_reauth", None, "Google refused the refresh token (invalid_grant)")
+    asyncio.run(on_store(data, lambda store: store.put_health(mark)))
     newer = later(cliproxy(fakes, "eve@example.com"))  # new tokens, no project named
     (data / "newer.json").write_text(json.dumps(newer))
     result = runner.invoke(app, ["import", str(data / "newer.json"), str(first)])
@@ -164,6 +169,7 @@ def test_duplicates_merge_newer_tokens_and_keep_the_project(fakes, data):
     assert "skipped-duplicate" in result.output  # the older first file again
     [secret] = stored(data).values()
     assert secret["refresh_token"] == newer["refresh_token"] and secret["project_id"] == "p-eve"
+    assert asyncio.run(on_store(data, lambda store: store.list_health())) == []  # the new sign-in fixed it
     again = runner.invoke(app, ["import", str(data / "newer.json")])
     assert rows(again.output) == {"eve@example.com": "skipped-duplicate"} and len(stored(data)) == 1
 

@@ -4,7 +4,8 @@ added, merged into the account of the same email + profile, skipped as a duplica
 New accounts go through `admin.add_account` (its validation, naming and same-credential check). Merging:
 the copy whose token expires later wins the tokens (or always the incoming one for the environment's
 copy: "the credentials in environment variables are used first", su-kaka/gcli2api README); the stored
-project stays unless the incoming copy names one. Tokens are registered for redaction while they are held.
+project stays unless the incoming copy names one; a new refresh token clears a needs-reauth mark. Tokens are
+registered for redaction while they are held.
 """
 
 from __future__ import annotations
@@ -127,4 +128,12 @@ class Importer:
         if row.result == "merged":
             self._planned[identity] = after
             if not self.dry_run and stored is not None:
+                if after["refresh_token"] != before["refresh_token"]:
+                    await self._clear_reauth(stored.id)  # before the version bump, as enable_account does
                 await self.store.update_account_secret(stored.id, after)
+
+    async def _clear_reauth(self, account_id: str) -> None:
+        """A new refresh token is the fix a needs-reauth mark asks for; cooldowns (quota) stay."""
+        for health in await self.store.list_health():
+            if health.account_id == account_id and health.state == "needs_reauth":
+                await self.store.clear_health(account_id, health.model)
