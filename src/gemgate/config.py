@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     # Emit thoughts inside <think>…</think> in content instead of reasoning_content.
     thoughts_in_content: bool = False
 
+    auto_load_env_creds: bool = False
+    """At server start, import the credentials in GCLI_CREDS_* and GCP_SERVICE_ACCOUNT variables (JSON or base64
+    of JSON; the formats `gemgate import` reads), as gcli2api's AUTO_LOAD_ENV_CREDS does; the environment's
+    copy wins over a stored one of the same email and profile (gcli2api README: credentials in environment
+    variables are used first). Problems are logged as warnings and never stop the server."""
+
     max_attempts: int = 3
     default_cooldown_seconds: float = 60.0
     not_found_cooldown_seconds: float = 3600.0

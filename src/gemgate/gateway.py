@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -77,6 +78,8 @@ class Gateway:
         )
         for upstream in self.upstreams.values():
             await upstream.start()
+            if self.settings.auto_load_env_creds:
+                await upstream.import_environment(self.store, os.environ)
         await self.media.start()
         await self.pool.load()
         self._remember_secrets()

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
 from typing import ClassVar
 
@@ -13,7 +13,7 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..redaction import redact
-from ..store import AccountRecord
+from ..store import AccountRecord, Store
 
 
 class Capability(StrEnum):
@@ -73,6 +73,10 @@ class Upstream(abc.ABC):
 
     async def close(self) -> None:
         """Release them."""
+
+    async def import_environment(self, store: Store, environ: Mapping[str, str]) -> None:
+        """Add or update accounts from credentials in environment variables (`auto_load_env_creds`, at gateway
+        start, after `start`); logs what it did and never raises for a bad variable. Default: none."""
 
     @classmethod
     def register_cli(cls, accounts: typer.Typer) -> None:

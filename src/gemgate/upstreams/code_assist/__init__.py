@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import ClassVar, TypeVar
 
 import orjson
 import typer
 
 from ...errors import Failure, UpstreamError
-from ...store import AccountRecord
+from ...store import AccountRecord, Store
 from .._http import HttpClient
 from ..base import Capability, Upstream
 from . import credential, discovery, models, oauth
@@ -25,6 +26,7 @@ from .profiles import Profile, session_id
 from .settings import CodeAssistSettings
 
 KIND = "code-assist"
+log = logging.getLogger("gemgate.code_assist")
 LABEL = "Code Assist"
 T = TypeVar("T")
 
@@ -56,8 +58,11 @@ class CodeAssist(Upstream):
 
     @classmethod
     def register_commands(cls, app: typer.Typer) -> None:
-        """`gemgate login` (one line per command module)."""
-        from . import cli_login; cli_login.register(app)  # noqa: E702
+        """`gemgate login` and `gemgate import` (one line per command module)."""
+        from . import cli_login, import_cli
+
+        cli_login.register(app)
+        import_cli.register(app)
 
     @classmethod
     def routes(cls) -> tuple[list, frozenset[str]]:
@@ -108,6 +113,21 @@ class CodeAssist(Upstream):
     async def close(self) -> None:
         """Close the HTTP session."""
         await self.http.close()
+
+    async def import_environment(self, store: Store, environ: Mapping[str, str]) -> None:
+        """`GCLI_CREDS_*` and `GCP_SERVICE_ACCOUNT` imported as `gemgate import --env` does (the environment's
+        copy wins); one log line per variable: what happened, or why not (never a token)."""
+        from .importer import Importer
+        from .sources import from_environment
+
+        def report(row) -> None:
+            """Logged while the tokens are still registered for redaction."""
+            if row.result == "error":
+                log.warning("%s: not imported: %s", row.source, row.reason)
+            else:
+                log.info("%s: %s %s (%s)", row.source, row.result, row.email, row.profile)
+
+        await Importer(self, store, source="import-env").run(from_environment(environ), report)
 
     def profile(self, account: AccountRecord) -> Profile:
         """The account's profile with this section's overrides."""
@@ -166,16 +186,34 @@ class CodeAssist(Upstream):
             self.settings,
         )
 
+    async def _userinfo_email(self, secret: dict, proxy: str | None) -> str | None:
+        """The `email` of the OAuth userinfo answer for the secret's access token (None if it has none).
+        Raises UpstreamError as `HttpClient.json` does."""
+        info = await self.http.json(
+            "GET", self.settings.userinfo_url, headers={"Authorization": f"Bearer {secret['access_token']}"},
+            proxy=proxy,
+        )
+        return info.get("email") if isinstance(info.get("email"), str) and info.get("email") else None
+
     async def _email(self, secret: dict, proxy: str | None) -> str | None:
         """The account's email from userinfo; None when it cannot be had (it only names the account)."""
         try:
-            info = await self.http.json(
-                "GET", self.settings.userinfo_url, headers={"Authorization": f"Bearer {secret['access_token']}"},
-                proxy=proxy,
-            )
+            return await self._userinfo_email(secret, proxy)
         except UpstreamError:
             return None
-        return info.get("email") if isinstance(info.get("email"), str) else None
+
+    async def identify(self, secret: dict, proxy: str | None = None) -> dict:
+        """`secret` with its `email` from userinfo, its access token refreshed first when missing or near
+        expiry (`refresh_skew_seconds`). `proxy`: the account's own, else the section's. Raises NeedsReauth
+        for a dead refresh token, UpstreamError when Google cannot be asked, ValueError when userinfo names
+        no email (a token without the userinfo.email scope)."""
+        proxy = proxy or self.settings.proxy
+        if not self._token_fresh(secret, time.time()):
+            secret = await oauth.refresh(self.settings, self.settings.profile(secret["profile"]), secret, proxy)
+        email = await self._userinfo_email(secret, proxy)
+        if email is None:
+            raise ValueError("Google's userinfo named no email for this token (is the userinfo.email scope missing?)")
+        return {**secret, "email": email}
 
     # the wire
 

@@ -1,0 +1,84 @@
+"""`gemgate import PATH… [--profile P] [--project ID] [--dry-run] [--env]`: Code Assist credentials from other
+tools' files, archives, base64 and environment variables (`formats.py`, `sources.py`), with a progress bar and
+a result table that shows emails and profiles only, never a token."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress
+
+from ...cli.common import ConfigOpt, console, folding_table, settings_or_exit, with_store
+from ...store import Store
+from .importer import Importer, Row
+from .profiles import PROFILES
+from .sources import from_environment, from_paths
+
+STYLE = {"added": "green", "merged": "cyan", "skipped-duplicate": "yellow", "error": "red"}
+
+
+def table(rows: list[Row], dry_run: bool):
+    """The per-file result table (file, format, email, profile, result)."""
+    shown = [
+        (escape(r.source), r.format, escape(r.email), r.profile,
+         f"[{STYLE[r.result]}]{r.result}[/]" + (f": {escape(r.reason)}" if r.reason else ""))
+        for r in rows
+    ]
+    out = folding_table(("file", "format", "email", "profile", "result"), shown)
+    if dry_run:
+        out.title = "dry run: nothing was written"
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    """Add `gemgate import` to `app`."""
+
+    @app.command("import")
+    def import_(
+        paths: Annotated[Optional[list[str]], typer.Argument(
+            help="Credential files, directories (*.json, *.zip inside, recursively), zip archives, or base64 of a credential",
+            show_default=False,
+        )] = None,
+        profile: Annotated[Optional[str], typer.Option(
+            help=f"The OAuth client of files that do not name theirs (default gemini-cli): {' or '.join(sorted(PROFILES))}"
+        )] = None,
+        project: Annotated[Optional[str], typer.Option(help="Your Code Assist project id for every imported account")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; write nothing")] = False,
+        env: Annotated[bool, typer.Option("--env", help="Also import GCLI_CREDS_* and GCP_SERVICE_ACCOUNT variables")] = False,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Import Code Assist accounts (Gemini CLI, gcli2api, CLIProxyAPI, gemini-cli-openai credentials);
+        the same email and profile twice is merged, not doubled."""
+        if profile is not None and profile not in PROFILES:
+            console.print(f"[red]--profile must be one of: {', '.join(sorted(PROFILES))}[/red]")
+            raise typer.Exit(2)
+        items = list(from_paths(paths or []))
+        if env:
+            items += list(from_environment(os.environ))
+        if not items:
+            console.print("[red]nothing to import: name files or directories, or add --env[/red]")
+            raise typer.Exit(2)
+        settings = settings_or_exit(config)
+        rows = with_store(settings, lambda store: _run(settings, store, items, profile, project, dry_run))
+        console.print(table(rows, dry_run), highlight=False)
+        if any(r.result == "error" for r in rows):
+            raise typer.Exit(1)
+
+
+async def _run(settings, store: Store, items, profile, project, dry_run) -> list[Row]:
+    """Import `items` with a progress bar on the console."""
+    from .. import build_upstreams
+
+    upstream = build_upstreams(settings.upstreams)["code-assist"]
+    await upstream.start()
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("importing", total=len(items))
+            importer = Importer(upstream, store, profile=profile, project=project, dry_run=dry_run)
+            return await importer.run(items, lambda row: progress.advance(task))
+    finally:
+        await upstream.close()

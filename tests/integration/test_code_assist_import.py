@@ -1,0 +1,246 @@
+"""`gemgate import` and `auto_load_env_creds` against the fake Google OAuth and Code Assist servers: files of every
+format (written here from the documented shapes) in a directory, a zip and base64 are added and then serve
+chats; duplicates merge; a missing email comes from userinfo (refreshing an expired token first); a broken
+file is one error row; --dry-run writes nothing; the environment's copy wins at gateway start."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import time
+import zipfile
+
+import pytest
+from typer.testing import CliRunner
+
+from gemgate.cli import app
+from gemgate.config import Settings
+from gemgate.sandbox import SANDBOX_MASTER_KEY
+from gemgate.store import HealthRecord, open_store
+from gemgate.testing import ANTIGRAVITY, GEMINI_CLI
+from tests.support.code_assist import CodeAssistGateway, running_fakes
+from tests.support.gateway import chat
+
+runner = CliRunner(env={"COLUMNS": "250"})
+TIERS = {"antigravity": "g1-pro-tier", "gemini-cli": "standard-tier"}
+MODELS = {"antigravity": "gemini-3-flash", "gemini-cli": "gemini-3-flash-preview"}
+CLIENTS = {"antigravity": ANTIGRAVITY, "gemini-cli": GEMINI_CLI}
+
+
+@pytest.fixture(scope="module")
+def fakes():
+    with running_fakes() as running:
+        yield running
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch, fakes):
+    """The data dir the CLI writes and a gateway started on it reads."""
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(tmp_path / "gw"))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", SANDBOX_MASTER_KEY)
+    monkeypatch.setenv("GEMGATE_UPSTREAMS__CODE_ASSIST__TOKEN_URL", f"{fakes.oauth_url}/token")
+    monkeypatch.setenv("GEMGATE_UPSTREAMS__CODE_ASSIST__USERINFO_URL", f"{fakes.oauth_url}/oauth2/v2/userinfo")
+    return tmp_path
+
+
+def tokens(fakes, email: str, profile: str, lifetime: float = 3599) -> tuple[str, str, float]:
+    """(refresh token, access token, expiry epoch seconds) issued by the fake for `email` at `profile`'s client."""
+    fakes.ca.account(email, tier=TIERS[profile])
+    client = CLIENTS[profile]
+    access = fakes.oauth.issue_access_token(email, client.client_id, lifetime=lifetime)
+    return fakes.oauth.issue_refresh_token(email, client.client_id), access.token, access.expires_at
+
+
+def oauth_creds(fakes, email: str, lifetime: float = 3599) -> dict:
+    """~/.gemini/oauth_creds.json (reference A1): no email, expiry_date in ms."""
+    refresh, access, expiry = tokens(fakes, email, "gemini-cli", lifetime)
+    return {"access_token": access, "refresh_token": refresh, "scope": " ".join(GEMINI_CLI.scopes),
+            "token_type": "Bearer", "expiry_date": int(expiry * 1000)}
+
+
+def gcli2api(fakes, email: str, profile: str = "antigravity") -> dict:
+    """A gcli2api credential (§1.4): Google-auth style, no email, expiry ISO 8601."""
+    refresh, access, expiry = tokens(fakes, email, profile)
+    client = CLIENTS[profile]
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expiry))
+    return {"client_id": client.client_id, "client_secret": client.client_secret, "token": access,
+            "refresh_token": refresh, "scopes": list(client.scopes), "token_uri": f"{fakes.oauth_url}/token",
+            "project_id": None, "expiry": iso}
+
+
+def cliproxy(fakes, email: str, type_: str = "antigravity", **extra) -> dict:
+    """A CLIProxyAPI auth file (§1.4): type, expired RFC 3339, timestamp ms, email."""
+    refresh, access, expiry = tokens(fakes, email, "antigravity" if type_ == "antigravity" else "gemini-cli")
+    return {"type": type_, "access_token": access, "refresh_token": refresh, "expires_in": 3599,
+            "timestamp": int((expiry - 3599) * 1000),
+            "expired": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expiry)), "email": email, **extra}
+
+
+def settings(data) -> Settings:
+    return Settings(data_dir=data / "gw", master_key=SANDBOX_MASTER_KEY)
+
+
+async def on_store(data, op):
+    """`op(store)` on the data dir's store."""
+    store = await open_store(settings(data))
+    try:
+        return await op(store)
+    finally:
+        await store.close()
+
+
+def stored(data) -> dict[str, dict]:
+    """email|profile -> stored credential."""
+    accounts = asyncio.run(on_store(data, lambda store: store.list_accounts()))
+    return {f"{a.secret['email']}|{a.secret['profile']}": a.secret for a in accounts if a.kind == "code-assist"}
+
+
+def rows(output: str) -> dict[str, str]:
+    """email -> the result cell of the table."""
+    out = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 5 and "@" in cells[3]:
+            out[cells[3]] = cells[5]
+    return out
+
+
+def write_tree(fakes, root) -> dict[str, dict]:
+    """A directory with every format: plain files, a zip with nested paths, a base64 file."""
+    (root / "gemini").mkdir(parents=True)
+    files = {
+        "bob@example.com": oauth_creds(fakes, "bob@example.com"),
+        "ann@example.com": gcli2api(fakes, "ann@example.com"),
+        "cy@example.com": cliproxy(fakes, "cy@example.com"),
+        "dee@corp.example": cliproxy(fakes, "dee@corp.example", "gemini"),
+    }
+    (root / "gemini" / "oauth_creds.json").write_text(json.dumps(files["bob@example.com"]))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("gcli2api/creds/ag_proj-1-1765100000.json", json.dumps(files["ann@example.com"]))
+        z.writestr("cliproxy/auths/antigravity-cy@example.com.json", json.dumps(files["cy@example.com"]))
+    (root / "backup.zip").write_bytes(buf.getvalue())
+    (root / "gemini-dee.json").write_text(base64.b64encode(json.dumps(files["dee@corp.example"]).encode()).decode())
+    return files
+
+
+def test_every_format_is_added_then_serves_chats(fakes, data):
+    files = write_tree(fakes, data / "in")
+    result = runner.invoke(app, ["import", str(data / "in")])
+    assert result.exit_code == 0, result.output
+    assert rows(result.output) == dict.fromkeys(files, "added")
+    for fmt in ("oauth_creds", "gcli2api", "cliproxyapi", "backup.zip!gcli2api/creds/ag_proj-1-1765100000.json"):
+        assert fmt in result.output
+    for creds in files.values():
+        assert creds["refresh_token"] not in result.output
+        assert (creds.get("access_token") or creds["token"]) not in result.output
+    assert set(stored(data)) == {"bob@example.com|gemini-cli", "ann@example.com|antigravity",
+                                 "cy@example.com|antigravity", "dee@corp.example|gemini-cli"}
+    gw = CodeAssistGateway(data / "gw", fakes, {}).start()
+    try:
+        for profile, model in MODELS.items():
+            reply = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}]})
+            assert reply.status == 200, reply.text
+        served = {r.account for r in fakes.ca.requests_for("streamGenerateContent")}
+        assert served & set(files)
+    finally:
+        gw.stop()
+
+
+def later(creds: dict) -> dict:
+    """A later sign-in's copy: its token expires an hour after the first's."""
+    return {**creds, "expired": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200))}
+
+
+def test_duplicates_merge_newer_tokens_and_keep_the_project(fakes, data):
+    first = data / "first.json"
+    first.write_text(json.dumps(cliproxy(fakes, "eve@example.com")))
+    assert runner.invoke(app, ["import", str(first), "--project", "p-eve"]).exit_code == 0
+    [eve] = asyncio.run(on_store(data, lambda store: store.list_accounts()))
+    mark = HealthRecord(eve.id, "*", "needs_reauth", None, "Google refused the refresh token (invalid_grant)")
+    asyncio.run(on_store(data, lambda store: store.put_health(mark)))
+    newer = later(cliproxy(fakes, "eve@example.com"))  # new tokens, no project named
+    (data / "newer.json").write_text(json.dumps(newer))
+    result = runner.invoke(app, ["import", str(data / "newer.json"), str(first)])
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if "eve@" in line][0].count("merged") == 1
+    assert "skipped-duplicate" in result.output  # the older first file again
+    [secret] = stored(data).values()
+    assert secret["refresh_token"] == newer["refresh_token"] and secret["project_id"] == "p-eve"
+    assert asyncio.run(on_store(data, lambda store: store.list_health())) == []  # the new sign-in fixed it
+    again = runner.invoke(app, ["import", str(data / "newer.json")])
+    assert rows(again.output) == {"eve@example.com": "skipped-duplicate"} and len(stored(data)) == 1
+
+
+def token_calls(fakes) -> int:
+    return sum(1 for r in fakes.oauth.requests if r.path == "/token")
+
+
+def test_missing_email_from_userinfo_expired_token_refreshed_first_broken_files_reported(fakes, data):
+    (data / "in").mkdir()
+    expired = oauth_creds(fakes, "fay@example.com", lifetime=-60)
+    (data / "in" / "a-expired.json").write_text(json.dumps(expired))
+    revoked = oauth_creds(fakes, "gus@example.com", lifetime=-60)
+    fakes.oauth.revoke(revoked["refresh_token"])
+    (data / "in" / "b-revoked.json").write_text(json.dumps(revoked))
+    (data / "in" / "c-broken.json").write_text("{not json")
+    (data / "in" / "d-good.json").write_text(json.dumps(cliproxy(fakes, "hal@example.com")))
+    before = token_calls(fakes)
+    result = runner.invoke(app, ["import", str(data / "in")])
+    assert result.exit_code == 1
+    assert rows(result.output) == {"fay@example.com": "added", "hal@example.com": "added"}
+    assert token_calls(fakes) == before + 2  # fay refreshed (then userinfo), gus refused
+    lines = {line.split("│")[1].strip().rsplit("/", 1)[-1]: line for line in result.output.splitlines() if "│" in line}
+    assert "cannot learn its email" in lines["b-revoked.json"] and "invalid_grant" in lines["b-revoked.json"]
+    assert "neither JSON nor base64" in lines["c-broken.json"]
+    assert revoked["refresh_token"] not in result.output
+    fay = stored(data)["fay@example.com|gemini-cli"]
+    assert fay["access_token"] != expired["access_token"] and fay["expiry"] > time.time()
+
+
+def test_dry_run_writes_nothing(fakes, data):
+    write_tree(fakes, data / "in")
+    (data / "in" / "zz-again.json").write_text(json.dumps(later(cliproxy(fakes, "cy@example.com"))))
+    result = runner.invoke(app, ["import", str(data / "in"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "dry run: nothing was written" in result.output
+    assert set(rows(result.output).values()) == {"added", "merged"}  # cy twice: the second merges
+    assert stored(data) == {}
+
+
+def test_env_import_on_the_command_line(fakes, data, monkeypatch):
+    monkeypatch.setenv("GCLI_CREDS_1", base64.b64encode(json.dumps(gcli2api(fakes, "ida@example.com")).encode()).decode())
+    monkeypatch.setenv("GCP_SERVICE_ACCOUNT", json.dumps(oauth_creds(fakes, "jo@example.com")))  # gemini-cli-openai
+    result = runner.invoke(app, ["import", "--env"])
+    assert result.exit_code == 0, result.output
+    assert rows(result.output) == {"ida@example.com": "added", "jo@example.com": "added"}
+    assert "env GCLI_CREDS_1" in result.output and "env GCP_SERVICE_ACCOUNT" in result.output
+    assert runner.invoke(app, ["import"]).exit_code == 2
+
+
+def test_auto_load_at_gateway_start_the_environment_copy_wins(fakes, data, monkeypatch):
+    refresh, _, _ = tokens(fakes, "kim@example.com", "antigravity")
+    fakes.oauth.revoke(refresh)
+    # The stored copy is dead but claims a later expiry; the environment's (older-looking) copy still wins.
+    dead = {"profile": "antigravity", "refresh_token": refresh, "access_token": "ya29.dead", "expiry": time.time() + 9000,
+            "email": "kim@example.com", "project_id": fakes.ca.account("kim@example.com").project, "tier": None}
+    env_copy = cliproxy(fakes, "kim@example.com")
+    monkeypatch.setenv("GCLI_CREDS_kim", json.dumps(env_copy))
+    monkeypatch.setenv("GCLI_CREDS_broken", "not a credential")
+    gw = CodeAssistGateway(data / "gw", fakes, {"kim": dead}, auto_load_env_creds=True).start()
+    try:
+        reply = chat(gw, {"model": MODELS["antigravity"], "messages": [{"role": "user", "content": "hi"}]})
+        assert reply.status == 200, reply.text
+        assert fakes.ca.requests_for("streamGenerateContent", "kim@example.com")
+    finally:
+        gw.stop()
+    [secret] = stored(data).values()
+    assert secret["refresh_token"] == env_copy["refresh_token"] and secret["project_id"] == dead["project_id"]
+
+
+def test_environment_is_not_read_unless_auto_load_env_creds(fakes, data, monkeypatch):
+    monkeypatch.setenv("GCLI_CREDS_lou", json.dumps(cliproxy(fakes, "lou@example.com")))
+    CodeAssistGateway(data / "gw", fakes, {}).start().stop()
+    assert stored(data) == {}
