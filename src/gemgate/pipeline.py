@@ -88,7 +88,9 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             return json_response(work.render(result, spec))
         await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
         ctx = gw.render_context
-        headers = {ADJUSTED_HEADER: "; ".join(work.adjusted)} if work.adjusted else None
+        # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.
+        said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""
+        headers = {ADJUSTED_HEADER: said} if said else None
         if work.stream:
             handed_off = True
             return await stream_response(

@@ -19,6 +19,7 @@ import pytest
 from gemgate.config import Settings
 from gemgate.sandbox import seed_api_key_accounts
 from tests.support.gateway import API_KEYS, free_port
+from tests.support.http import wait_healthy
 from tests.support.processes import spawn_gemgate
 from tests.support.raw_upstream import RawUpstream
 
@@ -61,6 +62,7 @@ def served(tmp_path):
         port = free_port()
         proc, _ = spawn_gemgate(["serve", "--port", str(port)], env, "client keys")
         try:
+            wait_healthy(f"http://127.0.0.1:{port}", tries=300)  # the banner comes before uvicorn listens
             yield proc, f"http://127.0.0.1:{port}"
         finally:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -79,3 +79,9 @@ def test_web_search_settings_google_lacks_are_said(gw):
     assert r.status == 200
     said = r.headers["X-Gemgate-Adjusted"]
     assert "web_search_options.search_context_size ignored" in said and "web_search_options.user_location ignored" in said
+
+
+def test_unknown_web_search_keys_are_a_400_not_a_header(gw):
+    """A key quoted into X-Gemgate-Adjusted made the header invalid (a 500, found by the fuzz test)."""
+    r = chat(gw, {**OPENAI["web-search-annotations"], "web_search_options": {"\u0100": 1}})
+    assert r.status == 400 and r.json()["error"]["param"] == "web_search_options.\u0100", r.text

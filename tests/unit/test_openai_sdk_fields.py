@@ -174,8 +174,10 @@ def test_nested_objects_know_every_sdk_key():
     lists must follow the SDK's types."""
     from openai.types.chat import ChatCompletionStreamOptionsParam
     from openai.types.shared_params import response_format_json_schema as rf
-    from gemgate.dialects.openai.chat_request import JSON_SCHEMA, RESPONSE_FORMAT, STREAM_OPTIONS
+    from openai.types.chat.completion_create_params import WebSearchOptions
+    from gemgate.dialects.openai.chat_request import JSON_SCHEMA, RESPONSE_FORMAT, STREAM_OPTIONS, WEB_SEARCH_OPTIONS
 
+    assert set(typing.get_type_hints(WebSearchOptions)) == WEB_SEARCH_OPTIONS
     assert set(typing.get_type_hints(ChatCompletionStreamOptionsParam)) == STREAM_OPTIONS
     assert set(typing.get_type_hints(rf.ResponseFormatJSONSchema)) == RESPONSE_FORMAT
     assert set(typing.get_type_hints(rf.JSONSchema)) == JSON_SCHEMA

@@ -58,6 +58,7 @@ REFUSED_FIELDS = {
 # JSONSchema); `include_obfuscation` and `strict` have no effect (Gemini pads no stream, and always follows a schema).
 STREAM_OPTIONS = frozenset({"include_usage", "include_obfuscation"})
 RESPONSE_FORMAT = frozenset({"type", "json_schema"})
+WEB_SEARCH_OPTIONS = frozenset({"search_context_size", "user_location"})
 JSON_SCHEMA = frozenset({"name", "description", "schema", "strict"})
 
 # Fields read or accepted without being translated: still of their documented type, or a 400.
@@ -102,6 +103,8 @@ def parse_chat(inp: ParseInput) -> Generation:
     for name in ("web_search_options", "metadata"):
         if body.get(name) is not None:
             expect(body[name], dict, name)
+    if body.get("web_search_options") is not None:  # platform.openai.com/docs/api-reference/chat/create
+        no_unknown(body["web_search_options"], WEB_SEARCH_OPTIONS, "web_search_options")
     for name, kind in _SCALARS.items():
         if body.get(name) is not None:
             expect(body[name], kind, name)
