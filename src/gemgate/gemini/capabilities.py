@@ -4,7 +4,9 @@ Every dialect's thinking settings are checked against this table (through `catal
 a value the model accepts is sent as is, one it does not is refused with a `Refused` naming the
 parameter and what is allowed. Nothing is changed silently; only effort *names* (reasoning_effort,
 -high suffixes, @think=N) are mapped to an allowed value, by `gemini.thinking`. The parameters and
-combinations a family rejects (`Accepts`, applied by `gemini.request_rules`) are in the same rows.
+combinations a family rejects (`Accepts`, applied by `gemini.request_rules`) are in the same rows. The ranges
+that hold for every model (temperature, topP, candidateCount, logprobs, stopSequences, function names) are in
+the sibling table `gemini.param_ranges`, read by both dialects' parsers and by the fake.
 
 Where a value is not documented (budgets on Gemini 3.x, levels of a 3.x model not listed here), it is
 sent as is and Google decides: the gateway refuses only what a source says Google refuses.

@@ -17,7 +17,15 @@ from typing import Any, Iterable, Mapping
 from aiohttp import web
 
 from gemgate.testing.fake_embedding import embed_text
-from gemgate.testing.fake_model import Fault, Reply, count_prompt_tokens, last_user_text, plan_reply, slow_seconds
+from gemgate.testing.fake_model import (
+    Fault,
+    Reply,
+    count_prompt_tokens,
+    failure_reply,
+    last_user_text,
+    plan_reply,
+    slow_seconds,
+)
 from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.gemini_catalog import DEFAULT_MODELS, ModelInfo, model_info
 from gemgate.testing.gemini_errors import (
@@ -191,8 +199,8 @@ class FakeGeminiAPI(FakeServer):
             await asyncio.sleep(slow_seconds(self._count_target(body)))
             return _json_response(counted, started)
         if action == "embedContent":
-            return _json_response(self._embed(body), started)
-        return _json_response(self._batch_embed(body, model.id), started)
+            return _json_response(self._embed(body, record), started)
+        return _json_response(self._batch_embed(body, model.id, record), started)
 
     def _authenticate(self, key: str | None) -> None:
         if not key:
@@ -298,13 +306,26 @@ class FakeGeminiAPI(FakeServer):
         total = count_prompt_tokens(self._count_target(body))
         return {"totalTokens": total, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": total}]}
 
-    def _embed(self, body: Any) -> dict[str, Any]:
+    def _embed(self, body: Any, record: RecordedRequest) -> dict[str, Any]:
         req = parse_request(body, "EmbedContentRequest")
         if (empty := empty_embed_content(req, "EmbedContentRequest")) is not None:
             raise GoogleApiError(400, empty)
+        self._embed_failure([_content_text(req)], record)
         return {"embedding": {"values": embed_text(_content_text(req), _dimensions(req, "EmbedContentRequest"))}}
 
-    def _batch_embed(self, body: Any, model: str) -> dict[str, Any]:
+    def _embed_failure(self, texts: list[str], record: RecordedRequest) -> None:
+        """Raise the error a FAIL/FAIL-ONCE line in one of `texts` asks for (fake_model: the first one wins)."""
+        for text in texts:
+            reply = failure_reply(text, first_attempt=text not in self._failed_once)
+            if reply is None:
+                self._failed_once.pop(text, None)  # so the next identical text fails once again
+                continue
+            if reply.fail_once:
+                self._remember_failure(text)
+            raise injected_failure(reply.status or 500, record.model or "", reply.retry_delay, reply.error_form,
+                                   _rpc_name(record))
+
+    def _batch_embed(self, body: Any, model: str, record: RecordedRequest) -> dict[str, Any]:
         req = parse_request(body, "BatchEmbedContentsRequest")
         requests = req.get("requests") or []
         if len(requests) > MAX_BATCH_EMBED_REQUESTS:
@@ -319,6 +340,7 @@ class FakeGeminiAPI(FakeServer):
         if problems:
             raise GoogleApiError(400, "".join(problems))
         sizes = [_dimensions(r, f"BatchEmbedContentsRequest.requests[{i}]") for i, r in enumerate(requests)]
+        self._embed_failure([_content_text(r) for r in requests], record)
         return {"embeddings": [{"values": embed_text(_content_text(r), size)} for r, size in zip(requests, sizes)]}
 
     # -- streaming --------------------------------------------------------

@@ -23,6 +23,9 @@ Rules, read from the LAST user turn:
                                 CACHED_CONTENT``, ``404 ENTITY`` ("Requested entity was not found.", nothing
                                 named); another form is a 500 from the fake
 * ``FAIL-ONCE <status> [FORM]`` -> the error only while ``first_attempt`` is true
+* Embeddings: a ``FAIL`` or ``FAIL-ONCE`` line in any text of an embedContent or batchEmbedContents request
+                                (`failure_reply`) fails the whole request with that error, as Google fails a
+                                whole batch; the first such text wins. No other directive applies to embeddings.
 * ``SLOW <seconds>``         -> that much silence before the first chunk (countTokens too)
 * ``BIG <KiB>``               -> a text answer's first chunk carries that many KiB more text (one word of
                                 ``x``), so its event is that large: a large inline image makes events of
@@ -218,6 +221,23 @@ def slow_seconds(request: Mapping[str, Any]) -> float:
     return float(slow.group(1)) if slow else 0.0
 
 
+def failure_reply(text: str, first_attempt: bool = True, usage: Usage | None = None) -> Reply | None:
+    """The error Reply a ``FAIL``/``FAIL-ONCE`` line in `text` asks for (a generation's last user turn, or one
+    embedding text); None without one, or for FAIL-ONCE when this is not the first attempt."""
+    failure = _FAIL_RE.search(text)
+    if not failure or (failure.group(1) is not None and not first_attempt):
+        return None
+    delay = float(failure.group(4)) if failure.group(4) else DEFAULT_RETRY_DELAY
+    status = int(failure.group(2))
+    return Reply(
+        usage=usage or Usage(0),
+        status=status,
+        retry_delay=delay if status == 429 else None,
+        error_form=failure.group(3),
+        fail_once=failure.group(1) is not None,
+    )
+
+
 def plan_reply(
     request: Mapping[str, Any],
     model: str,
@@ -239,17 +259,9 @@ def plan_reply(
     text = last_user_text(request)
     responses = [p["functionResponse"] for p in last_user_turn(request).get("parts") or [] if "functionResponse" in p]
 
-    failure = None if responses else _FAIL_RE.search(text)
-    if failure and (failure.group(1) is None or first_attempt):
-        delay = float(failure.group(4)) if failure.group(4) else DEFAULT_RETRY_DELAY
-        status = int(failure.group(2))
-        return Reply(
-            usage=Usage(prompt_tokens),
-            status=status,
-            retry_delay=delay if status == 429 else None,
-            error_form=failure.group(3),
-            fail_once=failure.group(1) is not None,
-        )
+    failure = None if responses else failure_reply(text, first_attempt, Usage(prompt_tokens))
+    if failure is not None:
+        return failure
 
     blocked = None if responses else _BLOCK_RE.search(text)
     if blocked:

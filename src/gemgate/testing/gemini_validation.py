@@ -6,21 +6,28 @@ does; conversation and thinking rules fail with their own single message.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
+from gemgate.gemini.param_ranges import (
+    FUNCTION_NAME_RE,
+    GENERATION_RANGES,
+    MAX_FUNCTION_NAME_LENGTH,
+    MAX_STOP_SEQUENCES,
+    duplicate_names,
+)
 from gemgate.testing.gemini_errors import GoogleApiError
 from gemgate.testing.gemini_fields import PART_DATA_FIELDS, to_snake
 from gemgate.testing.model_traits import bare_model_id, feature_traits, is_gemini3, thinking_traits
 from gemgate.testing.thought_signatures import ThoughtSigner
 
-FUNCTION_NAME_MAX = 128  # Google raised it from 64 in 2026; its message names the limit
-_FUNCTION_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\-]{0,%d}" % (FUNCTION_NAME_MAX - 1))
+# The Gemini API's rule and wording (sources at gemini.param_ranges [fd]: 64 there; 128 is Vertex AI's).
 INVALID_FUNCTION_NAME = (
     "Invalid function name. Must start with a letter or an underscore. Must be alphameric "
     "(a-z, A-Z, 0-9), underscores (_), dots (.), colons (:), or dashes (-), with a maximum "
-    f"length of {FUNCTION_NAME_MAX}."
+    f"length of {MAX_FUNCTION_NAME_LENGTH}."
 )
+# Two declarations of one name (gemini.param_ranges [dup]).
+DUPLICATE_FUNCTION = "Duplicate function declaration found: {name}"
 ALLOWED_MIME_TYPES = ("text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum")
 INVALID_ROLE = "Please use a valid role: user, model."
 # A functionResponse turn not right after the model turn with the calls (langchain-ai/langchain issue #27799;
@@ -78,12 +85,20 @@ def budget_out_of_range(budget: object, low: int, high: int) -> str:
     return f"The thinking budget {budget} is invalid. Please choose a value between {low} and {high}."
 
 
+def out_of_range(field: str, value: object, lo: float, hi: float, integer: bool = True) -> str:
+    """Google's message for a generationConfig number outside lo..hi. Quoted for integers: maxOutputTokens
+    (stackblitz-labs/bolt.diy#955 "... value of 655360 but the supported range is from 1 (inclusive) to 8193
+    (exclusive)" on 2.0 Flash; BerriAI/litellm#10548 on 2.5 Pro) and candidateCount (googleapis/python-aiplatform
+    #3603 "has a candidateCount value of 2 but the supported range is fro[m ...]"). For a float field (temperature,
+    topP) the same sentence with an inclusive upper bound: the fake's own wording, no report quotes Google's."""
+    upper = f"{hi + 1} (exclusive)" if integer else f"{hi} (inclusive)"
+    return (f"Unable to submit request because it has a {field} value of {value} but the supported range "
+            f"is from {lo} (inclusive) to {upper}. Update the value and try again.")
+
+
 def max_output_tokens_out_of_range(value: object, limit: int) -> str:
-    """Google's message for maxOutputTokens outside 1..the model's outputTokenLimit (public reports quote it:
-    stackblitz-labs/bolt.diy#955 "... value of 655360 but the supported range is from 1 (inclusive) to 8193
-    (exclusive)" on 2.0 Flash; BerriAI/litellm#10548 the same wording on 2.5 Pro)."""
-    return (f"Unable to submit request because it has a maxOutputTokens value of {value} but the supported range "
-            f"is from 1 (inclusive) to {limit + 1} (exclusive). Update the value and try again.")
+    """Google's message for maxOutputTokens outside 1..the model's outputTokenLimit (see `out_of_range`)."""
+    return out_of_range("maxOutputTokens", value, 1, limit)
 
 
 def missing_signature_message(name: str, position: int) -> str:
@@ -103,6 +118,8 @@ def validate_generate_request(
     if problems:
         raise GoogleApiError(400, "".join(f"* {prefix}.{p}\n" for p in problems))
     contents = request.get("contents") or []
+    _check_ranges(request.get("generationConfig") or {})
+    _check_duplicates(request)
     _check_empty_text(request)
     _check_roles(contents)
     _check_function_turns(contents)
@@ -127,6 +144,9 @@ def _field_problems(request: Mapping[str, Any]) -> list[str]:
         for d, decl in enumerate(tool.get("functionDeclarations") or []):
             _declaration_problems(decl, f"tools[{t}].function_declarations[{d}]", out)
     gen = request.get("generationConfig") or {}
+    # "up to 5" (GenerationConfig docs, gemini.param_ranges [gc]); the line's wording is the fake's own.
+    if len(gen.get("stopSequences") or []) > MAX_STOP_SEQUENCES:
+        out.append(f"generation_config.stop_sequences: at most {MAX_STOP_SEQUENCES} stop sequences are allowed.")
     mime = gen.get("responseMimeType")
     if mime is not None and mime not in ALLOWED_MIME_TYPES:
         out.append("generation_config.response_mime_type: allowed mimetypes are `text/plain`, "
@@ -150,7 +170,7 @@ def _content_problems(content: Mapping[str, Any], path: str, out: list[str], all
 
 
 def _declaration_problems(decl: Mapping[str, Any], path: str, out: list[str]) -> None:
-    if not _FUNCTION_NAME_RE.fullmatch(decl.get("name") or ""):
+    if not FUNCTION_NAME_RE.fullmatch(decl.get("name") or ""):
         out.append(f"{path}.name: {INVALID_FUNCTION_NAME}")
     for plain, json_schema in (("parameters", "parametersJsonSchema"), ("response", "responseJsonSchema")):
         if plain in decl and json_schema in decl:
@@ -177,6 +197,19 @@ def _schema_problems(schema: Mapping[str, Any], path: str, out: list[str]) -> No
     for i, sub in enumerate(schema.get("anyOf") or []):
         if isinstance(sub, dict):
             _schema_problems(sub, f"{path}.any_of[{i}]", out)
+
+
+def _check_ranges(gen: Mapping[str, Any]) -> None:
+    for rule in GENERATION_RANGES:  # gemini.param_ranges, sources there
+        value = gen.get(rule.field)
+        if not rule.allows(value):
+            raise GoogleApiError(400, out_of_range(rule.field, value, rule.lo, rule.hi, rule.integer))
+
+
+def _check_duplicates(request: Mapping[str, Any]) -> None:
+    names = [d.get("name") for t in request.get("tools") or [] for d in t.get("functionDeclarations") or []]
+    for _, name in duplicate_names(names)[:1]:
+        raise GoogleApiError(400, DUPLICATE_FUNCTION.format(name=name))
 
 
 def _check_empty_text(request: Mapping[str, Any]) -> None:

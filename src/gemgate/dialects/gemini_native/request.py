@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...catalog import ModelSpec
 from ...config import Limits
 from ...errors import GatewayError, bad_request
+from ...gemini.param_ranges import GENERATION_RANGES, MAX_STOP_SEQUENCES, duplicate_names, function_name_problem
 from ...upstreams.base import Capability
 from ..base import DEFAULT_LIMITS, Generation, ParseInput, Unary
 from ..validate import at_most, expect, no_model_suffixes
@@ -113,15 +114,44 @@ def check_request(request: dict, limits: Limits, prefix: str = "") -> None:
             expect(request[name], kind, f"{prefix}{name}")
     if request.get("generationConfig") is not None:
         proto_numbers(request["generationConfig"])
+        _check_ranges(request["generationConfig"], f"{prefix}generationConfig")
     tools = request.get("tools")
     if tools is not None:
-        declared = 0
+        names: list[tuple[str, object]] = []
         for i, tool in enumerate(expect(tools, list, f"{prefix}tools")):
             expect(tool, dict, f"{prefix}tools[{i}]")
             decls = tool.get("functionDeclarations")
             if decls is not None:
-                declared += len(expect(decls, list, f"{prefix}tools[{i}].functionDeclarations"))
-        at_most(max(declared, len(tools)), limits.tools, "tools", f"{prefix}tools", "tools")
+                for j, decl in enumerate(expect(decls, list, f"{prefix}tools[{i}].functionDeclarations")):
+                    at = f"{prefix}tools[{i}].functionDeclarations[{j}]"
+                    names.append((f"{at}.name", expect(decl, dict, at).get("name")))
+        at_most(max(len(names), len(tools)), limits.tools, "tools", f"{prefix}tools", "tools")
+        _check_function_names(names)
+
+
+def _check_ranges(config: dict, param: str) -> None:
+    """A 400 naming the generationConfig field whose value is outside what Google accepts (`param_ranges`)."""
+    for rule in GENERATION_RANGES:
+        value = config.get(rule.field)
+        if not rule.allows(value):  # a spelling that is no number is left for Google's own 400
+            raise bad_request(f"'{param}.{rule.field}' must be between {rule.lo:g} and {rule.hi:g}, got {value}",
+                              f"{param}.{rule.field}")
+    stops = config.get("stopSequences")
+    if stops is not None and len(expect(stops, list, f"{param}.stopSequences")) > MAX_STOP_SEQUENCES:
+        raise bad_request(f"'{param}.stopSequences' holds {len(stops)} sequences; Gemini accepts at most "
+                          f"{MAX_STOP_SEQUENCES}", f"{param}.stopSequences")
+
+
+def _check_function_names(names: list[tuple[str, object]]) -> None:
+    """A 400 naming the first declaration whose name Google refuses: malformed, or declared twice (`param_ranges`)."""
+    for param, name in names:
+        problem = function_name_problem(name)
+        if problem:
+            raise bad_request(f"'{param}' {str(name)[:80]!r} is not a valid function name: it {problem}", param)
+    for i, name in duplicate_names([name for _, name in names]):
+        raise bad_request(f"'{names[i][0]}' {name!r} is declared twice; Gemini refuses duplicate function "
+                          "declarations (\"Duplicate function declaration found\"): give each function its own name",
+                          names[i][0])
 
 
 def parse_generate(

@@ -16,6 +16,7 @@ from ...errors import bad_request
 from ...gemini.args import has_typed_enums
 from ...gemini.capabilities import ALL_LEVELS
 from ...gemini.names import ToolNameMap
+from ...gemini.param_ranges import CANDIDATE_COUNT, LOGPROBS, MAX_STOP_SEQUENCES, TEMPERATURE, TOP_P
 from ...gemini.schema import to_gemini_schema
 from ...gemini.signatures import SignatureRef
 from ...gemini.thinking import EFFORTS, ThinkingRequest
@@ -183,9 +184,9 @@ def _generation_config(body: dict, notes: list[str]) -> dict:
     gateway had to change is said in `notes` (the X-Gemgate-Adjusted header)."""
     config: dict = {}
     if body.get("temperature") is not None:
-        config["temperature"] = number(body["temperature"], "temperature", 0, 2)
+        config["temperature"] = number(body["temperature"], "temperature", *TEMPERATURE.bounds)
     if body.get("top_p") is not None:
-        config["topP"] = number(body["top_p"], "top_p", 0, 1)
+        config["topP"] = number(body["top_p"], "top_p", *TOP_P.bounds)
     if body.get("top_k") is not None:
         config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
     for name in ("max_completion_tokens", "max_tokens"):
@@ -197,12 +198,12 @@ def _generation_config(body: dict, notes: list[str]) -> dict:
         stops = [stop] if isinstance(stop, str) else expect(stop, list, "stop")
         for i, s in enumerate(stops):
             expect(s, str, f"stop[{i}]")
-        if len(stops) > 5:
-            raise bad_request("'stop' accepts at most 5 sequences", "stop")
+        if len(stops) > MAX_STOP_SEQUENCES:
+            raise bad_request(f"'stop' accepts at most {MAX_STOP_SEQUENCES} sequences", "stop")
         if stops:
             config["stopSequences"] = stops
     if body.get("n") is not None:
-        n = integer(body["n"], "n", 1, 8)
+        n = integer(body["n"], "n", *CANDIDATE_COUNT.bounds)
         if n > 1:
             config["candidateCount"] = n
     if body.get("seed") is not None:
@@ -214,7 +215,7 @@ def _generation_config(body: dict, notes: list[str]) -> dict:
     logprobs = expect(body.get("logprobs") or False, bool, "logprobs")
     top_logprobs = body.get("top_logprobs")
     if top_logprobs is not None:
-        integer(top_logprobs, "top_logprobs", 0, 20)
+        integer(top_logprobs, "top_logprobs", *LOGPROBS.bounds)
         if not logprobs:  # OpenAI's own refusal (IBM/unitxt PR #1193 quotes it)
             raise bad_request("The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", "top_logprobs")
     if logprobs:

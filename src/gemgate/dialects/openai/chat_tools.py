@@ -11,6 +11,7 @@ from __future__ import annotations
 from ...config import Limits
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
+from ...gemini.param_ranges import duplicate_names
 from ...gemini.schema import to_gemini_schema
 from ..validate import at_most, expect, one_of
 
@@ -26,7 +27,7 @@ def chat_tools(
     Raises GatewayError 400 naming the field: malformed declarations; `tools` with `functions`, or
     `tool_choice` with `function_call` (one would be ignored); a choice that forces or names a tool when none is
     declared (OpenAI: "'tool_choice' is only allowed when 'tools' are specified"); a named or allowed tool
-    that is not declared.
+    that is not declared; two tools of one name (Google refuses duplicate declarations, `param_ranges` [dup]).
     """
     for new, old in (("tools", "functions"), ("tool_choice", "function_call")):
         if body.get(new) is not None and body.get(old) is not None:
@@ -35,6 +36,10 @@ def chat_tools(
     raw = expect(body.get("functions" if legacy else "tools") or [], list, "functions" if legacy else "tools")
     at_most(len(raw), limits.tools, "tools", "functions" if legacy else "tools", "tools")
     declarations = [_declaration(tool, i, legacy, names, schemas) for i, tool in enumerate(raw)]
+    for i, _ in duplicate_names([d["name"] for d in declarations])[:1]:
+        at = f"functions[{i}].name" if legacy else f"tools[{i}].function.name"
+        raise bad_request(f"'{at}' {names.to_client(declarations[i]['name'])!r} is declared twice; Gemini refuses "
+                          "duplicate function declarations: give each tool its own name", at)
     legacy_choice = body.get("function_call") is not None
     where = "function_call" if legacy_choice else "tool_choice"
     choice = body.get(where)
