@@ -26,6 +26,7 @@ from .http.body import json_response, read_json
 from .http.budget import BodyBudget
 from .http.departure import ClientWatch
 from .http.stream_body import StreamBody
+from .outcome import Outcome
 from .pipeline import Call, serve
 from .redaction import client_key_scope
 from .upstreams import UPSTREAM_KINDS
@@ -110,6 +111,7 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             body = await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
         except GatewayError as err:
+            _refused(call, err)
             return shape.response(err)
         except Exception:  # a parser bug: answered in the dialect's shape, keeping the connection usable
             log.exception("unhandled error parsing %s", request.url.path)
@@ -119,6 +121,17 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
         return await _serve_while_present(request, call, work)
 
     return handle
+
+
+def _refused(call: Call, err: GatewayError) -> None:
+    """Book a request refused before it was parsed (400, 408, 413, 503; 499 when the client left mid-upload):
+    its access-log line, operation "request" (what it asked is unknown)."""
+    if err.status == 499:
+        log.debug("%s: the client left before its request body was complete", call.dialect)
+    loop_time = asyncio.get_running_loop().time()
+    outcome = Outcome(call.dialect, "request", call.identity, status=err.status, error=err.message[:200])
+    outcome.latency = loop_time - call.started
+    call.gw.outcomes.emit(outcome)
 
 
 async def _serve_while_present(request: Request, call: Call, work) -> Response:

@@ -31,9 +31,10 @@ class Limits(BaseModel):
     # Request body in bytes (32 MiB: room for several inline images; Gemini's own inline limit is 20 MB).
     # A Content-Length over it is refused before reading; a body without one is cut off at the limit.
     body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
-    # Bytes of request bodies held at once, across requests (a body is held until its answer is complete; it
-    # costs about three times its size in memory). A body over 1 MiB that would pass it is a 503 with
-    # Retry-After; smaller bodies are always admitted. 128 MiB: four bodies at the body_bytes limit.
+    # Bytes of request bodies held at once, across requests, counted as they arrive plus an estimate of their
+    # parsed form (a body is held until its answer is complete; a counted byte costs about three in memory).
+    # A request past 256 KiB that would pass it is a 503 with Retry-After; smaller ones are always admitted.
+    # 128 MiB: four bodies at the body_bytes limit.
     bodies_in_flight_bytes: int = Field(128 * 1024 * 1024, ge=1024 * 1024)
     # Characters in a model name, suffixes included (real ids are under 64).
     model_name_chars: int = Field(256, ge=16)
@@ -52,6 +53,15 @@ class Limits(BaseModel):
     # The request line plus headers, in bytes: 414 for a longer request line, 431 for more headers, before the
     # app sees them (http.server). 64 KiB: OAuth tokens and ?key= fit many times; Node allows 16 KiB.
     header_bytes: int = Field(64 * 1024, ge=4096)
+    # Seconds a request line and headers may take to arrive once begun: then a 408 and the connection closed
+    # (slow-header clients hold connections otherwise; nginx's client_header_timeout is 60, Apache's 20-40).
+    head_seconds: float = Field(20.0, gt=0)
+    # Seconds a request body may go without a byte arriving before a 408 closes the connection (nginx's
+    # client_body_timeout is 60; a stalled upload otherwise holds its connection for ever).
+    body_idle_seconds: float = Field(30.0, gt=0)
+    # Largest single server-sent event from an upstream, in bytes: past it, the answer is a MALFORMED upstream
+    # failure. 64 MiB: several times a generated image inlined as base64 (Gemini's own inline limit is 20 MB).
+    upstream_event_bytes: int = Field(64 * 1024 * 1024, ge=1024 * 1024)
 
 
 class Settings(BaseSettings):

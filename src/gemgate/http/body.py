@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ..errors import GatewayError
+from .budget import CONTAINER_COST, charge
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 100
@@ -31,7 +32,8 @@ async def read_body(request: Request, limit: int = DEFAULT_MAX_BYTES) -> bytes:
     """The raw body, read chunk by chunk and never more than `limit` bytes of it.
 
     Raises GatewayError 413 when Content-Length announces more than `limit` (before reading anything) or the
-    body turns out longer while it is read, and 400 for a Content-Length that is not a number.
+    body turns out longer while it is read, 400 for a Content-Length that is not a number, 499 when the client
+    hangs up before the body is complete, and what the body budget raises (http.budget: 503, 408).
     """
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -41,30 +43,36 @@ async def read_body(request: Request, limit: int = DEFAULT_MAX_BYTES) -> bytes:
             raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise GatewayError(499, "The client went away before its request body was complete") from None
     return b"".join(chunks)
 
 
 async def read_json(request: Request, limit: int = DEFAULT_MAX_BYTES, depth: int = DEFAULT_MAX_DEPTH) -> object:
     """The decoded JSON body, at most `limit` bytes and `depth` levels of nesting.
 
-    Raises GatewayError 400 when it is empty, not JSON or nested deeper than `depth`, 413 when it is too large.
+    Raises GatewayError 400 when it is empty, not JSON or nested deeper than `depth`, 413 when it is too large,
+    and what `read_body` raises. Before parsing, the estimated size of the parsed form (CONTAINER_COST per
+    object or array) is charged to the body budget, which may refuse it (503).
     """
     body = await read_body(request, limit)
     if not body:
         raise GatewayError(400, "The request body is empty; send a JSON object")
+    # Nesting cannot exceed the number of opening brackets: most bodies skip the walk (a C-speed count).
+    brackets = body.count(b"{") + body.count(b"[")
+    charge(request.scope, brackets * CONTAINER_COST)
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         if "depth limit" not in str(exc):
             raise GatewayError(400, f"The request body is not valid JSON: {exc}") from None
         value = None  # orjson stops at 1024 levels: too deep in any case
-    # Nesting cannot exceed the number of opening brackets: most bodies skip the walk (a C-speed count).
-    brackets = body.count(b"{") + body.count(b"[")
     if value is None and body.strip() != b"null" or (brackets > depth and too_deep(value, depth)):
         raise GatewayError(400, f"The request body nests JSON objects and arrays deeper than {depth} levels")
     return value

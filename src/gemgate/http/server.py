@@ -5,10 +5,14 @@ to the app), and answers a request it cannot parse in plain text. `BoundedHttpTo
 arrives and refuses it past `limits.header_bytes`: 414 for a request line, 431 for headers, each a JSON error
 in the shape of the dialect the path belongs to, with `Connection: close` (the rest is not read). (h11's
 `h11_max_incomplete_event_size` would bound it too, but answers a plain-text 400 and costs more per request.)
+Neither bounds time: a head that trickles in, or a body that stops arriving, held its connection (and, with a
+client key, its request) for ever. Heads get `limits.head_seconds` from their first byte, bodies
+`limits.body_idle_seconds` without a byte: then a 408 in the caller's format and the connection closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import orjson
@@ -17,6 +21,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..config import Settings
 from ..errors import GatewayError
+from .budget import READ_TIMEOUT
 
 # (path, error) -> the error's JSON body in the caller's shape (app.Routes.shape_for, by path)
 ErrorBody = Callable[[str, GatewayError], dict]
@@ -29,10 +34,13 @@ class HeadTooLarge(Exception):
 
 class BoundedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with a bound on the request head (`header_bytes`, the request line plus
-    every header as `name: value\\r\\n`) and JSON error answers (`error_body`). Subclassed per app by
+    every header as `name: value\\r\\n`), on the time a head or body may take (`head_seconds`,
+    `body_idle_seconds`) and JSON error answers (`error_body`). Subclassed per app by
     `server_config`; the cost is an addition per read and one call per request."""
 
     header_bytes = 64 * 1024
+    head_seconds = 20.0
+    body_idle_seconds = 30.0
     error_body: ErrorBody | None = None
 
     def __init__(self, *args, **kwargs) -> None:
@@ -43,6 +51,9 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._closer = _Closer(self)
         self._refused = False
         self._draining = 0  # after a refusal: bytes still read and dropped before the connection closes
+        self._timer: asyncio.TimerHandle | None = None  # the head's deadline, or the body's idle check
+        self._timing_head = False  # what `_timer` watches
+        self._last_read = 0.0  # loop time of the last read while a body was arriving
 
     def data_received(self, data: bytes) -> None:
         """Feed the parser; a head still incomplete after more than the limit is refused (414 while the request
@@ -60,6 +71,71 @@ class BoundedHttpTools(HttpToolsProtocol):
         elif self._raw > self.header_bytes and not self._refused and not self.transport.is_closing():
             self._refusal = self._too_large(431 if getattr(self, "headers", None) else 414)
             self.send_400_response("")
+        if not self._refused:
+            self._watch()
+
+    def _watch(self) -> None:
+        """After a read: time the head under way, or the body under way, or nothing (a request that arrived
+        whole in one read, the usual case, costs no timer)."""
+        cycle = self.cycle
+        if self._raw:
+            if self._timer is None or not self._timing_head:
+                self._stop_timer()
+                self._timing_head = True
+                self._timer = self.loop.call_later(self.head_seconds, self._timed_out)
+        elif cycle is not None and cycle.more_body and not cycle.response_complete:
+            self._last_read = self.loop.time()
+            if self._timer is None:
+                self._timing_head = False
+                self._timer = self.loop.call_later(self.body_idle_seconds, self._timed_out)
+        elif self._timer is not None:
+            self._stop_timer()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _timed_out(self) -> None:
+        """The head took longer than head_seconds, or the body went body_idle_seconds without a byte: 408. A
+        head is answered here; a body's 408 is raised to the app reading it (http.budget), which answers it in
+        the caller's format and closes. Time the app left the body unread (reading paused) does not count."""
+        self._timer = None
+        if self._refused or self.transport.is_closing():
+            return
+        if self._timing_head:
+            self._refusal = self._timeout("request line and headers", self.head_seconds, "head_seconds")
+            self.send_400_response("")
+            return
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body or cycle.response_complete:
+            return
+        if self.flow.read_paused:  # the app has not taken what arrived: not the client's stall
+            self._last_read = self.loop.time()
+        idle = self.loop.time() - self._last_read
+        if idle < self.body_idle_seconds:
+            self._timer = self.loop.call_later(self.body_idle_seconds - idle, self._timed_out)
+            return
+        if cycle.response_started:
+            self.transport.close()
+            return
+        cycle.scope[READ_TIMEOUT] = self._timeout("request body", self.body_idle_seconds, "body_idle_seconds")
+        cycle.message_event.set()
+        # An app that is not reading the body never sees it: the connection goes after a grace period.
+        self.loop.call_later(GRACE_SECONDS, lambda: cycle.response_complete or self.transport.close())
+
+    def _timeout(self, what: str, seconds: float, setting: str) -> GatewayError:
+        return GatewayError(
+            408,
+            f"The {what} did not arrive in time ({seconds:g} s, limits.{setting}); send it promptly",
+            code="request_timeout",
+            close=True,
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The connection is gone: no timer outlives it."""
+        self._stop_timer()
+        super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
         """The head is complete: refused if it is over the limit, else the request goes to the app (its body
@@ -144,9 +220,10 @@ class _Closer:
         self._protocol.close_after_answer()
 
 
+GRACE_SECONDS = 5.0
 DRAIN_BYTES = 64 * 1024 * 1024
 DRAIN_SECONDS = 2.0
-_REASONS = {400: b"Bad Request", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
 
 
 def server_config(app, settings: Settings, **kwargs) -> uvicorn.Config:
@@ -156,6 +233,11 @@ def server_config(app, settings: Settings, **kwargs) -> uvicorn.Config:
     protocol = type(
         "GemgateHttp",
         (BoundedHttpTools,),
-        {"header_bytes": settings.limits.header_bytes, "error_body": staticmethod(app.state.error_body)},
+        {
+            "header_bytes": settings.limits.header_bytes,
+            "head_seconds": settings.limits.head_seconds,
+            "body_idle_seconds": settings.limits.body_idle_seconds,
+            "error_body": staticmethod(app.state.error_body),
+        },
     )
     return uvicorn.Config(app, http=protocol, **kwargs)
