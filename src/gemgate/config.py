@@ -31,8 +31,9 @@ class Limits(BaseModel):
     # Request body in bytes (32 MiB: room for several inline images; Gemini's own inline limit is 20 MB).
     # A Content-Length over it is refused before reading; a body without one is cut off at the limit.
     body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
-    # Bytes of request bodies held at once, across requests, counted as they arrive plus an estimate of their
-    # parsed form (a body is held until its answer is complete; a counted byte costs about three in memory).
+    # Bytes of request bodies held at once, across requests: a body's Content-Length from its first read (a
+    # reservation that lapses while the upload stalls), or more for many small JSON objects (a body is held
+    # until its answer is complete; a counted byte costs about three in memory).
     # A request past 256 KiB that would pass it is a 503 with Retry-After; smaller ones are always admitted.
     # 128 MiB: four bodies at the body_bytes limit.
     bodies_in_flight_bytes: int = Field(128 * 1024 * 1024, ge=1024 * 1024)

@@ -86,12 +86,14 @@ def test_a_slow_but_steady_body_is_served(gw):
     assert status == 200, text[:300]
 
 
-def test_stalled_uploads_do_not_hold_the_budget(gw):
+def test_stalled_uploads_do_not_hold_the_budget(make_gateway, monkeypatch):
+    monkeypatch.setattr("gemgate.http.budget.STALL_SECONDS", 0.5)
+    gw = make_gateway(limits={"body_bytes": 3 * MIB, "bodies_in_flight_bytes": 4 * MIB})  # idle: 30 s
     stalled = [connect(gw, f"POST {CHAT} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {gw.key}\r\n"
                            f"Content-Type: application/json\r\nContent-Length: {3 * MIB - 100}\r\n\r\n"
                            '{"model"'.encode()) for _ in range(4)]
     try:
-        time.sleep(0.3)
+        time.sleep(1.0)  # past STALL_SECONDS: their reservations lapse
         text = "z" * (2 * MIB)
         with httpx.Client(timeout=30) as client:
             r = client.post(gw.url + CHAT, json={"model": MODEL, "messages": [{"role": "user", "content": text}]},

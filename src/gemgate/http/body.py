@@ -58,15 +58,15 @@ async def read_json(request: Request, limit: int = DEFAULT_MAX_BYTES, depth: int
     """The decoded JSON body, at most `limit` bytes and `depth` levels of nesting.
 
     Raises GatewayError 400 when it is empty, not JSON or nested deeper than `depth`, 413 when it is too large,
-    and what `read_body` raises. Before parsing, the estimated size of the parsed form (CONTAINER_COST per
-    object or array) is charged to the body budget, which may refuse it (503).
+    and what `read_body` raises. Before parsing, a body of many small objects and arrays is charged to the
+    body budget at CONTAINER_COST each (where that is more than its bytes), which may refuse it (503).
     """
     body = await read_body(request, limit)
     if not body:
         raise GatewayError(400, "The request body is empty; send a JSON object")
     # Nesting cannot exceed the number of opening brackets: most bodies skip the walk (a C-speed count).
     brackets = body.count(b"{") + body.count(b"[")
-    charge(request.scope, brackets * CONTAINER_COST)
+    charge(request.scope, max(0, brackets * CONTAINER_COST - len(body)))  # bytes were counted as they came
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

@@ -7,6 +7,8 @@ times the bytes sent. `limits.body_bytes` bounds one body; this bounds their sum
 
 from __future__ import annotations
 
+import asyncio
+
 from ..errors import GatewayError
 
 # A request whose body (its bytes plus the estimate of its parsed form) stays within this is never refused:
@@ -16,6 +18,9 @@ SMALL_BODY = 256 * 1024
 # a 0.95 MiB chat body of 31,000 objects grew the process by about 20 MB (~650 B each, and a body byte costs
 # about 3: `limits.bodies_in_flight_bytes`).
 CONTAINER_COST = 200
+# An upload whose reservation stays: at least PROGRESS bytes every STALL_SECONDS (256 KiB/s).
+PROGRESS = 1024 * 1024
+STALL_SECONDS = 4.0
 # scope keys: the request's `charge(bytes)` (read_json adds the parsed estimate), and the GatewayError set by
 # the HTTP protocol when the body stopped arriving (http.server: limits.body_idle_seconds).
 CHARGE = "gemgate.charge"
@@ -41,43 +46,97 @@ def charge(scope: dict, estimate: int) -> None:
         take(estimate)
 
 
+class _Hold:
+    """One request's share of the budget: `taken` bytes counted, `kept` of them not reclaimable (received,
+    or the parsed estimate), `moved` the loop time its upload last passed PROGRESS more bytes."""
+
+    __slots__ = ("taken", "kept", "mark", "moved")
+
+    def __init__(self, now: float) -> None:
+        self.taken = self.kept = self.mark = 0
+        self.moved = now
+
+
 class BodyBudget:
-    """Pure ASGI middleware: a POST's body is counted against `limit` bytes as its bytes arrive (never by the
-    declared Content-Length, so a stalled upload holds only what it sent), plus the estimate of its parsed form
-    (`charge`), until its answer is complete. A request whose count would pass SMALL_BODY and take the total
-    past `limit` makes the read raise GatewayError 503 (Retry-After, Connection: close), answered in the
-    caller's format by the handler reading it. A body that stopped arriving (READ_TIMEOUT set in the scope by
-    the HTTP protocol) makes the read raise that error (408). Other methods pass untouched."""
+    """Pure ASGI middleware: a POST's body is counted against `limit` bytes from its first read until its answer
+    is complete: its declared Content-Length at once (so concurrent uploads are admitted or refused before
+    they are read), then whatever arrives beyond it, plus the estimate of its parsed form (`charge`).
+
+    The part of a declaration not yet received is a reservation that lapses when the upload stops moving
+    (less than PROGRESS bytes in STALL_SECONDS): a stalled or trickling upload holds only what it sent, and
+    is refused like any body if it resumes when the budget is full. A request whose count would pass
+    SMALL_BODY and take the total past `limit` makes the read raise GatewayError 503 (Retry-After,
+    Connection: close), answered in the caller's format by the handler reading it. A body that stopped
+    arriving (READ_TIMEOUT set in the scope by the HTTP protocol) makes the read raise that error (408).
+    Other methods pass untouched."""
 
     def __init__(self, app, limit: int) -> None:
         self.app = app
         self.limit = limit
         self.held = 0  # bytes of the bodies being read or served now
+        self.holds: set[_Hold] = set()  # requests whose reservation may lapse
+        self.loop_time = None
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             return await self.app(scope, receive, send)
-        taken = 0  # this request's share of `held`
+        if self.loop_time is None:
+            self.loop_time = asyncio.get_running_loop().time
+        hold = _Hold(self.loop_time())
 
-        def take(more: int) -> None:
-            nonlocal taken
-            if taken + more > SMALL_BODY and self.held + more > self.limit:
+        def take(total: int) -> None:
+            more = total - hold.taken
+            if more <= 0:
+                return
+            if total > SMALL_BODY and self.held + more > self.limit and not self._reclaimed(more):
                 raise busy(self.limit)
             self.held += more
-            taken += more
+            hold.taken = total
+
+        def charge_estimate(estimate: int) -> None:
+            take(hold.kept + estimate)
+            hold.kept += estimate
 
         async def counted() -> dict:
+            if hold.taken == 0 and hold.kept == 0:
+                declared = _declared(scope["headers"])
+                if declared > SMALL_BODY:
+                    take(declared)
+                    self.holds.add(hold)
             message = await receive()
             if message["type"] == "http.request":
                 body = message.get("body", b"")
                 if body:
-                    take(len(body))
+                    hold.kept += len(body)
+                    if hold.kept - hold.mark >= PROGRESS:
+                        hold.mark, hold.moved = hold.kept, self.loop_time()
+                    take(hold.kept)
                 elif READ_TIMEOUT in scope:
                     raise scope[READ_TIMEOUT]
+                if not message.get("more_body", False):
+                    self.holds.discard(hold)
             return message
 
-        scope[CHARGE] = take
+        scope[CHARGE] = charge_estimate
         try:
             await self.app(scope, counted, send)
         finally:
-            self.held -= taken
+            self.holds.discard(hold)
+            self.held -= hold.taken
+
+    def _reclaimed(self, more: int) -> bool:
+        """Lapse the reservations of uploads that stopped moving; whether `more` bytes now fit."""
+        stalled = self.loop_time() - STALL_SECONDS
+        for other in self.holds:
+            if other.moved < stalled and other.taken > other.kept:
+                self.held -= other.taken - other.kept
+                other.taken = other.kept
+        return self.held + more <= self.limit
+
+
+def _declared(headers: list[tuple[bytes, bytes]]) -> int:
+    """The Content-Length; 0 when absent (a chunked body) or malformed (read_body refuses it)."""
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
