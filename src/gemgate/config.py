@@ -60,9 +60,6 @@ class Limits(BaseModel):
     # Seconds a request body may go without a byte arriving before a 408 closes the connection (nginx's
     # client_body_timeout is 60; a stalled upload otherwise holds its connection for ever).
     body_idle_seconds: float = Field(30.0, gt=0)
-    # Largest single server-sent event from an upstream, in bytes: past it, the answer is a MALFORMED upstream
-    # failure. 64 MiB: several times a generated image inlined as base64 (Gemini's own inline limit is 20 MB).
-    upstream_event_bytes: int = Field(64 * 1024 * 1024, ge=1024 * 1024)
 
 
 class Settings(BaseSettings):

@@ -30,7 +30,6 @@ class DEFAULTS:
     header_bytes = 64 * 1024
     head_seconds = 20.0
     body_idle_seconds = 30.0
-    upstream_event_bytes = 64 * 1024 * 1024
 
 
 def test_defaults_are_documented():

@@ -37,6 +37,10 @@ class UpstreamSettings(BaseModel):
     connect_timeout: float = 15.0
     first_byte_timeout: float = 300.0
     idle_timeout: float = 300.0
+    # The largest streamed event (or whole answer) read from the upstream, in bytes; past it the answer is
+    # Failure.MALFORMED. Google documents no maximum for a response part; 64 MiB holds a 4K generated image
+    # inlined as base64 several times (requests: 20 MB inline on the Gemini API, 256 MB per part on Vertex).
+    event_bytes: int = Field(64 * 1024 * 1024, ge=1024 * 1024)
 
 
 class NeedsReauth(Exception):
