@@ -13,6 +13,7 @@ from gemgate.catalog import Catalog
 from gemgate.dialects import DIALECTS
 from gemgate.dialects.base import Dialect, Endpoint
 from gemgate.errors import GatewayError
+from gemgate.outcome import Outcomes
 
 
 class Toy(Dialect):
@@ -37,7 +38,7 @@ def client(dialects) -> TestClient:
     app = Starlette(routes=routes.routes)
     catalog = Catalog(kinds=("gemini-api",))
     catalog.replace({"gemini-api": {"gemini-2.5-flash": {"name": "models/gemini-2.5-flash"}}})
-    app.state.gateway = SimpleNamespace(catalog=catalog)
+    app.state.gateway = SimpleNamespace(catalog=catalog, outcomes=Outcomes())  # refusals are booked
     return TestClient(app)
 
 
