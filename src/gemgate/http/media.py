@@ -134,6 +134,7 @@ class MediaFetcher:
         gate = asyncio.Semaphore(self.limits.media_fetches)
 
         async def one(ref) -> None:
+            """Fill one ref's part, waiting for a turn among the request's `media_fetches`."""
             async with gate:
                 ref.part.update(await self.inline(ref.url, ref.param, share))
 
