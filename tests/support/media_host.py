@@ -7,6 +7,7 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.canned import serving
 from tests.support.ssrf import PNG
 
 
@@ -69,13 +70,9 @@ class MediaHost:
 @contextmanager
 def media_host():
     host = MediaHost()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), host.handler())
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    host.url = f"http://127.0.0.1:{server.server_port}"
-    try:
-        yield host
-    finally:
-        host.release.set()
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), host.handler())) as url:
+        host.url = url
+        try:
+            yield host
+        finally:
+            host.release.set()  # before the shutdown: held fetches end
