@@ -17,6 +17,7 @@ import pytest
 from gemgate.config import Settings
 from gemgate.sandbox import seed_api_key_accounts
 from tests.support.gateway import API_KEYS, free_port
+from tests.support.http import wait_healthy
 from tests.support.media_host import media_host
 from tests.support.memory import PeakRss
 from tests.support.processes import spawn_gemgate
@@ -38,6 +39,7 @@ def served(tmp_path):
         asyncio.run(seed_api_key_accounts(Settings(data_dir=tmp_path, master_key="m"), API_KEYS))
         port = free_port()
         proc, _ = spawn_gemgate(["serve", "--port", str(port)], env, "client keys")
+        wait_healthy(f"http://127.0.0.1:{port}")  # the line comes before the port is bound
         try:
             yield proc, f"http://127.0.0.1:{port}", host, upstream
         finally:
