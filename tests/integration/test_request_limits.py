@@ -28,6 +28,9 @@ class DEFAULTS:
     embedding_inputs = 2_048
     json_depth = 100
     header_bytes = 64 * 1024
+    media_urls = 16
+    media_bytes = 64 * 1024 * 1024
+    media_fetches = 4
 
 
 def test_defaults_are_documented():
