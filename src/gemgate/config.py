@@ -37,6 +37,12 @@ class Limits(BaseModel):
     # A request past 256 KiB that would pass it is a 503 with Retry-After; smaller ones are always admitted.
     # 128 MiB: four bodies at the body_bytes limit.
     bodies_in_flight_bytes: int = Field(128 * 1024 * 1024, ge=1024 * 1024)
+    # Media fetched from http(s) URLs for one request (image_url, file_data): how many URLs, their bytes in
+    # total (each also at most fetch_max_bytes), and how many are fetched at once, so one request cannot take
+    # the fetcher's 64 connections from everyone else. Fetched bytes also count in bodies_in_flight_bytes.
+    media_urls: int = Field(16, ge=0)
+    media_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    media_fetches: int = Field(4, ge=1, le=64)
     # Characters in a model name, suffixes included (real ids are under 64).
     model_name_chars: int = Field(256, ge=16)
     # Messages (OpenAI) or contents (Gemini) in one request.

@@ -138,9 +138,7 @@ async def prepare(
     spec = spec or catalog.resolve(work.model)
     work.adjusted += apply_model_spec(work.request, spec, work.thinking, work.names)  # after the parser's own notes
     if work.media:
-        fetched = await asyncio.gather(*(media.inline(ref.url, ref.param) for ref in work.media))
-        for ref, part in zip(work.media, fetched):
-            ref.part.update(part)
+        await media.inline_all(work.media)
     await signatures.fill(work.signatures, sentinel=needs_signatures(spec.model))
     normalise_history(work.request)  # last: media and signatures are in their parts by now
     return spec

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import threading
-import time
 
 import httpx
 import orjson
@@ -21,6 +19,7 @@ from gemgate.config import Settings
 from gemgate.sandbox import seed_api_key_accounts
 from tests.support.gateway import API_KEYS, free_port
 from tests.support.http import wait_healthy
+from tests.support.memory import PeakRss
 from tests.support.processes import spawn_gemgate
 from tests.support.raw_upstream import RawUpstream
 
@@ -34,22 +33,6 @@ ANSWER = b'data: {"candidates": [{"content": {"role": "model", "parts": [{"text"
 
 
 CHAT_BODY = b'{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "' + b"y" * (BODY - 100) + b'"}]}'
-
-
-class PeakRss(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self.running = True
-
-    def run(self) -> None:
-        while self.running:
-            try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-            except psutil.NoSuchProcess:
-                return
-            time.sleep(0.01)
 
 
 @pytest.fixture

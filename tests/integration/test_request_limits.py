@@ -30,6 +30,9 @@ class DEFAULTS:
     header_bytes = 64 * 1024
     head_seconds = 20.0
     body_idle_seconds = 30.0
+    media_urls = 16
+    media_bytes = 64 * 1024 * 1024
+    media_fetches = 4
 
 
 def test_defaults_are_documented():

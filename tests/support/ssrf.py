@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from hypothesis import strategies as st
 
 from gemgate.http import addresses
+from tests.support.canned import serving
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -92,13 +93,8 @@ class _MediaHandler(BaseHTTPRequestHandler):
 @contextmanager
 def media_server():
     """A media server on 127.0.0.2 (see `_MediaHandler`); yields its base URL."""
-    server = ThreadingHTTPServer((MEDIA_HOST, 0), _MediaHandler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://{MEDIA_HOST}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer((MEDIA_HOST, 0), _MediaHandler)) as url:
+        yield url
 
 
 def redirect(base: str, location: str) -> str:

@@ -106,8 +106,10 @@ def test_classification(status, body, kind, scope, retry):
 
 
 def test_non_json_error_body():
-    err = classify(502, b"<html>Bad Gateway</html>")
-    assert err.failure is Failure.TRANSIENT and "Bad Gateway" in err.message
+    """A page that is not a Google error (a proxy's) is not passed on: it names hosts of the operator's setup."""
+    err = classify(502, b"<html>Bad Gateway: proxy.corp.internal could not reach 10.1.2.3</html>")
+    assert err.failure is Failure.TRANSIENT and "HTTP 502 Bad Gateway" in err.message
+    assert "corp" not in err.message and "10.1.2.3" not in err.message
 
 
 def test_durations():

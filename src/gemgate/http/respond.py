@@ -52,7 +52,23 @@ def as_client_error(exc: Exception, doing: str) -> GatewayError:
     if err is None:
         log.error("unhandled error %s", doing, exc_info=exc)
         err = internal_error()
+    drop_frames(exc)
     return err
+
+
+def drop_frames(exc: BaseException) -> None:
+    """Forget the tracebacks of `exc` and of every exception chained to or grouped in it. A traceback holds its
+    frames, and their locals (request bodies, fetched media) form a cycle with the exception kept in the frame
+    that answers it, freed only when the cyclic collector happens to run: measured, each failed request with
+    57 MB of fetched images left some 150 MB behind (issue 7 round 2)."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.__traceback__ = None
+        todo += [e.__cause__, e.__context__, *getattr(e, "exceptions", ())]
 
 
 async def stream_response(

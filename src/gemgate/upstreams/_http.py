@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
+import logging
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -16,6 +17,8 @@ from ..gemini.parts import finished
 from ._sse import EventTooLarge, sse_data
 from .base import UpstreamSettings
 from .google_errors import classify
+
+log = logging.getLogger("gemgate.upstream")
 
 
 class transport_errors:  # noqa: N801 - used like a function: `with transport_errors(label, doing):`
@@ -39,22 +42,40 @@ class transport_errors:  # noqa: N801 - used like a function: `with transport_er
         if issubclass(kind, asyncio.TimeoutError):
             raise UpstreamError(Failure.TIMEOUT, f"{self.label}: no answer in time ({self.doing})") from exc
         if issubclass(kind, aiohttp.ClientError):
+            # The operator learns where (host, port: of the upstream or of a proxy); the client only what.
+            log.warning("%s: %s: %s", self.label, self.doing, _where(exc))
             raise UpstreamError(Failure.TRANSIENT, f"{self.label}: {self.doing} ({_plainly(exc)})") from exc
 
 
+def _where(exc: BaseException) -> str:
+    """The fault for the log: the address that could not be reached, if any, and the error's kind."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"{type(exc).__name__} for {exc.host}:{exc.port} ({exc.strerror or exc.os_error})"
+    return type(exc).__name__
+
+
 def _plainly(exc: BaseException) -> str:
-    """A transport fault in a few words, without the client library's internals."""
+    """A transport fault in a few words for the client: never the client library's internals, nor an address,
+    host name or proxy of the operator's setup (issue 7 round 2: an unreachable proxy was named to clients)."""
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "the answer broke off before its end"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "the server closed the connection"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {exc.host}:{exc.port}"
+    if isinstance(exc, aiohttp.ClientConnectorError):  # proxy errors too: ClientProxyConnectionError is one
+        return "no connection could be made"
     if isinstance(exc, aiohttp.ClientResponseError):
         return f"bad HTTP answer {exc.status}"
     if isinstance(exc, aiohttp.ClientOSError):
         return exc.strerror or "network error"
     return type(exc).__name__
+
+
+def redirected(label: str, status: int) -> UpstreamError:
+    """The error for an upstream that answered with a redirect (HTTP `status`, 3xx). Google's APIs do not
+    redirect, so it comes from a proxy, a captive portal or a wrong base URL in between: TRANSIENT, so the
+    request is tried on another account (which may go through another proxy) and no account is blamed. The
+    Location is not told to the client; the status is enough for the operator to look."""
+    return UpstreamError(Failure.TRANSIENT, f"{label} answered with a redirect (HTTP {status}), which is not followed")
 
 
 class HttpClient:
@@ -103,14 +124,18 @@ class HttpClient:
     ) -> aiohttp.ClientResponse:
         """Send a request and return the 200 response, unread; any other status raises the classified error."""
         with transport_errors(self.label, "cannot reach it"):
+            # Redirects are never followed: aiohttp would resend the account's key (x-goog-api-key, ?key=) to
+            # wherever the Location points, past any check of where upstream calls may go.
             response = await self.session.request(
-                method, url, data=body, headers=headers, proxy=proxy, params=params
+                method, url, data=body, headers=headers, proxy=proxy, params=params, allow_redirects=False
             )
             if response.status != 200:
                 try:
                     raw = await response.read()
                 finally:
                     response.release()
+                if 300 <= response.status < 400:
+                    raise redirected(self.label, response.status)
                 raise self.classify(response.status, raw)
         return response
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from http import HTTPStatus
 
 import orjson
 
 from ..errors import Cause, Failure, Scope, UpstreamError
 from ..redaction import redact
+
+log = logging.getLogger("gemgate.upstream")
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s)?\s*$")
 _GO_DURATION = re.compile(r"^\s*(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([0-9]*\.?[0-9]+)(ms|s))?\s*$")
@@ -38,6 +42,20 @@ def _objects(value: object) -> list[dict]:
     """The objects in a JSON list (details, errors, violations); nothing for a value of another type, so an
     odd error body is still classified rather than raising."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _not_google(status: int, body: bytes) -> str:
+    """The message for an error answer that is not Google's (no google.rpc.Status message): a proxy's or load
+    balancer's page names hosts of the operator's setup, so it goes to the log and the client gets the status."""
+    if body:
+        # Redacted before it is cut: a cut through a key would leave a piece no rule recognises.
+        log.warning("upstream HTTP %s answer that is not a Google error: %s", status,
+                    redact(body[:65536].decode(errors="replace"))[:300])
+    try:
+        phrase = f" {HTTPStatus(status).phrase}"
+    except ValueError:
+        phrase = ""
+    return f"HTTP {status}{phrase} (an answer that is not a Google error; the gateway's log has it)"
 
 
 def _error_object(body: bytes) -> dict:
@@ -123,8 +141,7 @@ def classify(status: int, body: bytes) -> UpstreamError:
     reference/antigravity.md §8 (MODEL_CAPACITY_*, quotaResetDelay, 403 reasons, "400: do not rotate").
     """
     err = _error_object(body)
-    # Redacted before it is cut: a cut through a key would leave a piece no rule recognises.
-    message = str(err.get("message") or redact(body[:65536].decode(errors="replace"))[:300] or f"HTTP {status}")
+    message = str(err.get("message") or _not_google(status, body))
     details = _objects(err.get("details"))
     ordered = [str(d["reason"]) for d in details if d.get("reason")]
     # Code Assist also sends the legacy `errors: [{domain, reason}]` list (reference §A4); its reasons

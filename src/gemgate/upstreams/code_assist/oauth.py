@@ -47,6 +47,7 @@ def client(settings: CodeAssistSettings, profile: Profile, proxy: str | None, **
     return AsyncOAuth2Client(
         profile.client_id, profile.client_secret, token_endpoint_auth_method="client_secret_post",
         timeout=timeout, proxy=proxy, trust_env=False, **kwargs,
+        follow_redirects=False,  # httpx's default, said here: a redirect would carry the tokens elsewhere
     )
 
 
