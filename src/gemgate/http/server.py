@@ -208,12 +208,14 @@ class _Closer:
         self._protocol = protocol
 
     def write(self, data: bytes) -> None:
-        """Write to the connection."""
-        self._protocol.transport.write(data)
+        """Write to the connection; nothing once it was refused (a bad request pipelined behind this one was
+        answered and the write side shut: an answer now could not be written, and must not raise)."""
+        if not self._protocol._refused:
+            self._protocol.transport.write(data)
 
     def is_closing(self) -> bool:
-        """Whether the connection is closing."""
-        return self._protocol.transport.is_closing()
+        """Whether the connection is closing (or its write side was shut by a refusal)."""
+        return self._protocol._refused or self._protocol.transport.is_closing()
 
     def close(self) -> None:
         """Close the connection, lingering if the request was not read to its end."""
