@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -22,7 +24,7 @@ from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
 from .gemini.parts import is_answer_part, malformed_call, parts_of, usage_tokens, walk
-from .gemini.signatures import SignatureStore
+from .gemini.signatures import SKIP_SENTINEL, SignatureStore
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
 from .http.media import MediaFetcher
@@ -32,6 +34,7 @@ from .pool import Lease, no_usable_account
 from .upstreams.base import Capability, NeedsReauth, Upstream
 
 T = TypeVar("T")
+log = logging.getLogger("gemgate.pipeline")
 
 # Says which request values the gateway brought into the model's range (catalog.apply_model_spec), e.g.
 # "maxOutputTokens=65536 (asked 100000: the output token limit of gemini-2.5-flash)"; several joined by "; ".
@@ -251,6 +254,41 @@ def _book(gw: Gateway, lease: Lease, err: UpstreamError, confirmed: bool = False
         gw.credentials.mark_stale(lease.account.id, lease.account.record.version)
 
 
+# Google's 400 for a thought signature it did not issue ("Corrupted thought signature."): one from another
+# upstream kind (Gemini API and Code Assist signatures are not interchangeable, reference/codeassist-and-
+# gemini-api.md A3), or a stale one. reference/antigravity.md §8: drop the signatures and retry once.
+_SIGNATURE_REFUSED = re.compile(r"thought.?signature", re.IGNORECASE)
+
+
+async def _unsigned_on_refusal(request: dict, call: Callable[[], Awaitable[T]]) -> T:
+    """`call()`; when the upstream refuses the request's thought signatures, once more with them replaced by
+    the skip sentinel on function calls (and dropped elsewhere), which Google accepts."""
+    try:
+        return await call()
+    except UpstreamError as err:
+        if err.failure is not Failure.BAD_REQUEST or not _SIGNATURE_REFUSED.search(err.message):
+            raise
+        if not _drop_signatures(request):
+            raise
+        log.info("thought signatures refused (%s): retried with the skip sentinel", err.message[:80])
+        return await call()
+
+
+def _drop_signatures(request: dict) -> bool:
+    """Replace the thought signatures of the request's history: the sentinel on function calls, none on other
+    parts. Whether any was replaced."""
+    changed = False
+    for content in request.get("contents") or ():
+        for part in content.get("parts") or () if isinstance(content, dict) else ():
+            if isinstance(part, dict) and part.get("thoughtSignature") not in (None, SKIP_SENTINEL):
+                if "functionCall" in part:
+                    part["thoughtSignature"] = SKIP_SENTINEL
+                else:
+                    del part["thoughtSignature"]
+                changed = True
+    return changed
+
+
 def _malformed_error() -> UpstreamError:
     return UpstreamError(Failure.MALFORMED, "the model produced a malformed function call")
 
@@ -267,7 +305,11 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
     """
     loop = asyncio.get_running_loop()
 
-    async def attempt(upstream: Upstream, lease: Lease) -> Opened:
+    def attempt(upstream: Upstream, lease: Lease) -> Awaitable[Opened]:
+        """Open the stream on this account (signatures dropped and tried once more if refused)."""
+        return _unsigned_on_refusal(request, lambda: opening(upstream, lease))
+
+    async def opening(upstream: Upstream, lease: Lease) -> Opened:
         """Open the stream on this account; the first chunk must arrive and be usable."""
         chunks = upstream.stream(lease.account.record, spec.model, request)
         try:
@@ -357,7 +399,11 @@ async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: O
     """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream folded by
     `aggregate`); any failure, even mid-stream, tries another account. Raises GatewayError as `with_failover`."""
 
-    async def attempt(upstream: Upstream, lease: Lease) -> dict:
+    def attempt(upstream: Upstream, lease: Lease) -> Awaitable[dict]:
+        """The whole answer from this account (signatures dropped and tried once more if refused)."""
+        return _unsigned_on_refusal(request, lambda: folded(upstream, lease))
+
+    async def folded(upstream: Upstream, lease: Lease) -> dict:
         """The whole stream from this account, folded; a malformed answer counts as a failure."""
         response = aggregate([c async for c in upstream.stream(lease.account.record, spec.model, request)])
         if malformed_call(response):

@@ -176,3 +176,20 @@ def test_batch_embed_request_naming_another_model_is_refused(gw):
     assert "requests[1].model must be models/gemini-embedding-001" in r.json()["error"]["message"]
     del body["requests"][1]["model"]  # no model in a request: it gets the URL's
     assert native(gw, "/v1beta/models/gemini-embedding-001:batchEmbedContents", body).status == 200
+
+
+@pytest.mark.parametrize("action", ["generateContent", "streamGenerateContent?alt=sse"])
+def test_a_signature_google_did_not_issue_is_dropped_and_retried_once(gw, fake_api, action):
+    """A replayed signature the upstream refuses ("Corrupted thought signature.": another upstream kind's, as
+    a pool mixing API keys and Code Assist accounts produces, or a stale one) is replaced by the skip sentinel
+    and the request tried once more (reference/antigravity.md §8), instead of failing the conversation."""
+    marker = f"foreign-signature-{action[:6]}"
+    body = {"contents": [
+        {"role": "user", "parts": [{"text": f"call f {marker}"}]},
+        {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {"x": 1}}, "thoughtSignature": "Zm9yZWlnbg=="}]},
+        {"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {"ok": True}}}]}],
+        "tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "OBJECT", "properties": {"x": {"type": "INTEGER"}}}}]}]}
+    r = native(gw, f"/v1beta/models/gemini-3-pro-preview:{action}", body)
+    assert r.status == 200, r.text
+    sent = [req for req in fake_api.requests if marker in str(req.body)]
+    assert [s.body["contents"][1]["parts"][0]["thoughtSignature"] for s in sent] == ["Zm9yZWlnbg==", "skip_thought_signature_validator"]
