@@ -142,6 +142,19 @@ def test_hybrid_models_list(gw):
     assert {m["name"] for m in body["models"]} == {f"models/{i}" for i in ids}
 
 
+@pytest.mark.parametrize("name", ["gemini-2.5-flash-high", "gemini-2.5-flash-thinking@think=2", "gemini-2.5-flash-search"])
+def test_a_usable_suffixed_name_is_found_not_404(gw, name):
+    """Any name a request may use answers GET models/<name> (found trying it: 404 for a suffixed name that
+    generated fine), under the name asked, in both dialects; a name nothing serves stays 404."""
+    native = get(f"{gw.url}/v1beta/models/{name}", headers={"x-goog-api-key": gw.key})
+    assert native.status == 200 and native.json()["name"] == f"models/{name}"
+    assert "generateContent" in native.json()["supportedGenerationMethods"]
+    openai = get(f"{gw.url}/v1/models/{name}", key=gw.key)
+    assert openai.status == 200 and openai.json()["id"] == name
+    assert get(f"{gw.url}/v1/models/gemini-9-nothing-high", key=gw.key).status == 404
+    assert get(f"{gw.url}/v1/models/gemini-2.5-flash-high-low", key=gw.key).status == 400
+
+
 @pytest.mark.parametrize("directive", ["FAIL 429 2", "FAIL 500", "FAIL 503", "FAIL 409", "FAIL 400", "FAIL 413",
                                        "FAIL 403 PERMISSION_DENIED", "FAIL 404"])
 @pytest.mark.parametrize("action", ["generateContent", "streamGenerateContent?alt=sse"])

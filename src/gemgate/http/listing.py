@@ -27,11 +27,23 @@ def page(catalog: Catalog, query: Mapping[str, str], default_size: int | None) -
 
 
 def find(catalog: Catalog, name: str) -> tuple[str, dict]:
-    """The listed entry for a model id ("models/" prefix allowed); GatewayError 404 when not listed."""
+    """The entry for a model id ("models/" prefix allowed): a listed id, or any name a request may use
+    (a suffixed `gemini-2.5-flash-high`, a kind-pinned `gemini-api/…`), answered as the served model's
+    resource under the name asked. GatewayError 404 when nothing serves it, 400 for a malformed name."""
     name = name.removeprefix("models/")
-    for listed, resource in catalog.entries():
+    entries = catalog.entries()
+    for listed, resource in entries:
         if listed == name:
             return listed, resource
+    try:
+        spec = catalog.resolve(name)
+    except GatewayError as exc:
+        if exc.status != 404 and exc.status != 503:
+            raise
+    else:
+        for listed, resource in entries:
+            if listed == spec.model:
+                return name, resource
     raise GatewayError(
         404, f"The model '{name}' does not exist. GET /v1/models lists the models available to you.", param="model"
     )
