@@ -15,6 +15,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .gemini.think_tags import ThinkTag
+
 
 def default_data_dir() -> Path:
     """The per-user data folder (platformdirs: ~/.local/share/gemgate on Linux): database, key file, config.toml."""
@@ -89,8 +91,11 @@ class Settings(BaseSettings):
     upstreams: dict[str, dict[str, Any]] = Field(default={}, repr=False)  # proxies may hold passwords
     aliases: dict[str, str] = {}
 
-    # Emit thoughts inside <think>…</think> in content instead of reasoning_content.
+    # Emit thoughts inside <think>…</think> in content instead of reasoning_content (OpenAI chat).
     thoughts_in_content: bool = False
+    think_tag: ThinkTag = "think"
+    """The tag around thoughts in content when `thoughts_in_content` is set: `think`, or `thinking` as the
+    Cloudflare gemini-cli worker emits."""
 
     auto_load_env_creds: bool = False
     """At server start, import the credentials in GCLI_CREDS_* and GCP_SERVICE_ACCOUNT variables (JSON or base64

@@ -46,7 +46,7 @@ class Gateway:
         self.store: Store | None = None
         self.pool: Pool | None = None
         self.signatures = SignatureStore(None)
-        self.render_context = RenderContext(self.signatures, settings.thoughts_in_content)
+        self.render_context = RenderContext(self.signatures, settings.thoughts_in_content, settings.think_tag)
         self.credentials: CredentialKeeper | None = None
         self._kinds_with = {cap: kinds_with(cap, self.upstreams.values()) for cap in Capability}
         self._tasks: list[asyncio.Task] = []
@@ -69,7 +69,7 @@ class Gateway:
         """Open the store, start upstreams, load the pool and keys, discover models, start the loops."""
         self.store = await open_store(self.settings)
         self.signatures = SignatureStore(self.store, ttl=self.settings.signature_ttl_seconds)
-        self.render_context = RenderContext(self.signatures, self.settings.thoughts_in_content)
+        self.render_context = RenderContext(self.signatures, self.settings.thoughts_in_content, self.settings.think_tag)
         self.credentials = CredentialKeeper(self.store, self.secrets_source)
         self.pool = Pool(
             self.store,

@@ -153,6 +153,26 @@ def test_think_tags_mode(make_gateway):
     assert text.startswith("<think>") and text.endswith("</think>echo: tags")
 
 
+def test_think_tag_name_is_a_setting_and_replayed_blocks_are_dropped(make_gateway, fake_api):
+    """`think_tag = "thinking"` (the Cloudflare worker's tag) names the block, streamed and whole; a block the
+    client sends back at the start of an assistant message is not replayed to the model as text."""
+    gw = make_gateway(thoughts_in_content=True, think_tag="thinking")
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "tags"}], "reasoning_effort": "low"}
+    content = chat(gw, body).json()["choices"][0]["message"]["content"]
+    assert content.startswith("<thinking>") and "</thinking>echo: tags" in content and "<think>" not in content
+    r = chat(gw, {**body, "stream": True})
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in r.sse() if c != "[DONE]" and c["choices"])
+    assert text == content
+    for tag in ("think", "thinking"):
+        marker = f"replayed block {tag}"
+        history = [{"role": "user", "content": "tags"},
+                   {"role": "assistant", "content": f"<{tag}>secret plan</{tag}>\n\necho: tags"},
+                   {"role": "user", "content": marker}]
+        assert chat(gw, {**body, "messages": history}).status == 200
+        sent = upstream_body(fake_api, marker)["contents"][1]
+        assert sent == {"role": "model", "parts": [{"text": "echo: tags"}]}
+
+
 def test_search_suffix_adds_google_search(gw, fake_api):
     r = chat(gw, {"model": "gemini-2.5-flash-search", "messages": [{"role": "user", "content": "news marker-6620"}]})
     assert r.status == 200, r.text

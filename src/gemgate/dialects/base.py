@@ -17,6 +17,7 @@ from ..catalog import ModelSpec
 from ..config import Limits
 from ..errors import GatewayError
 from ..gemini.signatures import SignatureRef, SignatureStore
+from ..gemini.think_tags import ThinkTag
 from ..gemini.thinking import ThinkingRequest
 from ..upstreams.base import Capability
 
@@ -85,6 +86,7 @@ class RenderContext:
 
     signatures: SignatureStore
     thoughts_in_content: bool
+    think_tag: ThinkTag = "think"  # the tag around thoughts in content (gemini.think_tags)
 
 
 class Reply(abc.ABC):

@@ -17,6 +17,7 @@ from ...config import Limits
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.signatures import SignatureRef
+from ...gemini.think_tags import strip_leading_block
 from ...http.body import too_deep
 from ...http.media import decode_data_url
 from ...http.sniff import b64_head, checked_type, sniff
@@ -60,6 +61,10 @@ def chat_messages(
             _append(contents, "user", _parts(content, p, media, allow_media=True))
         elif role == "assistant":
             parts = _parts(content, p, media, allow_media=False, nullable=True)
+            if parts and "text" in parts[0]:
+                parts[0]["text"] = strip_leading_block(parts[0]["text"])
+                if not parts[0]["text"]:
+                    del parts[0]
             calls = _calls(msg, p, names, signatures, call_names, limits)
             for k, (call_id, _) in enumerate(calls):
                 call_index[call_id] = k

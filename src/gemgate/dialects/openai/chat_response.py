@@ -1,7 +1,7 @@
 """Gemini responses -> OpenAI Chat Completions: one `chat.completion`, or `chat.completion.chunk` events.
 
 Shapes per platform.openai.com/docs/api-reference/chat/object and /chat-streaming; thoughts go to
-`reasoning_content` (or `<think>…</think>` in content when `thoughts_in_content` is set).
+`reasoning_content` (or thoughts between tags in content when `thoughts_in_content` is set; `think_tag` names them).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ...gemini.aggregate import merge_field
 from ...gemini.args import restore_arg_types, restore_json_text
 from ...gemini.names import ToolNameMap
 from ...gemini.parts import parts_of
+from ...gemini.think_tags import tags
 from ..base import RenderContext, Reply, StreamFormat
 from .annotations import url_citations
 from .common import chat_usage, finish_reason, new_id, openai_error_body
@@ -169,7 +170,8 @@ class ChatReply(Reply):
             offset = 0
             if thoughts:
                 if ctx.thoughts_in_content:
-                    prefix = f"<think>{''.join(thoughts)}</think>"
+                    opening, closing = tags(ctx.think_tag)
+                    prefix = f"{opening}{''.join(thoughts)}{closing}"
                     message["content"] = prefix + (message["content"] or "")
                     offset = len(prefix)
                 else:
@@ -209,6 +211,7 @@ class ChatReply(Reply):
         created = int(time.time())
         model = self.model
         think_tags = ctx.thoughts_in_content
+        opening, closing = tags(ctx.think_tag)
         choices: dict[int, _Choice] = {}
 
         def frame(index: int, delta: dict, reason: str | None = None, logprobs: dict | None = None) -> bytes:
@@ -248,7 +251,7 @@ class ChatReply(Reply):
                         st.tool_index += 1
                         st.has_calls = True
                         if st.thinking:
-                            delta["content"] = "</think>"
+                            delta["content"] = closing
                             st.thinking = False
                         if self.legacy_functions:
                             delta["function_call"] = call["function"]
@@ -258,7 +261,7 @@ class ChatReply(Reply):
                         text = part["text"]
                         if part.get("thought"):
                             if think_tags:
-                                delta["content"] = text if st.thinking else "<think>" + text
+                                delta["content"] = text if st.thinking else opening + text
                                 st.thinking = True
                                 if not st.answer:
                                     st.before += len(delta["content"])
@@ -269,8 +272,8 @@ class ChatReply(Reply):
                                 continue  # signature-only parts carry nothing for the client
                             if st.thinking:
                                 if not st.answer:
-                                    st.before += len("</think>")
-                                text = "</think>" + text
+                                    st.before += len(closing)
+                                text = closing + text
                                 st.thinking = False
                             if part["text"]:
                                 st.answer.append(part["text"])
@@ -322,7 +325,7 @@ class ChatReply(Reply):
             st = choices[idx]
             delta: dict = {} if st.started else {"role": "assistant", "content": ""}
             if st.thinking:
-                delta["content"] = "</think>"
+                delta["content"] = closing
             if self.response_schema is not None and st.answer:
                 delta["content"] = delta.get("content", "") + restore_json_text("".join(st.answer), self.response_schema)
             if st.cited is not None:
