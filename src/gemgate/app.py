@@ -18,7 +18,7 @@ from starlette.routing import Match, Route
 from .auth import presented_key
 from .config import Settings
 from .dialects import DIALECTS
-from .dialects.base import Dialect, Endpoint, Generation, ParseInput
+from .dialects.base import Dialect, Endpoint, Generation, Local, ParseInput
 from .errors import GatewayError, internal_error
 from .gateway import Gateway
 from .http import listing
@@ -110,6 +110,8 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             limits = gw.settings.limits
             body = await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
+            if isinstance(work, Local):  # answered here: no model, no account
+                return json_response(work.answer(gw.catalog.entries()))
         except GatewayError as err:
             _refused(call, err)
             return shape.response(err)

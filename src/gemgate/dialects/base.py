@@ -136,12 +136,20 @@ class Unary:
     batch: bool = False
 
 
-Parser = Callable[[ParseInput], "Generation | Unary"]
+@dataclass
+class Local:
+    """A request the gateway answers itself, with no upstream call (a client's setup and quota RPCs): `answer`
+    makes the JSON body from the catalogue's (listed id, Gemini Model resource) pairs."""
+
+    answer: Callable[[list[tuple[str, dict]]], dict]
+
+
+Parser = Callable[[ParseInput], "Generation | Unary | Local"]
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One route of a dialect: a parser (generation or unary), or a model listing ("list" or "get").
+    """One route of a dialect: a parser (generation, unary or local), or a model listing ("list" or "get").
 
     Several dialects may declare the same path and methods: one whose `when(headers)` is true takes the
     request alone; otherwise the declarations without `when` answer together, their listing bodies and

@@ -155,27 +155,30 @@ def _check_function_names(names: list[tuple[str, object]]) -> None:
 
 
 def parse_generate(
-    body: object, model: str, *, stream: bool, sse: bool, limits: Limits = DEFAULT_LIMITS
+    body: object, model: str, *, stream: bool, sse: bool, limits: Limits = DEFAULT_LIMITS, prefix: str = ""
 ) -> Generation:
-    """A GenerateContentRequest (the model travels in the URL); raises GatewayError 400 naming the field."""
-    body = expect(body, dict, "body")
+    """A GenerateContentRequest (the model travels in the URL, or in an envelope around `body` whose field
+    `prefix` names, e.g. "request."); raises GatewayError 400 naming the field."""
+    body = expect(body, dict, prefix.rstrip(".") or "body")
     request = normalise(body)
     request.pop("model", None)
     if request.get("contents") is None:
-        raise bad_request("'contents' is required: a list of {role, parts} turns", "contents")
-    check_request(request, limits)
+        raise bad_request(f"'{prefix}contents' is required: a list of {{role, parts}} turns", f"{prefix}contents")
+    check_request(request, limits, prefix)
     return Generation(model, request, stream, GeminiReply(sse=sse))
 
 
-def parse_count_tokens(body: object, model: str, limits: Limits = DEFAULT_LIMITS) -> Unary:
-    """A CountTokensRequest: `contents`, or a whole `generateContentRequest` (whose model is set here)."""
-    request = normalise(expect(body, dict, "body"))
+def parse_count_tokens(body: object, model: str, limits: Limits = DEFAULT_LIMITS, prefix: str = "") -> Unary:
+    """A CountTokensRequest: `contents`, or a whole `generateContentRequest` (whose model is set here); `prefix`
+    as in `parse_generate`."""
+    request = normalise(expect(body, dict, prefix.rstrip(".") or "body"))
     inner = request.get("generateContentRequest")
     if inner is not None:
-        check_request(expect(inner, dict, "generateContentRequest"), limits, "generateContentRequest.")
+        at = f"{prefix}generateContentRequest"
+        check_request(expect(inner, dict, at), limits, f"{at}.")
     if not isinstance(inner, dict) and request.get("contents") is None:
-        raise bad_request("'contents' or 'generateContentRequest' is required", "contents")
-    check_request(request, limits)
+        raise bad_request(f"'{prefix}contents' or '{prefix}generateContentRequest' is required", f"{prefix}contents")
+    check_request(request, limits, prefix)
 
     def build(spec: ModelSpec) -> dict:
         if isinstance(inner, dict):

@@ -6,7 +6,7 @@ import time
 
 from ...errors import GatewayError
 from ..base import Dialect, Endpoint
-from .chat_request import parse_chat
+from .chat_native import parse_chat_any
 from .common import openai_error_body
 from .embeddings import parse_embeddings
 
@@ -25,7 +25,7 @@ class OpenAIDialect(Dialect):
     def endpoints(self) -> tuple[Endpoint, ...]:
         """Chat Completions, embeddings, and the model list and model get."""
         return (
-            Endpoint("/v1/chat/completions", ("POST",), parse=parse_chat),
+            Endpoint("/v1/chat/completions", ("POST",), parse=parse_chat_any),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
             Endpoint("/v1/models", ("GET",), listing="list"),
             Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),
