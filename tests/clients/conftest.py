@@ -24,3 +24,17 @@ def oai(gw):
     client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.key, max_retries=0, timeout=30)
     yield client
     client.close()
+
+
+@pytest.fixture
+def egress(tmp_path):
+    """An EgressWatch (tests/clients/egress.py) for client programs this test runs: pass `egress.env()` into
+    their environment and run `egress.argv(argv)`; `egress.check()` fails on any contact beyond loopback, and
+    runs at teardown for a watch that was used but never checked."""
+    from tests.clients.egress import EgressWatch, refusing_proxy
+
+    with refusing_proxy() as (url, seen):
+        watch = EgressWatch(tmp_path, url, seen)
+        yield watch
+        if not watch.checked and (watch.traces or seen):
+            watch.check()
