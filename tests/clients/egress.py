@@ -26,6 +26,9 @@ from pathlib import Path
 from tests.support.canned import serving
 
 LOOPBACK_NAMES = "127.0.0.1,localhost,::1"
+# The Gemini CLI's userinfo lookup at start in Code Assist mode (code_assist/oauth2.js `fetchAndCacheUserInfo`,
+# 0.61), made through the proxy: what `check(allow_refused=...)` lets pass for it.
+GEMINI_CLI_USERINFO = "CONNECT www.googleapis.com:443"
 _SYSCALLS = "connect,sendto,sendmsg,sendmmsg"
 _INET = re.compile(r'sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
 _INET6 = re.compile(r'sa_family=AF_INET6, sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, "([^"]+)"')
@@ -86,7 +89,8 @@ def contacts_in_trace(text: str) -> list[str]:
                 found += [f"DNS {name}" for name in _dns_names(line)] or [f"DNS query to {address}:53"]
             elif not _is_local(address):
                 found.append(f"{address}:{port}")
-        if line.split("(", 1)[0].split()[-1] in ("sendto", "sendmsg", "sendmmsg") and "htons(53)" not in line:
+        call = line.split("(", 1)[0].split()[-1:]
+        if call and call[0] in ("sendto", "sendmsg", "sendmmsg") and "htons(53)" not in line:
             found += [f"DNS {name}" for name in _dns_names(line)]  # a connected DNS socket's queries name no address
     return list(dict.fromkeys(found))
 

@@ -45,7 +45,7 @@ def parse_output(done) -> dict:
 
 
 @pytest.fixture
-def gemini(gw, tmp_path):
+def gemini(gw, tmp_path, egress):
     require_node_modules("@google/gemini-cli")
     if not GEMINI_BIN.exists():
         pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
@@ -62,9 +62,11 @@ def gemini(gw, tmp_path):
             GEMINI_API_KEY=key or gw.key,
             GOOGLE_GEMINI_BASE_URL=gw.url,
             GEMINI_CLI_TRUST_WORKSPACE="true",
+            **egress.env(),
         )
-        argv = [str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra]
+        argv = egress.argv([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra])
         done = run_process(argv, env=env, cwd=workspace, timeout=timeout)
+        egress.check()  # API-key mode contacts nothing but the gateway (client-harness.md §3a)
         return done, parse_output(done)
 
     run.workspace = workspace

@@ -18,6 +18,7 @@ import json
 
 import pytest
 
+from tests.clients.egress import GEMINI_CLI_USERINFO
 from tests.clients.test_gemini_cli import SETTINGS as API_KEY_SETTINGS
 from tests.clients.test_gemini_cli import SHELL_CALL, parse_output
 from tests.support.code_assist import CodeAssistGateway, running_fakes
@@ -27,7 +28,6 @@ from tests.support.upstream import upstream_requests
 pytestmark = pytest.mark.clients
 
 SETTINGS = {**API_KEY_SETTINGS, "security": {"auth": {"selectedType": "oauth-personal"}}}
-USERINFO = "CONNECT www.googleapis.com:443"  # the CLI's own userinfo lookup, refused by the proxy
 EMAIL = "upstream-cli@corp.example"
 
 
@@ -49,7 +49,7 @@ def gemini_ca(tmp_path, egress):
                        GEMINI_CLI_TRUST_WORKSPACE="true", **egress.env())
         argv = egress.argv([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra])
         done = run_process(argv, env=env, cwd=workspace, timeout=timeout)
-        egress.check(allow_refused=(USERINFO,))
+        egress.check(allow_refused=(GEMINI_CLI_USERINFO,))
         try:
             return done, parse_output(done)
         except AssertionError:  # a failure the CLI reports in plain text only

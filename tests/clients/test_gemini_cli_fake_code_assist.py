@@ -15,6 +15,7 @@ import pytest
 from gemgate.testing import GEMINI_CLI, FakeCodeAssist, FakeGoogleOAuth
 from tests.clients.test_gemini_cli import SETTINGS as API_KEY_SETTINGS
 from tests.clients.test_gemini_cli import SHELL_CALL, parse_output
+from tests.clients.egress import GEMINI_CLI_USERINFO
 from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
 
 pytestmark = pytest.mark.clients
@@ -33,7 +34,7 @@ def fakes():
 
 
 @pytest.fixture
-def gemini(fakes, tmp_path):
+def gemini(fakes, tmp_path, egress):
     require_node_modules("@google/gemini-cli")
     if not GEMINI_BIN.exists():
         pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
@@ -47,9 +48,11 @@ def gemini(fakes, tmp_path):
 
     def run(prompt: str, *, model: str = "gemini-2.5-pro", extra=(), timeout=90):
         env = base_env(home, GEMINI_CLI_HOME=str(home), GOOGLE_GENAI_USE_GCA="true",
-                       GOOGLE_CLOUD_ACCESS_TOKEN=token, CODE_ASSIST_ENDPOINT=url, GEMINI_CLI_TRUST_WORKSPACE="true")
-        done = run_process([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra], env=env,
+                       GOOGLE_CLOUD_ACCESS_TOKEN=token, CODE_ASSIST_ENDPOINT=url, GEMINI_CLI_TRUST_WORKSPACE="true",
+                       **egress.env())
+        done = run_process(egress.argv([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra]), env=env,
                            cwd=workspace, timeout=timeout)
+        egress.check(allow_refused=(GEMINI_CLI_USERINFO,))
         return done, parse_output(done)
 
     return run
