@@ -16,60 +16,22 @@ import json
 
 import pytest
 
-from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
+from tests.clients.gemini_cli import API_KEY_SETTINGS, SHELL_CALL, GeminiCli, assert_replayed, assert_shell_answer
 from tests.support.upstream import upstream_requests
 
 pytestmark = pytest.mark.clients
 
-SETTINGS = {
-    "security": {"auth": {"selectedType": "gemini-api-key"}},
-    "privacy": {"usageStatisticsEnabled": False},
-    "telemetry": {"enabled": False},
-    "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
-}
-SHELL_CALL = 'CALL run_shell_command {"command": "echo tool-ran-ok", "description": "test"}'
-
-
-def parse_output(done) -> dict:
-    """The `-o json` document: on stdout on success; on failure the CLI prints it to stderr."""
-    if done.stdout.strip():
-        return json.loads(done.stdout)
-    lines = done.stderr.splitlines()
-    starts = [i for i, line in enumerate(lines) if line == "{"]
-    for start in reversed(starts):
-        try:
-            return json.loads("\n".join(lines[start:]))
-        except ValueError:
-            continue
-    raise AssertionError(f"no JSON output from the CLI\n{done.describe()}")
-
 
 @pytest.fixture
 def gemini(gw, tmp_path, egress):
-    require_node_modules("@google/gemini-cli")
-    if not GEMINI_BIN.exists():
-        pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
-    home = tmp_path / "home"
-    (home / ".gemini").mkdir(parents=True)
-    (home / ".gemini" / "settings.json").write_text(json.dumps(SETTINGS))
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
+    cli = GeminiCli(tmp_path, egress, API_KEY_SETTINGS)
 
     def run(prompt: str, *, model: str = "gemini-2.5-flash", key: str | None = None, extra=(), timeout=60):
-        env = base_env(
-            home,
-            GEMINI_CLI_HOME=str(home),
-            GEMINI_API_KEY=key or gw.key,
-            GOOGLE_GEMINI_BASE_URL=gw.url,
-            GEMINI_CLI_TRUST_WORKSPACE="true",
-            **egress.env(),
-        )
-        argv = egress.argv([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra])
-        done = run_process(argv, env=env, cwd=workspace, timeout=timeout)
-        egress.check()  # API-key mode contacts nothing but the gateway (client-harness.md §3a)
-        return done, parse_output(done)
+        # API-key mode contacts nothing but the gateway (client-harness.md §3a): no refused request is allowed.
+        env = {"GEMINI_API_KEY": key or gw.key, "GOOGLE_GEMINI_BASE_URL": gw.url}
+        return cli.run(prompt, model=model, env=env, extra=extra, timeout=timeout)
 
-    run.workspace = workspace
+    run.workspace = cli.workspace
     return run
 
 
@@ -91,23 +53,9 @@ def test_plain_prompt(gemini, fake_api):
 
 
 def _assert_shell_round_trip(done, out, fake_api, model: str) -> None:
-    assert "error" not in out, done.describe()
-    assert done.returncode == 0, done.describe()
-    # The final answer is produced from the tool result, so it carries the shell's real output.
-    assert out["response"].startswith("tool result: "), out["response"]
-    assert "tool-ran-ok" in out["response"]
-    assert "Output: tool-ran-ok" in out["response"]
-    shell = out["stats"]["tools"]["byName"]["run_shell_command"]
-    assert shell["count"] == 1 and shell["success"] == 1, out["stats"]["tools"]
+    assert_shell_answer(done, out)
     sent = [r for r in upstream_requests(fake_api, "echo tool-ran-ok") if r.model == model]
-    follow = sent[-1].body["contents"]
-    assert [c["role"] for c in follow[-3:]] == ["user", "model", "user"]
-    call_part = next(p for p in follow[-2]["parts"] if "functionCall" in p)
-    assert call_part["functionCall"]["name"] == "run_shell_command"
-    # The signature the gateway returned came back verbatim (the fake rejects a forged one).
-    assert call_part.get("thoughtSignature") not in (None, "", "skip_thought_signature_validator")
-    response = follow[-1]["parts"][0]["functionResponse"]
-    assert response["name"] == "run_shell_command" and "tool-ran-ok" in response["response"]["output"]
+    assert_replayed(sent[-1].body["contents"])
 
 
 def test_shell_tool_round_trip(gemini, fake_api):

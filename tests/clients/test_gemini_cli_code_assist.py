@@ -14,68 +14,29 @@ honours HTTPS_PROXY); that request alone may reach the refusing proxy, where it 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.clients.egress import GEMINI_CLI_USERINFO
-from tests.clients.test_gemini_cli import SETTINGS as API_KEY_SETTINGS
-from tests.clients.test_gemini_cli import SHELL_CALL, parse_output
+from tests.clients.gemini_cli import CODE_ASSIST_SETTINGS, SHELL_CALL, GeminiCli, assert_replayed, assert_shell_answer
 from tests.support.code_assist import CodeAssistGateway, running_fakes
-from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
 from tests.support.upstream import upstream_requests
 
 pytestmark = pytest.mark.clients
 
-SETTINGS = {**API_KEY_SETTINGS, "security": {"auth": {"selectedType": "oauth-personal"}}}
 EMAIL = "upstream-cli@corp.example"
 
 
 @pytest.fixture
 def gemini_ca(tmp_path, egress):
     """Runs the CLI in Code Assist mode against a gateway: run(gateway, prompt, model=..., key=..., extra=...)."""
-    require_node_modules("@google/gemini-cli")
-    if not GEMINI_BIN.exists():
-        pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
-    home = tmp_path / "home"
-    (home / ".gemini").mkdir(parents=True)
-    (home / ".gemini" / "settings.json").write_text(json.dumps(SETTINGS))
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
+    cli = GeminiCli(tmp_path, egress, CODE_ASSIST_SETTINGS)
 
     def run(gateway, prompt: str, *, model: str = "gemini-2.5-flash", key: str | None = None, extra=(), timeout=120):
-        env = base_env(home, GEMINI_CLI_HOME=str(home), GOOGLE_GENAI_USE_GCA="true",
-                       GOOGLE_CLOUD_ACCESS_TOKEN=key or gateway.key, CODE_ASSIST_ENDPOINT=gateway.url,
-                       GEMINI_CLI_TRUST_WORKSPACE="true", **egress.env())
-        argv = egress.argv([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra])
-        done = run_process(argv, env=env, cwd=workspace, timeout=timeout)
-        egress.check(allow_refused=(GEMINI_CLI_USERINFO,))
-        try:
-            return done, parse_output(done)
-        except AssertionError:  # a failure the CLI reports in plain text only
-            assert done.returncode != 0, done.describe()
-            return done, {}
+        env = {"GOOGLE_GENAI_USE_GCA": "true", "GOOGLE_CLOUD_ACCESS_TOKEN": key or gateway.key,
+               "CODE_ASSIST_ENDPOINT": gateway.url}
+        return cli.run(prompt, model=model, env=env, extra=extra, timeout=timeout, allow_refused=(GEMINI_CLI_USERINFO,))
 
     return run
-
-
-def _assert_shell_answer(done, out) -> None:
-    assert "error" not in out and done.returncode == 0, done.describe()
-    # The final answer is made from the tool result, so it holds the shell's real output.
-    assert out["response"].startswith("tool result: ") and "Output: tool-ran-ok" in out["response"], out["response"]
-    shell = out["stats"]["tools"]["byName"]["run_shell_command"]
-    assert shell["count"] == 1 and shell["success"] == 1, out["stats"]["tools"]
-
-
-def _assert_replayed(contents: list) -> None:
-    """The follow-up turn: the call with the signature the gateway sent (the fakes refuse forged ones), then the
-    shell's output as the function response."""
-    assert [c["role"] for c in contents[-3:]] == ["user", "model", "user"]
-    call = next(p for p in contents[-2]["parts"] if "functionCall" in p)
-    assert call["functionCall"]["name"] == "run_shell_command"
-    assert call.get("thoughtSignature") not in (None, "", "skip_thought_signature_validator")
-    response = contents[-1]["parts"][0]["functionResponse"]
-    assert response["name"] == "run_shell_command" and "tool-ran-ok" in response["response"]["output"]
 
 
 # API-key accounts upstream
@@ -99,10 +60,10 @@ def test_shell_tool_round_trip_api_key_upstream(gemini_ca, gw, fake_api, model):
     # gemini-3-flash-preview is sent as is only because retrieveUserQuota lists it (a preview model the CLI would
     # otherwise route away from, client-harness.md §8), and its replay needs the signature back.
     done, out = gemini_ca(gw, SHELL_CALL + f"\nmarker-ca-in-{model}", model=model, extra=["--yolo"])
-    _assert_shell_answer(done, out)
+    assert_shell_answer(done, out)
     sent = [r for r in upstream_requests(fake_api, f"marker-ca-in-{model}") if r.model == model]
     assert len(sent) == 2, [r.model for r in upstream_requests(fake_api, f"marker-ca-in-{model}")]
-    _assert_replayed(sent[-1].body["contents"])
+    assert_replayed(sent[-1].body["contents"])
 
 
 def test_bad_key_is_refused_in_googles_shape(gemini_ca, gw):
@@ -115,26 +76,32 @@ def test_bad_key_is_refused_in_googles_shape(gemini_ca, gw):
 # A Code Assist account upstream (issue 8's last test)
 
 
-@pytest.fixture(scope="module")
-def ca_gateway(tmp_path_factory):
-    """A gateway whose only account is a Code Assist login (profile gemini-cli, licensed tier) on the fakes."""
+# Per profile: the model its catalogue serves that the CLI sends unchanged (reference/antigravity.md §5, §9).
+PROFILES = {"gemini-cli": ("standard-tier", "gemini-3-flash-preview"), "antigravity": ("g1-pro-tier", "gemini-3-flash")}
+
+
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def ca_gateway(request, tmp_path_factory):
+    """A gateway whose only account is a Code Assist login of one profile on the fakes, as the sandbox seeds it."""
+    profile = request.param
+    tier, model = PROFILES[profile]
     with running_fakes() as fakes:
-        fakes.ca.account(EMAIL, tier="standard-tier")
-        secrets = {"upstream-cli": fakes.credential(EMAIL, "gemini-cli")}
+        fakes.ca.account(EMAIL, tier=tier)
+        secrets = {f"upstream-{profile}": fakes.credential(EMAIL, profile)}
         with CodeAssistGateway(tmp_path_factory.mktemp("ca-gw"), fakes, secrets) as gateway:
-            gateway.fakes = fakes
+            gateway.fakes, gateway.model = fakes, model
             yield gateway
 
 
 def test_shell_tool_round_trip_code_assist_upstream(gemini_ca, ca_gateway):
     ca = ca_gateway.fakes.ca
-    done, out = gemini_ca(ca_gateway, SHELL_CALL + "\nmarker-ca-both", model="gemini-3-flash-preview", extra=["--yolo"])
-    _assert_shell_answer(done, out)
+    done, out = gemini_ca(ca_gateway, SHELL_CALL + "\nmarker-ca-both", model=ca_gateway.model, extra=["--yolo"])
+    assert_shell_answer(done, out)
     sent = [r for r in ca.requests_for("streamGenerateContent", EMAIL) if "marker-ca-both" in r.raw.decode()]
     assert len(sent) == 2 and all(r.status == 200 for r in sent), [(r.status, r.action) for r in sent]
     # The gateway's own envelope upstream: its account's project, not the one it told the CLI.
     assert sent[-1].body["project"] == ca.account(EMAIL).project
     contents = sent[-1].body["request"]["contents"]
-    _assert_replayed(contents)
+    assert_replayed(contents)
     call = next(p for p in contents[-2]["parts"] if "functionCall" in p)
     assert ca.signer.is_issued(call["thoughtSignature"])  # the upstream's own signature made the round trip

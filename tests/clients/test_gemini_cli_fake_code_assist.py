@@ -8,19 +8,14 @@ OAuth fake issued to the Gemini CLI client), CODE_ASSIST_ENDPOINT, a throwaway h
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from gemgate.testing import GEMINI_CLI, FakeCodeAssist, FakeGoogleOAuth
-from tests.clients.test_gemini_cli import SETTINGS as API_KEY_SETTINGS
-from tests.clients.test_gemini_cli import SHELL_CALL, parse_output
 from tests.clients.egress import GEMINI_CLI_USERINFO
-from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
+from tests.clients.gemini_cli import CODE_ASSIST_SETTINGS, SHELL_CALL, GeminiCli
 
 pytestmark = pytest.mark.clients
 
-SETTINGS = {**API_KEY_SETTINGS, "security": {"auth": {"selectedType": "oauth-personal"}}}
 EMAIL = "cli@corp.example"
 
 
@@ -35,25 +30,13 @@ def fakes():
 
 @pytest.fixture
 def gemini(fakes, tmp_path, egress):
-    require_node_modules("@google/gemini-cli")
-    if not GEMINI_BIN.exists():
-        pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
     ca, url = fakes
-    home = tmp_path / "home"
-    (home / ".gemini").mkdir(parents=True)
-    (home / ".gemini" / "settings.json").write_text(json.dumps(SETTINGS))
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
+    cli = GeminiCli(tmp_path, egress, CODE_ASSIST_SETTINGS)
     token = ca.oauth.issue_access_token(EMAIL, GEMINI_CLI.client_id).token
 
     def run(prompt: str, *, model: str = "gemini-2.5-pro", extra=(), timeout=90):
-        env = base_env(home, GEMINI_CLI_HOME=str(home), GOOGLE_GENAI_USE_GCA="true",
-                       GOOGLE_CLOUD_ACCESS_TOKEN=token, CODE_ASSIST_ENDPOINT=url, GEMINI_CLI_TRUST_WORKSPACE="true",
-                       **egress.env())
-        done = run_process(egress.argv([str(GEMINI_BIN), "-m", model, "-p", prompt, "-o", "json", *extra]), env=env,
-                           cwd=workspace, timeout=timeout)
-        egress.check(allow_refused=(GEMINI_CLI_USERINFO,))
-        return done, parse_output(done)
+        env = {"GOOGLE_GENAI_USE_GCA": "true", "GOOGLE_CLOUD_ACCESS_TOKEN": token, "CODE_ASSIST_ENDPOINT": url}
+        return cli.run(prompt, model=model, env=env, extra=extra, timeout=timeout, allow_refused=(GEMINI_CLI_USERINFO,))
 
     return run
 

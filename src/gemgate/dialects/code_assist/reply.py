@@ -34,6 +34,7 @@ class CodeAssistReply(GeminiReply):
         """GeminiReply's frames (SSE events, or the JSON array), each chunk wrapped."""
 
         async def wrapped() -> AsyncIterator[dict]:
+            """The remaining chunks, each wrapped."""
             async for chunk in rest:
                 yield self._wrap(chunk)
 
