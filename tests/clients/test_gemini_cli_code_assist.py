@@ -66,6 +66,14 @@ def test_shell_tool_round_trip_api_key_upstream(gemini_ca, gw, fake_api, model):
     assert_replayed(sent[-1].body["contents"])
 
 
+def test_keepalives_are_tolerated(gemini_ca, gw):
+    # The upstream is silent for 2.5 s: the gateway (keepalive every 1 s) commits the stream and sends blank lines.
+    done, out = gemini_ca(gw, "SLOW 2.5\nwaited for marker-ca-in-slow")
+    assert "error" not in out and done.returncode == 0, done.describe()
+    assert out["response"].endswith("marker-ca-in-slow"), out["response"]
+    assert out["stats"]["models"]["gemini-2.5-flash"]["api"]["totalRequests"] == 1  # not retried
+
+
 def test_bad_key_is_refused_in_googles_shape(gemini_ca, gw):
     done, out = gemini_ca(gw, "hello", key="not-a-gemgate-key")
     assert done.returncode != 0 and "response" not in out, done.describe()

@@ -146,3 +146,12 @@ def test_failure_mid_stream_ends_the_stream_with_googles_error(gw):
     assert "response" in events[0] and events[-1]["error"]["code"] >= 500, events
     # The CLI reads an event without `response` as no candidates: the turn fails and is retried, never a success.
     assert not any(c.get("finishReason") for e in events for c in (e.get("response") or {}).get("candidates", []))
+
+
+def test_keepalives_are_blank_lines_the_cli_skips(gw):
+    # A silent upstream (gw.keepalive_seconds is 1): the stream is committed and blank lines fill the silence,
+    # which the Gemini CLI's reader skips while no `data:` line is buffered (server.js requestStreamingPost).
+    r = rpc(gw, "streamGenerateContent", envelope("SLOW 2.5\nkeep me waiting"), query="?alt=sse")
+    assert r.status == 200, r.text
+    assert r.body.startswith(b"\r\n\r\n"), r.body[:40]  # two keepalives before the first event
+    assert r.sse()[-1]["response"]["candidates"][0]["finishReason"] == "STOP"
