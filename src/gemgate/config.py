@@ -117,6 +117,16 @@ class Settings(BaseSettings):
     fetch_timeout: float = 20.0
 
     models_refresh_seconds: float = 3600.0
+    # Quota readings (kinds that report them, Code Assist): read at discovery, soon after a 429, before an
+    # account whose quota cooldown ended serves again, and otherwise every quota_refresh_seconds (polling is a
+    # signal Google may watch: minutes, reference/antigravity.md §10). A quota cooldown lasts at most
+    # quota_recheck_seconds, then the quota is read again (weekly resets are days away, §8.2).
+    quota_refresh_seconds: float = Field(600.0, gt=0)
+    quota_recheck_seconds: float = Field(24 * 3600.0, gt=0)
+    # This many distinct models of one account cooled by quota 429s within the window cool the whole account
+    # (quota is shared by a model family: see Pool._escalate for the reasoning and sources).
+    quota_escalate_models: int = Field(3, ge=1)
+    quota_escalate_window_seconds: float = Field(600.0, gt=0)
     state_sync_seconds: float = 2.0  # a full sync with the store (and the write-behind counters) at least this often
     # How often the store is asked whether someone else changed it (Store.changed: one tiny query); a change
     # is taken in at once, so CLI changes (keys, accounts) apply on a running server within ~100 ms.

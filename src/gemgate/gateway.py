@@ -18,6 +18,7 @@ from .gemini.signatures import SignatureStore
 from .http.media import MediaFetcher
 from .outcome import Outcomes
 from .pool import Pool
+from .quota import QuotaWatch
 from .redaction import KNOWN, url_secrets
 from .store import Store, open_store
 from .upstreams import build_upstreams, kinds_with, remember_accounts
@@ -48,6 +49,7 @@ class Gateway:
         self.signatures = SignatureStore(None)
         self.render_context = RenderContext(self.signatures, settings.thoughts_in_content, settings.think_tag)
         self.credentials: CredentialKeeper | None = None
+        self.quota = QuotaWatch(self)
         self._kinds_with = {cap: kinds_with(cap, self.upstreams.values()) for cap in Capability}
         self._tasks: list[asyncio.Task] = []
         # Redaction sources of its own: several gateways in one process (tests) do not undo each other's.
@@ -75,7 +77,12 @@ class Gateway:
             self.store,
             default_cooldown=self.settings.default_cooldown_seconds,
             not_found_cooldown=self.settings.not_found_cooldown_seconds,
+            quota_kinds=frozenset(k for k, u in self.upstreams.items() if u.reports_quota),
+            quota_recheck=self.settings.quota_recheck_seconds,
+            escalate_models=self.settings.quota_escalate_models,
+            escalate_window=self.settings.quota_escalate_window_seconds,
         )
+        self.pool.on_quota_stale = self.quota.soon
         for upstream in self.upstreams.values():
             await upstream.start()
             if self.settings.auto_load_env_creds:
@@ -88,6 +95,7 @@ class Gateway:
         self._tasks = [
             asyncio.create_task(self._sync_loop()),
             asyncio.create_task(self._discovery_loop()),
+            asyncio.create_task(self.quota.loop()),
         ]
 
     async def stop(self) -> None:
@@ -95,6 +103,7 @@ class Gateway:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.quota.close()
         if self.pool is not None:
             await self.pool.flush()
         for upstream in self.upstreams.values():
@@ -119,9 +128,12 @@ class Gateway:
             return None
         try:
             await self.credentials.fresh(upstream, acc.record)
-            return await upstream.list_models(acc.record)
+            resources, quota = await upstream.models_and_quota(acc.record)
         except Exception as exc:  # noqa: BLE001 - any failure leaves the old list in place
             return exc
+        if quota is not None:
+            self.pool.apply_quota(acc, quota)
+        return resources
 
     async def discover_models(self) -> None:
         """Ask each account which models it serves; the catalogue is their union plus aliases."""

@@ -178,7 +178,7 @@ async def with_failover(
     unclear: list[tuple[Lease, UpstreamError]] = []
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
-            lease = gw.pool.acquire(spec, kinds, tried, capability.value)
+            lease = await _acquire(gw, spec, kinds, tried, capability.value)
         except GatewayError:
             if failures:  # what the upstream said beats the pool's own view of it
                 raise most_informative(failures).to_gateway() from None
@@ -219,6 +219,16 @@ async def with_failover(
     if not failures:
         raise no_usable_account(spec.requested)
     raise most_informative(failures).to_gateway()
+
+
+async def _acquire(gw: Gateway, spec: ModelSpec, kinds: frozenset[str], tried: list[str], capability: str) -> Lease:
+    """`pool.acquire`, except that an account whose quota cooldown ended unchecked has its quota read first
+    and is passed over when the reading cools it again (each such account at most once: it then cools).
+    Raises GatewayError as `Pool.acquire`."""
+    while True:
+        lease = gw.pool.acquire(spec, kinds, tried, capability)
+        if not lease.recheck or await gw.quota.recheck(lease):
+            return lease
 
 
 # Which failure tells a client most when several accounts failed differently: a retry hint first (another

@@ -21,13 +21,14 @@ from .accounts import (
 from .errors import AdminError, Conflict, Malformed, NotFound
 from .keys import create_key, ensure_client_key, list_keys, revoke_key
 from .validate import check_kind, check_name, check_proxy, check_secret, redact_proxy
-from .views import AccountView, CooldownView, KeyView
+from .views import AccountView, CooldownView, KeyView, QuotaView
 
 __all__ = [
     "DISABLED_BY_HAND",
     "AccountView",
     "AdminError",
     "Conflict",
+    "QuotaView",
     "CooldownView",
     "KeyView",
     "Malformed",

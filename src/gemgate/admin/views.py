@@ -23,7 +23,7 @@ class CooldownView:
     """One active health record of an account.
 
     model: the model id, or "*" for the whole account; scope: "account" for "*", else the model id;
-    state: "cooling" or "needs_reauth"; until: epoch seconds, None = until cleared by hand; reason: why.
+    state: "cooling", "quota" (cooling until a quota refills), "not_found" or "needs_reauth"; until: epoch seconds, None = until cleared by hand; reason: why.
     """
 
     model: str
@@ -31,6 +31,16 @@ class CooldownView:
     state: str
     until: float | None
     reason: str
+
+
+@dataclass(frozen=True)
+class QuotaView:
+    """One model's quota at the account's latest reading: fraction 0..1 left (None: not reported), reset
+    epoch seconds when it refills (None: not reported)."""
+
+    model: str
+    fraction: float | None
+    reset: float | None
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class AccountView:
     credential: the kind's safe description of the credential (`Upstream.describe_secret`, gemini-api:
     `AIza…x9Qk`), to tell accounts apart; "" when the kind gives none.
     requests / errors: counters since the account was added; last_used: epoch seconds or None.
+    quota: each model's quota at the latest reading, emptiest first (kinds that report quota; () before the
+    first reading); quota_checked: when that reading was taken (epoch seconds) or None.
     """
 
     id: str
@@ -62,6 +74,13 @@ class AccountView:
     last_error: str | None
     last_used: float | None
     credential: str = ""
+    quota: tuple[QuotaView, ...] = ()
+    quota_checked: float | None = None
+
+    @property
+    def lowest_quota(self) -> QuotaView | None:
+        """The model with the least quota left (a reported fraction), or None."""
+        return next((q for q in self.quota if q.fraction is not None), None)
 
 
 @dataclass(frozen=True)
@@ -141,7 +160,16 @@ def account_view(
         last_error=redact(stats.last_error) if stats.last_error else stats.last_error,
         last_used=stats.last_used,
         credential=_describe(record),
+        quota=_quota(record),
+        quota_checked=record.quota.checked_at if record.quota is not None else None,
     )
+
+
+def _quota(record: AccountRecord) -> tuple[QuotaView, ...]:
+    if record.quota is None:
+        return ()
+    views = (QuotaView(m, r.fraction, r.reset) for m, r in record.quota.models.items())
+    return tuple(sorted(views, key=lambda q: (q.fraction is None, q.fraction or 0.0, q.model)))
 
 
 def _describe(record: AccountRecord) -> str:

@@ -19,9 +19,41 @@ def _short(text: str, most: int = 60) -> str:
 _STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disabled": "red"}
 
 
+def _percent(fraction: float | None) -> str:
+    return "?" if fraction is None else f"{fraction:.0%}"
+
+
+def _quota_cell(view: admin.AccountView) -> str:
+    """The emptiest model's quota, compactly: "12% gemini-3-flash, resets 2026-12-07 18:05:00"."""
+    low = view.lowest_quota
+    if low is None:
+        return ""
+    text = f"{_percent(low.fraction)} {low.model}"
+    return f"{text}, resets {when(low.reset)}" if low.reset else text
+
+
+def _quota_rows(views: list[admin.AccountView]) -> list[tuple[str, ...]]:
+    return [
+        (escape(v.name), escape(q.model), _percent(q.fraction), when(q.reset), when(v.quota_checked))
+        for v in views for q in v.quota
+    ]
+
+
+def _print_quota(views: list[admin.AccountView]) -> None:
+    rows = _quota_rows(views)
+    if not rows:
+        console.print("no quota reading yet (Code Assist accounts are read when the server discovers models)")
+        return
+    console.print(folding_table(("account", "model", "left", "resets", "read at"), rows))
+
+
 @accounts_app.command("list")
-def accounts_list(config: ConfigOpt = None) -> None:
-    """Show every account: its credential (masked) and proxy (password hidden), state, cooldowns, counters."""
+def accounts_list(
+    config: ConfigOpt = None,
+    quota: Annotated[bool, typer.Option("--quota", help="Also show each model's quota left, per account")] = False,
+) -> None:
+    """Show every account: its credential (masked) and proxy (password hidden), state, cooldowns, the model
+    with the least quota left (kinds that report quota), counters."""
     views = run_admin(config, admin.list_accounts)
     rows = []
     for v in views:
@@ -36,11 +68,29 @@ def accounts_list(config: ConfigOpt = None) -> None:
             f"[{_STATE_STYLE[v.state]}]{escape(state)}[/]",
             when(v.until),
             escape(v.reason),  # the gateway's own words, ending in what to run: kept whole
+            escape(_quota_cell(v)),
             str(v.requests),
             escape(_short(v.last_error or "")),
         ))
-    headers = ("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "requests", "last error")
+    headers = ("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "least quota left",
+               "requests", "last error")
     console.print(folding_table(headers, rows))
+    if quota:
+        _print_quota(views)
+
+
+@accounts_app.command("show")
+def accounts_show(name: str, config: ConfigOpt = None) -> None:
+    """Show one account: state, every cooldown with its reason, and each model's quota left."""
+    v = run_admin(config, lambda store: admin.get_account(store, name))
+    console.print(f"[bold]{escape(v.name)}[/] ({v.kind}) {escape(v.credential)}")
+    console.print(f"state: [{_STATE_STYLE[v.state]}]{v.state}[/]" + (f": {escape(v.reason)}" if v.reason else ""))
+    if v.cooldowns:
+        rows = [(escape(c.scope), c.state, when(c.until), escape(c.reason)) for c in v.cooldowns]
+        console.print(folding_table(("scope", "state", "until", "reason"), rows))
+    console.print(f"requests {v.requests}, errors {v.errors}" + (f", last error: {escape(v.last_error)}" if v.last_error else ""))
+    if v.quota:
+        _print_quota([v])
 
 
 @accounts_app.command("remove")

@@ -6,17 +6,23 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from ..store import AccountRecord
+from ..store import AccountRecord, QuotaSnapshot
 
 ACCOUNT_WIDE = "*"
+# Where a quota cooldown came from: a failure (Google's 429 said so), a quota reading (fraction 0), or
+# several models' failures escalated to the account (Pool.record_failure).
+FAILURE, READING, ESCALATION = "failure", "reading", "escalation"
 
 
 @dataclass
 class Cooldown:
-    """Not before `until` (epoch seconds), because of `reason`."""
+    """Not before `until` (epoch seconds), because of `reason`. `quota`: until a quota refills, so its end
+    is checked with the upstream before the account serves again (None: an ordinary cooldown; else where it
+    came from: FAILURE, READING or ESCALATION)."""
 
     until: float
     reason: str
+    quota: str | None = None
 
 
 @dataclass
@@ -34,10 +40,19 @@ class Account:
     last_used: float | None = None
     reauth: str | None = None
     strikes: int = 0  # confirmed unexplained failures in a row (see Pool.strikes_to_disable); a success resets
+    quota: QuotaSnapshot | None = None  # the latest quota reading (kinds that report one)
+    recheck: set[str] = field(default_factory=set)  # models ("*": all) whose quota cooldown ended unchecked
+    quota_hits: dict[str, float] = field(default_factory=dict)  # model -> when a 429 last cooled it for quota
 
     def __post_init__(self) -> None:
         if self.record.models is not None:
             self.served = frozenset(self.record.models)
+        self.quota = self.record.quota
+
+    def remaining(self, model: str) -> float | None:
+        """The fraction of `model`'s quota left at the latest reading; None when not known."""
+        reading = self.quota.models.get(model) if self.quota is not None else None
+        return reading.fraction if reading is not None else None
 
     @property
     def id(self) -> str:
@@ -64,9 +79,15 @@ class Account:
                 continue
             if cd.until <= now:
                 del self.cooldowns[key]  # expired by itself
+                if cd.quota is not None:
+                    self.recheck.add(key)  # a quota cooldown's end is only a guess: asked before use
                 continue
             until = cd.until if until is None else max(until, cd.until)
         return until
+
+    def needs_recheck(self, model: str) -> bool:
+        """Whether a quota cooldown for `model` (or the whole account) ended without the quota being asked."""
+        return bool(self.recheck) and (model in self.recheck or ACCOUNT_WIDE in self.recheck)
 
     def missing_reason(self, model: str, now: float) -> str | None:
         """The upstream's not-found message while this account is known not to serve `model`, else None."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Iterable
+from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
 
 from ..errors import Cause, Failure, GatewayError, Scope, UpstreamError
 from ..catalog import ModelSpec
-from ..store import HealthRecord, Store
-from .account import ACCOUNT_WIDE, Account, Cooldown, now
+from ..store import HealthRecord, QuotaSnapshot, Store
+from .account import ACCOUNT_WIDE, ESCALATION, FAILURE, READING, Account, Cooldown, now
 
 log = logging.getLogger("gemgate.pool")
 
@@ -32,15 +33,26 @@ def no_usable_account(model: str) -> GatewayError:
     )
 
 class Lease:
-    """The use of one account for one attempt; report how it went with `success` or `failure`."""
+    """The use of one account for one attempt; report how it went with `success` or `failure`. `recheck`: a
+    quota cooldown of this (account, model) ended unchecked; ask the upstream's quota before using it."""
 
-    __slots__ = ("account", "model", "capability", "_pool")
+    __slots__ = ("account", "model", "capability", "recheck", "_pool")
 
     def __init__(self, pool: Pool, account: Account, model: str, capability: str = "generate") -> None:
         self._pool = pool
         self.account = account
         self.model = model
         self.capability = capability
+        self.recheck = account.needs_recheck(self.key)
+
+    @property
+    def key(self) -> str:
+        """The (model, capability) state key the pool keeps this lease's account state under (`state_key`)."""
+        return state_key(self.model, self.capability)
+
+    def usable(self) -> bool:
+        """Whether the account may serve the lease's model now (after a quota re-check cooled it again: not)."""
+        return self.account.blocked_until(self.key, now()) is None
 
     def success(self) -> None:
         """The attempt worked: count the request; the account's run of confirmed unexplained failures ends."""
@@ -64,7 +76,10 @@ class Pool:
     """The accounts, their health per (account, model), and which one serves next (round-robin).
 
     Cooldowns come from the upstream's retry hints (default `default_cooldown` seconds) and expire by
-    themselves; a not-found model cools for `not_found_cooldown` seconds on that account. An account-caused
+    themselves; a not-found model cools for `not_found_cooldown` seconds on that account. Quota (kinds in
+    `quota_kinds`, see `apply_quota`): a model whose reading is 0 cools until its reset, at most
+    `quota_recheck` seconds; a quota cooldown that ends is re-checked before use (`Lease.recheck`);
+    `escalate_models` models cooled by quota 429s within `escalate_window` seconds cool the whole account. An account-caused
     FORBIDDEN disables at once; an unexplained one (status only, see errors.Cause.UNCLEAR), even once
     confirmed, only after `strikes_to_disable` in a row with no success between: another account serving the
     same request shows this account differs, not that it is dead (it may lack a file the other one owns).
@@ -77,11 +92,21 @@ class Pool:
         default_cooldown: float = 60.0,
         not_found_cooldown: float = 3600.0,
         strikes_to_disable: int = 3,
+        quota_kinds: frozenset[str] = frozenset(),
+        quota_recheck: float = 24 * 3600.0,
+        escalate_models: int = 3,
+        escalate_window: float = 600.0,
     ) -> None:
         self.store = store
         self.default_cooldown = default_cooldown
         self.not_found_cooldown = not_found_cooldown
         self.strikes_to_disable = strikes_to_disable
+        self.quota_kinds = quota_kinds
+        self.quota_recheck = quota_recheck
+        self.escalate_models = escalate_models
+        self.escalate_window = escalate_window
+        # Called with an account whose quota reading is out of date (a 429 said so); the gateway asks again.
+        self.on_quota_stale: Callable[[Account], None] | None = None
         self.accounts: dict[str, Account] = {}
         self._rr: dict[tuple, int] = {}
         self._candidates: dict[tuple, list[Account]] = {}
@@ -139,7 +164,10 @@ class Pool:
             if until is None:
                 if acc.id in tried:
                     continue
-                self._rr[key] = (start + i + 1) % n
+                nxt = start + i + 1
+                if n > 1 and acc.quota is not None and self._fuller(cands[nxt % n], acc, key_state, tried, t):
+                    acc, nxt = cands[nxt % n], nxt + 1
+                self._rr[key] = nxt % n
                 return Lease(self, acc, spec.model, capability)
             earliest = min(earliest, until)
             reasons.append(self._why(acc, key_state))
@@ -159,6 +187,16 @@ class Pool:
             retry_after=earliest - t,
             code="all_accounts_cooling",
         )
+
+    @staticmethod
+    def _fuller(other: Account, acc: Account, key: str, tried: set[str], t: float) -> bool:
+        """Whether `other` (the next in turn) has clearly more of `key`'s quota left than `acc` and may serve
+        now: one look ahead, so selection stays O(1) while preferring accounts with more left (equal or unknown
+        quota leaves plain round-robin)."""
+        mine, theirs = acc.remaining(key), other.remaining(key)
+        if mine is None or theirs is None or theirs <= mine or other.id in tried:
+            return False
+        return not (other.missing and other.missing_reason(key, t)) and other.blocked_until(key, t) is None
 
     @staticmethod
     def _why(acc: Account, key: str) -> str:
@@ -192,7 +230,15 @@ class Pool:
                 return  # the model is busy for everyone: not this account's fault
             delay = error.retry_after if error.retry_after is not None else self.default_cooldown
             scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else state_key(model, capability)
-            self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200])
+            reports = acc.kind in self.quota_kinds
+            quota = FAILURE if kind is Failure.QUOTA_EXHAUSTED and reports else None
+            if quota:
+                delay = min(delay, self.quota_recheck)
+            self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200], quota=quota)
+            if quota and scope != ACCOUNT_WIDE:
+                self._escalate(acc, scope)
+            if reports and kind is not Failure.CAPACITY and self.on_quota_stale is not None:
+                self.on_quota_stale(acc)  # the reading that let it be chosen is out of date
         elif kind is Failure.NOT_FOUND:
             self.mark_missing(acc, state_key(model, capability), error.message)
         elif kind is Failure.FORBIDDEN:
@@ -204,6 +250,70 @@ class Pool:
                 self.disable(acc, reason[:300])
                 return
             self.disable(acc, f"{kind}: {error.message}"[:300])
+
+    def _escalate(self, acc: Account, model: str) -> None:
+        """`model` of `acc` was just cooled by a quota 429: when `escalate_models` distinct models were within
+        `escalate_window` seconds and still cool, cool the whole account until the first of them ends.
+
+        Why: Antigravity meters quota per model family, not per model: its 5-hour `remainingFraction`s match
+        the family buckets of retrieveUserQuotaSummary ("gemini", "3p": a pool shared by the family,
+        reference/antigravity.md §7.1-7.2), and an empty weekly bucket pins every model of the family at 0
+        (§7.2). One exhausted model is a model's problem; several distinct ones in a short time mean the
+        shared bucket is empty, and trying each remaining model first costs one failed request apiece (the
+        "retry storm" CLIProxyAPI avoids with one attempt per credential per round, §10). Three, not two:
+        Antigravity-Manager locks QUOTA_EXHAUSTED per model only (§8.3), and two models of different
+        families can run out independently. A quota reading that shows some model with quota left lifts it
+        (`apply_quota`)."""
+        t = now()
+        acc.quota_hits[model] = t
+        for m, at in list(acc.quota_hits.items()):
+            cd = acc.cooldowns.get(m)
+            if t - at > self.escalate_window or cd is None or cd.quota is None or cd.until <= t:
+                del acc.quota_hits[m]
+        if len(acc.quota_hits) < self.escalate_models:
+            return
+        models = sorted(acc.quota_hits)
+        until = min(acc.cooldowns[m].until for m in models)
+        acc.quota_hits.clear()
+        reason = (f"quota exhausted on {len(models)} models ({', '.join(models)}) within "
+                  f"{int(self.escalate_window)} s: the whole account cools")
+        self.cool(acc, ACCOUNT_WIDE, until - t, reason[:300], quota=ESCALATION)
+
+    def apply_quota(self, acc: Account, snapshot: QuotaSnapshot) -> None:
+        """Take a quota reading of `acc`: kept for display and for preferring fuller accounts (written behind
+        to the store, so other instances and `gemgate accounts list` see it). A model at 0 cools until its
+        reset (at most `quota_recheck` seconds; `default_cooldown` when Google gave no future reset) with the
+        reason "quota exhausted until …"; a model with quota left loses the cooldown an earlier reading gave
+        it, and the account loses an escalated one (the reading knows better than the guess). Cooldowns a
+        429 booked stay: Google's own answer beats a reading that may lag (§7.2: a pinned bucket can show 100 %
+        while requests fail)."""
+        acc.quota = acc.record.quota = snapshot
+        self._writes.put_nowait(self.store.set_account_quota(acc.id, snapshot))
+        t = now()
+        fuller = False
+        for model, reading in snapshot.models.items():
+            acc.recheck.discard(model)
+            cd = acc.cooldowns.get(model)
+            if reading.fraction == 0:
+                reset = reading.reset if reading.reset is not None and reading.reset > t else None
+                until = min(reset or t + self.default_cooldown, t + self.quota_recheck)
+                if cd is None or cd.until < until:
+                    self.cool(acc, model, until - t, _exhausted(reset), quota=READING)
+            elif reading.fraction is not None:
+                fuller = True
+                if cd is not None and cd.quota == READING:
+                    self.lift(acc, model)
+        if fuller:
+            acc.recheck.discard(ACCOUNT_WIDE)
+            cd = acc.cooldowns.get(ACCOUNT_WIDE)
+            if cd is not None and cd.quota == ESCALATION:
+                self.lift(acc, ACCOUNT_WIDE)
+
+    def lift(self, acc: Account, model: str) -> None:
+        """End `acc`'s cooldown for `model` ("*": the account-wide one) now."""
+        acc.cooldowns.pop(model, None)
+        log.info("account %s: cooldown for %s lifted (quota reading)", acc.record.name, model)
+        self._writes.put_nowait(self.store.clear_health(acc.id, model))
 
     def mark_missing(self, acc: Account, model: str, message: str) -> None:
         """The upstream says `acc` does not serve `model` (for one capability: see `state_key`): skip it
@@ -219,12 +329,16 @@ class Pool:
         log.warning("account %s needs re-auth: %s", acc.record.name, reason)
         self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, ACCOUNT_WIDE, "needs_reauth", None, reason)))
 
-    def cool(self, acc: Account, model: str, seconds: float, reason: str) -> None:
-        """`acc` may not serve `model` (a `state_key`; "*": anything) for `seconds`."""
+    def cool(self, acc: Account, model: str, seconds: float, reason: str, quota: str | None = None) -> None:
+        """`acc` may not serve `model` (a `state_key`; "*": anything) for `seconds`; `quota`: until a quota
+        refills (where that was learnt, see `Cooldown`), stored as state "quota" so any instance re-checks
+        it when it ends."""
         until = now() + max(0.0, seconds)
-        acc.cooldowns[model] = Cooldown(until, reason)
+        acc.cooldowns[model] = Cooldown(until, reason, quota)
+        acc.recheck.discard(model)
         log.info("account %s cooling for %s until %.0f: %s", acc.record.name, model, until, reason)
-        self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, model, "cooling", until, reason)))
+        state = "cooling" if quota is None else "quota"
+        self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, model, state, until, reason)))
 
     def disable(self, acc: Account, reason: str) -> None:
         """Take the account out of rotation until enabled by hand."""
@@ -260,6 +374,8 @@ class Pool:
                 if rec.models is not None and old.served != frozenset(rec.models):
                     old.record.models = rec.models
                     old.served = frozenset(rec.models)
+                if rec.quota is not None and (old.quota is None or rec.quota.checked_at > old.quota.checked_at):
+                    old.quota = old.record.quota = rec.quota  # read by another instance
                 fresh.append(old)
                 continue
             acc = Account(rec)
@@ -268,6 +384,8 @@ class Pool:
                     acc.reauth = h.reason
                 elif h.state == "not_found":
                     acc.missing[h.model] = Cooldown(h.until or math.inf, h.reason)
+                elif h.state == "quota":  # where it came from is not stored: a reading lifts none of these
+                    acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason, FAILURE)
                 else:
                     acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason)
             if old is not None:
@@ -308,3 +426,10 @@ def state_key(model: str, capability: str) -> str:
     their own "embed content input tokens per minute", cloud.google.com/vertex-ai/generative-ai/docs/quotas),
     and a model may serve one method and not another."""
     return model if capability == "generate" else f"{model} ({capability})"
+
+
+def _exhausted(reset: float | None) -> str:
+    """The cooldown reason of a model whose quota reading is 0."""
+    if reset is None:
+        return "quota exhausted (no reset time given; asked again soon)"
+    return "quota exhausted until " + datetime.fromtimestamp(reset, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")

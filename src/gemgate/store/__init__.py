@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..config import Settings
-from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, Store
+from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, QuotaReading, QuotaSnapshot, Store
 from .crypto import MasterKeyError, SecretBox, load_master_key
 from .sqlite import SQLiteStore
 
-__all__ = ["AccountRecord", "AccountStats", "ClientKeyRecord", "HealthRecord", "MasterKeyError", "Store", "open_store"]
+__all__ = ["AccountRecord", "AccountStats", "ClientKeyRecord", "HealthRecord", "MasterKeyError", "QuotaReading", "QuotaSnapshot", "Store", "open_store"]
 
 
 async def open_store(settings: Settings) -> Store:

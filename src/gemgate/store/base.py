@@ -7,6 +7,44 @@ import time
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class QuotaReading:
+    """What was left of one model's quota on one account when the upstream was asked: `fraction` 0..1 (None:
+    not reported), `reset` epoch seconds when it refills (None: not reported)."""
+
+    fraction: float | None
+    reset: float | None
+
+
+@dataclass(frozen=True)
+class QuotaSnapshot:
+    """An account's quota per model id as its upstream reported it at `checked_at` (epoch seconds)."""
+
+    checked_at: float
+    models: dict[str, QuotaReading]
+
+    def lowest(self) -> tuple[str, QuotaReading] | None:
+        """(model id, reading) with the least left among those reporting a fraction; None when none does."""
+        known = [(m, r) for m, r in self.models.items() if r.fraction is not None]
+        return min(known, key=lambda mr: (mr[1].fraction, mr[0])) if known else None
+
+    def to_json(self) -> dict:
+        """`{"checked_at", "models": {id: [fraction, reset]}}`, the stored form."""
+        return {"checked_at": self.checked_at, "models": {m: [r.fraction, r.reset] for m, r in self.models.items()}}
+
+    @classmethod
+    def from_json(cls, data: object) -> QuotaSnapshot | None:
+        """The snapshot of `to_json`'s form; None for anything else."""
+        if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+            return None
+        models = {
+            str(m): QuotaReading(v[0], v[1])
+            for m, v in data["models"].items()
+            if isinstance(v, list) and len(v) == 2
+        }
+        return cls(float(data.get("checked_at") or 0.0), models)
+
+
 @dataclass
 class AccountRecord:
     """One upstream account: `secret` is the kind's credential dict (gemini-api: {"api_key": ...}),
@@ -21,6 +59,7 @@ class AccountRecord:
     enabled: bool = True
     disabled_reason: str | None = None
     models: list[str] | None = None  # discovered model ids; None until discovered
+    quota: QuotaSnapshot | None = None  # the latest quota reading (kinds that report one); None: never read
     created_at: float = field(default_factory=time.time)
     version: int = 0  # bumped on every change so other processes notice
 
@@ -55,7 +94,7 @@ class HealthRecord:
 
     account_id: str
     model: str  # "*" for the whole account
-    state: str  # cooling | needs_reauth
+    state: str  # cooling | quota (cooling until a quota refills, re-checked before use) | not_found | needs_reauth
     until: float | None
     reason: str
 
@@ -121,6 +160,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def set_account_models(self, account_id: str, models: list[str]) -> None:
         """Record the discovered model ids (without the "models/" prefix); no version bump."""
+
+    @abc.abstractmethod
+    async def set_account_quota(self, account_id: str, quota: QuotaSnapshot | None) -> None:
+        """Record the latest quota reading (None: forget it); no version bump, like `set_account_models`."""
 
     @abc.abstractmethod
     async def add_stats(

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import orjson
 
-from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, Store
+from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, QuotaSnapshot, Store
 from .crypto import MasterKeyError, SecretBox
 
 _SCHEMA = """
@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     requests INTEGER NOT NULL DEFAULT 0,
     errors INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    last_used REAL
+    last_used REAL,
+    quota TEXT
 );
 CREATE TABLE IF NOT EXISTS client_keys (
     id TEXT PRIMARY KEY,
@@ -55,7 +56,9 @@ CREATE TABLE IF NOT EXISTS ttl_values (
 CREATE INDEX IF NOT EXISTS ttl_values_expiry ON ttl_values (expires_at);
 """
 
-_ACCOUNT_COLUMNS = "id, name, kind, secret, proxy, enabled, disabled_reason, models, created_at, version"
+_ACCOUNT_COLUMNS = "id, name, kind, secret, proxy, enabled, disabled_reason, models, created_at, version, quota"
+# Columns later versions added, created in an older database when it is opened.
+_ADDED_COLUMNS = {"accounts": (("quota", "TEXT"),)}
 
 
 class SQLiteStore(Store):
@@ -81,6 +84,7 @@ class SQLiteStore(Store):
         # Overwrite what is deleted or rewritten, so a replaced plain value leaves no copy in free space.
         await self._db.execute("PRAGMA secure_delete=ON")
         await self._db.executescript(_SCHEMA)
+        await self._add_columns()
         await self._db.commit()
         await self._check_master_key()  # before anything is sealed with a key that may be the wrong one
         await self._seal_plain_proxies()
@@ -89,6 +93,14 @@ class SQLiteStore(Store):
             self.path.chmod(0o600)
         except OSError:
             pass
+
+    async def _add_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            async with self.db.execute(f"PRAGMA table_info({table})") as cur:
+                have = {row[1] async for row in cur}
+            for name, sql_type in columns:
+                if name not in have:
+                    await self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
     async def _check_master_key(self) -> None:
         # One stored secret is enough: every secret is sealed with the same key. MasterKeyError if it differs.
@@ -173,12 +185,13 @@ class SQLiteStore(Store):
             models=orjson.loads(row[7]) if row[7] else None,
             created_at=row[8],
             version=row[9],
+            quota=QuotaSnapshot.from_json(orjson.loads(row[10])) if row[10] else None,
         )
 
     async def add_account(self, account: AccountRecord) -> None:
         """See `Store.add_account`."""
         await self._write(
-            f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 account.id,
                 account.name,
@@ -190,6 +203,7 @@ class SQLiteStore(Store):
                 orjson.dumps(account.models).decode() if account.models is not None else None,
                 account.created_at,
                 account.version,
+                orjson.dumps(account.quota.to_json()).decode() if account.quota is not None else None,
             ),
         )
 
@@ -242,6 +256,11 @@ class SQLiteStore(Store):
         """See `Store.set_account_models`."""
         # Not a version bump: discovery results do not reset health state elsewhere.
         await self._write("UPDATE accounts SET models = ? WHERE id = ?", (orjson.dumps(models).decode(), account_id))
+
+    async def set_account_quota(self, account_id: str, quota: QuotaSnapshot | None) -> None:
+        """See `Store.set_account_quota`."""
+        value = orjson.dumps(quota.to_json()).decode() if quota is not None else None
+        await self._write("UPDATE accounts SET quota = ? WHERE id = ?", (value, account_id))
 
     async def add_stats(
         self, account_id: str, requests: int, errors: int, last_error: str | None, last_used: float | None

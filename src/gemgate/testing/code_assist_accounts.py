@@ -52,10 +52,14 @@ class CodeAssistAccount:
     credits: GOOGLE_ONE_AI credits (paidTier.availableCredits), None = no credit offer.
     models: the model ids this account sees (None: the whole catalogue of the caller's profile).
     quota: model id -> remaining fraction of the 5-hour window (default 1.0); `quota_step` is taken per
-      generation; 0 -> 429 QUOTA_EXHAUSTED until `quota_reset_at`.
+      generation; 0 -> 429 QUOTA_EXHAUSTED until `quota_reset_at`, when every model's 5h quota refills and
+      the next window starts (`allow` sets a model to run out after N generations).
     weekly: family ("gemini", "3p") -> remaining fraction of the weekly bucket (default 1.0), taken
-      `quota_step / 10` per generation; 0 pins the 5h bucket `disabled` (§7.2).
+      `quota_step / 10` per generation; 0 pins the 5h bucket `disabled` (§7.2); refilled at `weekly_reset_at`.
     failures: injected errors, consumed in order (on every fake sharing this account).
+    refused_projects: project id -> "SUBSCRIPTION_REQUIRED" or "SERVICE_DISABLED": a project this account
+      names but may not use for Code Assist (a user GCP project without a licence, or with the API disabled,
+      §8.2); calls naming it get that 403, whatever `project` is now.
     """
 
     email: str
@@ -73,6 +77,7 @@ class CodeAssistAccount:
     weekly: dict[str, float] = field(default_factory=dict)
     weekly_reset_at: float = field(default_factory=lambda: time.time() + WEEK)
     failures: list[Failure] = field(default_factory=list)
+    refused_projects: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.project == MANAGED:
@@ -89,19 +94,42 @@ class CodeAssistAccount:
         catalogue = MODELS_BY_PROFILE[profile]
         return [m for m in catalogue if self.models is None or m.id in self.models]
 
+    def allow(self, model: str, generations: int, reset_in: float | None = None) -> None:
+        """Let `model` serve `generations` more before its quota is exhausted (0: exhausted now); `reset_in`:
+        seconds until the 5h window refills."""
+        self.quota[model] = round(generations * self.quota_step, 6)
+        if reset_in is not None:
+            self.quota_reset_at = time.time() + reset_in
+
+    def roll(self) -> None:
+        """Refill the buckets whose reset time has come, as Google does at resetTime ("Your quota will reset
+        after 2h37m22s.", §8.2; the 5-hour window of §7.1, the weekly one of §7.2)."""
+        t = time.time()
+        if t >= self.quota_reset_at:
+            self.quota.clear()
+            while self.quota_reset_at <= t:
+                self.quota_reset_at += FIVE_HOURS
+        if t >= self.weekly_reset_at:
+            self.weekly.clear()
+            while self.weekly_reset_at <= t:
+                self.weekly_reset_at += WEEK
+
     def remaining(self, model: CaModel) -> float:
         """Remaining fraction of `model` (0 once its family's weekly bucket is empty)."""
+        self.roll()
         if self.weekly.get(model.family, 1.0) <= 0:
             return 0.0
         return max(0.0, self.quota.get(model.id, 1.0))
 
     def reset_delay(self, model: CaModel) -> float:
         """Seconds until `model` can be used again."""
+        self.roll()
         at = self.weekly_reset_at if self.weekly.get(model.family, 1.0) <= 0 else self.quota_reset_at
         return max(0.0, at - time.time())
 
     def spend(self, model: CaModel) -> None:
         """Take one generation from `model`'s 5h and weekly buckets."""
+        self.roll()
         self.quota[model.id] = max(0.0, round(self.quota.get(model.id, 1.0) - self.quota_step, 6))
         self.weekly[model.family] = max(0.0, round(self.weekly.get(model.family, 1.0) - self.quota_step / 10, 6))
 

@@ -332,6 +332,8 @@ class FakeCodeAssist(FakeServer):
         self._strict(exchange, caller, {})
         self._eligible(caller)
         project = req.get("project")
+        if project and project in caller.account.refused_projects:
+            raise errors.by_reason(caller.account.refused_projects[project], None, "", None, project=project)
         if project and project != caller.account.project:
             raise errors.consumer_invalid(project)
 
@@ -368,6 +370,7 @@ class FakeCodeAssist(FakeServer):
         `disabled` while it may still show its old fraction (antigravity.md §7.2)."""
         self._project_request(exchange, caller, body)
         account = caller.account
+        account.roll()
         models = self._models_for(exchange, caller)
         groups = []
         for family, prefix, title in (("gemini", "gemini", "Gemini Models"), ("3p", "3p", "Claude and GPT models")):
@@ -416,6 +419,9 @@ class FakeCodeAssist(FakeServer):
         project = envelope.get("project")
         if not project:
             raise missing_project()
+        if project in account.refused_projects:
+            raise errors.by_reason(account.refused_projects[project], None, str(envelope.get("model") or ""), None,
+                                   project=project)
         if project != account.project:
             raise errors.consumer_invalid(project)
         if not account.consumer and not account.licensed:

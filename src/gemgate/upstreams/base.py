@@ -13,7 +13,7 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..redaction import redact
-from ..store import AccountRecord, Store
+from ..store import AccountRecord, QuotaSnapshot, Store
 
 
 class Capability(StrEnum):
@@ -68,6 +68,9 @@ class Upstream(abc.ABC):
     settings_model: ClassVar[type[UpstreamSettings]] = UpstreamSettings
     secret_fields: ClassVar[tuple[str, ...]] = ()
     fallback_models: ClassVar[tuple[str, ...]] = ()
+    # Whether `models_and_quota` reports each model's remaining quota (the pool then skips exhausted models
+    # before they fail and asks again before using one whose quota cooldown ran out).
+    reports_quota: ClassVar[bool] = False
 
     def __init__(self, settings: UpstreamSettings) -> None:
         self.settings = settings
@@ -174,6 +177,11 @@ class Upstream(abc.ABC):
         """Gemini Model resources (`{"name": "models/<id>", ...}`, ai.google.dev/api/models) this account can
         use. Capability.LIST_MODELS; NotImplementedError otherwise."""
         raise NotImplementedError
+
+    async def models_and_quota(self, account: AccountRecord) -> tuple[list[dict], QuotaSnapshot | None]:
+        """`list_models` and, for kinds that `reports_quota`, what is left of each model's quota, in as few
+        calls as the upstream allows (default: `list_models` and None). Raises as `list_models`."""
+        return await self.list_models(account), None
 
 
 def _strings(value: object) -> list[str]:

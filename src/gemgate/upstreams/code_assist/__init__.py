@@ -17,11 +17,11 @@ import orjson
 import typer
 
 from ...errors import Failure, UpstreamError
-from ...store import AccountRecord, Store
+from ...store import AccountRecord, QuotaSnapshot, Store
 from .._http import HttpClient
 from ..base import Capability, Upstream
 from . import credential, discovery, models, oauth
-from .errors import classifier, moves_to_next_host, short_wait
+from .errors import classifier, model_not_offered, moves_to_next_host, project_refused, short_wait, still_refused
 from .profiles import Profile, session_id
 from .settings import CodeAssistSettings
 
@@ -48,6 +48,7 @@ class CodeAssist(Upstream):
     secret_fields = ("profile", "refresh_token")
     # Offered until an account's own list is fetched; both profiles' catalogues have had them (§5, §9).
     fallback_models: ClassVar[tuple[str, ...]] = ("gemini-2.5-flash", "gemini-2.5-pro")
+    reports_quota: ClassVar[bool] = True
 
     @classmethod
     def register_cli(cls, accounts: typer.Typer) -> None:
@@ -105,6 +106,8 @@ class CodeAssist(Upstream):
         self.settings: CodeAssistSettings = settings
         self.http = HttpClient(settings, LABEL, classifier(settings))
         self.logins: dict = {}  # sign-ins started by the server, by state (web.py)
+        # account id -> (its project Google refused, the refusal): discovered again at its next refresh.
+        self._refused: dict[str, tuple[str, UpstreamError]] = {}
 
     async def start(self) -> None:
         """Open the HTTP session."""
@@ -155,6 +158,8 @@ class CodeAssist(Upstream):
         secret = dict(account.secret)
         profile = self.settings.profile(secret["profile"])
         proxy = self.proxy_for(account)
+        if account.id in self._refused:
+            return await self._rediscover(account, secret, profile, proxy, *self._refused.pop(account.id))
         refreshed = not self._token_fresh(secret, time.time()) or bool(secret.get("project_id"))
         if refreshed:
             secret = await oauth.refresh(self.settings, profile, secret, proxy)
@@ -174,6 +179,39 @@ class CodeAssist(Upstream):
         except UpstreamError as err:
             raise self._named(err, account) from None
         return {**secret, **found}
+
+    async def _rediscover(self, account: AccountRecord, secret: dict, profile: Profile, proxy: str | None,
+                          project: str, refusal: UpstreamError) -> dict:
+        """The credential with the project discovery finds now, after Google refused `project`
+        (errors.project_refused). Raises FORBIDDEN (account) with the refusal's advice when discovery finds the
+        same project or refuses the account; other failures keep the refusal pending for the next refresh."""
+        try:
+            if not self._token_fresh(secret, time.time()):
+                secret = await oauth.refresh(self.settings, profile, secret, proxy)
+            found = await self._discover(profile, secret, proxy)
+        except UpstreamError as err:
+            if err.failure is not Failure.FORBIDDEN:
+                self._refused[account.id] = (project, refusal)
+                raise
+            raise self._named(still_refused(refusal, err), account) from None
+        if found["project_id"] == project:
+            raise self._named(still_refused(refusal, project), account)
+        log.info("account %s: project %s refused, now %s", account.name, project, found["project_id"])
+        return {**secret, **found}
+
+    def _failed(self, err: UpstreamError, account: AccountRecord, model: str | None = None,
+                request: dict | None = None) -> UpstreamError:
+        """A call's failure as the pool should see it: the account's name in its advice, a refused project
+        sent to discovery once (errors.project_refused), and for a model call (`model`, `request`) a plain 404
+        about the model (errors.model_not_offered)."""
+        project = account.secret.get("project_id") or ""
+        refused = project_refused(err, project)
+        if refused is not err:
+            self._refused[account.id] = (project, self._named(err, account))
+            return refused
+        if model is not None:
+            err = model_not_offered(err, model, request or {})
+        return self._named(err, account)
 
     def _discover(self, profile: Profile, secret: dict, proxy: str | None) -> Awaitable[dict]:
         """`discovery.discover` over this profile's hosts with the account's token."""
@@ -282,7 +320,7 @@ class CodeAssist(Upstream):
         try:
             first, rest = await self._hosts(profile, first_chunk)
         except UpstreamError as err:
-            raise self._named(err, account) from None
+            raise self._failed(err, account, model, request) from None
         try:
             yield first
             async for chunk in rest:
@@ -300,16 +338,22 @@ class CodeAssist(Upstream):
         try:
             return await self._unary(self.profile(account), account.secret, self.proxy_for(account), "countTokens", payload, model)
         except UpstreamError as err:
-            raise self._named(err, account) from None
+            raise self._failed(err, account, model, inner) from None
 
     async def list_models(self, account: AccountRecord) -> list[dict]:
         """Model resources from the profile's quota RPC (`models.py`), asked about the account's project."""
+        return (await self.models_and_quota(account))[0]
+
+    async def models_and_quota(self, account: AccountRecord) -> tuple[list[dict], QuotaSnapshot]:
+        """Model resources and each model's remaining quota from one call of the profile's quota RPC
+        (fetchAvailableModels' quotaInfo or retrieveUserQuota's buckets, `models.py`), on the hosts generation
+        uses: quota is metered per deployment (reference/antigravity.md §2.1)."""
         profile = self.profile(account)
         body = {"project": account.secret.get("project_id")} if account.secret.get("project_id") else {}
         try:
             answer = await self._unary(profile, account.secret, self.proxy_for(account), profile.models_rpc, body)
         except UpstreamError as err:
-            raise self._named(err, account) from None
+            raise self._failed(err, account) from None
         if profile.models_rpc == "fetchAvailableModels":
-            return models.from_available_models(answer)
-        return models.from_user_quota(answer)
+            return models.from_available_models(answer), models.quota_from_available_models(answer)
+        return models.from_user_quota(answer), models.quota_from_user_quota(answer)

@@ -10,7 +10,8 @@
 | 429/503 MODEL_CAPACITY_EXHAUSTED | CAPACITY, no retry hint | nothing (busy for everyone); next host | 503 |
 | 403 VALIDATION_REQUIRED | FORBIDDEN (account) | disabled: "needs verification: open <url>…" | 502 |
 | 403 ToS text | FORBIDDEN (account) | disabled: "banned: …", never retried by itself | 502 |
-| 403 SUBSCRIPTION_REQUIRED | FORBIDDEN (account) | disabled with what to fix | 502 |
+| 403 SUBSCRIPTION_REQUIRED / SERVICE_DISABLED | AUTH_EXPIRED the first time (`project_refused`): the project is discovered again and the account tried once more; FORBIDDEN (account) if that finds no other | disabled with what to fix | 502 |
+| 404 "Requested entity was not found." on a model call | NOT_FOUND (account), unless the request names a resource (`model_not_offered`) | (account, model) skipped for not_found_cooldown_seconds | 404 |
 | 401 | AUTH_EXPIRED (always the account's) | credential refreshed, the account tried once more | 502 if that fails too |
 | 400 | BAD_REQUEST | nothing, no rotation | 400 with Google's message |
 """
@@ -21,7 +22,7 @@ import re
 import time
 from datetime import datetime
 
-from ...errors import Cause, Failure, UpstreamError
+from ...errors import Cause, Failure, Scope, UpstreamError
 from ..google_errors import _error_object, classify
 from .settings import CodeAssistSettings
 
@@ -106,6 +107,11 @@ def classifier(settings: CodeAssistSettings):
                     "no Code Assist licence for this project: add the account with a licensed project "
                     f"(`gemgate accounts add-oauth … --project ID`) or use the antigravity profile (Google: {error.message})"
                 )
+            elif reason == "SERVICE_DISABLED":
+                error.message = (
+                    "the Code Assist API is disabled in this account's project: enable it there, or add the account "
+                    f"without --project so its managed project is used (Google: {error.message})"
+                )
         return error
 
     return classify_code_assist
@@ -127,3 +133,60 @@ def moves_to_next_host(error: UpstreamError) -> bool:
     return error.failure in (
         Failure.TRANSIENT, Failure.TIMEOUT, Failure.CAPACITY, Failure.RATE_LIMITED, Failure.QUOTA_EXHAUSTED,
     )
+
+
+# 403s about the project the account sends rather than the account (§8.2: SUBSCRIPTION_REQUIRED "wrong project
+# (a user GCP project instead of the managed one)"; SERVICE_DISABLED "user project … problem"). §8.3 "Suggested
+# mapping": "re-run project discovery once, then misconfigured".
+PROJECT_REFUSALS = frozenset({"SUBSCRIPTION_REQUIRED", "SERVICE_DISABLED"})
+
+
+def project_refused(error: UpstreamError, project: str) -> UpstreamError:
+    """For a FORBIDDEN refusal of the account's project (`PROJECT_REFUSALS`): an AUTH_EXPIRED of the account,
+    so the credential (whose project is part of it) is renewed, by discovery, before the account's next use
+    and the account tried once more (pipeline.with_failover). Other errors are returned as they are."""
+    if error.failure is not Failure.FORBIDDEN or error.reason not in PROJECT_REFUSALS:
+        return error
+    return UpstreamError(
+        Failure.AUTH_EXPIRED, f"project {project} refused ({error.reason}): discovering the account's project again",
+        status=error.status, scope=Scope.ACCOUNT, reason=error.reason, cause=Cause.ACCOUNT,
+    )
+
+
+def still_refused(refusal: UpstreamError, found: str | UpstreamError) -> UpstreamError:
+    """The account error once discovery (for `refusal`'s project) found the same project (`found`, its id) or
+    failed for the account (`found`, that error): the refusal's own advice, with what discovery said."""
+    said = "found the same project" if isinstance(found, str) else f"failed: {found.message}"
+    return UpstreamError(
+        Failure.FORBIDDEN, f"{refusal.message} (discovering the project again {said})",
+        status=403, scope=Scope.ACCOUNT, reason=refusal.reason, cause=Cause.ACCOUNT,
+    )
+
+
+def _names_resource(request: dict) -> bool:
+    """Whether the request refers to a stored resource (a cachedContent, a fileData that is not a URL) that a
+    404 could be about instead of the model."""
+    if request.get("cachedContent") or request.get("cached_content"):
+        return True
+    for content in request.get("contents") or ():
+        for part in (content.get("parts") or ()) if isinstance(content, dict) else ():
+            data = part.get("fileData") or part.get("file_data") if isinstance(part, dict) else None
+            uri = str(data.get("fileUri") or data.get("file_uri") or "") if isinstance(data, dict) else ""
+            if data is not None and not uri.startswith(("http://", "https://")):
+                return True
+    return False
+
+
+def model_not_offered(error: UpstreamError, model: str, request: dict) -> UpstreamError:
+    """A plain 404 ("Requested entity was not found.", status only) on a call for `model` is about the model:
+    Code Assist answers it for a model not offered to this account or client version (§8.2, CLIProxyAPI commit
+    a834917e8; the Gemini CLI maps any 404 to ModelNotFoundError, reference/codeassist-and-gemini-api.md A4).
+    It becomes the account's NOT_FOUND, remembered per (account, model), unless the request names a resource
+    the 404 could be about (then it stays as classified: UNCLEAR)."""
+    if error.failure is not Failure.NOT_FOUND or error.cause is not Cause.UNCLEAR or _names_resource(request):
+        return error
+    error.cause = Cause.ACCOUNT
+    error.message = (
+        f"Code Assist does not offer model '{model}' to this account or client version (Google: {error.message})"
+    )
+    return error

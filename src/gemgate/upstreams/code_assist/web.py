@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import time
+from datetime import datetime, timezone
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -96,13 +97,28 @@ async def callback(request: Request) -> Response:
     return _page(200, f"Signed in: account '{view.name}' {done} ({summary(secret)}). You can close this tab.")
 
 
+def _quota(record) -> dict:
+    """`{model id: {"remainingFraction", "resetTime"}}` of the latest quota reading, in fetchAvailableModels'
+    quotaInfo shape (reference/antigravity.md §7.1); fields not reported are left out."""
+    out: dict[str, dict] = {}
+    for model, reading in (record.quota.models.items() if record.quota is not None else ()):
+        entry: dict = {}
+        if reading.fraction is not None:
+            entry["remainingFraction"] = reading.fraction
+        if reading.reset is not None:
+            entry["resetTime"] = datetime.fromtimestamp(reading.reset, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out[model] = entry
+    return out
+
+
 async def status(request: Request) -> Response:
-    """The stored Code Assist accounts (never a token); `authenticated` when there is at least one."""
+    """The stored Code Assist accounts (never a token); `authenticated` when there is at least one. Besides the
+    fields the replaced proxy answers, `quota`: each model's quota at the latest reading (`_quota`)."""
     if not _loopback(request):
         return _refused()
     accounts = [
         {"email": a.secret.get("email"), "profile": a.secret.get("profile"), "projectId": a.secret.get("project_id"),
-         "tier": a.secret.get("tier"), "expiresAt": a.secret.get("expiry")}
+         "tier": a.secret.get("tier"), "expiresAt": a.secret.get("expiry"), "quota": _quota(a)}
         for a in await request.app.state.gateway.store.list_accounts() if a.kind == "code-assist"
     ]
     return JSONResponse({"authenticated": bool(accounts), "accounts": accounts})
