@@ -262,8 +262,7 @@ class Pool:
         shared bucket is empty, and trying each remaining model first costs one failed request apiece (the
         "retry storm" CLIProxyAPI avoids with one attempt per credential per round, §10). Three, not two:
         Antigravity-Manager locks QUOTA_EXHAUSTED per model only (§8.3), and two models of different
-        families can run out independently. A quota reading that shows some model with quota left lifts it
-        (`apply_quota`)."""
+        families can run out independently. It ends with the first of them, and is re-checked then."""
         t = now()
         acc.quota_hits[model] = t
         for m, at in list(acc.quota_hits.items()):
@@ -284,13 +283,11 @@ class Pool:
         to the store, so other instances and `gemgate accounts list` see it). A model at 0 cools until its
         reset (at most `quota_recheck` seconds; `default_cooldown` when Google gave no future reset) with the
         reason "quota exhausted until …"; a model with quota left loses the cooldown an earlier reading gave
-        it, and the account loses an escalated one (the reading knows better than the guess). Cooldowns a
-        429 booked stay: Google's own answer beats a reading that may lag (§7.2: a pinned bucket can show 100 %
-        while requests fail)."""
+        it. Cooldowns 429s booked (and their escalation) stay until they end: Google's own refusal beats a
+        reading that may lag (§7.2: a pinned 5h bucket can show 100 % while requests fail)."""
         acc.quota = acc.record.quota = snapshot
         self._writes.put_nowait(self.store.set_account_quota(acc.id, snapshot))
         t = now()
-        fuller = False
         for model, reading in snapshot.models.items():
             acc.recheck.discard(model)
             cd = acc.cooldowns.get(model)
@@ -299,15 +296,8 @@ class Pool:
                 until = min(reset or t + self.default_cooldown, t + self.quota_recheck)
                 if cd is None or cd.until < until:
                     self.cool(acc, model, until - t, _exhausted(reset), quota=READING)
-            elif reading.fraction is not None:
-                fuller = True
-                if cd is not None and cd.quota == READING:
-                    self.lift(acc, model)
-        if fuller:
-            acc.recheck.discard(ACCOUNT_WIDE)
-            cd = acc.cooldowns.get(ACCOUNT_WIDE)
-            if cd is not None and cd.quota == ESCALATION:
-                self.lift(acc, ACCOUNT_WIDE)
+            elif reading.fraction is not None and cd is not None and cd.quota == READING:
+                self.lift(acc, model)
 
     def lift(self, acc: Account, model: str) -> None:
         """End `acc`'s cooldown for `model` ("*": the account-wide one) now."""

@@ -156,9 +156,9 @@ def project_refused(error: UpstreamError, project: str) -> UpstreamError:
 def still_refused(refusal: UpstreamError, found: str | UpstreamError) -> UpstreamError:
     """The account error once discovery (for `refusal`'s project) found the same project (`found`, its id) or
     failed for the account (`found`, that error): the refusal's own advice, with what discovery said."""
-    said = "found the same project" if isinstance(found, str) else f"failed: {found.message}"
+    said = "it found the same one" if isinstance(found, str) else f"it failed: {found.message}"
     return UpstreamError(
-        Failure.FORBIDDEN, f"{refusal.message} (discovering the project again {said})",
+        Failure.FORBIDDEN, f"project still refused after discovering it again ({said}): {refusal.message}",
         status=403, scope=Scope.ACCOUNT, reason=refusal.reason, cause=Cause.ACCOUNT,
     )
 
