@@ -9,7 +9,7 @@ import json
 import pytest
 
 from gemgate.testing import FakeCodeAssist
-from tests.support.code_assist import CodeAssistGateway, running_fakes
+from tests.support.code_assist import Gateways, running_fakes
 from tests.support.gateway import chat, free_port
 from tests.support.http import post
 
@@ -31,16 +31,9 @@ def fakes():
 
 @pytest.fixture
 def make(fakes, tmp_path):
-    started: list[CodeAssistGateway] = []
-
-    def start(secrets: dict, **kw) -> CodeAssistGateway:
-        gw = CodeAssistGateway(tmp_path / f"gw{len(started)}", fakes, secrets, **kw).start()
-        started.append(gw)
-        return gw
-
-    yield start
-    for gw in started:
-        gw.stop()
+    gateways = Gateways(fakes, tmp_path)
+    yield gateways.start
+    gateways.stop_all()
 
 
 def account(fakes, profile: str, **script) -> tuple[str, str, dict]:

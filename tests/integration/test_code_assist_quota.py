@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from gemgate import quota
 from gemgate.cli import app
 from gemgate.store import open_store
-from tests.support.code_assist import CodeAssistGateway, running_fakes
+from tests.support.code_assist import CodeAssistGateway, Gateways, running_fakes
 from tests.support.gateway import chat
 from tests.support.http import get
 
@@ -72,19 +72,15 @@ def stored_secret(gw, name: str) -> dict:
 @pytest.fixture
 def start(fakes, tmp_path):
     """start({name: email}, **settings) -> a running gateway with those Antigravity accounts."""
-    running = []
+    gateways = Gateways(fakes, tmp_path)
 
     def go(accounts: dict[str, str], **settings) -> CodeAssistGateway:
         for email in accounts.values():
             fakes.ca.account(email, tier="g1-pro-tier")
-        secrets = {name: fakes.credential(email) for name, email in accounts.items()}
-        gw = CodeAssistGateway(tmp_path / f"gw{len(running)}", fakes, secrets, **settings).start()
-        running.append(gw)
-        return gw
+        return gateways.start({name: fakes.credential(email) for name, email in accounts.items()}, **settings)
 
     yield go
-    for gw in running:
-        gw.stop()
+    gateways.stop_all()
 
 
 def test_quota_is_read_at_discovery_and_shown_by_the_cli_and_auth_status(fakes, start, request, monkeypatch):

@@ -139,3 +139,22 @@ class CodeAssistGateway(GatewayThread):
                 assert view.state == state, (view.state, view.reason)
                 return view
             time.sleep(0.05)
+
+
+class Gateways:
+    """Code Assist gateways started by one test, each in its own data folder under `root`; `stop_all` at the end."""
+
+    def __init__(self, fakes: Fakes, root) -> None:
+        self.fakes, self.root = fakes, root
+        self.started: list[CodeAssistGateway] = []
+
+    def start(self, secrets: dict, **settings) -> CodeAssistGateway:
+        """A running gateway with the accounts `secrets` (name -> credential) and `settings` overrides."""
+        gw = CodeAssistGateway(self.root / f"gw{len(self.started)}", self.fakes, secrets, **settings).start()
+        self.started.append(gw)
+        return gw
+
+    def stop_all(self) -> None:
+        """Stop every gateway started."""
+        for gw in self.started:
+            gw.stop()
