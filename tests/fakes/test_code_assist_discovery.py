@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -178,6 +179,32 @@ def test_exhausted_model_shows_no_fraction_and_answers_quota_exhausted(fakes):
     error = who.rpc("generateContent", who.envelope()).json()["error"]
     assert error["code"] == 429 and error["details"][0]["reason"] == "QUOTA_EXHAUSTED"
     assert error["details"][0]["metadata"]["model"] == "gemini-3-flash"
+
+
+def test_allow_exhausts_after_n_generations_and_the_window_refills_at_its_reset(fakes):
+    who = caller(fakes, "window@example.com")
+    account = who.ca.account("window@example.com")
+    account.allow("gemini-3-flash", 2, reset_in=3600)
+    assert [who.rpc("generateContent", who.envelope()).status for _ in range(3)] == [200, 200, 429]
+    info = who.rpc("fetchAvailableModels", {}).json()["models"]["gemini-3-flash"]["quotaInfo"]
+    assert "remainingFraction" not in info
+    account.quota_reset_at = time.time()  # the reset time comes: Google refills the window
+    info = who.rpc("fetchAvailableModels", {}).json()["models"]["gemini-3-flash"]["quotaInfo"]
+    assert info["remainingFraction"] == 1.0 and account.quota_reset_at > time.time() + 4 * 3600
+    assert who.rpc("generateContent", who.envelope()).status == 200
+
+
+@pytest.mark.parametrize("reason", ["SUBSCRIPTION_REQUIRED", "SERVICE_DISABLED"])
+def test_a_refused_project_answers_its_403_on_every_call_naming_it(fakes, reason):
+    email = f"refused-{reason.lower()}@example.com"
+    who = caller(fakes, email)
+    old = who.project
+    who.ca.account(email, refused_projects={old: reason}, project="fresh-managed-1a2b3")
+    for method, body in (("fetchAvailableModels", {"project": old}), ("generateContent", who.envelope(project=old))):
+        error = who.rpc(method, body).json()["error"]
+        assert error["code"] == 403 and error["details"][0]["reason"] == reason
+    assert who.rpc("loadCodeAssist", {"metadata": {"ideType": "ANTIGRAVITY"}}).json()["cloudaicompanionProject"] \
+        == "fresh-managed-1a2b3"
 
 
 def test_project_of_someone_else_is_refused(fakes):
