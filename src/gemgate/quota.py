@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .pool import ACCOUNT_WIDE, Account, Lease
+from .errors import Failure, UpstreamError
 from .upstreams.base import NeedsReauth
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ class QuotaWatch:
             _, snapshot = await upstream.models_and_quota(acc.record)
         except NeedsReauth as exc:
             self.gw.pool.needs_reauth(acc, exc.reason)
+            return False
+        except UpstreamError as exc:
+            log.warning("quota reading failed for account %s: %s", acc.record.name, exc)
+            if exc.failure is Failure.AUTH_EXPIRED and exc.books:  # renewed before its next use
+                self.gw.credentials.mark_stale(acc.id, acc.record.version)
             return False
         except Exception as exc:  # noqa: BLE001 - a reading is a hint; its failure must not fail a request
             log.warning("quota reading failed for account %s: %s", acc.record.name, exc)

@@ -44,7 +44,8 @@ class CodeAssistSettings(UpstreamSettings):
     starting just before the line still has its first-byte timeout and failover attempts in hand, at a
     quarter of the token calls of the 3000 s choice.
     `quota_cooldown_cap_seconds`: a QUOTA_EXHAUSTED cools the (account, model) until Google's reset time, at
-    most this long, then the account is tried again (weekly resets are 70-166 h away, §8.2).
+    most this long (weekly resets are 70-166 h away, §8.2); then its quota is read again before it serves (the
+    gateway's `quota_recheck_seconds` caps every quota cooldown too).
     `retry_short_seconds`: a RATE_LIMIT_EXCEEDED asking to wait at most this long is waited out on the same
     account once; `rate_limit_as_quota_seconds`: one asking longer than this counts as exhausted quota
     (§8.3 "Suggested mapping": 3 s and 5 min).
