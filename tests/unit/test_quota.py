@@ -193,3 +193,40 @@ async def test_sqlite_adds_the_quota_column_to_an_older_database_and_keeps_readi
         assert (await store.find_account("x")).quota is None
     finally:
         await store.close()
+
+
+# -- Code Assist's project refusals and plain 404s (upstreams/code_assist/errors.py) -------------------------
+
+def _plain_404() -> UpstreamError:
+    from gemgate.upstreams.code_assist.errors import classifier
+    from gemgate.upstreams.code_assist.settings import CodeAssistSettings
+
+    body = b'{"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}'
+    return classifier(CodeAssistSettings())(404, body)
+
+
+def test_a_plain_404_is_about_the_model_unless_the_request_names_a_resource():
+    from gemgate.errors import Cause
+    from gemgate.upstreams.code_assist.errors import model_not_offered
+
+    plain = {"contents": [{"role": "user", "parts": [{"text": "hi"}, {"fileData": {"fileUri": "https://x/a.png"}}]}]}
+    err = model_not_offered(_plain_404(), FLASH, plain)
+    assert err.failure is Failure.NOT_FOUND and err.cause is Cause.ACCOUNT and f"model '{FLASH}'" in err.message
+    for names in ({"cachedContent": "cachedContents/abc", **plain},
+                  {"contents": [{"role": "user", "parts": [{"fileData": {"fileUri": "files/abc"}}]}]}):
+        assert model_not_offered(_plain_404(), FLASH, names).cause is Cause.UNCLEAR
+
+
+def test_a_project_refusal_asks_for_discovery_and_then_says_what_to_do():
+    from gemgate.errors import Cause, Scope
+    from gemgate.upstreams.code_assist.errors import project_refused, still_refused
+
+    refusal = UpstreamError(Failure.FORBIDDEN, "no licence", status=403, scope=Scope.ACCOUNT, reason="SUBSCRIPTION_REQUIRED")
+    renew = project_refused(refusal, "p-1")
+    assert renew.failure is Failure.AUTH_EXPIRED and renew.cause is Cause.ACCOUNT and renew.books and "p-1" in renew.message
+    other = UpstreamError(Failure.FORBIDDEN, "banned", status=403, scope=Scope.ACCOUNT, reason="VALIDATION_REQUIRED")
+    assert project_refused(other, "p-1") is other
+    final = still_refused(refusal, "p-1")
+    assert final.failure is Failure.FORBIDDEN and final.message.endswith("(it found the same one): no licence")
+    failed = still_refused(refusal, UpstreamError(Failure.FORBIDDEN, "ineligible"))
+    assert "(it failed: ineligible): no licence" in failed.message

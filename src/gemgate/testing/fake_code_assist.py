@@ -8,6 +8,9 @@ How to use::
     fake.account("ann@example.com", tier="g1-pro-tier") # script an account (created with defaults on use)
     fake.account("new@example.com", project=None, onboard_polls=2)  # needs onboardUser, LRO polled twice
     fake.fail("ann@example.com", "QUOTA_EXHAUSTED", model="gemini-3-flash", delay=7)  # next generation
+    fake.account("ann@example.com").allow("gemini-3-flash", 3, reset_in=60)  # 429 QUOTA_EXHAUSTED after 3,
+                                                        # quotaInfo 0 until the window refills in 60 s
+    fake.account("ann@example.com", refused_projects={"old-proj": "SERVICE_DISABLED"})  # 403 naming old-proj
     prod = FakeCodeAssist(oauth, accounts=fake.accounts, signer=fake.signer)  # a second host, same accounts
     token = oauth.issue_access_token("ann@example.com", ANTIGRAVITY.client_id).token
     # POST {url}/v1internal:streamGenerateContent?alt=sse with "Authorization: Bearer <token>"
