@@ -101,6 +101,22 @@ def test_quota_is_read_at_discovery_and_shown_by_the_cli_and_auth_status(fakes, 
     assert entry["quota"][MODEL]["remainingFraction"] == 0.25 and entry["quota"][MODEL]["resetTime"].endswith("Z")
 
 
+def test_the_gemini_cli_profile_reads_retrieve_user_quota(fakes, tmp_path, request):
+    email = _email(request).replace("example.com", "corp.example")
+    fakes.ca.account(email, tier="standard-tier", quota={"gemini-2.5-pro": 0.0, "gemini-3-flash-preview": 0.5})
+    gateways = Gateways(fakes, tmp_path)
+    try:
+        gw = gateways.start({"acct": fakes.credential(email, "gemini-cli")})
+        view = wait_for(lambda: gw.accounts()["acct"].quota and gw.accounts()["acct"])
+        assert [(q.model, q.fraction) for q in view.quota[:2]] == [("gemini-2.5-pro", 0.0), ("gemini-3-flash-preview", 0.5)]
+        assert ask(gw, model="gemini-2.5-pro").status == 429  # skipped: the reading said 0
+        assert [x.model for x in calls(fakes, email, "streamGenerateContent")] == []
+        assert ask(gw, model="gemini-3-flash-preview").status == 200
+        assert len(calls(fakes, email, "retrieveUserQuota")) == 1 and calls(fakes, email, "fetchAvailableModels") == []
+    finally:
+        gateways.stop_all()
+
+
 def test_an_exhausted_account_is_skipped_before_it_fails_and_shown_cooling(fakes, start, request):
     empty, full = _email(request, "-empty"), _email(request, "-full")
     fakes.ca.account(empty, tier="g1-pro-tier").allow(MODEL, 0, reset_in=3600)
