@@ -40,12 +40,16 @@ def test_fetch_available_models_quota_info_missing_fraction_with_a_reset_is_exha
 
 def test_retrieve_user_quota_takes_the_emptiest_bucket_of_a_model():
     answer = {"buckets": [
-        {"modelId": "gemini-2.5-pro", "tokenType": "REQUESTS", "remainingFraction": 0.8, "resetTime": "2030-01-01T00:00:00Z"},
-        {"modelId": "gemini-2.5-pro", "tokenType": "INPUT_TOKENS", "remainingFraction": 0.3, "resetTime": "2030-01-02T00:00:00Z"},
+        {"modelId": "gemini-2.5-pro", "tokenType": "REQUESTS", "remainingFraction": 0.8,
+         "resetTime": "2030-01-01T00:00:00Z"},
+        {"modelId": "gemini-2.5-pro", "tokenType": "INPUT_TOKENS", "remainingFraction": 0.3,
+         "resetTime": "2030-01-02T00:00:00Z"},
         {"modelId": "gemini-2.5-flash"},
+        {"modelId": "gemini-3-flash", "remainingFraction": 0, "resetTime": "2030-01-01T00:00:00Z"},
+        {"modelId": "gemini-3-flash", "remainingFraction": 0.5, "resetTime": "2030-01-02T00:00:00Z"},
     ]}
     snap = models.quota_from_user_quota(answer)
-    assert snap.models == {"gemini-2.5-pro": QuotaReading(0.3, 1893542400.0)}
+    assert snap.models == {"gemini-2.5-pro": QuotaReading(0.3, 1893542400.0), FLASH: QuotaReading(0.0, 1893456000.0)}
 
 
 class _Store:
@@ -89,7 +93,8 @@ def _quota_429(model: str, delay: float = 600.0) -> UpstreamError:
 async def test_a_reading_of_zero_cools_the_model_until_its_reset_and_a_refill_lifts_it():
     pool = _pool("a")
     acc = pool.accounts["a"]
-    pool.apply_quota(acc, QuotaSnapshot(time.time(), {FLASH: QuotaReading(0.0, time.time() + 7200), PRO: QuotaReading(0.5, None)}))
+    readings = {FLASH: QuotaReading(0.0, time.time() + 7200), PRO: QuotaReading(0.5, None)}
+    pool.apply_quota(acc, QuotaSnapshot(time.time(), readings))
     cd = acc.cooldowns[FLASH]
     assert cd.reason.startswith("quota exhausted until ") and 7100 < cd.until - time.time() <= 7200
     assert PRO not in acc.cooldowns and acc.remaining(PRO) == 0.5
@@ -221,9 +226,11 @@ def test_a_project_refusal_asks_for_discovery_and_then_says_what_to_do():
     from gemgate.errors import Cause, Scope
     from gemgate.upstreams.code_assist.errors import project_refused, still_refused
 
-    refusal = UpstreamError(Failure.FORBIDDEN, "no licence", status=403, scope=Scope.ACCOUNT, reason="SUBSCRIPTION_REQUIRED")
+    refusal = UpstreamError(Failure.FORBIDDEN, "no licence", status=403, scope=Scope.ACCOUNT,
+                            reason="SUBSCRIPTION_REQUIRED")
     renew = project_refused(refusal, "p-1")
-    assert renew.failure is Failure.AUTH_EXPIRED and renew.cause is Cause.ACCOUNT and renew.books and "p-1" in renew.message
+    assert renew.failure is Failure.AUTH_EXPIRED and renew.cause is Cause.ACCOUNT and renew.books
+    assert "p-1" in renew.message
     other = UpstreamError(Failure.FORBIDDEN, "banned", status=403, scope=Scope.ACCOUNT, reason="VALIDATION_REQUIRED")
     assert project_refused(other, "p-1") is other
     final = still_refused(refusal, "p-1")

@@ -23,7 +23,8 @@ class CooldownView:
     """One active health record of an account.
 
     model: the model id, or "*" for the whole account; scope: "account" for "*", else the model id;
-    state: "cooling", "quota" (cooling until a quota refills), "not_found" or "needs_reauth"; until: epoch seconds, None = until cleared by hand; reason: why.
+    state: "cooling", "quota" (cooling until a quota refills), "not_found" or "needs_reauth"; until: epoch
+    seconds, None = until cleared by hand; reason: why.
     """
 
     model: str

@@ -88,7 +88,8 @@ def accounts_show(name: str, config: ConfigOpt = None) -> None:
     if v.cooldowns:
         rows = [(escape(c.scope), c.state, when(c.until), escape(c.reason)) for c in v.cooldowns]
         console.print(folding_table(("scope", "state", "until", "reason"), rows))
-    console.print(f"requests {v.requests}, errors {v.errors}" + (f", last error: {escape(v.last_error)}" if v.last_error else ""))
+    last = f", last error: {escape(v.last_error)}" if v.last_error else ""
+    console.print(f"requests {v.requests}, errors {v.errors}{last}")
     if v.quota:
         _print_quota([v])
 

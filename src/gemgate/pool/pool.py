@@ -79,8 +79,8 @@ class Pool:
     themselves; a not-found model cools for `not_found_cooldown` seconds on that account. Quota (kinds in
     `quota_kinds`, see `apply_quota`): a model whose reading is 0 cools until its reset, at most
     `quota_recheck` seconds; a quota cooldown that ends is re-checked before use (`Lease.recheck`);
-    `escalate_models` models cooled by quota 429s within `escalate_window` seconds cool the whole account. An account-caused
-    FORBIDDEN disables at once; an unexplained one (status only, see errors.Cause.UNCLEAR), even once
+    `escalate_models` models cooled by quota 429s within `escalate_window` seconds cool the whole account.
+    An account-caused FORBIDDEN disables at once; an unexplained one (status only, see errors.Cause.UNCLEAR), even once
     confirmed, only after `strikes_to_disable` in a row with no success between: another account serving the
     same request shows this account differs, not that it is dead (it may lack a file the other one owns).
     """
@@ -190,7 +190,7 @@ class Pool:
 
     @staticmethod
     def _fuller(other: Account, acc: Account, key: str, tried: set[str], t: float) -> bool:
-        """Whether `other` (the next in turn) has clearly more of `key`'s quota left than `acc` and may serve
+        """Whether `other` (the next in turn) has more of `key`'s quota left than `acc` and may serve
         now: one look ahead, so selection stays O(1) while preferring accounts with more left (equal or unknown
         quota leaves plain round-robin)."""
         mine, theirs = acc.remaining(key), other.remaining(key)

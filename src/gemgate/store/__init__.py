@@ -7,7 +7,10 @@ from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, Qu
 from .crypto import MasterKeyError, SecretBox, load_master_key
 from .sqlite import SQLiteStore
 
-__all__ = ["AccountRecord", "AccountStats", "ClientKeyRecord", "HealthRecord", "MasterKeyError", "QuotaReading", "QuotaSnapshot", "Store", "open_store"]
+__all__ = [
+    "AccountRecord", "AccountStats", "ClientKeyRecord", "HealthRecord", "MasterKeyError", "QuotaReading",
+    "QuotaSnapshot", "Store", "open_store",
+]
 
 
 async def open_store(settings: Settings) -> Store:

@@ -95,6 +95,7 @@ def quota_from_user_quota(answer: dict, now: float | None = None) -> QuotaSnapsh
         if reading.fraction is None and reading.reset is None:
             continue
         seen = readings.get(model_id)
-        if seen is None or (reading.fraction is not None and (seen.fraction is None or reading.fraction < seen.fraction)):
+        left = 2.0 if seen is None or seen.fraction is None else seen.fraction  # 2.0: more than any fraction
+        if seen is None or (reading.fraction is not None and reading.fraction < left):
             readings[model_id] = reading
     return QuotaSnapshot(time.time() if now is None else now, readings)
