@@ -200,14 +200,29 @@ def test_missing_email_from_userinfo_expired_token_refreshed_first_broken_files_
     assert fay["access_token"] != expired["access_token"] and fay["expiry"] > time.time()
 
 
-def test_dry_run_writes_nothing(fakes, data):
+def test_dry_run_writes_nothing_and_calls_no_google_endpoint(fakes, data):
     write_tree(fakes, data / "in")
     (data / "in" / "zz-again.json").write_text(json.dumps(later(cliproxy(fakes, "cy@example.com"))))
+    (data / "in" / "zz-bob-again.json").write_text(json.dumps(oauth_creds(fakes, "bob@example.com")))
+    asked = len(fakes.oauth.requests), len(fakes.ca.requests)
     result = runner.invoke(app, ["import", str(data / "in"), "--dry-run"])
     assert result.exit_code == 0, result.output
+    assert (len(fakes.oauth.requests), len(fakes.ca.requests)) == asked  # no userinfo, no refresh, nothing
     assert "dry run: nothing was written" in result.output
     assert set(rows(result.output).values()) == {"added", "merged"}  # cy twice: the second merges
+    # Files without an email (oauth_creds.json, gcli2api) are read and checked, the email left unknown.
+    assert result.output.count("(unknown: not asked in a dry run)") == 3 and result.output.count("added") == 5
     assert stored(data) == {}
+
+
+def test_dry_run_matches_a_stored_account_by_refresh_token_offline(fakes, data):
+    creds = oauth_creds(fakes, "bob@example.com")
+    (data / "bob.json").write_text(json.dumps(creds))
+    assert runner.invoke(app, ["import", str(data / "bob.json")]).exit_code == 0
+    asked = len(fakes.oauth.requests)
+    result = runner.invoke(app, ["import", str(data / "bob.json"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "skipped-duplicate" in result.output and len(fakes.oauth.requests) == asked
 
 
 def test_env_import_on_the_command_line(fakes, data, monkeypatch):

@@ -74,11 +74,13 @@ async def _run(settings, store: Store, items, profile, project, dry_run) -> list
     from .. import build_upstreams
 
     upstream = build_upstreams(settings.upstreams)["code-assist"]
-    await upstream.start()
+    if not dry_run:  # a dry run is offline: no session, so nothing can reach Google
+        await upstream.start()
     try:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("importing", total=len(items))
             importer = Importer(upstream, store, profile=profile, project=project, dry_run=dry_run)
             return await importer.run(items, lambda row: progress.advance(task))
     finally:
-        await upstream.close()
+        if not dry_run:
+            await upstream.close()

@@ -23,6 +23,7 @@ from .sources import Item
 
 KIND = "code-assist"
 RESULTS = ("added", "merged", "skipped-duplicate", "error")
+UNKNOWN_EMAIL = "(unknown: not asked in a dry run)"
 
 
 @dataclass
@@ -39,6 +40,12 @@ class Row:
     name: str = ""
 
 
+def _key(secret: dict, by_token: bool = False) -> str:
+    """Which account a credential is: email + profile; without an email (a dry run's), its refresh token."""
+    identity = None if by_token else credential.identity(secret)
+    return identity or f"{secret.get('refresh_token')}|{secret.get('profile')}"
+
+
 def merged(stored: dict, incoming: dict, incoming_wins: bool) -> dict:
     """The stored credential updated from an incoming copy of the same account (see the module doc)."""
     out = dict(stored)
@@ -51,7 +58,9 @@ def merged(stored: dict, incoming: dict, incoming_wins: bool) -> dict:
 
 class Importer:
     """Imports items one by one into `store` through `upstream` (a started CodeAssist, for userinfo and
-    refresh). `profile`/`project`: --profile/--project; `dry_run`: decide everything, write nothing."""
+    refresh). `profile`/`project`: --profile/--project; `dry_run`: decide everything offline, write nothing
+    (no Google endpoint is called: an email the file does not name stays UNKNOWN_EMAIL, and such a file is
+    matched to stored accounts by its refresh token)."""
 
     def __init__(self, upstream, store: Store, *, profile: str | None = None, project: str | None = None,
                  dry_run: bool = False, source: str = "import") -> None:
@@ -93,6 +102,11 @@ class Importer:
         secret = parsed.secret
         row.format, row.profile = parsed.format, secret["profile"]
         self._hold(secret)
+        if not secret.get("email") and self.dry_run:
+            # A dry run reads and checks files offline: the email Google would name is left unknown.
+            row.email = UNKNOWN_EMAIL
+            await self._store(row, secret, parsed.proxy, item.preferred)
+            return row
         if not secret.get("email"):
             try:
                 secret = await self.upstream.identify(secret, parsed.proxy)
@@ -111,9 +125,9 @@ class Importer:
         return row
 
     async def _store(self, row: Row, secret: dict, proxy: str | None, preferred: bool) -> None:
-        identity = credential.identity(secret)
+        identity = _key(secret)
         stored = next((a for a in await self.store.list_accounts()
-                       if a.kind == KIND and credential.identity(a.secret) == identity), None)
+                       if a.kind == KIND and identity in (_key(a.secret), _key(a.secret, by_token=True))), None)
         before = self._planned.get(identity) or (stored.secret if stored else None)
         if before is None:
             if not self.dry_run:
