@@ -259,3 +259,31 @@ def test_environment_is_not_read_unless_auto_load_env_creds(fakes, data, monkeyp
     monkeypatch.setenv("GCLI_CREDS_lou", json.dumps(cliproxy(fakes, "lou@example.com")))
     CodeAssistGateway(data / "gw", fakes, {}).start().stop()
     assert stored(data) == {}
+
+
+def test_antigravity_manager_and_claude_proxy_accounts_are_added_then_serve_chats(fakes, data):
+    """Files written from the documented shapes (reference/antigravity.md §1.4) of the two Antigravity tools."""
+    refresh, access, expiry = tokens(fakes, "mia@example.com", "antigravity")
+    manager = {"disabled": False, "token": {
+        "access_token": access, "refresh_token": refresh, "expires_in": 3599, "expiry_timestamp": int(expiry),
+        "token_type": "Bearer", "email": "mia@example.com", "project_id": fakes.ca.account("mia@example.com").project,
+        "session_id": "-1", "is_gcp_tos": False, "id_token": None, "oauth_client_key": None}}
+    refresh_p, _, _ = tokens(fakes, "pat@example.com", "antigravity")
+    project = fakes.ca.account("pat@example.com").project
+    entry = {"email": "pat@example.com", "source": "oauth", "refreshToken": f"{refresh_p}|{project}|{project}",
+             "subscription": {"tier": "g1-pro-tier", "projectId": project}, "isInvalid": False}
+    (data / "manager.json").write_text(json.dumps(manager))
+    (data / "accounts.json").write_text(json.dumps([entry]))
+    result = runner.invoke(app, ["import", str(data / "manager.json"), str(data / "accounts.json")])
+    assert result.exit_code == 0, result.output
+    assert rows(result.output) == {"mia@example.com": "added", "pat@example.com": "added"}
+    assert "antigravity-manager" in result.output and "antigravity-claude-proxy" in result.output
+    gw = CodeAssistGateway(data / "gw", fakes, {}).start()
+    try:
+        fakes.ca.reset()
+        for _ in range(2):
+            reply = chat(gw, {"model": "gemini-3-flash", "messages": [{"role": "user", "content": "hi"}]})
+            assert reply.status == 200, reply.text
+        assert {r.account for r in fakes.ca.requests_for("streamGenerateContent")} == {"mia@example.com", "pat@example.com"}
+    finally:
+        gw.stop()

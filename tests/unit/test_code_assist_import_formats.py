@@ -41,6 +41,47 @@ def cliproxy(type_="antigravity", **extra) -> dict:
             "project_id": "proj-c", **extra}
 
 
+def manager(**token) -> dict:
+    """An Antigravity-Manager account (§1.4, models/account.rs + models/token.rs): the documented `token`
+    fields, plus account state fields the importer ignores."""
+    return {"disabled": False, "validation_blocked": False, "proxy_id": None, "token": {
+        "access_token": "ya29.m", "refresh_token": "1//r-m", "expires_in": 3599,
+        "expiry_timestamp": int(EXPIRY.timestamp()), "token_type": "Bearer", "email": "m@example.com",
+        "project_id": "proj-m", "session_id": "-123", "is_gcp_tos": False, "id_token": None,
+        "oauth_client_key": None, **token}}
+
+
+def claude_proxy(**extra) -> dict:
+    """One antigravity-claude-proxy accounts.json entry (§1.4: CLAUDE.md, credentials.js)."""
+    return {"email": "p@example.com", "source": "oauth", "refreshToken": "1//r-p|proj-user|proj-managed",
+            "subscription": {"tier": "g1-pro-tier", "projectId": "proj-sub"},
+            "quota": {"models": {"gemini-3-flash": {"remainingFraction": 0.5, "resetTime": "2026-12-07T12:00:00Z"}}},
+            "isInvalid": False, **extra}
+
+
+def test_antigravity_manager_account():
+    parsed = formats.parse(manager())
+    assert parsed.format == "antigravity-manager"
+    assert parsed.secret == {"profile": "antigravity", "refresh_token": "1//r-m", "access_token": "ya29.m",
+                             "expiry": EXPIRY.timestamp(), "email": "m@example.com", "project_id": "proj-m",
+                             "tier": None}
+    assert formats.parse(manager(expiry_timestamp=int(EXPIRY.timestamp() * 1000))).secret["expiry"] == EXPIRY.timestamp()
+    with pytest.raises(ValueError, match="antigravity client, not gemini-cli"):
+        formats.parse(manager(), "gemini-cli")
+
+
+def test_antigravity_claude_proxy_entry_with_project_suffixes():
+    parsed = formats.parse(claude_proxy())
+    assert parsed.format == "antigravity-claude-proxy"
+    assert parsed.secret == {"profile": "antigravity", "refresh_token": "1//r-p", "access_token": None,
+                             "expiry": None, "email": "p@example.com", "project_id": "proj-managed",
+                             "tier": "g1-pro-tier"}
+    assert formats.parse(claude_proxy(refreshToken="1//r-q|proj-user")).secret["project_id"] == "proj-user"
+    assert formats.parse(claude_proxy(refreshToken="1//r-q")).secret["project_id"] == "proj-sub"
+    listed = list(sources.from_paths([base64.b64encode(json.dumps([claude_proxy(), claude_proxy(email="q@example.com")]).encode()).decode()]))
+    assert [formats.parse(i.data).secret["email"] for i in listed] == ["p@example.com", "q@example.com"]
+
+
 def test_gemini_cli_oauth_creds_default_to_the_gemini_cli_profile():
     parsed = formats.parse(oauth_creds())
     assert parsed.format == "oauth_creds"

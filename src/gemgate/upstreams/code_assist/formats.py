@@ -9,6 +9,15 @@ Shapes (reference/antigravity.md §1.4, reference/codeassist-and-gemini-api.md A
 - "cliproxyapi": `{type: "antigravity"|"gemini", access_token, refresh_token, expired (RFC 3339), timestamp (ms),
   expires_in, email, project_id, proxy_url?}` (CLIProxyAPI sdk/auth/antigravity.go); a `token` object, where
   present, holds the OAuth fields.
+- "antigravity-manager": an Antigravity-Manager account, whose `token` object holds `{access_token,
+  refresh_token, expires_in, expiry_timestamp, token_type, email, project_id, session_id, is_gcp_tos,
+  id_token, oauth_client_key}` (lbjlaq/Antigravity-Manager src-tauri/src/models/token.rs, §1.4). Antigravity
+  only. The unit of `expiry_timestamp` is not documented: a value above 1e11 is read as milliseconds.
+- "antigravity-claude-proxy": one entry of its `accounts.json`: `{email, source, refreshToken, subscription
+  {tier, projectId}, quota, isInvalid}`, the refresh token possibly carrying `|projectId|managedProjectId`
+  (badrisnarayanan/antigravity-claude-proxy CLAUDE.md, src/account-manager/credentials.js, §1.4). Antigravity
+  only; no access token (one is fetched on first use). What encloses the entries in the file is not
+  documented: a JSON list of entries is read like any list (`sources`).
 - "gemgate": our own stored shape (`credential.FIELDS`).
 
 Everything raises ValueError with one sentence that names no token.
@@ -40,8 +49,13 @@ def detect(data: object) -> str:
     """The format name of a parsed JSON document; ValueError when it is none of them."""
     if not isinstance(data, dict):
         raise ValueError("not a credential: the JSON is not an object")
-    if isinstance(data.get("type"), str) and ("refresh_token" in data or isinstance(data.get("token"), dict)):
+    token = data.get("token")
+    if isinstance(token, dict) and "refresh_token" in token and ("expiry_timestamp" in token or "oauth_client_key" in token):
+        return "antigravity-manager"
+    if isinstance(data.get("type"), str) and ("refresh_token" in data or isinstance(token, dict)):
         return "cliproxyapi"
+    if isinstance(data.get("refreshToken"), str) and "email" in data:
+        return "antigravity-claude-proxy"
     if "client_id" in data and "refresh_token" in data:
         return "gcli2api"
     if "profile" in data and "refresh_token" in data:
@@ -98,6 +112,33 @@ def _cliproxyapi(data: dict, profile: str | None) -> dict:
     }
 
 
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _manager(data: dict, profile: str | None) -> dict:
+    token = data["token"]
+    return {
+        "profile": _named_profile("antigravity", profile, "an Antigravity-Manager account"),
+        "refresh_token": token.get("refresh_token"), "access_token": token.get("access_token"),
+        "expiry": token.get("expiry_timestamp"), "email": _text(token.get("email")) or _text(data.get("email")),
+        "project_id": _text(token.get("project_id")),
+    }
+
+
+def _claude_proxy(data: dict, profile: str | None) -> dict:
+    refresh, _, rest = data["refreshToken"].partition("|")
+    project, _, managed = rest.partition("|")
+    subscription = data.get("subscription") if isinstance(data.get("subscription"), dict) else {}
+    return {
+        "profile": _named_profile("antigravity", profile, "an antigravity-claude-proxy account"),
+        "refresh_token": refresh, "email": _text(data.get("email")),
+        # The managed project is the one generation names (§3.1); the user's own project otherwise.
+        "project_id": _text(managed) or _text(project) or _text(subscription.get("projectId")),
+        "tier": _text(subscription.get("tier")),
+    }
+
+
 def parse(data: object, profile: str | None = None, project: str | None = None) -> Parsed:
     """The stored credential from any known format. `profile` is --profile (the client for files that do not
     name one; a contradiction is an error), `project` is --project (wins over the file's). Raises ValueError."""
@@ -108,6 +149,10 @@ def parse(data: object, profile: str | None = None, project: str | None = None) 
     elif kind == "cliproxyapi":
         proxy = data.get("proxy_url") if isinstance(data.get("proxy_url"), str) and data.get("proxy_url") else None
         data = _cliproxyapi(data, profile)
+    elif kind == "antigravity-manager":
+        data = _manager(data, profile)
+    elif kind == "antigravity-claude-proxy":
+        data = _claude_proxy(data, profile)
     elif kind == "gemgate" and data.get("profile") in PROFILES:
         data = {**data, "profile": _named_profile(data["profile"], profile, "its 'profile'")}
     elif kind == "oauth_creds":

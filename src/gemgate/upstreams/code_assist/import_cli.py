@@ -51,7 +51,8 @@ def register(app: typer.Typer) -> None:
         env: Annotated[bool, typer.Option("--env", help="Also import GCLI_CREDS_* and GCP_SERVICE_ACCOUNT variables")] = False,
         config: ConfigOpt = None,
     ) -> None:
-        """Import Code Assist accounts (Gemini CLI, gcli2api, CLIProxyAPI, gemini-cli-openai credentials);
+        """Import Code Assist accounts (Gemini CLI, gcli2api, CLIProxyAPI, gemini-cli-openai, Antigravity-Manager,
+        antigravity-claude-proxy credentials);
         the same email and profile twice is merged, not doubled."""
         if profile is not None and profile not in PROFILES:
             console.print(f"[red]--profile must be one of: {', '.join(sorted(PROFILES))}[/red]")
