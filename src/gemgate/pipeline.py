@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from starlette.responses import Response
@@ -24,7 +24,7 @@ from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
 from .gemini.parts import is_answer_part, malformed_call, parts_of, usage_tokens, walk
-from .gemini.signatures import SKIP_SENTINEL, SignatureStore
+from .gemini.signatures import SKIP_SENTINEL, SignatureStore, issuing_kinds
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
 from .http.media import MediaFetcher
@@ -90,14 +90,16 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             )
             return json_response(work.render(result, spec))
         await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
-        ctx = gw.render_context
+        prefer = issuing_kinds(work.signatures)
+        # The tool calls' signatures are kept with the kind that served them (outcome.kind follows failover).
+        ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind))
         # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.
         said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""
         headers = {ADJUSTED_HEADER: said} if said else None
         if work.stream:
             handed_off = True
             return await stream_response(
-                open_stream(gw, spec, work.request, outcome, call.started),
+                open_stream(gw, spec, work.request, outcome, call.started, prefer),
                 lambda opened: work.reply.stream(opened.first, opened.rest, ctx),
                 work.reply,
                 gw.settings.keepalive_seconds,
@@ -106,7 +108,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 call.started,  # the first keepalive is due keepalive_seconds after the request arrived
                 headers,
             )
-        response = await generate_whole(gw, spec, work.request, outcome)
+        response = await generate_whole(gw, spec, work.request, outcome, prefer)
         outcome.ttfb = loop.time() - call.started
         return json_response(await work.reply.whole(response, ctx), headers=headers)
     except Exception as exc:  # GatewayError, or a bug anywhere after parsing: answered in the dialect's shape
@@ -159,10 +161,13 @@ async def with_failover(
     capability: Capability,
     outcome: Outcome,
     attempt: Callable[[Upstream, Lease], Awaitable[T]],
+    prefer: frozenset[str] = frozenset(),
 ) -> T:
     """Run `attempt` on one account after another until one succeeds or `max_attempts` is reached.
 
-    Only accounts whose kind has `capability` are tried. A failure the request caused ends it at once (no
+    Only accounts whose kind has `capability` are tried; accounts of the `prefer` kinds first while one of
+    them can serve (the kinds that issued the thought signatures the request replays: another kind would
+    refuse them, `_unsigned_on_refusal`). A failure the request caused ends it at once (no
     other account would answer differently, and none is blamed); an UNCLEAR one is booked on its account
     only when a later account serves the same request (errors.Cause). An account whose credential the pool
     booked as rejected (401) is tried again once, after its refresh. Raises GatewayError: the most
@@ -178,7 +183,7 @@ async def with_failover(
     unclear: list[tuple[Lease, UpstreamError]] = []
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
-            lease = await _acquire(gw, spec, kinds, tried, capability.value)
+            lease = await _acquire(gw, spec, kinds, prefer, tried, capability.value)
         except GatewayError:
             if failures:  # what the upstream said beats the pool's own view of it
                 raise most_informative(failures).to_gateway() from None
@@ -221,14 +226,30 @@ async def with_failover(
     raise most_informative(failures).to_gateway()
 
 
-async def _acquire(gw: Gateway, spec: ModelSpec, kinds: frozenset[str], tried: list[str], capability: str) -> Lease:
-    """`pool.acquire`, except that an account whose quota cooldown ended unchecked has its quota read first
-    and is passed over when the reading cools it again (each such account at most once: it then cools).
-    Raises GatewayError as `Pool.acquire`."""
+async def _acquire(
+    gw: Gateway, spec: ModelSpec, kinds: frozenset[str], prefer: frozenset[str], tried: list[str], capability: str
+) -> Lease:
+    """`pool.acquire` (of the `prefer` kinds first, `_preferred`), except that an account whose quota cooldown
+    ended unchecked has its quota read first and is passed over when the reading cools it again (each such
+    account at most once: it then cools). Raises GatewayError as `Pool.acquire`."""
     while True:
-        lease = gw.pool.acquire(spec, kinds, tried, capability)
+        lease = _preferred(gw, spec, kinds, prefer, tried, capability)
         if not lease.recheck or await gw.quota.recheck(lease):
             return lease
+
+
+def _preferred(
+    gw: Gateway, spec: ModelSpec, kinds: frozenset[str], prefer: frozenset[str], tried: list[str], capability: str
+) -> Lease:
+    """An account of the `prefer` kinds when one can serve now, else of any of `kinds` (a preference, not a
+    pin: the pool's errors come from the wider choice)."""
+    preferred = kinds & prefer
+    if preferred and preferred != kinds:
+        try:
+            return gw.pool.acquire(spec, preferred, tried, capability)
+        except GatewayError:
+            pass  # none of the issuing kind is usable now: another kind, whose refusal the sentinel answers
+    return gw.pool.acquire(spec, kinds, tried, capability)
 
 
 # Which failure tells a client most when several accounts failed differently: a retry hint first (another
@@ -303,8 +324,11 @@ def _malformed_error() -> UpstreamError:
     return UpstreamError(Failure.MALFORMED, "the model produced a malformed function call")
 
 
-async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, started: float) -> Opened:
-    """Start generation and wait for the first chunk, failing over while nothing has been sent.
+async def open_stream(
+    gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, started: float, prefer: frozenset[str] = frozenset()
+) -> Opened:
+    """Start generation and wait for the first chunk, failing over while nothing has been sent (accounts of
+    the `prefer` kinds first, see `with_failover`).
 
     `started` is the request's arrival (event-loop seconds) for the outcome's ttfb. A first chunk that is a
     malformed function call counts as Failure.MALFORMED. Thoughts are passed on as they come; when the
@@ -335,7 +359,7 @@ async def open_stream(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outc
 
     def reopen() -> Awaitable[Opened]:
         """A new generation of the same request, with failover (after a malformed call mid-way)."""
-        return with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
+        return with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer)
 
     opened = await reopen()
     return Opened(opened.first, _continued(opened, reopen, outcome, gw.settings.max_attempts), opened.lease)
@@ -405,9 +429,12 @@ def _without_thoughts(chunk: dict) -> dict | None:
     return {**chunk, "candidates": candidates} if candidates else chunk
 
 
-async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome) -> dict:
+async def generate_whole(
+    gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, prefer: frozenset[str] = frozenset()
+) -> dict:
     """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream folded by
-    `aggregate`); any failure, even mid-stream, tries another account. Raises GatewayError as `with_failover`."""
+    `aggregate`); any failure, even mid-stream, tries another account (of the `prefer` kinds first). Raises
+    GatewayError as `with_failover`."""
 
     def attempt(upstream: Upstream, lease: Lease) -> Awaitable[dict]:
         """The whole answer from this account (signatures dropped and tried once more if refused)."""
@@ -421,4 +448,4 @@ async def generate_whole(gw: Gateway, spec: ModelSpec, request: dict, outcome: O
         outcome.tokens_from(usage_tokens(response.get("usageMetadata")))
         return response
 
-    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt)
+    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gemgate.gemini.signatures import SKIP_SENTINEL, SignatureRef, SignatureStore
+from gemgate.gemini.signatures import NAMESPACE, SKIP_SENTINEL, SignatureRef, SignatureStore, issuing_kinds
 from gemgate.store.crypto import SecretBox, load_master_key
 from gemgate.store.sqlite import SQLiteStore
 
@@ -31,6 +31,23 @@ async def test_a_second_instance_reads_what_the_first_kept(db):
     await first.put("call_a", "SIG-A")
     second = SignatureStore(await db())  # another process on the same store, empty memory
     assert await second.get_many(["call_a", "call_b"]) == {"call_a": "SIG-A"}
+
+
+async def test_the_issuing_kind_is_kept_with_the_signature_across_instances(db):
+    serving = ["code-assist"]
+    first = SignatureStore(await db()).scoped(lambda: serving[0])
+    await first.put("call_ca", "SIG-CA")
+    serving[0] = "gemini-api"  # failover changed the serving kind: read at each put
+    await first.put("call_api", "SIG-API")
+    store = await db()
+    await store.put_values(NAMESPACE, {"call_old": "SIG-OLD"}, 60)  # kept before origins were recorded
+    second = SignatureStore(store)
+    refs = [SignatureRef({"functionCall": {}}, c, True) for c in ("call_ca", "call_api", "call_old", "call_none")]
+    await second.fill(refs, sentinel=True)
+    assert [(r.part["thoughtSignature"], r.origin) for r in refs] == [
+        ("SIG-CA", "code-assist"), ("SIG-API", "gemini-api"), ("SIG-OLD", None), (SKIP_SENTINEL, None)]
+    assert issuing_kinds(refs) == {"code-assist", "gemini-api"}
+    assert await second.get_many(["call_ca"]) == {"call_ca": "SIG-CA"}
 
 
 async def test_expired_signatures_are_gone(db):

@@ -5,11 +5,18 @@ thought-signatures); OpenAI-style clients never send signatures back. The gatewa
 id, remembers the signature under it in the store (so a restart or another instance still has it) with an
 in-memory front for the common same-process replay, and fills it back in before the request goes upstream.
 When a signature is unknown, the documented skip sentinel goes on the first call of the turn instead.
+
+Each signature is kept with its origin, the upstream kind that issued it: signatures of one kind are refused
+by another ("incompatible encryption" between the Gemini API and Code Assist, reference/codeassist-and-gemini-
+api.md A3), so a replay carrying them prefers accounts of that kind (`issuing_kinds`, the pipeline). Both Code
+Assist profiles talk to one service and no source says their signatures differ, so the kind is the origin.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..store import Store
@@ -30,49 +37,83 @@ class SignatureRef:
     part: dict
     call_id: str
     first_in_turn: bool
+    origin: str | None = None  # the upstream kind that issued the signature `fill` found (None: unknown)
+
+
+def issuing_kinds(refs: Iterable[SignatureRef]) -> frozenset[str]:
+    """The upstream kinds that issued the signatures filled into a request's history."""
+    return frozenset(r.origin for r in refs if r.origin)
+
+
+def _encode(signature: str, origin: str | None) -> str:
+    # A signature is base64 (or a sentinel): it never holds a newline, so one separates the origin.
+    return f"{origin}\n{signature}" if origin else signature
+
+
+def _decode(value: str) -> tuple[str, str | None]:
+    origin, _, signature = value.rpartition("\n")
+    return signature, origin or None
 
 
 class SignatureStore:
-    """tool-call id -> thought signature: an LRU in memory in front of the store (values live `ttl` seconds)."""
+    """tool-call id -> (thought signature, issuing upstream kind): an LRU in memory in front of the store
+    (values live `ttl` seconds)."""
 
     def __init__(self, store: Store | None, *, ttl: float = 7 * 86400, capacity: int = 50_000) -> None:
         self._store = store
         self._ttl = ttl
         self._capacity = capacity
-        self._items: OrderedDict[str, str] = OrderedDict()
+        self._items: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
+        self._origin: Callable[[], str | None] | None = None
 
-    def _remember(self, call_id: str, signature: str) -> None:
-        self._items[call_id] = signature
+    def _remember(self, call_id: str, signature: str, origin: str | None) -> None:
+        self._items[call_id] = (signature, origin)
         self._items.move_to_end(call_id)
         if len(self._items) > self._capacity:
             self._items.popitem(last=False)
 
-    async def put(self, call_id: str, signature: str) -> None:
-        """Keep a signature; it is in the store before this returns, so any instance can replay it."""
-        self._remember(call_id, signature)
+    async def put(self, call_id: str, signature: str, origin: str | None = None) -> None:
+        """Keep a signature and the upstream kind that issued it (None: the scope's, else unknown); it is in
+        the store before this returns, so any instance can replay it."""
+        origin = origin or (self._origin() if self._origin is not None else None)
+        self._remember(call_id, signature, origin)
         if self._store is not None:
-            await self._store.put_values(NAMESPACE, {call_id: signature}, self._ttl)
+            await self._store.put_values(NAMESPACE, {call_id: _encode(signature, origin)}, self._ttl)
 
-    async def get_many(self, call_ids: list[str]) -> dict[str, str]:
-        """Known signatures for these ids (memory first, then one store read for the rest)."""
+    async def lookup(self, call_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        """Known (signature, origin) for these ids (memory first, then one store read for the rest)."""
         found = {c: self._items[c] for c in call_ids if c in self._items}
         missing = [c for c in call_ids if c not in found]
         if missing and self._store is not None:
-            for call_id, signature in (await self._store.get_values(NAMESPACE, missing)).items():
-                self._remember(call_id, signature)
-                found[call_id] = signature
+            for call_id, value in (await self._store.get_values(NAMESPACE, missing)).items():
+                signature, origin = _decode(value)
+                self._remember(call_id, signature, origin)
+                found[call_id] = (signature, origin)
         return found
 
+    async def get_many(self, call_ids: list[str]) -> dict[str, str]:
+        """Known signatures for these ids (see `lookup`)."""
+        return {c: signature for c, (signature, _) in (await self.lookup(call_ids)).items()}
+
+    def scoped(self, origin: Callable[[], str | None]) -> SignatureStore:
+        """This store (the same memory and store) as one request's renderer sees it: a `put` without an
+        origin records `origin()`, read at each put (failover may have changed the serving kind)."""
+        view = copy.copy(self)
+        view._origin = origin
+        return view
+
     async def fill(self, refs: list[SignatureRef], *, sentinel: bool) -> None:
-        """Put known signatures on the referenced parts; with `sentinel`, the skip sentinel where unknown."""
+        """Put known signatures on the referenced parts (and their origin on the refs); with `sentinel`, the
+        skip sentinel where unknown."""
         if not refs:
             return
-        known = await self.get_many(list({r.call_id for r in refs if r.call_id}))
+        known = await self.lookup(list({r.call_id for r in refs if r.call_id}))
         for ref in refs:
-            signature = known.get(ref.call_id)
+            signature, ref.origin = known.get(ref.call_id) or (None, None)
             if signature:
                 ref.part["thoughtSignature"] = signature
         if sentinel:
             for ref in refs:
                 if ref.first_in_turn and "thoughtSignature" not in ref.part:
                     ref.part["thoughtSignature"] = SKIP_SENTINEL
+
