@@ -189,3 +189,36 @@ def test_the_accounts_proxy_carries_refresh_discovery_and_generation(fakes, make
     paths = [u.split("/", 3)[-1] for u in proxy.seen]
     assert "token" in paths and "v1internal:loadCodeAssist" in paths
     assert "v1internal:streamGenerateContent?alt=sse" in paths
+
+
+@pytest.mark.parametrize("setting", ["account", "profile", "off"])
+def test_ai_credits_once_the_free_quota_is_exhausted(fakes, make, setting):
+    """reference/antigravity.md §7.3: `enabledCreditTypes: ["GOOGLE_ONE_AI"]` only after QUOTA_EXHAUSTED, then
+    straight to credits until the reset; an empty balance ends it with the quota's own 429."""
+    email = f"cred-{setting}@example.com"
+    fakes.ca.account(email, tier="g1-pro-tier", credits=2, quota={"gemini-3-flash": 0.0})
+    secret = fakes.credential(email)
+    if setting == "account":
+        secret["credits"] = True
+    upstreams = {"code_assist": {"profiles": {"antigravity": {"endpoints": [fakes.ca_url], "credits": True}}}} \
+        if setting == "profile" else {}
+    gw = make({"acct": secret}, upstreams=upstreams)
+    fakes.ca.reset()
+    hi = {"model": "gemini-3-flash", "messages": [{"role": "user", "content": "hi"}]}
+    first = chat(gw, hi)
+    sent = fakes.ca.requests_for("streamGenerateContent", email)
+    if setting == "off":
+        assert first.status == 429, first.text
+        assert len(sent) == 1 and "enabledCreditTypes" not in sent[0].body
+        return
+    assert first.status == 200, first.text
+    assert ["enabledCreditTypes" in r.body for r in sent] == [False, True]
+    assert sent[1].body["enabledCreditTypes"] == ["GOOGLE_ONE_AI"] and [r.status for r in sent] == [429, 200]
+    assert chat(gw, hi).status == 200  # straight to credits: one request
+    assert len(fakes.ca.requests_for("streamGenerateContent", email)) == 3
+    assert fakes.ca.account(email).credits == 0
+    empty = chat(gw, hi)
+    assert empty.status == 429, empty.text
+    assert "exhausted" in empty.text
+    view = gw.wait_state("acct", "cooling")
+    assert view.cooldowns[0].scope == "gemini-3-flash"

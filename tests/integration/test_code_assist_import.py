@@ -287,3 +287,47 @@ def test_antigravity_manager_and_claude_proxy_accounts_are_added_then_serve_chat
         assert {r.account for r in fakes.ca.requests_for("streamGenerateContent")} == {"mia@example.com", "pat@example.com"}
     finally:
         gw.stop()
+
+
+AGENT = "antigravity/cli/1.0.13 (aidev_client; os_type=darwin; arch=arm64)"  # an older UA form (§2.2)
+
+
+def test_a_user_agent_given_at_import_is_used_for_userinfo_refresh_discovery_and_generation(fakes, data):
+    """The per-account User-Agent (reference §2.2: "the UA should be configurable per credential")."""
+    email = "uma@example.com"
+    creds = oauth_creds(fakes, email, lifetime=-10)  # expired: the import refreshes it, then asks userinfo
+    creds["refresh_token"] = fakes.oauth.issue_refresh_token(email, ANTIGRAVITY.client_id)
+    fakes.ca.account(email, tier="g1-pro-tier")
+    (data / "uma.json").write_text(json.dumps(creds))
+    fakes.oauth.requests.clear()
+    result = runner.invoke(app, ["import", str(data / "uma.json"), "--profile", "antigravity", "--user-agent", AGENT,
+                                 "--credits"])
+    assert result.exit_code == 0, result.output
+    assert [r.header("User-Agent") for r in fakes.oauth.requests] == [AGENT, AGENT]  # /token, then userinfo
+    assert stored(data)[f"{email}|antigravity"].items() >= {"user_agent": AGENT, "credits": True}.items()
+    listing = runner.invoke(app, ["accounts", "list"]).output
+    assert "credits on" in listing and "antigravity/cli/1.0.13" in listing
+    # The stored access token expires: the gateway refreshes it and discovers the project with the same UA.
+    asyncio.run(on_store(data, lambda store: _expire_and_forget_project(store)))
+    fakes.ca.reset()
+    fakes.oauth.requests.clear()
+    gw = CodeAssistGateway(data / "gw", fakes, {}).start()
+    try:
+        reply = chat(gw, {"model": "gemini-3-flash", "messages": [{"role": "user", "content": "hi"}]})
+        assert reply.status == 200, reply.text
+    finally:
+        gw.stop()
+    sent = fakes.ca.requests_for(account=email)
+    assert {r.action for r in sent} >= {"loadCodeAssist", "streamGenerateContent", "fetchAvailableModels"}
+    assert {r.header("User-Agent") for r in sent} == {AGENT}
+    assert {r.header("User-Agent") for r in fakes.oauth.requests if r.path == "/token"} == {AGENT}
+
+
+async def _expire_and_forget_project(store):
+    for account in await store.list_accounts():
+        await store.update_account_secret(account.id, {**account.secret, "expiry": 0, "project_id": None})
+
+
+def test_a_user_agent_that_cannot_be_sent_is_refused(data):
+    result = runner.invoke(app, ["import", str(data), "--user-agent", "bad\nagent"])
+    assert result.exit_code == 2 and "printable ASCII" in result.output

@@ -225,3 +225,23 @@ def test_only_tokens_are_redacted_not_the_profile_or_email():
     secret = {"profile": "antigravity", "refresh_token": "1//0secret-refresh", "access_token": "ya29.secret-access",
               "email": "ann@example.com", "project_id": "p", "tier": "free-tier", "expiry": 1.0}
     assert sorted(CodeAssist.secret_values(secret)) == ["1//0secret-refresh", "ya29.secret-access"]
+
+
+def test_credit_field_spelled_as_each_profile_sends_it_and_only_when_paying():
+    """§7.3 `enabledCreditTypes` (Antigravity); reference A3 `enabled_credit_types` (the Gemini CLI)."""
+    from gemgate.upstreams.code_assist.profiles import ANTIGRAVITY, GEMINI_CLI
+
+    request = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    assert ANTIGRAVITY.envelope_for("m", "p", request, "s", True)["enabledCreditTypes"] == ["GOOGLE_ONE_AI"]
+    assert GEMINI_CLI.envelope_for("m", "p", request, "s", True)["enabled_credit_types"] == ["GOOGLE_ONE_AI"]
+    assert not {"enabledCreditTypes", "enabled_credit_types"} & set(ANTIGRAVITY.envelope_for("m", "p", request, "s"))
+
+
+def test_account_settings_are_checked_and_shown_without_tokens():
+    secret = {"profile": "antigravity", "refresh_token": "1//r", "email": "a@example.com"}
+    assert credential.describe({**secret, "credits": True, "user_agent": "antigravity/hub/2.9.1 darwin/arm64"}) == (
+        'a@example.com (antigravity; credits on; User-Agent "antigravity/hub/2.9.1 darwin/arm64")')
+    assert "printable ASCII" in credential.problem({**secret, "user_agent": "a\r\nX-Injected: 1"})
+    assert credential.problem({**secret, "credits": "yes"}) == "'credits' must be true or false"
+    with pytest.raises(ValueError):
+        credential.options("x" * 600)

@@ -20,7 +20,7 @@ from ...errors import Failure, UpstreamError
 from ...store import AccountRecord, QuotaSnapshot, Store
 from .._http import HttpClient
 from ..base import Capability, Upstream
-from . import credential, discovery, models, oauth
+from . import credential, credits, discovery, models, oauth
 from .errors import classifier, model_not_offered, moves_to_next_host, project_refused, short_wait, still_refused
 from .profiles import Profile, session_id
 from .settings import CodeAssistSettings
@@ -108,6 +108,7 @@ class CodeAssist(Upstream):
         self.logins: dict = {}  # sign-ins started by the server, by state (web.py)
         # account id -> (its project Google refused, the refusal): discovered again at its next refresh.
         self._refused: dict[str, tuple[str, UpstreamError]] = {}
+        self.credits = credits.CreditBook()  # (account, model) pairs paying with AI credits
 
     async def start(self) -> None:
         """Open the HTTP session."""
@@ -227,10 +228,10 @@ class CodeAssist(Upstream):
     async def _userinfo_email(self, secret: dict, proxy: str | None) -> str | None:
         """The `email` of the OAuth userinfo answer for the secret's access token (None if it has none).
         Raises UpstreamError as `HttpClient.json` does."""
-        info = await self.http.json(
-            "GET", self.settings.userinfo_url, headers={"Authorization": f"Bearer {secret['access_token']}"},
-            proxy=proxy,
-        )
+        headers = {"Authorization": f"Bearer {secret['access_token']}"}
+        if secret.get("user_agent"):
+            headers["User-Agent"] = secret["user_agent"]
+        info = await self.http.json("GET", self.settings.userinfo_url, headers=headers, proxy=proxy)
         return info.get("email") if isinstance(info.get("email"), str) and info.get("email") else None
 
     async def _email(self, secret: dict, proxy: str | None) -> str | None:
@@ -257,11 +258,12 @@ class CodeAssist(Upstream):
 
     @staticmethod
     def _headers(profile: Profile, secret: dict, model: str = "") -> dict[str, str]:
+        """The headers of a v1internal call: the profile's, with the account's own User-Agent if it has one."""
         return {
             **profile.headers,
             "Authorization": f"Bearer {secret.get('access_token')}",
             "Content-Type": "application/json",
-            "User-Agent": profile.agent(model),
+            "User-Agent": secret.get("user_agent") or profile.agent(model),
         }
 
     async def _hosts(self, profile: Profile, attempt: Callable[[str], Awaitable[T]]) -> T:
@@ -303,22 +305,28 @@ class CodeAssist(Upstream):
     async def _stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
         secret, proxy = account.secret, self.proxy_for(account)
         profile = self.profile(account)
-        body = orjson.dumps(profile.envelope_for(model, secret.get("project_id") or "", request, session_id(account.id, request)))
+        session = session_id(account.id, request)
 
-        async def first_chunk(base: str) -> tuple[dict, AsyncIterator[dict]]:
-            """Open the stream on one host and read its first chunk."""
-            chunks = self.http.stream_gemini(
-                f"{base}/v1internal:streamGenerateContent?alt=sse", body=body,
-                headers=self._headers(profile, secret, model), proxy=proxy, unwrap=_unwrap,
-            )
-            try:
-                return await anext(chunks), chunks
-            except BaseException:
-                await chunks.aclose()
-                raise
+        def opened(credits: bool) -> Awaitable[tuple[dict, AsyncIterator[dict]]]:
+            """The stream open on the first host that answers, its first chunk read (paying with credits or not)."""
+            body = orjson.dumps(profile.envelope_for(model, secret.get("project_id") or "", request, session, credits))
+
+            async def first_chunk(base: str) -> tuple[dict, AsyncIterator[dict]]:
+                """Open the stream on one host and read its first chunk."""
+                chunks = self.http.stream_gemini(
+                    f"{base}/v1internal:streamGenerateContent?alt=sse", body=body,
+                    headers=self._headers(profile, secret, model), proxy=proxy, unwrap=_unwrap,
+                )
+                try:
+                    return await anext(chunks), chunks
+                except BaseException:
+                    await chunks.aclose()
+                    raise
+
+            return self._hosts(profile, first_chunk)
 
         try:
-            first, rest = await self._hosts(profile, first_chunk)
+            first, rest = await self.credits.call(account.id, model, credits.enabled(secret, profile), opened)
         except UpstreamError as err:
             raise self._failed(err, account, model, request) from None
         try:

@@ -18,8 +18,24 @@ from ...errors import UpstreamError
 from ...redaction import KNOWN, url_secrets
 from ...store import AccountRecord
 from ..base import NeedsReauth
-from .credential import from_file
+from .credential import from_file, options
 from .profiles import PROFILES
+
+UserAgentOpt = Annotated[Optional[str], typer.Option(
+    "--user-agent", help="The User-Agent of every call for this account (generation, discovery, token refresh) "
+    "instead of the profile's", show_default=False)]
+CreditsOpt = Annotated[Optional[bool], typer.Option(
+    "--credits/--no-credits", help="Pay with Google One AI credits once the free quota is exhausted "
+    "(default: the profile's `credits` setting, off)", show_default=False)]
+
+
+def account_options(user_agent: str | None, credits: bool | None) -> dict:
+    """`credential.options` from the command line, or exit 2 saying what is wrong."""
+    try:
+        return options(user_agent, credits)
+    except ValueError as exc:
+        console.print(f"[red]--user-agent: {escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
 
 
 def register(accounts: typer.Typer) -> None:
@@ -42,12 +58,15 @@ def register(accounts: typer.Typer) -> None:
                 help="Refresh the token, read the email and find the project now (default), or store the file as is",
             ),
         ] = True,
+        user_agent: UserAgentOpt = None,
+        credits: CreditsOpt = None,
         config: ConfigOpt = None,
     ) -> None:
         """Add a Code Assist account (Antigravity or Gemini CLI sign-in) from a credential file."""
         proxy = SecretReader().read("proxy URL", proxy, file=proxy_file, warn=bool(url_secrets(proxy)))
+        own = account_options(user_agent, credits)
         try:
-            secret = from_file(orjson.loads(file.read_bytes()), profile, project)
+            secret = {**from_file(orjson.loads(file.read_bytes()), profile, project), **own}
         except (OSError, orjson.JSONDecodeError, ValueError) as exc:
             console.print(f"[red]{escape(_file_problem(file, exc))}[/red]")
             raise typer.Exit(1) from None

@@ -25,6 +25,7 @@ from rich.markup import escape
 from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
 from ...cli.secret_input import SecretReader, file_option
 from ...redaction import url_secrets
+from .cli import CreditsOpt, UserAgentOpt, account_options
 from .login import CALLBACK_PATHS, LoginError, begin, code_from, finish, model_ids, pasted, save, summary
 from .profiles import PROFILES
 
@@ -46,6 +47,8 @@ def register(app: typer.Typer) -> None:
         name: NameOpt = None,
         proxy: ProxyOpt = None,
         proxy_file: file_option("proxy", "proxy URL") = None,
+        user_agent: UserAgentOpt = None,
+        credits: CreditsOpt = None,
         config: ConfigOpt = None,
     ) -> None:
         """Sign a Code Assist account in with Google (Antigravity or Gemini CLI client) and add it."""
@@ -53,8 +56,9 @@ def register(app: typer.Typer) -> None:
         if profile not in PROFILES:
             console.print(f"[red]unknown profile '{escape(profile)}'; use {' or '.join(sorted(PROFILES))}[/red]")
             raise typer.Exit(2)
+        own = account_options(user_agent, credits)
         try:
-            secret, models = asyncio.run(_sign_in(config, profile, no_browser, proxy, project))
+            secret, models = asyncio.run(_sign_in(config, profile, no_browser, proxy, project, own))
         except LoginError as exc:
             console.print(f"[red]sign-in failed: {escape(str(exc))}[/red]", soft_wrap=True)
             raise typer.Exit(1) from None
@@ -65,7 +69,7 @@ def register(app: typer.Typer) -> None:
 
 
 async def _sign_in(config: Path | None, profile: str, no_browser: bool, proxy: str | None,
-                   project: str | None) -> tuple[dict, list[str] | None]:
+                   project: str | None, own: dict) -> tuple[dict, list[str] | None]:
     """The signed-in credential and its models. Raises LoginError."""
     from .. import build_upstreams
 
@@ -87,7 +91,7 @@ async def _sign_in(config: Path | None, profile: str, no_browser: bool, proxy: s
                 raise LoginError(f"no sign-in within {timeout:g} s; run `gemgate login` again")
             answer = done.pop().result()
         code = code_from(answer, pending) if isinstance(answer, dict) else pasted(answer, pending)
-        secret = await finish(upstream, pending, code, proxy, project)
+        secret = await finish(upstream, pending, code, proxy, project, own)
         return secret, await model_ids(upstream, secret, proxy)
     finally:
         await upstream.close()

@@ -2,7 +2,11 @@
 
 Stored (an account's `secret`): `{"profile": "antigravity"|"gemini-cli", "refresh_token", "access_token"|None,
 "expiry": epoch seconds|None, "email"|None, "project_id"|None, "tier"|None}` (the shared contract of issue 8;
-the fields reference/antigravity.md §1.4 recommends persisting).
+the fields reference/antigravity.md §1.4 recommends persisting), and the account's settings (OPTIONS):
+"user_agent" (str|None: the User-Agent of every call made for it — generation, discovery, userinfo, token
+refresh — instead of the profile's; "the UA should be configurable per credential", §2.2, as CLIProxyAPI's
+per-file `user_agent`, §1.4) and "credits" (bool|None: pay with Google One AI credits once the free quota
+is exhausted, §7.3; None: the profile's `credits` setting).
 """
 
 from __future__ import annotations
@@ -14,7 +18,33 @@ import orjson
 
 from .profiles import PROFILES
 
-FIELDS = ("profile", "refresh_token", "access_token", "expiry", "email", "project_id", "tier")
+OPTIONS = ("user_agent", "credits")
+FIELDS = ("profile", "refresh_token", "access_token", "expiry", "email", "project_id", "tier", *OPTIONS)
+MAX_USER_AGENT = 512
+
+
+def user_agent_problem(value: object) -> str | None:
+    """Why `value` cannot be a User-Agent header (one line of printable ASCII, at most MAX_USER_AGENT
+    characters), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return "the User-Agent must be a non-empty text"
+    if len(value) > MAX_USER_AGENT or not all(" " <= c <= "~" for c in value):
+        return f"the User-Agent must be one line of printable ASCII, at most {MAX_USER_AGENT} characters"
+    return None
+
+
+def options(user_agent: str | None = None, credits: bool | None = None) -> dict:
+    """The account settings given on a command line (None: not given, left out). Raises ValueError for a
+    User-Agent that cannot be sent."""
+    out: dict = {}
+    if user_agent is not None:
+        problem_ = user_agent_problem(user_agent)
+        if problem_:
+            raise ValueError(problem_)
+        out["user_agent"] = user_agent.strip()
+    if credits is not None:
+        out["credits"] = credits
+    return out
 
 
 def _jwt_email(id_token: object) -> str | None:
@@ -56,6 +86,8 @@ def from_file(data: object, profile: str | None = None, project: str | None = No
     expiry = _seconds(data.get("expiry")) if "expiry" in data else _seconds(data.get("expiry_date"))
     access = data.get("access_token")
     email = data.get("email") if isinstance(data.get("email"), str) else _jwt_email(data.get("id_token"))
+    own = {"user_agent": data.get("user_agent") if user_agent_problem(data.get("user_agent")) is None else None,
+           "credits": data.get("credits") if isinstance(data.get("credits"), bool) else None}
     return {
         "profile": profile,
         "refresh_token": refresh.strip(),
@@ -64,6 +96,7 @@ def from_file(data: object, profile: str | None = None, project: str | None = No
         "email": email or None,
         "project_id": project or (data.get("project_id") if isinstance(data.get("project_id"), str) else None) or None,
         "tier": data.get("tier") if isinstance(data.get("tier"), str) else None,
+        **{k: v for k, v in own.items() if v is not None},  # account settings only where the file has them
     }
 
 
@@ -76,6 +109,10 @@ def problem(secret: dict) -> str | None:
         return "the credential needs a 'refresh_token' (from a Google sign-in with offline access)"
     if secret.get("expiry") is not None and _seconds(secret.get("expiry")) is None:
         return "'expiry' must be epoch seconds"
+    if secret.get("user_agent") is not None and user_agent_problem(secret["user_agent"]):
+        return user_agent_problem(secret["user_agent"])
+    if secret.get("credits") is not None and not isinstance(secret["credits"], bool):
+        return "'credits' must be true or false"
     return None
 
 
@@ -86,6 +123,13 @@ def identity(secret: dict) -> str | None:
 
 
 def describe(secret: dict) -> str:
-    """`email (profile)`, or just the profile while the email is unknown; never a token."""
+    """`email (profile)`, or just the profile while the email is unknown, with the account's own settings:
+    `ann@example.com (antigravity; credits on; User-Agent "antigravity/cli/1.0.13 …")`; never a token."""
     email, profile = secret.get("email"), secret.get("profile") or "?"
-    return f"{email} ({profile})" if isinstance(email, str) and email else f"({profile})"
+    shown = [str(profile)]
+    if isinstance(secret.get("credits"), bool):
+        shown.append(f"credits {'on' if secret['credits'] else 'off'}")
+    if isinstance(secret.get("user_agent"), str):
+        shown.append(f'User-Agent "{secret["user_agent"]}"')
+    about = "; ".join(shown)
+    return f"{email} ({about})" if isinstance(email, str) and email else f"({about})"

@@ -5,9 +5,9 @@ Shapes (reference/antigravity.md §1.4, reference/codeassist-and-gemini-api.md A
   token_type, id_token, expiry_date (ms)}`; the Gemini CLI OpenAI worker's `GCP_SERVICE_ACCOUNT` holds the
   same JSON (GewoonJaap/gemini-cli-openai README "Environment Setup"). Profile gemini-cli unless --profile.
 - "gcli2api": Google-auth style `{client_id, client_secret, token, refresh_token, scopes, token_uri, project_id,
-  expiry (ISO 8601)}`; the profile is the one whose OAuth client id it names (su-kaka/gcli2api src/auth.py).
+  expiry (ISO 8601), enable_credit?}`; the profile is the one whose OAuth client id it names (su-kaka/gcli2api src/auth.py).
 - "cliproxyapi": `{type: "antigravity"|"gemini", access_token, refresh_token, expired (RFC 3339), timestamp (ms),
-  expires_in, email, project_id, proxy_url?}` (CLIProxyAPI sdk/auth/antigravity.go); a `token` object, where
+  expires_in, email, project_id, proxy_url?, user_agent?}` (CLIProxyAPI sdk/auth/antigravity.go); a `token` object, where
   present, holds the OAuth fields.
 - "antigravity-manager": an Antigravity-Manager account, whose `token` object holds `{access_token,
   refresh_token, expires_in, expiry_timestamp, token_type, email, project_id, session_id, is_gcp_tos,
@@ -93,6 +93,7 @@ def _gcli2api(data: dict, profile: str | None) -> dict:
         "profile": _named_profile(named, profile, "its client_id") if named else profile,
         "refresh_token": data.get("refresh_token"), "access_token": data.get("token") or data.get("access_token"),
         "expiry": _epoch(data.get("expiry")), "email": data.get("email"), "project_id": data.get("project_id"),
+        "credits": data.get("enable_credit"),  # gcli2api's own switch for AI credits (§1.4)
     }
 
 
@@ -109,6 +110,7 @@ def _cliproxyapi(data: dict, profile: str | None) -> dict:
         "profile": _named_profile(named, profile, f"its type '{data['type']}'"),
         "refresh_token": token.get("refresh_token"), "access_token": token.get("access_token"), "expiry": expiry,
         "email": data.get("email") or token.get("email"), "project_id": data.get("project_id") or token.get("project_id"),
+        "user_agent": data.get("user_agent"),  # a per-file override (§1.4)
     }
 
 

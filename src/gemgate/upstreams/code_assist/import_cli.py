@@ -14,6 +14,7 @@ from rich.progress import Progress
 
 from ...cli.common import ConfigOpt, console, folding_table, settings_or_exit, with_store
 from ...store import Store
+from .cli import CreditsOpt, UserAgentOpt, account_options
 from .importer import Importer, Row
 from .profiles import PROFILES
 from .sources import from_environment, from_paths
@@ -49,6 +50,8 @@ def register(app: typer.Typer) -> None:
         project: Annotated[Optional[str], typer.Option(help="Your Code Assist project id for every imported account")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; write nothing")] = False,
         env: Annotated[bool, typer.Option("--env", help="Also import GCLI_CREDS_* and GCP_SERVICE_ACCOUNT variables")] = False,
+        user_agent: UserAgentOpt = None,
+        credits: CreditsOpt = None,
         config: ConfigOpt = None,
     ) -> None:
         """Import Code Assist accounts (Gemini CLI, gcli2api, CLIProxyAPI, gemini-cli-openai, Antigravity-Manager,
@@ -57,6 +60,7 @@ def register(app: typer.Typer) -> None:
         if profile is not None and profile not in PROFILES:
             console.print(f"[red]--profile must be one of: {', '.join(sorted(PROFILES))}[/red]")
             raise typer.Exit(2)
+        own = account_options(user_agent, credits)
         items = list(from_paths(paths or []))
         if env:
             items += list(from_environment(os.environ))
@@ -64,14 +68,14 @@ def register(app: typer.Typer) -> None:
             console.print("[red]nothing to import: name files or directories, or add --env[/red]")
             raise typer.Exit(2)
         settings = settings_or_exit(config)
-        rows = with_store(settings, lambda store: _run(settings, store, items, profile, project, dry_run))
+        rows = with_store(settings, lambda store: _run(settings, store, items, profile, project, dry_run, own))
         console.print(table(rows, dry_run), highlight=False)
         if any(r.result == "error" for r in rows):
             raise typer.Exit(1)
 
 
-async def _run(settings, store: Store, items, profile, project, dry_run) -> list[Row]:
-    """Import `items` with a progress bar on the console."""
+async def _run(settings, store: Store, items, profile, project, dry_run, own: dict) -> list[Row]:
+    """Import `items` with a progress bar on the console; `own`: settings for every account imported."""
     from .. import build_upstreams
 
     upstream = build_upstreams(settings.upstreams)["code-assist"]
@@ -80,7 +84,7 @@ async def _run(settings, store: Store, items, profile, project, dry_run) -> list
     try:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("importing", total=len(items))
-            importer = Importer(upstream, store, profile=profile, project=project, dry_run=dry_run)
+            importer = Importer(upstream, store, profile=profile, project=project, dry_run=dry_run, settings=own)
             return await importer.run(items, lambda row: progress.advance(task))
     finally:
         if not dry_run:

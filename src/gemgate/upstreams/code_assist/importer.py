@@ -4,7 +4,8 @@ added, merged into the account of the same email + profile, skipped as a duplica
 New accounts go through `admin.add_account` (its validation, naming and same-credential check). Merging:
 the copy whose token expires later wins the tokens (or always the incoming one for the environment's
 copy: "the credentials in environment variables are used first", su-kaka/gcli2api README); the stored
-project stays unless the incoming copy names one; a new refresh token clears a needs-reauth mark. Tokens are
+project stays unless the incoming copy names one; account settings (User-Agent, credits) the incoming copy
+sets win; a new refresh token clears a needs-reauth mark. Tokens are
 registered for redaction while they are held.
 """
 
@@ -53,6 +54,7 @@ def merged(stored: dict, incoming: dict, incoming_wins: bool) -> dict:
         out.update({k: incoming.get(k) for k in ("refresh_token", "access_token", "expiry")})
     if incoming.get("project_id") and incoming["project_id"] != stored.get("project_id"):
         out.update(project_id=incoming["project_id"], tier=incoming.get("tier"))
+    out.update({k: incoming[k] for k in credential.OPTIONS if incoming.get(k) is not None})
     return out
 
 
@@ -63,8 +65,9 @@ class Importer:
     matched to stored accounts by its refresh token)."""
 
     def __init__(self, upstream, store: Store, *, profile: str | None = None, project: str | None = None,
-                 dry_run: bool = False, source: str = "import") -> None:
+                 dry_run: bool = False, source: str = "import", settings: dict | None = None) -> None:
         self.upstream, self.store = upstream, store
+        self.settings = settings or {}  # account settings (`credential.options`) given for every account
         self.profile, self.project, self.dry_run = profile, project, dry_run
         self.source = source  # the redaction registry's source name for the tokens being imported
         self._secrets: set[str] = set()
@@ -99,7 +102,7 @@ class Importer:
         except ValueError as exc:
             row.reason = str(exc)
             return row
-        secret = parsed.secret
+        secret = {**parsed.secret, **self.settings}
         row.format, row.profile = parsed.format, secret["profile"]
         self._hold(secret)
         if not secret.get("email") and self.dry_run:

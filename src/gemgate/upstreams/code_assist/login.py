@@ -95,15 +95,18 @@ def pasted(text: str, pending: Pending) -> str:
 
 
 async def finish(upstream: Upstream, pending: Pending, code: str, proxy: str | None = None,
-                 project: str | None = None) -> dict:
+                 project: str | None = None, settings: dict | None = None) -> dict:
     """The stored credential (`credential.FIELDS`) for the signed-in account: the code exchanged (with the
     PKCE verifier), then the upstream's refresh_credential reads the email (userinfo) and finds the project
-    (discovery) unless `project` is given. Raises LoginError saying why, never quoting a token."""
+    (discovery) unless `project` is given. `settings`: the account's own (`credential.options`), its
+    User-Agent used from the code exchange on. Raises LoginError saying why, never quoting a token."""
+    settings = settings or {}
     try:
-        async with oauth.client(upstream.settings, pending.profile, proxy, redirect_uri=pending.redirect_uri) as session:
+        async with oauth.client(upstream.settings, pending.profile, proxy, settings.get("user_agent"),
+                                redirect_uri=pending.redirect_uri) as session:
             token = await oauth.token_call(session.fetch_token(upstream.settings.token_url, code=code,
                                                                code_verifier=pending.verifier))
-        base = {"profile": pending.profile.name, "email": None, "project_id": project or None, "tier": None}
+        base = {"profile": pending.profile.name, "email": None, "project_id": project or None, "tier": None, **settings}
         secret = oauth.with_token(base, token)
     except OAuthError as exc:
         said = f"{exc.error}: {exc.description}" if exc.description else exc.error

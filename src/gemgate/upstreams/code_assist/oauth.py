@@ -39,11 +39,15 @@ def reauth_reason(error: str, description: str | None, profile: str) -> str:
     )
 
 
-def client(settings: CodeAssistSettings, profile: Profile, proxy: str | None, **kwargs) -> AsyncOAuth2Client:
+def client(settings: CodeAssistSettings, profile: Profile, proxy: str | None, user_agent: str | None = None,
+           **kwargs) -> AsyncOAuth2Client:
     """authlib's OAuth client for the profile's installed-app client (id and secret in the form body, as the
     official clients send them, §1.3), through the account's proxy (not $HTTP_PROXY), with the section's
-    timeouts. `kwargs`: more client options (scope, redirect_uri, code_challenge_method)."""
+    timeouts and the account's own User-Agent if it has one. `kwargs`: more client options (scope,
+    redirect_uri, code_challenge_method)."""
     timeout = httpx2.Timeout(settings.first_byte_timeout, connect=settings.connect_timeout)
+    if user_agent:
+        kwargs["headers"] = {"User-Agent": user_agent}
     return AsyncOAuth2Client(
         profile.client_id, profile.client_secret, token_endpoint_auth_method="client_secret_post",
         timeout=timeout, proxy=proxy, trust_env=False, **kwargs,
@@ -90,7 +94,7 @@ async def refresh(
     rotated it. Raises NeedsReauth for a dead grant (DEAD_GRANT), UpstreamError TRANSIENT/TIMEOUT when the
     endpoint cannot be reached or answers 5xx, AUTH_EXPIRED (account) for any other OAuth error."""
     try:
-        async with client(settings, profile, proxy) as oauth:
+        async with client(settings, profile, proxy, secret.get("user_agent")) as oauth:
             token = await token_call(oauth.refresh_token(settings.token_url, refresh_token=secret["refresh_token"]))
     except OAuthError as exc:
         if exc.error in DEAD_GRANT:

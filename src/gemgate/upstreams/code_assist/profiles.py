@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 PROD = "https://cloudcode-pa.googleapis.com"
+CREDIT_TYPE = "GOOGLE_ONE_AI"  # the one credit type (§7.3, paidTier.availableCredits[].creditType)
 DAILY = "https://daily-cloudcode-pa.googleapis.com"
 
 _BASE_SCOPES = (
@@ -37,7 +38,8 @@ class Profile:
     `endpoints` base URLs in fallback order; `user_agent` a template with `{version}` and `{model}`;
     `version` the client version it claims; `headers` extra headers on every call; `ide_type` the discovery
     metadata's ideType; `envelope` the field-name style ("camel": Antigravity, "snake": Gemini CLI);
-    `models_rpc` the RPC listing the account's models; `drop_fields` inner fields this identity never sends.
+    `models_rpc` the RPC listing the account's models; `drop_fields` inner fields this identity never sends;
+    `credits`: accounts without their own setting pay with AI credits once the free quota is gone (§7.3).
     """
 
     name: str
@@ -52,6 +54,7 @@ class Profile:
     models_rpc: Literal["fetchAvailableModels", "retrieveUserQuota"]
     headers: dict[str, str] = field(default_factory=dict)
     drop_fields: frozenset[str] = frozenset()
+    credits: bool = False
 
     def agent(self, model: str = "") -> str:
         """The User-Agent for a call (about `model` where the profile names it; gemini-cli does)."""
@@ -77,19 +80,25 @@ class Profile:
             return {"tier_id": tier, "metadata": metadata}
         return {"tierId": tier, "metadata": self.load_body(None)["metadata"]}
 
-    def envelope_for(self, model: str, project: str, request: dict, session: str) -> dict:
+    def envelope_for(self, model: str, project: str, request: dict, session: str, credits: bool = False) -> dict:
         """The generation envelope around a Gemini request (§4.2, §9 "envelope"): Antigravity
         `{project, model, userAgent, requestType, requestId, request{…, sessionId}}`, Gemini CLI
-        `{model, project, user_prompt_id, request{…, session_id}}`. The inner request keeps only INNER_FIELDS."""
+        `{model, project, user_prompt_id, request{…, session_id}}`. The inner request keeps only INNER_FIELDS.
+        `credits`: pay with Google One AI credits, `enabledCreditTypes: ["GOOGLE_ONE_AI"]` (Antigravity) or
+        `enabled_credit_types` (the Gemini CLI's spelling), sent only then (§7.3; reference A3)."""
         inner = {k: v for k, v in request.items() if k in INNER_FIELDS and k not in self.drop_fields}
         if self.envelope == "camel":
             inner["sessionId"] = session
-            return {
+            out = {
                 "project": project, "model": model, "userAgent": "antigravity", "requestType": "agent",
                 "requestId": f"agent-{uuid.uuid4()}", "request": inner,
             }
-        inner["session_id"] = session
-        return {"model": model, "project": project, "user_prompt_id": uuid.uuid4().hex, "request": inner}
+        else:
+            inner["session_id"] = session
+            out = {"model": model, "project": project, "user_prompt_id": uuid.uuid4().hex, "request": inner}
+        if credits:
+            out["enabledCreditTypes" if self.envelope == "camel" else "enabled_credit_types"] = [CREDIT_TYPE]
+        return out
 
 
 def session_id(account_id: str, request: dict) -> str:

@@ -23,7 +23,9 @@ from .profiles import PROFILES, Profile
 
 class ProfileSettings(BaseModel):
     """Overrides of one profile's defaults (`profiles.Profile`); unset fields keep them. `endpoints` are base
-    URLs in fallback order; `user_agent` may use `{version}` and `{model}`; `headers` replace the extra ones."""
+    URLs in fallback order; `user_agent` may use `{version}` and `{model}`; `headers` replace the extra ones;
+    `credits`: accounts without their own setting pay with Google One AI credits once their free quota is
+    exhausted (reference/antigravity.md §7.3; off by default: credits cost money)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +35,7 @@ class ProfileSettings(BaseModel):
     client_id: str | None = None
     client_secret: str | None = None
     headers: dict[str, str] | None = None
+    credits: bool | None = None
 
 
 class CodeAssistSettings(UpstreamSettings):
