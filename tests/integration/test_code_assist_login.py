@@ -257,3 +257,19 @@ def test_auth_routes_need_a_key_and_a_loopback_client(gateway):
     assert forged.status == 400 and "state mismatch" in forged.text
     bad = get(f"{gateway.url}/auth/login?profile=nope", key=gateway.key)
     assert bad.status == 400 and "unknown profile" in bad.text
+
+
+def test_login_with_a_user_agent_uses_it_from_the_code_exchange_on(cli_env, fakes, monkeypatch):
+    agent = "antigravity/hub/2.9.9 darwin/arm64"
+    fakes.oauth.default_email = "ulla@example.com"
+    fakes.ca.account("ulla@example.com", tier="g1-pro-tier")
+    browser(monkeypatch)
+    fakes.oauth.requests.clear()
+    fakes.ca.reset()
+    result = runner.invoke(app, ["login", "--user-agent", agent, "--no-credits"])
+    assert result.exit_code == 0, result.output
+    called = [r for r in fakes.oauth.requests if r.path != "/o/oauth2/v2/auth"]  # the browser's visit aside
+    assert called and {r.header("User-Agent") for r in called} == {agent}
+    assert {r.header("User-Agent") for r in fakes.ca.requests_for(account="ulla@example.com")} == {agent}
+    listing = runner.invoke(app, ["accounts", "list"]).output
+    assert "2.9.9" in listing and "credits off" in listing
