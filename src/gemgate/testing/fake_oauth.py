@@ -10,6 +10,7 @@ How to use::
     oauth.revoke("ann@example.com")                # every grant of Ann -> invalid_grant
     oauth.token_lifetime = 1                       # new access tokens expire after 1 s
     oauth.expire_access_tokens()                   # or expire the issued ones now
+    oauth.refresh_delay = 30                       # refresh grants answer after 30 s (a refresh in flight)
     oauth.requests                                 # every Exchange received
 
 A test plays the browser by GETting the auth URL without following redirects: the 302 `Location`
@@ -37,6 +38,7 @@ Rules Google enforces, each with its source:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -173,6 +175,7 @@ class FakeGoogleOAuth(FakeServer):
         self._codes: dict[str, _Code] = {}
         self._consented: set[tuple[str, str]] = set()
         self._deny_next = False
+        self.refresh_delay = 0.0  # seconds a refresh_token grant waits before it is answered
 
     # -- test hooks ---------------------------------------------------------
 
@@ -319,6 +322,8 @@ class FakeGoogleOAuth(FakeServer):
         if grant_type == "authorization_code":
             return self._exchange_code(client, form, exchange)
         if grant_type == "refresh_token":
+            if self.refresh_delay > 0:  # a slow token endpoint, so a test can act while a refresh is in flight
+                await asyncio.sleep(self.refresh_delay)
             return self._refresh(client, form, exchange)
         raise OAuthError(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 
