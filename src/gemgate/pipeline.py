@@ -287,8 +287,10 @@ def _book(gw: Gateway, lease: Lease, err: UpstreamError, confirmed: bool = False
 
 # Google's 400 for a thought signature it did not issue ("Corrupted thought signature."): one from another
 # upstream kind (Gemini API and Code Assist signatures are not interchangeable, reference/codeassist-and-
-# gemini-api.md A3), or a stale one. reference/antigravity.md §8: drop the signatures and retry once.
-_SIGNATURE_REFUSED = re.compile(r"thought.?signature", re.IGNORECASE)
+# gemini-api.md A3), or a stale one; Claude through Antigravity says "Invalid `signature` in `thinking`
+# block" or "Thought signature is not valid." (§6.3). reference/antigravity.md §8: drop the signatures and
+# retry once (Claude's upstream then drops the unsigned thinking blocks, upstreams/code_assist/claude.py).
+_SIGNATURE_REFUSED = re.compile(r"thought.?signature|signature.{0,2} in .{0,2}thinking", re.IGNORECASE)
 
 
 async def _unsigned_on_refusal(request: dict, call: Callable[[], Awaitable[T]]) -> T:

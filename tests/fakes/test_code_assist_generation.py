@@ -235,8 +235,9 @@ def _call_turns(ag: Caller, model: str) -> tuple[dict, dict]:
 
 
 def _replay(ag: Caller, body: dict, model_turn: dict) -> dict:
-    contents = body["request"]["contents"] + [model_turn, {"role": "user", "parts": [
-        {"functionResponse": {"name": "get_weather", "response": {"output": "sunny"}}}]}]
+    ids = [p["functionCall"]["id"] for p in model_turn["parts"] if p.get("functionCall", {}).get("id")]
+    answer = {"name": "get_weather", "response": {"output": "sunny"}, **({"id": ids[0]} if ids else {})}
+    contents = body["request"]["contents"] + [model_turn, {"role": "user", "parts": [{"functionResponse": answer}]}]
     return {**body, "request": {**body["request"], "contents": contents}}
 
 
@@ -273,6 +274,30 @@ def test_claude_thinking_signatures(ag):
     assert error["code"] == 400
     assert json.loads(error["message"])["error"]["message"] == \
         "messages.1.content.0: Invalid `signature` in `thinking` block"
+
+
+def test_claude_tool_rules(ag):
+    """§6.4: tool_use ids on calls and results, Claude's name alphabet, a property per object in VALIDATED mode."""
+    body = ag.envelope(model="claude-sonnet-4-6", text="CALL get_weather {\"city\": \"Rome\"}", tools=TOOLS)
+    turn = ag.rpc("generateContent", body).json()["response"]["candidates"][0]["content"]
+    no_id = {**turn, "parts": [{"functionCall": {k: v for k, v in p["functionCall"].items() if k != "id"}}
+                               for p in turn["parts"] if "functionCall" in p]}
+    error = ag.rpc("generateContent", _replay(ag, body, no_id)).json()["error"]
+    assert error["code"] == 400 and "tool_use.id" in error["message"]
+    wrong = _replay(ag, body, turn)
+    wrong["request"]["contents"][-1]["parts"][0]["functionResponse"]["id"] = "toolu_other"
+    assert "tool_use_id" in ag.rpc("generateContent", wrong).json()["error"]["message"]
+
+    def declared(decl: dict, mode: str = "VALIDATED") -> dict:
+        return ag.envelope(model="claude-sonnet-4-6", tools=[{"functionDeclarations": [decl]}],
+                           toolConfig={"functionCallingConfig": {"mode": mode}})
+
+    dotted = {"name": "repo.search", "parameters": {"type": "OBJECT", "properties": {"q": {"type": "STRING"}}}}
+    assert "must match pattern" not in ag.rpc("generateContent", declared({**dotted, "name": "repo_search"})).text
+    assert "should match pattern" in ag.rpc("generateContent", declared(dotted)).json()["error"]["message"]
+    empty = {"name": "ping", "parameters": {"type": "OBJECT"}}  # no properties (an empty map is a Gemini 400)
+    assert "at least one property" in ag.rpc("generateContent", declared(empty)).json()["error"]["message"]
+    assert ag.rpc("generateContent", declared(empty, "AUTO")).status == 200
 
 
 @pytest.mark.parametrize("config, message", [

@@ -191,6 +191,9 @@ _FLASH_LATER = Capabilities("gemini-3+ flash (unlisted)", "3-flash", None, ALL_L
 _THINKING_EXP = Capabilities("gemini-2.0-flash-thinking", "2.5-flash", accepts=GEMINI_20)
 # [models] Gemini 2.0 Flash: no thinking, 8192 output tokens.
 _FLASH_20 = Capabilities("gemini-2.0-flash", None, output_token_limit=8192, accepts=GEMINI_20)
+# Claude served through Antigravity (reference/antigravity.md §5, CLIProxyAPI's thinking metadata: "Claude budget
+# 1024-64000 (zero allowed)", max output 64,000; §6.1: Claude takes the budget form, never levels).
+_CLAUDE = Capabilities("claude (Antigravity)", "claude", Budget(1024, 64000, True), output_token_limit=64000)
 # [models] Image and TTS variants of 2.5 do not think (gemini-2.5-flash-image, -flash-preview-tts).
 _NO_THINKING = Capabilities("other", None)
 
@@ -204,6 +207,7 @@ _ROWS: tuple[tuple[str, Capabilities], ...] = (
     # Antigravity's "gemini-pro-agent" is "Gemini 3.1 Pro (High)" (reference/antigravity.md §5, CLIProxyAPI's
     # catalogue of 2026-08-21): a 3.x Pro, so its replayed calls need their signatures like any Gemini 3.
     ("gemini-pro-agent", _PRO_31),
+    ("claude-", _CLAUDE),
 )
 
 

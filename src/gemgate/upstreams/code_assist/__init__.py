@@ -20,7 +20,7 @@ from ...errors import Failure, UpstreamError
 from ...store import AccountRecord, QuotaSnapshot, Store
 from .._http import HttpClient
 from ..base import Capability, Upstream
-from . import credential, credits, discovery, models, oauth
+from . import claude, credential, credits, discovery, models, oauth
 from .errors import classifier, model_not_offered, moves_to_next_host, project_refused, short_wait, still_refused
 from .profiles import Profile, session_id
 from .settings import CodeAssistSettings
@@ -306,6 +306,9 @@ class CodeAssist(Upstream):
         secret, proxy = account.secret, self.proxy_for(account)
         profile = self.profile(account)
         session = session_id(account.id, request)
+        restore = None
+        if claude.is_claude(model):  # Claude's own rules for thinking, signatures and tools (claude.py)
+            request, restore = claude.adapt(request)
 
         def opened(credits: bool) -> Awaitable[tuple[dict, AsyncIterator[dict]]]:
             """The stream open on the first host that answers, its first chunk read (paying with credits or not)."""
@@ -330,9 +333,9 @@ class CodeAssist(Upstream):
         except UpstreamError as err:
             raise self._failed(err, account, model, request) from None
         try:
-            yield first
+            yield restore(first) if restore else first
             async for chunk in rest:
-                yield chunk
+                yield restore(chunk) if restore else chunk
         except UpstreamError as err:
             raise self._named(err, account) from None
         finally:
