@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from tests.support.code_assist import CodeAssistGateway, running_fakes
+from tests.support.code_assist import CodeAssistGateway
+from tests.support.code_assist import module_fakes as fakes  # noqa: F401 (a fixture)
 from tests.support.gateway import chat
 from tests.support.http import post
 
@@ -21,12 +22,6 @@ WEATHER = {"type": "function", "function": {
                                           "required": ["city"]}}}
 PING = {"type": "function", "function": {"name": "ping", "parameters": {"type": "object", "properties": {}}}}
 SENTINELS = ("skip_thought_signature_validator", "context_engineering_is_the_way_to_go")
-
-
-@pytest.fixture(scope="module")
-def fakes():
-    with running_fakes() as running:
-        yield running
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.code_assist import CodeAssistGateway, running_fakes
+from tests.support.code_assist import CodeAssistGateway
+from tests.support.code_assist import module_fakes as fakes  # noqa: F401 (a fixture)
 from tests.support.gateway import chat
 
 MODEL = "gemini-3-flash-preview"  # served by the Gemini API fake and the Code Assist fake's gemini-cli catalogue
@@ -17,12 +18,6 @@ WEATHER = {"type": "function", "function": {
     "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
                                           "required": ["city"]}}}
 SENTINEL = "skip_thought_signature_validator"
-
-
-@pytest.fixture(scope="module")
-def fakes():
-    with running_fakes() as running:
-        yield running
 
 
 def replayed_signatures(requests) -> list[str]:

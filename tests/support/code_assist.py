@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from gemgate import admin
@@ -90,6 +91,13 @@ def running_fakes() -> Iterator[Fakes]:
     api = FakeGeminiAPI(api_keys=["fake-key-alpha"], revoked_keys=["fake-key-revoked"])
     with oauth.running() as o, ca.running() as c, api.running() as a:
         yield Fakes(oauth, ca, api, o, c, a)
+
+
+@pytest.fixture(scope="module")
+def module_fakes() -> Iterator[Fakes]:
+    """`running_fakes()` for one test module (import it into the module as a fixture)."""
+    with running_fakes() as running:
+        yield running
 
 
 class CodeAssistGateway(GatewayThread):
