@@ -358,7 +358,8 @@ class CodeAssist(Upstream):
     async def models_and_quota(self, account: AccountRecord) -> tuple[list[dict], QuotaSnapshot]:
         """Model resources and each model's remaining quota from one call of the profile's quota RPC
         (fetchAvailableModels' quotaInfo or retrieveUserQuota's buckets, `models.py`), on the hosts generation
-        uses: quota is metered per deployment (reference/antigravity.md §2.1)."""
+        uses: quota is metered per deployment (reference/antigravity.md §2.1). An account paying with AI credits
+        reports no empty model (`credits.past_free_quota`)."""
         profile = self.profile(account)
         body = {"project": account.secret.get("project_id")} if account.secret.get("project_id") else {}
         try:
@@ -366,5 +367,9 @@ class CodeAssist(Upstream):
         except UpstreamError as err:
             raise self._failed(err, account) from None
         if profile.models_rpc == "fetchAvailableModels":
-            return models.from_available_models(answer), models.quota_from_available_models(answer)
-        return models.from_user_quota(answer), models.quota_from_user_quota(answer)
+            found, snapshot = models.from_available_models(answer), models.quota_from_available_models(answer)
+        else:
+            found, snapshot = models.from_user_quota(answer), models.quota_from_user_quota(answer)
+        if credits.enabled(account.secret, profile):
+            snapshot = credits.past_free_quota(snapshot)
+        return found, snapshot

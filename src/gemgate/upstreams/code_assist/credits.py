@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ...errors import Failure, UpstreamError
+from ...store import QuotaReading, QuotaSnapshot
 from .profiles import Profile
 
 T = TypeVar("T")
@@ -29,6 +30,14 @@ def enabled(secret: dict, profile: Profile) -> bool:
     """Whether the account may pay with credits: its own `credits` setting, else the profile's."""
     own = secret.get("credits")
     return own if isinstance(own, bool) else profile.credits
+
+
+def past_free_quota(snapshot: QuotaSnapshot) -> QuotaSnapshot:
+    """The quota reading of an account that pays with credits: a model whose free quota is gone still serves
+    (from the credits), so its fraction is reported as unknown rather than 0, which would cool the account
+    (`Pool.apply_quota`); the reset time stays."""
+    return QuotaSnapshot(snapshot.checked_at, {
+        model: QuotaReading(None, r.reset) if r.fraction == 0 else r for model, r in snapshot.models.items()})
 
 
 class CreditBook:
