@@ -5,10 +5,11 @@ Shapes (reference/antigravity.md §1.4, reference/codeassist-and-gemini-api.md A
   token_type, id_token, expiry_date (ms)}`; the Gemini CLI OpenAI worker's `GCP_SERVICE_ACCOUNT` holds the
   same JSON (GewoonJaap/gemini-cli-openai README "Environment Setup"). Profile gemini-cli unless --profile.
 - "gcli2api": Google-auth style `{client_id, client_secret, token, refresh_token, scopes, token_uri, project_id,
-  expiry (ISO 8601), enable_credit?}`; the profile is the one whose OAuth client id it names (su-kaka/gcli2api src/auth.py).
+  expiry (ISO 8601), enable_credit?}`; the profile is the one whose OAuth client id it names
+  (su-kaka/gcli2api src/auth.py).
 - "cliproxyapi": `{type: "antigravity"|"gemini", access_token, refresh_token, expired (RFC 3339), timestamp (ms),
-  expires_in, email, project_id, proxy_url?, user_agent?}` (CLIProxyAPI sdk/auth/antigravity.go); a `token` object, where
-  present, holds the OAuth fields.
+  expires_in, email, project_id, proxy_url?, user_agent?}` (CLIProxyAPI sdk/auth/antigravity.go); a `token`
+  object, where present, holds the OAuth fields.
 - "antigravity-manager": an Antigravity-Manager account, whose `token` object holds `{access_token,
   refresh_token, expires_in, expiry_timestamp, token_type, email, project_id, session_id, is_gcp_tos,
   id_token, oauth_client_key}` (lbjlaq/Antigravity-Manager src-tauri/src/models/token.rs, §1.4). Antigravity
@@ -50,7 +51,8 @@ def detect(data: object) -> str:
     if not isinstance(data, dict):
         raise ValueError("not a credential: the JSON is not an object")
     token = data.get("token")
-    if isinstance(token, dict) and "refresh_token" in token and ("expiry_timestamp" in token or "oauth_client_key" in token):
+    manager_keys = ("expiry_timestamp", "oauth_client_key")  # fields only Antigravity-Manager's token has
+    if isinstance(token, dict) and "refresh_token" in token and any(k in token for k in manager_keys):
         return "antigravity-manager"
     if isinstance(data.get("type"), str) and ("refresh_token" in data or isinstance(token, dict)):
         return "cliproxyapi"
