@@ -62,6 +62,8 @@ class BoundedHttpTools(HttpToolsProtocol):
             self._draining -= len(data)
             if self._draining <= 0:
                 self.transport.close()
+            else:
+                self._last_read = self.loop.time()
             return
         self._raw += len(data)
         self._measure = self._raw > self.header_bytes
@@ -186,16 +188,30 @@ class BoundedHttpTools(HttpToolsProtocol):
     def _linger(self) -> None:
         """End the connection after an answer sent before the request was read to its end. Closing with unread
         bytes makes the kernel send a RST, which can destroy the answer before the client reads it (clients
-        send their whole request first): half-close, then read and drop up to DRAIN_BYTES for up to
-        DRAIN_SECONDS, as web servers do (nginx's lingering_close)."""
+        send their whole request first): half-close, then read and drop up to DRAIN_BYTES while they keep
+        coming (DRAIN_IDLE_SECONDS between reads, DRAIN_SECONDS in all), as web servers do (nginx's
+        lingering_close)."""
         self._refused = True
         if not self.transport.can_write_eof():
             self.transport.close()
             return
         self.transport.write_eof()
         self._draining = DRAIN_BYTES
+        self._last_read = start = self.loop.time()
         self.flow.resume_reading()
-        self.loop.call_later(DRAIN_SECONDS, self.transport.close)
+
+        def check() -> None:
+            """Close once the client has been silent for DRAIN_IDLE_SECONDS (it has sent all it meant to) or
+            after DRAIN_SECONDS in all; a client still sending on a loaded machine keeps its answer."""
+            now = self.loop.time()
+            if self.transport.is_closing():
+                return
+            if now - self._last_read >= DRAIN_IDLE_SECONDS or now - start >= DRAIN_SECONDS:
+                self.transport.close()
+            else:
+                self.loop.call_later(min(DRAIN_IDLE_SECONDS, DRAIN_SECONDS - (now - start)), check)
+
+        self.loop.call_later(DRAIN_IDLE_SECONDS, check)
 
 
 class _Closer:
@@ -224,7 +240,10 @@ class _Closer:
 
 GRACE_SECONDS = 5.0
 DRAIN_BYTES = 64 * 1024 * 1024
-DRAIN_SECONDS = 2.0
+# nginx's lingering_timeout (5 s between reads) and lingering_time (30 s in all), shorter: a refused
+# request's remaining bytes are read and dropped while they keep coming, but not for ever.
+DRAIN_IDLE_SECONDS = 2.0
+DRAIN_SECONDS = 20.0
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
 
 
