@@ -44,15 +44,19 @@ class ErrorShape:
         self.name = "+".join(d.name for d in dialects)
 
     def body(self, err: GatewayError) -> dict:
-        """`{"error": {...}}`, later dialects' fields winning where they share a name."""
+        """One dialect's error body as it writes it; several dialects' `{"error": {...}}` merged, later dialects'
+        fields winning where they share a name."""
+        if len(self.dialects) == 1:
+            return self.dialects[0].error_body(err)
         merged: dict = {}
         for dialect in self.dialects:
             merged.update(dialect.error_body(err)["error"])
         return {"error": merged}
 
     def response(self, err: GatewayError) -> Response:
-        """The error as an HTTP response, with Retry-After where known."""
-        return json_response(self.body(err), err.status, err.headers())
+        """The error as an HTTP response (the status a lone dialect picks), with Retry-After where known."""
+        status = self.dialects[0].error_status(err) if len(self.dialects) == 1 else err.status
+        return json_response(self.body(err), status, err.headers())
 
 
 class Routes:
@@ -108,7 +112,8 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits
-            body = await read_json(request, limits.body_bytes, limits.json_depth)
+            # GET and HEAD carry no body (a preflight answered locally); anything else is JSON.
+            body = None if request.method in ("GET", "HEAD") else await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
             if isinstance(work, Local):  # answered here: no model, no account
                 return json_response(work.answer(gw.catalog.entries()))

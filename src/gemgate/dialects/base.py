@@ -181,6 +181,10 @@ class Dialect(abc.ABC):
     def error_body(self, err: GatewayError) -> dict:
         """The API's error JSON for a gateway error (its own 400/401/404/429/5xx shapes)."""
 
+    def error_status(self, err: GatewayError) -> int:
+        """The HTTP status the API uses for `err` (default: the error's own; Anthropic says 529 for overload)."""
+        return err.status
+
     def list_models(self, entries: list[tuple[str, dict]], next_page: str | None) -> dict:
         """A model-list body from (listed id, Gemini Model resource) pairs; `next_page` is the token of the
         following page (None: last page). NotImplementedError unless the dialect declares a listing."""

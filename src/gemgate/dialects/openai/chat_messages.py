@@ -7,8 +7,6 @@ platform.openai.com/docs/api-reference/chat/create#chat-create-messages; anythin
 
 from __future__ import annotations
 
-import base64
-import binascii
 import mimetypes
 
 import orjson
@@ -18,10 +16,9 @@ from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.signatures import SignatureRef
 from ...gemini.think_tags import strip_leading_block
-from ...http.body import too_deep
-from ...http.media import decode_data_url
 from ...http.sniff import b64_head, checked_type, sniff
 from ..base import MediaRef
+from ..parts import append_turn, base64_data, media_part, shallow, tool_response
 from ..validate import at_most, expect, one_of
 
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -58,7 +55,7 @@ def chat_messages(
         if role in ("system", "developer"):
             system.extend(_parts(content, p, media, allow_media=False))
         elif role == "user":
-            _append(contents, "user", _parts(content, p, media, allow_media=True))
+            append_turn(contents, "user", _parts(content, p, media, allow_media=True))
         elif role == "assistant":
             parts = _parts(content, p, media, allow_media=False, nullable=True)
             if parts and "text" in parts[0]:
@@ -72,12 +69,12 @@ def chat_messages(
                     unanswered[call_id] = i
             parts += [part for _, part in calls]
             if parts:
-                _append(contents, "model", parts)
+                append_turn(contents, "model", parts)
         else:
             part, call_id = _tool_result(msg, p, role, names, call_names, limits)
             unanswered.pop(call_id, None)
             positions[id(part)] = call_index.get(call_id, 1 << 30)
-            _append(contents, "user", [part])
+            append_turn(contents, "user", [part])
     _all_answered(unanswered)
     # Tool messages may come in any order; Gemini wants the responses in the order of the calls
     # (shared/reference/antigravity.md §6.3). Only here are the call ids known, so the order is set here.
@@ -100,14 +97,6 @@ def _all_answered(unanswered: dict[str, int]) -> None:
             f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(unanswered)}",
             f"messages[{at}].tool_calls",
         )
-
-
-def _append(contents: list[dict], role: str, parts: list[dict]) -> None:
-    # Gemini wants turns to alternate; consecutive messages of one role become one turn.
-    if contents and contents[-1]["role"] == role:
-        contents[-1]["parts"].extend(parts)
-    else:
-        contents.append({"role": role, "parts": parts})
 
 
 def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool, nullable: bool = False) -> list:
@@ -133,11 +122,11 @@ def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool,
         if kind == "image_url":
             ref = item.get("image_url")
             url = ref.get("url") if isinstance(ref, dict) else ref
-            parts.append(_media_part(expect(url, str, f"{q}.image_url.url"), f"{q}.image_url.url", media))
+            parts.append(media_part(expect(url, str, f"{q}.image_url.url"), f"{q}.image_url.url", media))
         elif kind == "input_audio":
             audio = expect(item.get("input_audio"), dict, f"{q}.input_audio")
             fmt = one_of(audio.get("format"), tuple(_AUDIO_MIME), f"{q}.input_audio.format")
-            data = _base64(audio.get("data"), f"{q}.input_audio.data")
+            data = base64_data(audio.get("data"), f"{q}.input_audio.data")
             mime = checked_type(_AUDIO_MIME[fmt], b64_head(data), f"{q}.input_audio.data")
             parts.append({"inlineData": {"mimeType": mime, "data": data}})
         elif kind == "file":
@@ -147,37 +136,18 @@ def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool,
     return parts
 
 
-def _media_part(url: str, param: str, media: list[MediaRef]) -> dict:
-    """An inlineData part: decoded now for data: URLs, fetched by the pipeline for http(s) ones."""
-    if url.startswith("data:"):
-        mime, data = decode_data_url(url, param)
-        return {"inlineData": {"mimeType": mime, "data": data}}
-    part: dict = {}
-    media.append(MediaRef(part, url, param))
-    return part
-
-
 def _file(ref: object, q: str, media: list[MediaRef]) -> dict:
     ref = expect(ref, dict, f"{q}.file")
     if ref.get("file_id"):
         raise bad_request(f"{q}.file.file_id is not supported; send the file inline as file_data", f"{q}.file.file_id")
     data = expect(ref.get("file_data"), str, f"{q}.file.file_data")
     if data.startswith("data:"):
-        return _media_part(data, f"{q}.file.file_data", media)
+        return media_part(data, f"{q}.file.file_data", media)
     filename = expect(ref.get("filename") or "", str, f"{q}.file.filename")
-    data = _base64(data, f"{q}.file.file_data")
+    data = base64_data(data, f"{q}.file.file_data")
     head, guessed = b64_head(data), mimetypes.guess_type(filename[-255:], strict=False)[0]
     mime = checked_type(guessed, head, f"{q}.file.file_data") if guessed else sniff(head) or "application/pdf"
     return {"inlineData": {"mimeType": mime, "data": data}}
-
-
-def _base64(value: object, param: str) -> str:
-    value = expect(value, str, param)
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise bad_request(f"'{param}' must be base64-encoded data", param) from None
-    return value
 
 
 def _calls(
@@ -220,14 +190,8 @@ def _arguments(raw: object, param: str, limits: Limits) -> dict:
             raise bad_request(f"'{param}' must be a JSON object encoded as a string", param) from None
         if not isinstance(args, dict):
             raise bad_request(f"'{param}' must encode a JSON object", param)
-    _shallow(args, param, limits)
+    shallow(args, param, limits)
     return args
-
-
-def _shallow(value: object, param: str, limits: Limits) -> None:
-    """A 400 naming `param` when JSON carried in a string nests deeper than limits.json_depth."""
-    if too_deep(value, limits.json_depth):
-        raise bad_request(f"'{param}' nests JSON objects and arrays deeper than {limits.json_depth} levels", param)
 
 
 def _tool_result(
@@ -255,10 +219,5 @@ def _tool_result(
         text = "".join(texts)
     else:
         text = "" if content is None else expect(content, str, f"{p}.content")
-    try:
-        parsed = orjson.loads(text) if text.startswith("{") else None
-    except orjson.JSONDecodeError:
-        parsed = None
-    _shallow(parsed, f"{p}.content", limits)
-    response = parsed if isinstance(parsed, dict) else {"result": text}
+    response = tool_response(text, f"{p}.content", limits)
     return {"functionResponse": {"name": names.to_gemini(name), "response": response}}, call_id

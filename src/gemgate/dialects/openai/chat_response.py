@@ -19,7 +19,8 @@ from ...gemini.parts import parts_of
 from ...gemini.think_tags import tags
 from ..base import RenderContext, Reply, StreamFormat
 from .annotations import url_citations
-from .common import chat_usage, finish_reason, new_id, openai_error_body
+from ..parts import new_id
+from .common import chat_usage, finish_reason, openai_error_body
 
 CHAT_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
 

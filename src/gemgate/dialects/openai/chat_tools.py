@@ -11,8 +11,7 @@ from __future__ import annotations
 from ...config import Limits
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
-from ...gemini.param_ranges import duplicate_names
-from ...gemini.schema import to_gemini_schema
+from ..declarations import function_declaration, no_duplicates
 from ..validate import at_most, expect, one_of
 
 _MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
@@ -36,10 +35,7 @@ def chat_tools(
     raw = expect(body.get("functions" if legacy else "tools") or [], list, "functions" if legacy else "tools")
     at_most(len(raw), limits.tools, "tools", "functions" if legacy else "tools", "tools")
     declarations = [_declaration(tool, i, legacy, names, schemas) for i, tool in enumerate(raw)]
-    for i, _ in duplicate_names([d["name"] for d in declarations])[:1]:
-        at = f"functions[{i}].name" if legacy else f"tools[{i}].function.name"
-        raise bad_request(f"'{at}' {names.to_client(declarations[i]['name'])!r} is declared twice; Gemini refuses "
-                          "duplicate function declarations: give each tool its own name", at)
+    no_duplicates(declarations, names, lambda i: f"functions[{i}].name" if legacy else f"tools[{i}].function.name")
     legacy_choice = body.get("function_call") is not None
     where = "function_call" if legacy_choice else "tool_choice"
     choice = body.get(where)
@@ -126,18 +122,5 @@ def _declaration(tool: object, i: int, legacy: bool, names: ToolNameMap, schemas
             raise bad_request(f"tools[{i}].type {shown} is not supported; use 'function'", f"tools[{i}].type")
         at = f"tools[{i}].function"
         fn = expect(tool.get("function"), dict, at)
-    name = expect(fn.get("name"), str, f"{at}.name")
-    if not name:
-        raise bad_request(f"{at}.name must not be empty", f"{at}.name")
-    decl: dict = {"name": names.to_gemini(name)}
-    if fn.get("description") is not None:
-        description = expect(fn["description"], str, f"{at}.description")
-        if description:
-            decl["description"] = description
-    params = fn.get("parameters")
-    if params is not None:
-        schemas[decl["name"]] = params
-        schema = to_gemini_schema(expect(params, dict, f"{at}.parameters"))
-        if schema:
-            decl["parameters"] = schema
-    return decl
+    return function_declaration(fn.get("name"), fn.get("description"), fn.get("parameters"), at, f"{at}.parameters",
+                                names, schemas)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-
-
 from ...errors import GatewayError
+
 
 _ERROR_TYPES = {
     400: ("invalid_request_error", None),
@@ -72,8 +70,3 @@ def chat_usage(meta: dict | None) -> dict:
         "prompt_tokens_details": {"cached_tokens": int(meta.get("cachedContentTokenCount") or 0)},
         "completion_tokens_details": {"reasoning_tokens": thoughts},
     }
-
-
-def new_id(prefix: str) -> str:
-    """`prefix` and 24 random alphanumeric characters, e.g. "chatcmpl-…", "call_…"."""
-    return prefix + secrets.token_urlsafe(18).replace("-", "").replace("_", "")[:24]
