@@ -143,7 +143,9 @@ def apply_model_spec(
     try:
         if thinking is not None:
             if not spec.thinks:
-                if thinking.effort not in (None, "none", "auto") or thinking.budget or thinking.level is not None:
+                if thinking.adaptive:
+                    pass  # left to the model, which does not think
+                elif thinking.effort not in (None, "none", "auto") or thinking.budget or thinking.level is not None:
                     if thinking.budget or thinking.level is not None:
                         param = thinking.param
                     else:  # an effort name: the request's own field, or the model name's suffix

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import code_assist, gemini_native, openai
+from . import anthropic, code_assist, gemini_native, openai
 from .base import Dialect
 
-DIALECTS: tuple[Dialect, ...] = (openai.DIALECT, gemini_native.DIALECT, code_assist.DIALECT)
+DIALECTS: tuple[Dialect, ...] = (openai.DIALECT, gemini_native.DIALECT, code_assist.DIALECT, anthropic.DIALECT)

@@ -32,13 +32,16 @@ _EFFORT_LEVELS = {"minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high"
 @dataclass(frozen=True)
 class ThinkingRequest:
     """What the client asked for: an effort name ("auto" = model default, visible), a token budget, or a
-    Gemini thinkingLevel value ("MINIMAL".."HIGH"; sent as is where the model has it, else refused)."""
+    Gemini thinkingLevel value ("MINIMAL".."HIGH"; sent as is where the model has it, else refused).
+    `adaptive`: the client leaves thinking to the model (Anthropic's `thinking: {type: "adaptive"}`), so a
+    model that cannot think answers without it instead of refusing."""
 
     effort: str | None = None
     budget: int | None = None
     include_thoughts: bool | None = None
     param: str | None = None  # the request field the budget or level came from, named in a refusal
     level: str | None = None
+    adaptive: bool = False
 
 
 def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None) -> ThinkingRequest | None:
@@ -54,7 +57,7 @@ def merge_thinking(suffix: ThinkingRequest | None, asked: ThinkingRequest | None
     effort = asked.effort if asked.effort is not None else (None if explicit else suffix.effort)
     include = asked.include_thoughts if asked.include_thoughts is not None else suffix.include_thoughts
     return ThinkingRequest(effort=effort, budget=asked.budget, include_thoughts=include, param=asked.param,
-                           level=asked.level)
+                           level=asked.level, adaptive=asked.adaptive)
 
 
 def family(model: str) -> str | None:
