@@ -10,6 +10,10 @@ non-thought text parts, chats keep every part in order, usage is the last chunk'
 answer text and the thought text concatenated, the function calls in order with their signatures, the text
 parts' signatures in order, the last finishReason, the last usageMetadata, logprobsResult.chosenCandidates
 concatenated.
+
+Anthropic Messages (what the anthropic SDK's MessageStream accumulates): the message of message_start, blocks
+opened by content_block_start and grown by text / thinking / signature / input_json deltas (the JSON parsed at
+the block's stop), stop_reason and usage from message_delta; ping skipped, an error event raised.
 """
 
 from __future__ import annotations
@@ -133,3 +137,56 @@ def stream_captures(fixtures_dir: Path) -> dict[str, list[dict]]:
             if record.get("method") == "generateContentStream" and record.get("response"):
                 out[f"{path.name}#{n}"] = record["response"]
     return out
+
+
+def anthropic_stream_fold(events: list) -> dict:
+    """The Message an Anthropic client builds from the (event type, data) pairs of a Messages stream."""
+    message: dict | None = None
+    buffers: dict[int, str] = {}
+    for kind, data in events:
+        assert kind == data["type"], (kind, data)  # the `event:` line names the data's type, as Anthropic sends
+        if kind == "ping":
+            continue
+        if kind == "error":
+            raise AssertionError(f"stream error: {data}")
+        if kind == "message_start":
+            assert message is None
+            message = json.loads(json.dumps(data["message"]))
+            continue
+        assert message is not None, f"{kind} before message_start"
+        if kind == "content_block_start":
+            assert data["index"] == len(message["content"])
+            message["content"].append(dict(data["content_block"]))
+        elif kind == "content_block_delta":
+            block, delta = message["content"][data["index"]], data["delta"]
+            if delta["type"] == "text_delta":
+                block["text"] += delta["text"]
+            elif delta["type"] == "thinking_delta":
+                block["thinking"] += delta["thinking"]
+            elif delta["type"] == "signature_delta":
+                block["signature"] = delta["signature"]
+            else:
+                assert delta["type"] == "input_json_delta", delta
+                buffers[data["index"]] = buffers.get(data["index"], "") + delta["partial_json"]
+        elif kind == "content_block_stop":
+            block = message["content"][data["index"]]
+            if block["type"] == "tool_use":
+                block["input"] = json.loads(buffers.get(data["index"]) or "{}")
+        elif kind == "message_delta":
+            message.update(data["delta"])
+            message["usage"].update(data["usage"])
+        else:
+            assert kind == "message_stop", kind
+    assert message is not None
+    return message
+
+
+def assert_anthropic_agree(whole: dict, events: list) -> None:
+    """The non-streaming message equals the client-side fold of the stream (message and tool_use ids aside)."""
+    got = anthropic_stream_fold(events)
+    for view in (got, whole):
+        assert view.pop("id").startswith("msg_")
+        for block in view["content"]:
+            if block["type"] == "tool_use":
+                assert block.pop("id")
+    assert got == whole

@@ -23,3 +23,19 @@ def parse_sse(body: bytes | str, *, exact: bool = False) -> list[Any]:
                 data = line[6:]
                 out.append(data if data == "[DONE]" else json.loads(data))
     return out
+
+
+def parse_sse_events(body: bytes | str) -> list[tuple[str | None, Any]]:
+    """(event name, JSON data) of every SSE event with data (Anthropic's framing: `event:` then `data:`)."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    out = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        name, data = None, None
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+        if data is not None:
+            out.append((name, data))
+    return out

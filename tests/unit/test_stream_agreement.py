@@ -10,14 +10,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gemgate.dialects.anthropic.request import parse_messages
 from gemgate.dialects.base import ParseInput, RenderContext
 from gemgate.dialects.gemini_native.reply import GeminiReply
 from gemgate.dialects.openai.chat_request import parse_chat
 from gemgate.gemini.aggregate import aggregate
 from gemgate.gemini.signatures import SignatureStore
 from gemgate.testing import ThoughtSigner, plan_reply, single_response, stream_chunks
-from tests.support.agreement import assert_openai_agree, gemini_view, stream_captures
-from tests.support.sse import parse_sse
+from tests.support.agreement import assert_anthropic_agree, assert_openai_agree, gemini_view, stream_captures
+from tests.support.sse import parse_sse, parse_sse_events
 
 TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}}}}
          for n in ("f", "g")]
@@ -49,10 +50,23 @@ async def gemini_both(chunks: list[dict]) -> tuple[dict, list[dict]]:
     return whole, [e for e in parse_sse(frames) if isinstance(e, dict)]
 
 
+async def anthropic_both(chunks: list[dict]) -> tuple[dict, list]:
+    """(the Messages answer of the fold, the (event, data) pairs streamed) for one request's Reply."""
+    tools = [{"name": t["function"]["name"], "input_schema": t["function"]["parameters"]} for t in TOOLS]
+    body = {"model": "gemini-2.5-flash", "max_tokens": 100, "tools": tools, "messages": [{"role": "user", "content": "x"}]}
+    reply = parse_messages(ParseInput(body, {}, {}, {})).reply
+    ctx = RenderContext(SignatureStore(None), thoughts_in_content=False)
+    whole = await reply.whole(aggregate(chunks), ctx)
+    frames = b"".join([f async for f in reply.stream(chunks[0], _aiter(chunks[1:]), ctx)])
+    return whole, parse_sse_events(frames)
+
+
 async def check_both_dialects(chunks: list[dict], n: int = 1) -> None:
-    """The property, for OpenAI chat and Gemini-native."""
+    """The property, for OpenAI chat, Gemini-native and Anthropic Messages."""
     whole, events = await openai_both(chunks, n)
     assert_openai_agree(whole, events)
+    a_whole, a_events = await anthropic_both(chunks)
+    assert_anthropic_agree(a_whole, a_events)
     g_whole, g_events = await gemini_both(chunks)
     assert g_events == chunks  # the native stream passes chunks through
     assert gemini_view([g_whole]) == gemini_view(g_events)

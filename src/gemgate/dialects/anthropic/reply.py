@@ -127,8 +127,8 @@ class _Blocks:
 
 class MessagesReply(Reply):
     """Renders one Messages answer. `model` is the name the client asked for; `names` maps tool names back;
-    `schemas` (Gemini function name -> the client's JSON Schema) restores argument types. Only the first
-    candidate is read: Anthropic has one answer per request."""
+    `schemas` (Gemini function name -> the client's JSON Schema) restores argument types. Only candidate 0 is
+    read: Anthropic has one answer per request."""
 
     stream_format = MESSAGES_STREAM
 
@@ -147,7 +147,7 @@ class MessagesReply(Reply):
         "refusal". Tool calls' thought signatures are stored first."""
         blocks = _Blocks(self)
         cands = response.get("candidates") or []
-        cand = cands[0] if cands else {}
+        cand = next((c for c in cands if c.get("index", 0) == 0), {})
         for part in parts_of(cand):
             blocks.add(part, [])
         blocks.close([])
@@ -173,7 +173,9 @@ class MessagesReply(Reply):
             out: list = []
             cands = chunk.get("candidates") or []
             seen = seen or bool(cands)
-            for cand in cands[:1]:
+            for cand in cands:
+                if cand.get("index", 0) != 0:
+                    continue
                 for part in parts_of(cand):
                     blocks.add(part, out)
                 reason = cand.get("finishReason") or reason
