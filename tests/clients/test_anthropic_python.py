@@ -159,3 +159,11 @@ def test_errors(ant, gw):
                                  messages=[{"role": "user", "content": "one two three four\nFAIL-AFTER 1 500"}]) as stream:
             list(stream)
     assert info.value.body["error"]["type"] == "api_error"
+
+
+def test_stream_helper_through_pings(ant):
+    """The gateway pings while the upstream is silent, before message_start: the helper skips pings."""
+    with ant.messages.stream(model="gemini-2.5-flash", max_tokens=100,
+                             messages=[{"role": "user", "content": "late words here\nSLOW 2.5"}]) as stream:
+        final = stream.get_final_message()
+    assert final.content[0].text == "echo: late words here\nSLOW 2.5"
