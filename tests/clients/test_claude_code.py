@@ -12,7 +12,6 @@ last user turn line by line, so a `CALL ...` line in the prompt triggers the cal
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -15,10 +15,11 @@ import orjson
 
 from ..config import Limits
 from ..errors import bad_request
+from ..gemini.param_ranges import TEMPERATURE, TOP_P
 from ..http.body import too_deep
 from ..http.media import decode_data_url
 from .base import MediaRef
-from .validate import expect
+from .validate import INT32_MAX, expect, integer, number
 
 
 def new_id(prefix: str) -> str:
@@ -71,3 +72,16 @@ def append_turn(contents: list[dict], role: str, parts: list[dict]) -> None:
         contents[-1]["parts"].extend(parts)
     else:
         contents.append({"role": role, "parts": parts})
+
+
+def sampling_config(body: dict) -> dict:
+    """Gemini's temperature, topP and topK from the fields of those names that OpenAI and Anthropic share,
+    within Google's ranges (`gemini.param_ranges`; topK is an int32); a 400 naming the field otherwise."""
+    config: dict = {}
+    if body.get("temperature") is not None:
+        config["temperature"] = number(body["temperature"], "temperature", *TEMPERATURE.bounds)
+    if body.get("top_p") is not None:
+        config["topP"] = number(body["top_p"], "top_p", *TOP_P.bounds)
+    if body.get("top_k") is not None:
+        config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
+    return config

@@ -11,12 +11,13 @@ from ...catalog import ModelSpec
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.normalise import normalise_history
-from ...gemini.param_ranges import MAX_STOP_SEQUENCES, TEMPERATURE, TOP_P
+from ...gemini.param_ranges import MAX_STOP_SEQUENCES
 from ...gemini.schema import to_gemini_schema
 from ...gemini.thinking import ThinkingRequest
 from ...upstreams.base import Capability
 from ..base import Generation, ParseInput, Unary
-from ..validate import INT32_MAX, expect, integer, number, one_of
+from ..parts import sampling_config
+from ..validate import INT32_MAX, expect, integer, one_of
 from .content import History, messages_contents, system_parts
 from .reply import MessagesReply
 from .tools import anthropic_tools
@@ -138,13 +139,7 @@ def _tool_names(body: dict) -> list[str]:
 
 def _generation_config(body: dict) -> dict:
     """Sampling, stop sequences and structured output (output_config.format or the older output_format)."""
-    config: dict = {}
-    if body.get("temperature") is not None:
-        config["temperature"] = number(body["temperature"], "temperature", *TEMPERATURE.bounds)
-    if body.get("top_p") is not None:
-        config["topP"] = number(body["top_p"], "top_p", *TOP_P.bounds)
-    if body.get("top_k") is not None:
-        config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
+    config = sampling_config(body)
     stops = body.get("stop_sequences")
     if stops is not None:
         for i, s in enumerate(expect(stops, list, "stop_sequences")):

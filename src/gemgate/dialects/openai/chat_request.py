@@ -11,12 +11,13 @@ from ...errors import bad_request
 from ...gemini.args import has_typed_enums
 from ...gemini.capabilities import ALL_LEVELS
 from ...gemini.names import ToolNameMap
-from ...gemini.param_ranges import CANDIDATE_COUNT, LOGPROBS, MAX_STOP_SEQUENCES, TEMPERATURE, TOP_P
+from ...gemini.param_ranges import CANDIDATE_COUNT, LOGPROBS, MAX_STOP_SEQUENCES
 from ...gemini.schema import to_gemini_schema
 from ...gemini.signatures import SignatureRef
 from ...gemini.thinking import EFFORTS, ThinkingRequest
 from ..base import Generation, MediaRef, ParseInput
-from ..validate import INT32_MAX, expect, integer, no_unknown, number, one_of
+from ..parts import sampling_config
+from ..validate import expect, integer, no_unknown, number, one_of
 from .chat_messages import chat_messages
 from .chat_response import ChatReply
 from .chat_tools import chat_tools
@@ -173,13 +174,7 @@ def _seed(seed: int, notes: list[str]) -> int:
 def _generation_config(body: dict, notes: list[str]) -> dict:
     """Gemini's generationConfig from the sampling, length, logprobs and response_format fields; a value the
     gateway had to change is said in `notes` (the X-Gemgate-Adjusted header)."""
-    config: dict = {}
-    if body.get("temperature") is not None:
-        config["temperature"] = number(body["temperature"], "temperature", *TEMPERATURE.bounds)
-    if body.get("top_p") is not None:
-        config["topP"] = number(body["top_p"], "top_p", *TOP_P.bounds)
-    if body.get("top_k") is not None:
-        config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
+    config = sampling_config(body)
     for name in ("max_completion_tokens", "max_tokens"):
         if body.get(name) is not None:
             config["maxOutputTokens"] = integer(body[name], name, 1)
