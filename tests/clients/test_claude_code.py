@@ -149,3 +149,17 @@ def test_bad_key_fails_cleanly(claude):
     done, out = claude("hello", key="not-a-valid-key")
     assert done.returncode != 0 and out["is_error"]
     assert "401" in json.dumps(out) or "authentication" in out["result"].lower(), out
+
+
+def test_pings_while_the_upstream_is_silent(claude):
+    """The gateway fills 1 s silences (the test setting) with `event: ping`, before message_start here."""
+    done, out = claude("late answer marker-cc-slow\nSLOW 2.5")
+    assert done.returncode == 0 and not out["is_error"], done.describe()
+    assert "marker-cc-slow" in out["result"]
+
+
+def test_upstream_failures_are_reported(claude):
+    done, out = claude("one two three four\nFAIL-AFTER 1 500")  # after the stream began: an `event: error`
+    assert out["is_error"] and "Upstream error" in out["result"], out
+    done, out = claude("bad request\nFAIL 400")  # before: a 400 in Anthropic's shape
+    assert out["is_error"] and out["api_error_status"] == 400, out
