@@ -143,6 +143,8 @@ def test_field_errors():
     bad("messages[1].content[0].type", messages=[{"role": "user", "content": "x"},
                                                   {"role": "assistant", "content": [{"type": "image", "source": {}}]}])
     bad("model", model=3)
+    bad("stream", stream="yes")
+    bad("max_tokens", max_tokens=None)
 
 
 def test_count_tokens_body():

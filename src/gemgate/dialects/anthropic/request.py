@@ -51,9 +51,10 @@ def parse_messages(inp: ParseInput) -> Generation:
     field for anything wrong or that Gemini cannot take.
     """
     body = _body(inp)
-    stream = expect(body.get("stream", False) if body.get("stream") is not None else False, bool, "stream")
-    max_tokens = integer(body.get("max_tokens") if "max_tokens" in body else _required("max_tokens"), "max_tokens",
-                         1, INT32_MAX)
+    stream = False if body.get("stream") is None else expect(body["stream"], bool, "stream")
+    if "max_tokens" not in body:
+        _required("max_tokens")
+    max_tokens = integer(body["max_tokens"], "max_tokens", 1, INT32_MAX)
     notes: list[str] = []
     request, names, schemas, history = _translate(body, inp, notes)
     config = _generation_config(body)
@@ -84,7 +85,8 @@ def parse_count_tokens(inp: ParseInput) -> Unary:
     return Unary(body["model"], Capability.COUNT_TOKENS, build, render)
 
 
-def _required(name: str):
+def _required(name: str) -> None:
+    """A 400 for a missing field, in Anthropic's words."""
     raise bad_request(f"{name}: Field required", name)
 
 
@@ -127,7 +129,8 @@ def _translate(body: dict, inp: ParseInput, notes: list[str]) -> tuple[dict, Too
 
 def _tool_names(body: dict) -> list[str]:
     """Every tool name declared or replayed, so valid ones are claimed before any is renamed."""
-    found = [t.get("name") for t in body.get("tools") or () if isinstance(t, dict)] if isinstance(body.get("tools"), list) else []
+    tools = body.get("tools")
+    found = [t.get("name") for t in tools if isinstance(t, dict)] if isinstance(tools, list) else []
     messages = body.get("messages")
     for msg in messages if isinstance(messages, list) else ():
         content = msg.get("content") if isinstance(msg, dict) else None
