@@ -43,6 +43,8 @@ class History:
         self.signatures: list[SignatureRef] = []
         self.system: list[dict] = []
         self.call_names: dict[str, str] = {}  # tool_use id -> the client's tool name
+        self.call_order: dict[str, int] = {}  # tool_use id -> its position among its message's calls
+        self.answer_order: dict[int, int] = {}  # id() of a functionResponse part -> the position of its call
 
 
 def system_parts(system: object, history: History) -> None:
@@ -87,7 +89,11 @@ def messages_contents(messages: object, history: History) -> list[dict]:
                     "block in the next message.", f"messages[{unanswered[0]}].content")
             unanswered = None
         if role == "user":
-            append_turn(contents, "user", _user_parts(blocks, p, history, allow_media=True))
+            parts = _user_parts(blocks, p, history, allow_media=True)
+            # Gemini pairs responses with calls by position (both may have one name): put them in the calls' order.
+            if any(id(q) in history.answer_order for q in parts):
+                parts.sort(key=lambda q: history.answer_order.get(id(q), 1 << 30))
+            append_turn(contents, "user", parts)
         else:
             parts, calls = _assistant_parts(blocks, p, history)
             if calls:
@@ -185,7 +191,9 @@ def _tool_result(block: dict, q: str, history: History) -> list[dict]:
     if is_error is not None:
         expect(is_error, bool, f"{q}.is_error")
     response = {"error": text} if is_error else tool_response(text, f"{q}.content", history.limits)
-    return [{"functionResponse": {"name": history.names.to_gemini(name), "response": response}}, *extra]
+    part = {"functionResponse": {"name": history.names.to_gemini(name), "response": response}}
+    history.answer_order[id(part)] = history.call_order.get(call_id, 1 << 30)
+    return [part, *extra]
 
 
 def _media_or_text(item: dict, q: str, history: History) -> list[dict]:
@@ -220,6 +228,7 @@ def _assistant_parts(blocks: list[dict], p: str, history: History) -> tuple[list
             args = {} if args is None else expect(args, dict, f"{q}.input")
             shallow(args, f"{q}.input", history.limits)
             history.call_names[call_id] = name
+            history.call_order[call_id] = len(calls)
             part: dict = {"functionCall": {"name": history.names.to_gemini(name), "args": args}}
             if signature:
                 part["thoughtSignature"] = signature  # the store's copy, when it has one, is the same
