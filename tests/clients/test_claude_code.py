@@ -4,7 +4,7 @@ Set up per client-harness.md §4: a throwaway HOME, ANTHROPIC_BASE_URL at the ga
 ANTHROPIC_API_KEY (sent as x-api-key), `--bare -p ... --output-format json|stream-json`, stdin closed;
 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC so nothing but the gateway is contacted, and
 CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK so a stream it cannot parse fails the run instead of being retried
-without streaming (§8). The CLI sends HEAD / first, then POST /v1/messages?beta=true streaming, asking for
+without streaming (§8). Every run is under the egress watch: zero contacts beyond loopback. The CLI sends HEAD / first, then POST /v1/messages?beta=true streaming, asking for
 adaptive thinking; its user turn is a system-reminder block plus the prompt, and the fake model reads the
 last user turn line by line, so a `CALL ...` line in the prompt triggers the call.
 """
@@ -30,12 +30,13 @@ def claude(gw, claude_at):
 
 
 @pytest.fixture
-def claude_at(tmp_path):
-    """Claude Code runs against a given gateway."""
-    return lambda gateway: _runner(gateway, tmp_path)
+def claude_at(tmp_path, egress):
+    """Claude Code runs against a given gateway, each under the egress watch (tests/clients/egress.py): nothing
+    but loopback may be contacted."""
+    return lambda gateway: _runner(gateway, tmp_path, egress)
 
 
-def _runner(gw, tmp_path):
+def _runner(gw, tmp_path, egress):
     require_node_modules("@anthropic-ai/claude-code")
     if not CLAUDE_BIN.exists():
         pytest.skip(f"Claude Code binary missing at {CLAUDE_BIN}")
@@ -52,12 +53,14 @@ def _runner(gw, tmp_path):
             CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
             CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK="1",
             CLAUDE_CODE_MAX_RETRIES="0",
+            **egress.env(),
             **(env or {}),
         )
         verbose = ["--verbose"] if output == "stream-json" else []
         argv = [str(CLAUDE_BIN), "--bare", "-p", prompt, "--model", model, "--no-session-persistence",
                 "--output-format", output, *verbose, *extra]
-        done = run_process(argv, env=environment, cwd=workspace, timeout=timeout)
+        done = run_process(egress.argv(argv), env=environment, cwd=workspace, timeout=timeout)
+        egress.check()
         return done, _parse(done, output)
 
     return run
