@@ -113,7 +113,9 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
                 return _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits
             # GET and HEAD carry no body (a preflight answered locally); anything else is JSON.
-            body = None if request.method in ("GET", "HEAD") else await read_json(request, limits.body_bytes, limits.json_depth)
+            body = None
+            if request.method not in ("GET", "HEAD"):
+                body = await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
             if isinstance(work, Local):  # answered here: no model, no account
                 return json_response(work.answer(gw.catalog.entries()))

@@ -1,12 +1,13 @@
 """Claude Code (@anthropic-ai/claude-code from npm, unmodified) headless against the gateway's Anthropic dialect.
 
-Set up per client-harness.md §4: a throwaway HOME, ANTHROPIC_BASE_URL at the gateway, the gateway client key as
-ANTHROPIC_API_KEY (sent as x-api-key), `--bare -p ... --output-format json|stream-json`, stdin closed;
+Set up per client-harness.md §4: a throwaway HOME, ANTHROPIC_BASE_URL at the gateway, the gateway client key
+as ANTHROPIC_API_KEY (sent as x-api-key), `--bare -p ... --output-format json|stream-json`, stdin closed;
 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC so nothing but the gateway is contacted, and
 CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK so a stream it cannot parse fails the run instead of being retried
-without streaming (§8). Every run is under the egress watch: zero contacts beyond loopback. The CLI sends HEAD / first, then POST /v1/messages?beta=true streaming, asking for
-adaptive thinking; its user turn is a system-reminder block plus the prompt, and the fake model reads the
-last user turn line by line, so a `CALL ...` line in the prompt triggers the call.
+without streaming (§8). Every run is under the egress watch: zero contacts beyond loopback. The CLI sends
+`HEAD /` first, then `POST /v1/messages?beta=true` streaming, asking for adaptive thinking; its user turn is a
+system-reminder block plus the prompt, and the fake model reads the last user turn line by line, so a
+`CALL ...` line in the prompt triggers the call.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ def from_anthropic_client(headers: Mapping[str, str]) -> bool:
 def preflight(inp: ParseInput) -> Local:
     """The base URL's answer, made by the gateway itself: Claude Code sends `HEAD /` before its first request
     (client-harness.md §4)."""
-    return Local(lambda entries: {"service": "gemgate", "apis": ["/v1/messages", "/v1/chat/completions", "/v1beta/models"]})
+    apis = ["/v1/messages", "/v1/chat/completions", "/v1beta/models"]
+    return Local(lambda entries: {"service": "gemgate", "apis": apis})
 
 
 class AnthropicDialect(Dialect):

@@ -104,7 +104,8 @@ class _Blocks:
                 self.signed.append((call_id, signature))
             name = fc.get("name", "")
             args = restore_arg_types(fc.get("args") or {}, self.reply.schemas.get(name))
-            self._start({"type": "tool_use", "id": call_id, "name": self.reply.names.to_client(name), "input": args}, out)
+            name_shown = self.reply.names.to_client(name)
+            self._start({"type": "tool_use", "id": call_id, "name": name_shown, "input": args}, out)
             self._delta({"type": "input_json_delta", "partial_json": orjson.dumps(args).decode()}, out)
             self.has_calls = True
             return

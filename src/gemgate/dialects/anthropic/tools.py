@@ -38,7 +38,8 @@ def anthropic_tools(
             if kind.startswith("web_search"):
                 search = True
             else:
-                notes.append(f"tools[{i}] ({kind[:60]}) left out: an Anthropic-defined tool Gemini has no counterpart of")
+                notes.append(f"tools[{i}] ({kind[:60]}) left out: an Anthropic-defined tool Gemini has no "
+                             "counterpart of")
             continue
         declarations.append(function_declaration(
             tool.get("name"), tool.get("description"), tool.get("input_schema"), f"tools[{i}]",
