@@ -5,7 +5,6 @@ a result table that shows emails and profiles only, never a token."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
