@@ -177,7 +177,7 @@ async def test_account_name_unique(store):
 
 async def test_kind_must_be_registered(store):
     with refused(AdminError, "unknown account kind", "gemini-api"):
-        await admin.add_account(store, "gemini-web", "x", {"api_key": API_KEY})
+        await admin.add_account(store, "vertex-ai", "x", {"api_key": API_KEY})
 
 
 @pytest.mark.parametrize("secret", [{}, {"api_key": ""}, {"api_key": "   "}, {"api_key": 123}, {"key": API_KEY}, API_KEY])

@@ -13,8 +13,9 @@ from ..store import AccountRecord
 from .base import Capability, Upstream, UpstreamSettings
 from .code_assist import CodeAssist
 from .gemini_api import GeminiAPI
+from .web import GeminiWeb
 
-UPSTREAM_KINDS: dict[str, type[Upstream]] = {cls.kind: cls for cls in (GeminiAPI, CodeAssist)}
+UPSTREAM_KINDS: dict[str, type[Upstream]] = {cls.kind: cls for cls in (GeminiAPI, CodeAssist, GeminiWeb)}
 
 
 def kind_names() -> tuple[str, ...]:

@@ -103,7 +103,9 @@ class HttpClient:
     async def start(self) -> None:
         """Open the session."""
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
-        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        # No cookie jar: a Set-Cookie in one account's answer must never ride along on another account's request
+        # (the web kind keeps each account's cookies itself).
+        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar())
 
     async def close(self) -> None:
         """Close the session."""

@@ -1,0 +1,199 @@
+"""Upstream kind "gemini-web": the Gemini web app (gemini.google.com) with a browser's cookies.
+
+The protocol is implemented here from reference/gemini-web-protocol.md (the popular client library is
+AGPL-3.0 and is not used): `protocol` lays out requests, `framing` reads the length-prefixed answers,
+`payload`/`candidate`/`snapshots` turn cumulative snapshots into Gemini chunks, `page` scrapes the session
+tokens, `models` the account's catalogue, `cookies` the accepted cookie forms and Set-Cookie merging,
+`client` the HTTP calls, `session` one account's live state.
+
+Credential lifecycle: the session (page tokens, models) is made in `refresh_credential`, which the gateway's
+CredentialKeeper runs single-flight per account and whose result (the cookie jar with every Set-Cookie merged)
+it persists atomically before use. A signed-out page is NeedsReauth, never guest mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import typer
+
+from ...errors import Cause, Failure, Scope, UpstreamError
+from ...store import AccountRecord
+from .._http import HttpClient
+from ..base import Capability, NeedsReauth, Upstream
+from . import cookies, protocol
+from .client import LABEL, WebClient, XsrfRejected
+from .models import STANDARD, resources
+from .prompt import build_prompt
+from .session import Session
+from .settings import GeminiWebSettings
+from .snapshots import Snapshots
+
+KIND = "gemini-web"
+log = logging.getLogger("gemgate.web")
+
+
+class GeminiWeb(Upstream):
+    """Gemini web-app accounts (cookies): generation and per-account model discovery."""
+
+    kind = KIND
+    capabilities = frozenset({Capability.GENERATE, Capability.LIST_MODELS})
+    settings_model = GeminiWebSettings
+    secret_fields = ("cookie",)
+    fallback_models = ("flash", "auto")
+
+    @classmethod
+    def register_cli(cls, accounts: typer.Typer) -> None:
+        """`gemgate accounts add-cookie`."""
+        from .cli import register
+
+        register(accounts)
+
+    @classmethod
+    def secret_problem(cls, secret: dict) -> str | None:
+        """A Cookie header without `__Secure-1PSID` cannot sign in (§1.3)."""
+        jar = cookies.parse_header(secret.get("cookie") or "") if isinstance(secret.get("cookie"), str) else {}
+        if not jar.get(cookies.PSID):
+            return f"the cookies lack {cookies.PSID}: export them from a browser signed in to gemini.google.com"
+        return None
+
+    @classmethod
+    def secret_values(cls, secret: dict) -> list[str]:
+        """The Cookie header and every cookie value in it."""
+        raw = secret.get("cookie") if isinstance(secret.get("cookie"), str) else ""
+        return [v for v in (raw, *cookies.parse_header(raw).values()) if v]
+
+    @classmethod
+    def credential_identity(cls, secret: dict) -> str | None:
+        """`__Secure-1PSID` (and the account index): the same signed-in Google account."""
+        psid = cookies.parse_header(secret.get("cookie") or "").get(cookies.PSID) if isinstance(secret.get("cookie"), str) else None
+        return f"{psid}/{secret.get('auth_user')}" if psid else None
+
+    @classmethod
+    def describe_secret(cls, secret: dict) -> str:
+        """How many cookies, and the account index when one is set; never a value."""
+        raw = secret.get("cookie") if isinstance(secret.get("cookie"), str) else ""
+        text = f"{len(cookies.parse_header(raw))} cookies"
+        return text + (f", /u/{secret['auth_user']}" if secret.get("auth_user") is not None else "")
+
+    @classmethod
+    def suggest_name(cls, secret: dict) -> str | None:
+        """"web-" and the last 4 characters of `__Secure-1PSID` (the account's stable identity)."""
+        psid = cookies.parse_header(secret.get("cookie") or "").get(cookies.PSID) if isinstance(secret.get("cookie"), str) else None
+        return f"web-{psid[-4:]}" if psid and len(psid) >= 16 else None
+
+    def __init__(self, settings: GeminiWebSettings) -> None:
+        super().__init__(settings)
+        self.settings: GeminiWebSettings = settings
+        self.http = HttpClient(settings, LABEL)
+        self.client = WebClient(settings, self.http)
+        self.sessions: dict[str, Session] = {}  # account id -> live session
+
+    async def start(self) -> None:
+        """Open the HTTP session."""
+        await self.http.start()
+
+    async def close(self) -> None:
+        """Close it; the sessions go with it."""
+        await self.http.close()
+        self.sessions.clear()
+
+    # credential lifecycle
+
+    def credential_fresh(self, account: AccountRecord, now: float) -> bool:
+        """A live session built from the stored cookies, younger than `session_seconds`, with no merged
+        Set-Cookie waiting to be persisted."""
+        session = self.sessions.get(account.id)
+        return session is not None and session.current(account.secret.get("cookie"), self.settings.session_seconds)
+
+    async def refresh_credential(self, account: AccountRecord) -> dict:
+        """The secret with the session's cookie jar: a session still current but for merged Set-Cookie is kept
+        (no call); otherwise the app page is read anew (`WebClient.start_session`). Raises NeedsReauth for
+        signed-out cookies, UpstreamError otherwise."""
+        session = self.sessions.get(account.id)
+        stored = account.secret.get("cookie")
+        if session is None or session.stored != stored or time.monotonic() - session.started >= self.settings.session_seconds:
+            self.sessions.pop(account.id, None)
+            session = await self.client.start_session(account)
+            self.sessions[account.id] = session
+        session.stored = session.cookie_header
+        session.pending = False
+        return {**account.secret, "cookie": session.stored}
+
+    async def _session(self, account: AccountRecord) -> Session:
+        session = self.sessions.get(account.id)
+        if session is None:  # not made fresh by the keeper (a direct call): read the page now
+            session = self.sessions[account.id] = await self.client.start_session(account)
+        return session
+
+    # capabilities
+
+    async def list_models(self, account: AccountRecord) -> list[dict]:
+        """The account's public model ids (`models.resources`) from the catalogue read at session start."""
+        session = await self._session(account)
+        return resources(session.catalogue)
+
+    def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        """StreamGenerate for the flattened prompt (`prompt.build_prompt`); see `Upstream.stream`. A stale XSRF
+        token re-reads the page and tries once more; a page now signed out is AUTH_EXPIRED, so the keeper's
+        refresh finds it and marks the account needs-re-auth."""
+        return self._stream(account, model, request)
+
+    async def _stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        prompt = build_prompt(request)
+        session = await self._session(account)
+        chosen = session.catalogue.resolve(model) if session.catalogue else None
+        if chosen is None:
+            have = ", ".join(session.catalogue.public_ids()) if session.catalogue else "none"
+            raise UpstreamError(Failure.NOT_FOUND, f"this gemini-web account has no model '{model}' (it has: {have})",
+                                status=404, cause=Cause.ACCOUNT)
+        for attempt in (1, 2):
+            body, headers = self._request(session, chosen, prompt)
+            snapshots = Snapshots(LABEL, self.settings)
+            frames = self.client.stream_frames(session, account, body, headers)
+            try:
+                async for frame in frames:
+                    for chunk in snapshots.feed(frame):
+                        yield chunk
+                for chunk in snapshots.end():
+                    yield chunk
+                return
+            except XsrfRejected:
+                if attempt == 2:
+                    raise UpstreamError(Failure.AUTH_EXPIRED, f"{LABEL} refused a fresh XSRF token", scope=Scope.ACCOUNT) from None
+                log.info("account %s: XSRF token refused, reading the app page again", account.name)
+                session = await self._reinit(account)
+            finally:
+                await frames.aclose()
+
+    async def _reinit(self, account: AccountRecord) -> Session:
+        """A new session after an XSRF rejection; a signed-out page becomes AUTH_EXPIRED (see `stream`)."""
+        old = self.sessions.pop(account.id, None)
+        try:
+            session = await self.client.start_session(account)
+        except NeedsReauth as exc:
+            raise UpstreamError(Failure.AUTH_EXPIRED, exc.reason, scope=Scope.ACCOUNT) from None
+        if old is not None:  # keep what the old session merged but had not persisted yet
+            session.jar = {**old.jar, **session.jar}
+            session.pending = session.pending or old.pending
+        self.sessions[account.id] = session
+        return session
+
+    def _request(self, session: Session, chosen: tuple, prompt: str) -> tuple[bytes, dict[str, str]]:
+        """The StreamGenerate body and headers for the chosen (row, thinking)."""
+        row, thinking = chosen
+        request_uuid = str(uuid.uuid4()).upper()
+        temporary = self.settings.temporary_chats
+        header = None
+        mode = protocol.AUTO_MODE
+        if row is not None:
+            cat = session.catalogue
+            header = protocol.model_header(row.id, cat.capacity, cat.capacity_field, row.mode, thinking,
+                                           session.client_uuid, temporary)
+            mode = row.mode
+        inner = protocol.inner_request(prompt, session.tokens.language, request_uuid, mode,
+                                       thinking or STANDARD, temporary)
+        return protocol.stream_body(session.tokens.xsrf or "", inner), protocol.generation_headers(request_uuid, header)

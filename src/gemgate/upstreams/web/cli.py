@@ -1,0 +1,98 @@
+"""`gemgate accounts add-cookie FILE|-`: a Gemini web-app account from a browser's cookies, in any form
+`cookies.parse_cookies` accepts, or from `--psid` / `--psidts`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from ... import admin
+from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+from ...cli.secret_input import SecretReader, file_option
+from ...errors import UpstreamError
+from ...redaction import KNOWN, url_secrets
+from ...store import AccountRecord
+from ..base import NeedsReauth
+from .cookies import PSID, PSIDTS, CookieFormatError, header, parse_cookies
+
+
+def register(accounts: typer.Typer) -> None:
+    """Add this kind's commands to `gemgate accounts`."""
+
+    @accounts.command("add-cookie")
+    def add_cookie(
+        source: Annotated[
+            Optional[str],
+            typer.Argument(
+                help="A cookie file (JSON {\"cookie\": …}, Netscape cookies.txt, a browser extension's JSON export, "
+                "or a Cookie header string); '-' reads it from stdin"
+            ),
+        ] = None,
+        psid: Annotated[Optional[str], typer.Option("--psid", help=f"{PSID} alone ('-': from stdin)")] = None,
+        psid_file: file_option("psid", PSID) = None,
+        psidts: Annotated[Optional[str], typer.Option("--psidts", help=f"{PSIDTS} (with --psid)")] = None,
+        auth_user: Annotated[
+            Optional[int], typer.Option("--auth-user", min=0, help="The N of /u/N/ when the browser has several accounts")
+        ] = None,
+        name: NameOpt = None,
+        proxy: ProxyOpt = None,
+        proxy_file: file_option("proxy", "proxy URL") = None,
+        check: Annotated[
+            bool, typer.Option("--check", help="Open the app with the cookies now (signed in, models) before saving")
+        ] = False,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Add a Gemini web-app account (gemini.google.com) from a signed-in browser's cookies."""
+        reader = SecretReader()
+        text = None
+        if psid is None and psid_file is None:
+            text = reader.read("cookies", "-" if source == "-" else None, file=None if source in (None, "-") else Path(source),
+                               ask=True, warn=False)
+        try:
+            if text is not None:
+                jar = parse_cookies(text)
+            else:
+                value = reader.read(PSID, psid, file=psid_file)
+                jar = parse_cookies(header({PSID: value or "", **({PSIDTS: psidts.strip()} if psidts else {})}))
+        except CookieFormatError as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        proxy = reader.read("proxy URL", proxy, file=proxy_file, warn=bool(url_secrets(proxy)))
+        secret: dict = {"cookie": header(jar)}
+        if auth_user is not None:
+            secret["auth_user"] = auth_user
+        if check:
+            secret = _checked(secret, proxy, config)
+        view = run_admin(config, lambda store: admin.add_account(store, "gemini-web", name, secret, proxy))
+        console.print(f"added {view.kind} account '{escape(view.name)}' ({escape(view.credential)})", highlight=False)
+
+
+def _checked(secret: dict, proxy: str | None, config) -> dict:
+    """The secret after opening the app with it (Set-Cookie merged), or exit 1 saying why."""
+    from .. import build_upstreams
+
+    upstream = build_upstreams(settings_or_exit(config).upstreams)["gemini-web"]
+    record = AccountRecord(id="check", name="check", kind="gemini-web", secret=dict(secret), proxy=proxy)
+
+    async def run() -> dict:
+        """Start, open the app and read the models, close; the cookies are scrubbed from any answer."""
+        KNOWN.set("check", upstream.secret_values(secret))
+        await upstream.start()
+        try:
+            return await upstream.refresh_credential(record)
+        finally:
+            await upstream.close()
+            KNOWN.set("check", ())
+
+    try:
+        return asyncio.run(run())
+    except NeedsReauth as exc:
+        problem = exc.reason
+    except UpstreamError as exc:
+        problem = f"{exc.failure.value}: {exc.message}"
+    console.print(f"[red]the check failed, nothing was added: {escape(problem)}[/red]")
+    raise typer.Exit(1)

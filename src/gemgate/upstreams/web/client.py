@@ -1,0 +1,162 @@
+"""The web app's HTTP calls for one account: reading the app page, batchexecute, and opening StreamGenerate
+(reference/gemini-web-protocol.md §1, §3, §6.8). Redirects are never followed (a redirect to Google's "sorry"
+page is a block, §1.5); every answer's Set-Cookie is merged into the session's jar (§2.4)."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ...errors import Failure, Scope, UpstreamError
+from ...store import AccountRecord
+from .._http import HttpClient, transport_errors
+from ..base import NeedsReauth
+from . import cookies, protocol
+from .errors import http_error, in_band_error, is_xsrf_rejection
+from .framing import FrameReader, FramingError, read_frames
+from .models import STATUS_NAMES, UNAUTHENTICATED, parse_catalogue
+from .page import scrape
+from .payload import error_code, payload_of, wrb_parts
+from .session import Session
+from .settings import GeminiWebSettings
+
+LABEL = "the Gemini web app"
+# Issue 9: never fall back to guest mode; say how to bring fresh cookies.
+REFRESH_ADVICE = (
+    "export fresh cookies from a browser signed in to gemini.google.com (Firefox keeps them longest) and add "
+    "them again: `gemgate accounts remove <name>` then `gemgate accounts add-cookie FILE --name <name>`"
+)
+
+
+class XsrfRejected(Exception):
+    """StreamGenerate or batchexecute refused the `at` token (HTTP 400 with an "xsrf" marker, §1.5)."""
+
+
+def auth_user(account: AccountRecord) -> int | None:
+    """The account index N of `/u/N/` (None: the default account)."""
+    value = account.secret.get("auth_user")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class WebClient:
+    """The calls, over the kind's one aiohttp session (`HttpClient`)."""
+
+    def __init__(self, settings: GeminiWebSettings, http: HttpClient) -> None:
+        self.settings = settings
+        self.http = http
+        self.base = settings.base_url.rstrip("/")
+        parts = urlsplit(self.base)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.host = parts.hostname or ""
+
+    def _headers(self, account: AccountRecord, cookie: str) -> dict[str, str]:
+        return protocol.page_headers(self.origin, cookie, auth_user(account))
+
+    async def _send(self, method: str, path: str, account: AccountRecord, cookie: str, *, body: bytes | None = None,
+                    params: dict | None = None, headers: dict | None = None) -> aiohttp.ClientResponse:
+        url = self.base + protocol.account_path(path, auth_user(account))
+        with transport_errors(LABEL, "cannot reach it"):
+            return await self.http.session.request(
+                method, url, data=body, params=params, headers={**self._headers(account, cookie), **(headers or {})},
+                proxy=account.proxy or self.settings.proxy, allow_redirects=False,
+            )
+
+    async def _fail(self, response: aiohttp.ClientResponse, session: Session | None) -> UpstreamError:
+        """The error for a non-200 answer (read and released); XsrfRejected is raised for a stale token."""
+        try:
+            with transport_errors(LABEL, "the answer broke off"):
+                body = await response.content.read(64 * 1024)
+        finally:
+            response.release()
+        if session is not None:
+            session.take_cookies(response.headers.getall("Set-Cookie", []), self.host)
+        if is_xsrf_rejection(response.status, body):
+            raise XsrfRejected()
+        return http_error(LABEL, response.status, body, response.headers.get("Location"), self.settings)
+
+    async def _text(self, response: aiohttp.ClientResponse) -> str:
+        try:
+            with transport_errors(LABEL, "the answer broke off"):
+                raw = await response.content.read(self.settings.event_bytes)
+        finally:
+            response.release()
+        return raw.decode("utf-8", errors="replace")
+
+    async def start_session(self, account: AccountRecord) -> Session:
+        """Read the app page and the account's models (§1.4 steps 2 and 4). Raises NeedsReauth for a
+        signed-out page or an UNAUTHENTICATED account, UpstreamError otherwise."""
+        stored = account.secret.get("cookie") or ""
+        jar = cookies.parse_header(stored)
+        response = await self._send("GET", protocol.APP_PATH, account, cookies.header(jar))
+        if response.status != 200:
+            raise await self._fail(response, None)
+        set_cookies = response.headers.getall("Set-Cookie", [])
+        tokens = scrape(await self._text(response), self.settings.language)
+        if not tokens.found:
+            raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered with a page that is not the app")
+        if not tokens.signed_in:
+            raise NeedsReauth(f"Google served the signed-out app page: the account's cookies have expired; {REFRESH_ADVICE}")
+        session = Session(jar=jar, stored=stored, tokens=tokens)
+        session.take_cookies(set_cookies, self.host)
+        payload = await self.batch(session, account, protocol.MODELS_RPC, [])
+        catalogue = parse_catalogue(payload)
+        if catalogue.status == UNAUTHENTICATED:
+            raise NeedsReauth(f"Google says the account is signed out (status 1016); {REFRESH_ADVICE}")
+        if not catalogue.available:
+            why = STATUS_NAMES.get(catalogue.status, "rejected")
+            raise UpstreamError(Failure.FORBIDDEN, f"{LABEL}: the account cannot use Gemini ({why}, status {catalogue.status})",
+                                scope=Scope.ACCOUNT)
+        session.catalogue = catalogue
+        return session
+
+    async def batch(self, session: Session, account: AccountRecord, rpc: str, payload: object,
+                    source_path: str = "/app") -> object:
+        """One batchexecute call; its payload decoded (None when empty). Raises XsrfRejected, UpstreamError."""
+        body = protocol.batch_body(session.tokens.xsrf or "", [(rpc, payload, "generic")])
+        params = protocol.query(session.tokens, session.next_reqid(), rpcids=rpc, **{"source-path": source_path})
+        headers = {"X-Same-Domain": "1", "x-goog-ext-525001261-jspb": protocol.neutral_header(session.client_uuid),
+                   "x-goog-ext-73010989-jspb": "[0]"}
+        response = await self._send("POST", protocol.BATCH_PATH, account, session.cookie_header, body=body,
+                                    params=params, headers=headers)
+        if response.status != 200:
+            raise await self._fail(response, session)
+        session.take_cookies(response.headers.getall("Set-Cookie", []), self.host)
+        try:
+            frames = read_frames(await self._text(response))
+            for frame in frames:
+                for part in wrb_parts(frame):
+                    if part[1] == rpc:
+                        code = error_code(part)
+                        if code is not None:
+                            raise in_band_error(code, LABEL, self.settings)
+                        return payload_of(part)
+        except (FramingError, ValueError):
+            raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable {rpc} answer") from None
+        raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent no {rpc} answer")
+
+    async def stream_frames(self, session: Session, account: AccountRecord, body: bytes,
+                            headers: dict[str, str]) -> AsyncIterator[object]:
+        """POST StreamGenerate and yield its frames as they arrive. Raises XsrfRejected before the first one for
+        a stale token, UpstreamError for other refusals and for a body that is not frames."""
+        params = protocol.query(session.tokens, session.next_reqid())
+        response = await self._send("POST", protocol.STREAM_PATH, account, session.cookie_header, body=body,
+                                    params=params, headers=headers)
+        if response.status != 200:
+            raise await self._fail(response, session)
+        session.take_cookies(response.headers.getall("Set-Cookie", []), self.host)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        reader = FrameReader()
+        try:
+            with transport_errors(LABEL, "the stream broke"):
+                async for piece in response.content.iter_any():
+                    for frame in reader.feed(decoder.decode(piece)):
+                        yield frame
+            for frame in reader.feed(decoder.decode(b"", final=True)) + reader.close():
+                yield frame
+        except FramingError as exc:
+            raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable answer ({exc})") from None
+        finally:
+            response.release()

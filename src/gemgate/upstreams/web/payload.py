@@ -1,0 +1,77 @@
+"""Reading the web app's JSPB-style arrays (reference/gemini-web-protocol.md §3.5-§3.6).
+
+Fields come positionally (field at its index) or in sparse form: a dict in the message's last slot whose keys
+are index + 1 as strings (`"26"` is index 25, the context token). `field` reads both.
+"""
+
+from __future__ import annotations
+
+import json
+
+# part[5][2][0][0]: the error detail's type; part[5][2][0][1][0]: the code (§3.6, §4.1)
+BARD_ERROR_INFO = "type.googleapis.com/assistant.boq.bard.application.BardErrorInfo"
+
+
+def field(message: object, index: int) -> object:
+    """Field `index` of a JSPB message (a list): its slot, else the sparse dict's key `index + 1`; None when absent."""
+    if not isinstance(message, list):
+        return None
+    if index < len(message) and message[index] is not None and not (
+        index == len(message) - 1 and isinstance(message[index], dict)
+    ):
+        return message[index]
+    if message and isinstance(message[-1], dict):
+        return message[-1].get(str(index + 1))
+    return None
+
+
+def path(value: object, *steps: int) -> object:
+    """`value[s0][s1]…` through `field` at every step; None where the path breaks."""
+    for step in steps:
+        value = field(value, step)
+        if value is None:
+            return None
+    return value
+
+
+def text_at(value: object, *steps: int) -> str | None:
+    """The string at that path, or None."""
+    found = path(value, *steps)
+    return found if isinstance(found, str) else None
+
+
+def error_code(part: list) -> int | None:
+    """The BardErrorInfo code of a `wrb.fr` part (`part[5][2][0][1][0]`, §4.1), or None when it carries none."""
+    code = path(part, 5, 2, 0, 1, 0)
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def rpc_status(part: list) -> int | None:
+    """The google.rpc code in `part[5][0]` of a part without a payload (8 RESOURCE_EXHAUSTED, 13 INTERNAL…;
+    batchexecute's `[0]` means none), or None."""
+    code = path(part, 5, 0)
+    if part[2] if len(part) > 2 else None:
+        return None
+    return code if isinstance(code, int) and not isinstance(code, bool) and code else None
+
+
+def wrb_parts(frame: object) -> list[list]:
+    """The `["wrb.fr", …]` parts of one frame (batchexecute may nest them one level deeper, as the o30O0e
+    capture shows)."""
+    out: list[list] = []
+    if not isinstance(frame, list):
+        return out
+    for item in frame:
+        if isinstance(item, list) and item and item[0] == "wrb.fr":
+            out.append(item)
+        elif isinstance(item, list) and item and isinstance(item[0], list):
+            out.extend(wrb_parts(item))
+    return out
+
+
+def payload_of(part: list) -> object:
+    """The decoded payload of a part (`json.loads(part[2])`), or None without one; ValueError if unreadable."""
+    raw = part[2] if len(part) > 2 else None
+    if not isinstance(raw, str):
+        return None
+    return json.loads(raw)

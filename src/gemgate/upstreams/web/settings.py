@@ -1,0 +1,29 @@
+"""`[upstreams.gemini_web]`: every URL the web upstream calls (so fakes and mirrors stand in), and its timings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..base import UpstreamSettings
+
+
+class GeminiWebSettings(UpstreamSettings):
+    """The web app's URLs and the kind's own timings (seconds).
+
+    `base_url` serves the app page, StreamGenerate and batchexecute (reference/gemini-web-protocol.md §1.1,
+    §3.1, §6.8); `upload_url` the file uploads (§5) and `rotate_cookies_url` the cookie rotation (§2), both for
+    later slices. `blocked_cooldown_seconds`: how long an account whose address Google blocked ("sorry" page,
+    HTTP 429, error 1060) rests; `usage_limit_cooldown_seconds`: how long a model whose usage limit (1037) the
+    account reached rests; `session_seconds`: how long scraped page tokens are used before the page is read
+    again; `temporary_chats`: conversations are not saved in the user's Gemini history (inner[45], §3.4).
+    `language`: the `hl` sent when the page names none.
+    """
+
+    base_url: str = "https://gemini.google.com"
+    upload_url: str = "https://content-push.googleapis.com/upload"
+    rotate_cookies_url: str = "https://accounts.google.com/RotateCookies"
+    blocked_cooldown_seconds: float = Field(600.0, ge=0)
+    usage_limit_cooldown_seconds: float = Field(3600.0, ge=0)
+    session_seconds: float = Field(3600.0, gt=0)
+    temporary_chats: bool = True
+    language: str = "en"
