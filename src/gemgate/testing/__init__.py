@@ -5,6 +5,8 @@ from gemgate.testing.code_assist_accounts import CodeAssistAccount
 from gemgate.testing.code_assist_catalog import ANTIGRAVITY_MODELS, GEMINI_CLI_MODELS, CaModel
 from gemgate.testing.fake_code_assist import FakeCodeAssist
 from gemgate.testing.fake_gemini_api import FakeGeminiAPI, RecordedRequest
+from gemgate.testing.fake_gemini_web import FakeGeminiWeb
+from gemgate.testing.web_accounts import WebAccount
 from gemgate.testing.fake_oauth import ANTIGRAVITY, GEMINI_CLI, AccessToken, FakeGoogleOAuth, OAuthClient
 from gemgate.testing.fake_model import (
     Chunk,
@@ -38,6 +40,8 @@ __all__ = [
     "SKIP_SIGNATURE_SENTINEL",
     "Chunk",
     "FakeGeminiAPI",
+    "FakeGeminiWeb",
+    "WebAccount",
     "FakeServer",
     "GoogleApiError",
     "ModelInfo",

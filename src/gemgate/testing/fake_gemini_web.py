@@ -1,0 +1,216 @@
+"""A fake gemini.google.com on loopback, faithful to reference/gemini-web-protocol.md (and sharing no code with
+the gateway's web upstream). It serves:
+
+* `GET /app` (and `/u/<N>/app`): the app page with the tokens of §1.2 for a known, signed-in `__Secure-1PSID`;
+  the signed-out page (no SNlM0e) for an unknown or expired one (§1.5); a NID cookie (§1.3, verified).
+* `POST /_/BardChatUi/data/batchexecute`: `otAQ7b` (status and model rows, §6.1); other RPCs `[]` (§7.3 step 5).
+* `POST …/StreamGenerate`: the fake model's answer as cumulative snapshots in the `rt=c` framing (§3.5), or as
+  the pre-1.18 un-prefixed body without `rt=c` (§3.1); a model id the account lacks is error 1052 (§4.1); each
+  answer sets a fresh `__Secure-1PSIDCC` (zexadev merges the *SIDCC that StreamGenerate sets, §2.4).
+* Rules of Google's it enforces: a POST carrying `__Secure-1PSID` must carry the page's SNlM0e as `at`, else
+  HTTP 400 with the "xsrf" marker body (§1.5, Appendix A); a blocked account gets a 302 to the sorry page or a
+  429 (§1.5); the query must have `bl`, `f.sid`, `_reqid` (§3.1); `f.req` must be the double-encoded form (§3.2).
+
+Directives (the fake model's, see fake_model, mapped by `web_answer`; plus `WEB-ERROR <code>`, `WEB-HTTP
+<status>`, `SORRY`). `replay(body)` serves recorded bytes verbatim for the next StreamGenerate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+from aiohttp import web
+
+from gemgate.testing.fake_model import plan_reply
+from gemgate.testing.fake_server import FakeServer, catch_all_app
+from gemgate.testing.http_record import Exchange, record
+from gemgate.testing.stream_writer import ConnectionReset, write_pieces
+from gemgate.testing.web_accounts import MODEL_ROWS, SORRY_URL, WebAccount, app_page, next_id, sorry_page, status_payload
+from gemgate.testing.web_answer import (
+    FAIL_CODES, TRANSIENT, Conversation, answer_frames, error_frames, web_directive,
+)
+from gemgate.testing.web_wire import GUARD, body_pieces, dumps, error_part, rpc_part
+
+STREAM = "/_/BardChatUi/data/assistant.lamda.BardFrontendService/StreamGenerate"
+BATCH = "/_/BardChatUi/data/batchexecute"
+XSRF_BODY = ')]}\'\n\n[["er",null,400,null,[{"48448350":["xsrf"]}]]]'  # the shape 782042369's tests use (§1.5)
+FRAME_INTERVAL = 0.01  # seconds between frames, so a client sees them arrive apart
+FAKE_MODEL = "gemini-2.5-flash"  # what the shared fake model answers as (thinks when asked)
+
+
+def _cookies(request: web.Request) -> dict[str, str]:
+    jar = {}
+    for piece in request.headers.get("Cookie", "").split(";"):
+        name, sep, value = piece.strip().partition("=")
+        if sep:
+            jar[name] = value
+    return jar
+
+
+def _auth_user(path: str) -> tuple[int | None, str]:
+    if path.startswith("/u/"):
+        index, _, rest = path[3:].partition("/")
+        if index.isdigit():
+            return int(index), "/" + rest
+    return None, path
+
+
+class FakeGeminiWeb(FakeServer):
+    """The fake. `account(psid, …)` registers (or returns) an account; `exchanges` records every request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accounts: dict[str, WebAccount] = {}
+        self.exchanges: list[Exchange] = []
+        self.replays: list[str] = []
+        self._failed_once: set[str] = set()
+        self._cookie_counter = itertools.count(1)
+        self.session_id = "-1091091728961866802"  # §1.2 example FdrFJe
+
+    def account(self, psid: str, **fields: Any) -> WebAccount:
+        """The account with this `__Secure-1PSID`, created (or updated) with `fields` (see WebAccount)."""
+        acc = self.accounts.get(psid)
+        if acc is None:
+            acc = self.accounts[psid] = WebAccount(psid, **fields)
+        for key, value in fields.items():
+            setattr(acc, key, value)
+        return acc
+
+    def replay(self, body: str) -> None:
+        """Answer the next StreamGenerate (after the XSRF check) with `body` verbatim (recorded bytes)."""
+        self.replays.append(body)
+
+    def requests_to(self, action: str) -> list[Exchange]:
+        """The recorded requests of one action: "app", "StreamGenerate" or a batchexecute rpc id."""
+        return [e for e in self.exchanges if e.action == action]
+
+    def build_app(self) -> web.Application:
+        """Every path goes to `_handle`."""
+        return catch_all_app(self._handle)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        ex = await record(request)
+        self.exchanges.append(ex)
+        index, path = _auth_user(request.path)
+        psid = _cookies(request).get("__Secure-1PSID")
+        acc = self.accounts.get(psid) if psid else None
+        if acc is not None and acc.auth_user != index:
+            acc = None  # signed in under another /u/N/: this path serves the signed-out app
+        ex.account = psid
+        if acc is not None and acc.blocked:
+            ex.status = 429 if acc.blocked == "429" else 302
+            return self._blocked(acc.blocked)
+        if request.method == "GET" and path == "/app":
+            ex.action, ex.status = "app", 200
+            return web.Response(text=app_page(acc, self.session_id), content_type="text/html",
+                                headers={"Set-Cookie": f"NID={next(self._cookie_counter)}abc; Path=/; HttpOnly"})
+        if request.method != "POST" or path not in (STREAM, BATCH):
+            ex.status = 404
+            return web.Response(status=404, text="Not Found")
+        ex.action = "StreamGenerate" if path == STREAM else request.query.get("rpcids", "batchexecute")
+        form = ex.body if isinstance(ex.body, dict) else {}
+        expected = acc.xsrf if acc is not None and acc.signed_in else ""  # a signed-out page has no SNlM0e
+        if psid and form.get("at") != expected:
+            ex.status = 400
+            return web.Response(status=400, text=XSRF_BODY)
+        if any(k not in request.query for k in ("bl", "f.sid", "_reqid")):
+            ex.status = 400
+            return web.Response(status=400, text="missing bl, f.sid or _reqid")
+        try:
+            outer = json.loads(form["f.req"])
+        except (KeyError, ValueError):
+            ex.status = 400
+            return web.Response(status=400, text="f.req is not JSON")
+        if path == BATCH:
+            return await self._batch(request, ex, acc, outer)
+        return await self._stream(request, ex, acc, outer)
+
+    @staticmethod
+    def _blocked(how: str) -> web.Response:
+        if how == "429":
+            return web.Response(status=429, text="Too Many Requests")
+        return web.Response(status=302, text=sorry_page(), content_type="text/html", headers={"Location": SORRY_URL})
+
+    async def _batch(self, request: web.Request, ex: Exchange, acc: WebAccount | None, outer: Any) -> web.Response:
+        try:
+            rows = [(r[0], r[3] if len(r) > 3 else "generic") for r in outer[0]]
+        except (IndexError, TypeError):
+            ex.status = 400
+            return web.Response(status=400, text="f.req is not [[[rpcid, payload, null, id], …]]")
+        ex.action = ",".join(r for r, _ in rows)
+        parts = [[rpc_part(rpc, status_payload(acc) if rpc == "otAQ7b" else [], ident)] for rpc, ident in rows]
+        ex.status = 200
+        return web.Response(text="".join(body_pieces(parts)), content_type="application/json")
+
+    async def _stream(self, request: web.Request, ex: Exchange, acc: WebAccount | None, outer: Any) -> web.StreamResponse:
+        ex.action = "StreamGenerate"
+        try:
+            inner = json.loads(outer[1])
+            prompt = inner[0][0]
+            assert isinstance(prompt, str) and isinstance(inner, list) and len(inner) >= 69
+        except (AssertionError, IndexError, KeyError, TypeError, ValueError):
+            ex.status = 400
+            return web.Response(status=400, text="f.req is not [null, \"<inner request>\"]")
+        ex.extra["inner"] = inner
+        header = request.headers.get("x-goog-ext-525001261-jspb")
+        model_hex = json.loads(header)[4] if header else None
+        ex.model = model_hex
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "Set-Cookie": f"__Secure-1PSIDCC=cc{next(self._cookie_counter)}; Domain=.google.com; Path=/; Secure; HttpOnly"}
+        if self.replays:
+            ex.status = 200
+            return await write_pieces(request, headers, [self.replays.pop(0).encode()])
+        directive = web_directive(prompt)
+        if directive and directive[0] != "error":
+            ex.status = directive[1]
+            return self._blocked("sorry") if directive[0] == "sorry" else web.Response(status=directive[1], text="error")
+        served = acc.row_ids() if acc is not None and acc.signed_in else {MODEL_ROWS["flash"][0]: "flash"}
+        if model_hex is not None and model_hex not in served:
+            return await self._frames(request, ex, headers, error_frames(1052), None)
+        if directive:
+            return await self._frames(request, ex, headers, error_frames(directive[1]), None)
+        extended = inner[80] == 2 if len(inner) > 80 else False
+        req = {"contents": [{"role": "user", "parts": [{"text": prompt}]}],
+               "generationConfig": {"thinkingConfig": {"includeThoughts": True, "thinkingBudget": -1}} if extended else {}}
+        reply = plan_reply(req, FAKE_MODEL, first_attempt=prompt not in self._failed_once)
+        if reply.fail_once:
+            self._failed_once.add(prompt)
+        else:
+            self._failed_once.discard(prompt)
+        if reply.is_error:
+            return await self._frames(request, ex, headers, error_frames(FAIL_CODES.get(reply.status, TRANSIENT)), None)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        slug = served.get(model_hex or "", "flash")
+        conv = Conversation(next_id("c"), next_id("r"), next_id("rc"), f"AwAAAA{next_id('ctx')}",
+                            MODEL_ROWS[slug][0], MODEL_ROWS[slug][3])
+        frames, complete_at = answer_frames(reply, conv, prompt[:40])
+        fault = reply.fault
+        if "rt" not in request.query:  # pre-1.18 clients: one un-prefixed JSON array on line index 2 (§3.1)
+            ex.status = 200
+            return web.Response(text=GUARD + dumps([p for f in frames for p in f]) + "\n", headers=headers)
+        if fault is None:
+            return await self._frames(request, ex, headers, frames, None)
+        head = frames[: 1 + fault.after]
+        if fault.kind == "CUT":
+            return await self._frames(request, ex, headers, head, None)
+        if fault.kind == "FAIL":
+            return await self._frames(request, ex, headers, head + [[error_part(FAIL_CODES.get(fault.status, TRANSIENT))]], None)
+        if fault.kind == "RESET":
+            return await self._frames(request, ex, headers, head, None, reset=True)
+        return await self._frames(request, ex, headers, frames, (1 + fault.after, fault.seconds))
+
+    async def _frames(self, request: web.Request, ex: Exchange, headers: dict, frames: list[list],
+                      stall: tuple[int, float] | None, reset: bool = False) -> web.StreamResponse:
+        """Write the frames one piece each (the `di`/`e` trailer after them unless `reset`)."""
+        pieces = [p.encode() for p in body_pieces(frames)]
+        if reset:
+            pieces = pieces[: len(frames)]
+        ex.status = 200
+        try:
+            return await write_pieces(request, headers, pieces, interval=FRAME_INTERVAL, stall=stall, reset=reset)
+        except ConnectionReset:
+            raise asyncio.CancelledError() from None

@@ -1,0 +1,92 @@
+"""A fake model Reply as the web app's cumulative StreamGenerate frames (reference/gemini-web-protocol.md §3.5,
+§3.6; the frame order of the recorded deep-research answer: a metadata frame, candidate frames with the
+completion flag [1] then [2], a title frame, the context token in sparse form, then the trailer)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gemgate.testing.fake_model import Reply
+from gemgate.testing.web_wire import error_part, stream_part
+
+CANDIDATE_SLOTS = 38
+GENERATING, COMPLETE = 1, 2
+_WEB_ERROR = re.compile(r"^[ \t]*WEB-ERROR[ \t]+(\d+)[ \t]*$", re.M)
+_WEB_HTTP = re.compile(r"^[ \t]*WEB-HTTP[ \t]+(\d{3})[ \t]*$", re.M)
+_SORRY = re.compile(r"^[ \t]*SORRY[ \t]*$", re.M)
+# The fake model's FAIL statuses as the web app says them (§4.1): a quota (429) is the usage limit 1037, a
+# missing model (404) 1052, a bad request (400) 1050 (model inconsistent), anything else the transient 1013.
+FAIL_CODES = {429: 1037, 404: 1052, 400: 1050}
+TRANSIENT = 1013
+
+
+def web_directive(prompt: str) -> tuple[str, int] | None:
+    """The fake's own directives, in any line of the prompt: `WEB-ERROR <code>` (that BardErrorInfo code in a
+    200 answer), `WEB-HTTP <status>` (that HTTP status), `SORRY` (a 302 to Google's sorry page)."""
+    if m := _WEB_ERROR.search(prompt):
+        return "error", int(m.group(1))
+    if m := _WEB_HTTP.search(prompt):
+        return "http", int(m.group(1))
+    if _SORRY.search(prompt):
+        return "sorry", 302
+    return None
+
+
+def candidate(rcid: str, text: str, thoughts: str, flag: int) -> list:
+    """A candidate array: rcid [0], [text] [1], completion [8], language [9], thoughts [37] (positional, as
+    the captures carry candidates)."""
+    cand: list[Any] = [None] * CANDIDATE_SLOTS
+    cand[0], cand[1], cand[8], cand[9] = rcid, [text], [flag], "en"
+    if thoughts:
+        cand[37] = [[thoughts]]
+    return cand
+
+
+class Conversation:
+    """The ids of one answer: conversation, response, candidate, the context token and the model's hex id."""
+
+    def __init__(self, cid: str, rid: str, rcid: str, context: str, model_hex: str | None, display: str | None):
+        self.cid, self.rid, self.rcid, self.context = cid, rid, rcid, context
+        self.model_hex, self.display = model_hex, display
+
+    def snapshot(self, text: str, thoughts: str, flag: int) -> list:
+        """`[null, [cid, rid], null, null, [candidate], …]`; the model actually used at [39]/[42] (§3.6)."""
+        payload: list[Any] = [None] * 43
+        payload[1] = [self.cid, self.rid]
+        payload[4] = [candidate(self.rcid, text, thoughts, flag)]
+        payload[39], payload[42] = self.model_hex, self.display
+        return [stream_part(payload)]
+
+    def head(self) -> list:
+        """The first frame: the response id and a control token in sparse form (`{"18", "21", "44"}`)."""
+        return [stream_part([None, [None, self.rid], {"18": self.rid, "21": ["fake-control-token"], "44": False}])]
+
+    def tail(self, title: str) -> list[list]:
+        """After completion: the title (`"11"`) and the context token (`"26"`), both sparse."""
+        ids = [self.cid, self.rid]
+        return [[stream_part([None, ids, {"11": [title], "44": False}])],
+                [stream_part([None, ids, {"26": self.context, "44": False}])]]
+
+
+def answer_frames(reply: Reply, conv: Conversation, title: str) -> tuple[list[list], int]:
+    """Every frame of the answer, and how many lead up to completion (the candidate frames' count, with the
+    head): frames past that index are the completion and the tail. One snapshot per fake-model chunk."""
+    frames = [conv.head()]
+    text = thoughts = ""
+    chunks = reply.chunks or []
+    for i, chunk in enumerate(chunks):
+        for part in chunk.parts:
+            if isinstance(part.get("text"), str):
+                if part.get("thought"):
+                    thoughts += part["text"]
+                else:
+                    text += part["text"]
+        last = i == len(chunks) - 1
+        frames.append(conv.snapshot(text, thoughts, COMPLETE if last else GENERATING))
+    return frames + conv.tail(title), len(frames) - 1
+
+
+def error_frames(code: int) -> list[list]:
+    """An answer that is one error part (Appendix A "Error variant")."""
+    return [[error_part(code)]]

@@ -1,0 +1,199 @@
+"""The gateway with gemini-web accounts, end to end over loopback HTTP against the fake gemini.google.com:
+OpenAI chat and Gemini-native generation streamed and whole, discovered models and aliases, system prompt and
+history in the prompt, extended thinking, expired cookies → needs re-auth (never guest), an XSRF rejection
+healed once, blocks and usage limits → cooldowns with their reason, Set-Cookie persisted, captured bytes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gemgate.testing import FakeGeminiWeb
+from tests.support.fixtures import fixtures_dir
+from tests.support.gateway import chat
+from tests.support.http import get, post
+from tests.support.web import WebGateway, cookie, psid
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = FakeGeminiWeb()
+    with server.running() as url:
+        server.url = url
+        yield server
+
+
+@pytest.fixture
+def make(fake, tmp_path):
+    started: list[WebGateway] = []
+
+    def start(secrets: dict, **kw) -> WebGateway:
+        gw = WebGateway(tmp_path / f"gw{len(started)}", fake.url, secrets, **kw).start()
+        started.append(gw)
+        return gw
+
+    yield start
+    for gw in started:
+        gw.stop()
+
+
+def one_account(fake, make, tag: str, **fields) -> WebGateway:
+    fake.account(psid(tag), **fields)
+    return make({f"web-{tag}": {"cookie": cookie(tag)}})
+
+
+def native(gw, model: str, method: str, body: dict, query: str = ""):
+    return post(f"{gw.url}/v1beta/models/{model}:{method}{query}", body, headers={"x-goog-api-key": gw.key})
+
+
+def streamed_text(reply) -> str:
+    return "".join((e["choices"][0]["delta"].get("content") or "") for e in reply.sse() if isinstance(e, dict) and e.get("choices"))
+
+
+def test_models_are_discovered_per_account_with_aliases(fake, make):
+    gw = one_account(fake, make, "models")
+    ids = {m["id"] for m in get(f"{gw.url}/v1/models", key=gw.key).json()["data"]}
+    assert {"gemini-web/flash", "gemini-web/pro", "gemini-web/flash-lite", "gemini-web/auto", "gemini-3.5-flash",
+            "gemini-3.5-flash-thinking", "gemini-3.1-pro", "gemini-auto", "gemini-flash-lite"} <= ids, sorted(ids)
+
+
+def test_openai_and_native_streamed_and_whole_agree(fake, make):
+    gw = one_account(fake, make, "agree")
+    msg = [{"role": "user", "content": "tell me three things"}]
+    whole = chat(gw, {"model": "gemini-web/flash", "messages": msg})
+    assert whole.status == 200, whole.text
+    assert whole.json()["choices"][0]["message"]["content"] == "echo: tell me three things"
+    assert whole.json()["choices"][0]["finish_reason"] == "stop"
+    streamed = chat(gw, {"model": "gemini-web/flash", "messages": msg, "stream": True})
+    assert streamed.status == 200 and streamed_text(streamed) == "echo: tell me three things"
+    body = {"contents": [{"role": "user", "parts": [{"text": "tell me three things"}]}]}
+    g = native(gw, "gemini-web/pro", "generateContent", body)
+    assert g.status == 200, g.text
+    assert g.json()["candidates"][0]["content"]["parts"][-1]["text"] == "echo: tell me three things"
+    s = native(gw, "gemini-web/pro", "streamGenerateContent", body, "?alt=sse")
+    parts = [p for e in s.sse() for p in e["candidates"][0].get("content", {}).get("parts", [])]
+    assert "".join(p["text"] for p in parts) == "echo: tell me three things"
+    sent = fake.requests_to("StreamGenerate")[-1]
+    assert sent.model == "9d8ca3786ebdfbea" and sent.extra["inner"][79] == 3  # Pro's id and mode
+    assert sent.query["rt"] == "c" and sent.header("X-Same-Domain") == "1"
+
+
+def test_system_prompt_and_history_travel_in_the_prompt(fake, make):
+    gw = one_account(fake, make, "history")
+    reply = chat(gw, {"model": "gemini-3.5-flash", "messages": [
+        {"role": "system", "content": "Answer in French."}, {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "bonjour"}, {"role": "user", "content": "and now?"}]})
+    assert reply.status == 200, reply.text
+    prompt = fake.requests_to("StreamGenerate")[-1].extra["inner"][0][0]
+    assert prompt.startswith("System instructions") and "Answer in French." in prompt
+    assert "User: hello" in prompt and "Assistant: bonjour" in prompt and prompt.endswith("User: and now?")
+
+
+def test_thinking_alias_asks_for_extended_thinking_and_shows_thoughts(fake, make):
+    gw = one_account(fake, make, "think")
+    reply = chat(gw, {"model": "gemini-3.5-flash-thinking", "messages": [{"role": "user", "content": "why is it so"}]})
+    assert reply.status == 200, reply.text
+    message = reply.json()["choices"][0]["message"]
+    assert message["content"] == "echo: why is it so" and "Considering the request" in json.dumps(message)
+    sent = fake.requests_to("StreamGenerate")[-1]
+    assert sent.extra["inner"][80] == 2 and json.loads(sent.header("x-goog-ext-525001261-jspb"))[15] == 2
+
+
+def test_a_model_the_account_lacks_is_a_clear_404(fake, make):
+    gw = one_account(fake, make, "lite", models=("flash",))
+    reply = chat(gw, {"model": "gemini-web/pro", "messages": [{"role": "user", "content": "hi"}]})
+    assert reply.status == 404 and "gemini-web/pro" in reply.json()["error"]["message"]
+    alias = chat(gw, {"model": "gemini-3.1-pro", "messages": [{"role": "user", "content": "hi"}]})
+    assert alias.status == 404
+
+
+def test_expired_cookies_need_reauth_and_never_use_guest_mode(fake, make):
+    tag = "expired"
+    fake.account(psid(tag), signed_in=False)
+    before = len(fake.requests_to("StreamGenerate"))
+    gw = make({"web-expired": {"cookie": cookie(tag)}})
+    view = gw.wait_view("web-expired", lambda v: v.state == "needs_reauth")
+    assert "signed-out" in view.reason and "add-cookie" in view.reason
+    reply = chat(gw, {"model": "gemini-web/auto", "messages": [{"role": "user", "content": "hi"}]})
+    assert reply.status in (404, 503), reply.text
+    assert len(fake.requests_to("StreamGenerate")) == before  # nothing was generated as a guest
+
+
+def test_expiry_found_after_start_marks_the_account(fake, make):
+    gw = one_account(fake, make, "later")
+    assert chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "one"}]}).status == 200
+    acc = fake.account(psid("later"))
+    acc.signed_in = False
+    acc.new_xsrf()  # the old token is refused, the page read again is signed out
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "two"}]})
+    assert reply.status in (502, 503), reply.text
+    gw.wait_view("web-later", lambda v: v.state == "needs_reauth")
+    acc.signed_in = True
+
+
+def test_xsrf_rejection_reads_the_page_again_and_retries_once(fake, make):
+    gw = one_account(fake, make, "xsrf")
+    assert chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "first"}]}).status == 200
+    pages = len(fake.requests_to("app"))
+    fake.account(psid("xsrf")).new_xsrf()
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "second one"}]})
+    assert reply.status == 200, reply.text
+    assert reply.json()["choices"][0]["message"]["content"] == "echo: second one"
+    assert len(fake.requests_to("app")) == pages + 1
+    rejected = [e for e in fake.requests_to("StreamGenerate") if e.status == 400]
+    assert rejected and rejected[-1].account == psid("xsrf")
+
+
+@pytest.mark.parametrize("prompt,reason", [("SORRY", "sorry"), ("WEB-HTTP 429", "HTTP 429"), ("WEB-ERROR 1060", "1060")])
+def test_blocks_cool_the_account_with_the_reason(fake, make, prompt, reason):
+    gw = one_account(fake, make, f"block{reason[-3:]}")
+    name = next(iter(gw.secrets))
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": prompt}]})
+    assert reply.status == 429, reply.text
+    view = gw.wait_view(name, lambda v: v.state == "cooling")
+    assert reason in view.reason and "blocked" in view.reason
+
+
+def test_usage_limit_cools_only_that_model(fake, make):
+    gw = one_account(fake, make, "quota")
+    reply = chat(gw, {"model": "gemini-web/pro", "messages": [{"role": "user", "content": "FAIL 429"}]})
+    assert reply.status == 429 and "1037" in reply.json()["error"]["message"]
+    ok = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "still here"}]})
+    assert ok.status == 200, ok.text
+
+
+def test_set_cookie_is_merged_and_persisted(fake, make):
+    gw = one_account(fake, make, "jar")
+    for text in ("one", "two"):
+        assert chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": text}]}).status == 200
+    stored = gw.stored("web-jar").secret["cookie"]
+    assert "NID=" in stored and "__Secure-1PSIDCC=cc" in stored and psid("jar") in stored
+    last = fake.requests_to("StreamGenerate")[-1].header("Cookie")
+    assert "__Secure-1PSIDCC=cc" in last  # the merged jar is what the next call sends
+
+
+def test_cut_off_answer_is_an_upstream_failure(fake, make):
+    gw = one_account(fake, make, "cut")
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "a b c d e f\nCUT-AFTER 1"}]})
+    assert reply.status == 502, reply.text
+
+
+def test_recorded_answer_replayed_through_the_gateway(fake, make):
+    path = fixtures_dir() / "gemini-web" / "Leechael__gemini-web-cli__internal_client_protocol_testdata_stream_generate_basic_response.txt"
+    if not path.is_file():
+        pytest.skip(f"capture missing: {path}")
+    gw = one_account(fake, make, "replay")
+    fake.replay(path.read_text(encoding="utf-8"))
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "anything"}]})
+    assert reply.status == 200, reply.text
+    assert reply.json()["choices"][0]["message"]["content"] == "Sample assistant response."
+
+
+def test_account_index_uses_the_u_path(fake, make):
+    fake.account(psid("indexed"), auth_user=1)
+    gw = make({"web-indexed": {"cookie": cookie("indexed"), "auth_user": 1}})
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "hi there"}]})
+    assert reply.status == 200, reply.text
+    sent = fake.requests_to("StreamGenerate")[-1]
+    assert sent.path.startswith("/u/1/") and sent.header("X-Goog-AuthUser") == "1"
