@@ -1,5 +1,6 @@
-"""`gemgate sandbox`: the fake Google upstreams (Gemini API, Google OAuth, Code Assist) and a gateway wired to
-them, in one offline process: two API-key accounts and one Code Assist account of each profile."""
+"""`gemgate sandbox`: the fake Google upstreams (Gemini API, Google OAuth, Code Assist, gemini.google.com) and a
+gateway wired to them, in one offline process: two API-key accounts, one Code Assist account of each profile and
+one Gemini web-app (cookie) account."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .http.server import server_config
 from .listen import bind_socket
 from .logs import UVICORN_LOGGERS, guard_handlers
 from .store import AccountRecord, open_store
-from .testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
+from .testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist, FakeGeminiAPI, FakeGeminiWeb, FakeGoogleOAuth
 
 SANDBOX_API_KEYS = ("sandbox-gemini-key-1", "sandbox-gemini-key-2")
 SANDBOX_MASTER_KEY = "gemgate-sandbox"  # throwaway data: the CLI reaches it with this key (the ready line says how)
@@ -75,13 +76,32 @@ async def seed_code_assist_accounts(settings: Settings, oauth: FakeGoogleOAuth, 
         await store.close()
 
 
+# The sandbox's web-app account: its __Secure-1PSID at the fake gemini.google.com (any value shaped like one).
+SANDBOX_WEB_PSID = "g.a000sandbox" + "w" * 63
+
+
+async def seed_web_account(settings: Settings, web: FakeGeminiWeb) -> None:
+    """Store one gemini-web account, sandbox-web, signed in at the fake with SANDBOX_WEB_PSID."""
+    web.account(SANDBOX_WEB_PSID)
+    store = await open_store(settings)
+    try:
+        if "sandbox-web" not in {a.name for a in await store.list_accounts()}:
+            cookie = f"__Secure-1PSID={SANDBOX_WEB_PSID}; __Secure-1PSIDTS=sidts-sandbox-0000000000"
+            await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name="sandbox-web", kind="gemini-web",
+                                                  secret={"cookie": cookie}))
+    finally:
+        await store.close()
+
+
 def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1",
-                     code_assist: dict | None = None) -> Settings:
+                     code_assist: dict | None = None, web_url: str | None = None) -> Settings:
     """Settings for a sandbox gateway: data in `data_dir`, the fake Gemini API at `fake_url`, one client key
     `api_key`, short keepalive and cooldown (5 s) so failure paths show quickly; `code_assist` the
-    `[upstreams.code_assist]` section (`code_assist_section`), if any.
+    `[upstreams.code_assist]` section (`code_assist_section`), if any; `web_url` the fake gemini.google.com.
     """
     upstreams = {"gemini_api": {"base_url": fake_url}, **({"code_assist": code_assist} if code_assist else {})}
+    if web_url:
+        upstreams["gemini_web"] = {"base_url": web_url}
     return Settings(
         host=host,
         port=port,
@@ -107,12 +127,15 @@ async def run_sandbox(
     fake = FakeGeminiAPI(api_keys=list(SANDBOX_API_KEYS))
     oauth = FakeGoogleOAuth()
     ca = FakeCodeAssist(oauth)
+    web = FakeGeminiWeb()
     fake_url = await fake.start("127.0.0.1", 0)
+    web_url = await web.start("127.0.0.1", 0)
     section = code_assist_section(await oauth.start("127.0.0.1", 0), await ca.start("127.0.0.1", 0))
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
-        settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host, section)
+        settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host, section, web_url)
         await seed_api_key_accounts(settings, SANDBOX_API_KEYS)
         await seed_code_assist_accounts(settings, oauth, ca)
+        await seed_web_account(settings, web)
         config = server_config(create_app(settings), settings, host=host, port=port, log_level="warning", access_log=False)
         guard_handlers(*UVICORN_LOGGERS)
         server = uvicorn.Server(config)
@@ -127,6 +150,6 @@ async def run_sandbox(
             await serving
         finally:
             server.should_exit = True
-            for server in (fake, ca, oauth):
+            for server in (fake, ca, oauth, web):
                 await server.stop()
             sock.close()

@@ -9,18 +9,15 @@ import json
 
 import pytest
 
-from gemgate.testing import FakeGeminiWeb
 from tests.support.fixtures import fixtures_dir
 from tests.support.gateway import chat
 from tests.support.http import get, post
-from tests.support.web import WebGateway, cookie, psid
+from tests.support.web import WebGateway, cookie, psid, running_web_fake
 
 
 @pytest.fixture(scope="module")
 def fake():
-    server = FakeGeminiWeb()
-    with server.running() as url:
-        server.url = url
+    with running_web_fake() as server:
         yield server
 
 
@@ -113,7 +110,7 @@ def test_expired_cookies_need_reauth_and_never_use_guest_mode(fake, make):
     fake.account(psid(tag), signed_in=False)
     before = len(fake.requests_to("StreamGenerate"))
     gw = make({"web-expired": {"cookie": cookie(tag)}})
-    view = gw.wait_view("web-expired", lambda v: v.state == "needs_reauth")
+    view = gw.wait_state("web-expired", "needs_reauth")
     assert "signed-out" in view.reason and "add-cookie" in view.reason
     reply = chat(gw, {"model": "gemini-web/auto", "messages": [{"role": "user", "content": "hi"}]})
     assert reply.status in (404, 503), reply.text
@@ -128,7 +125,7 @@ def test_expiry_found_after_start_marks_the_account(fake, make):
     acc.new_xsrf()  # the old token is refused, the page read again is signed out
     reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "two"}]})
     assert reply.status in (502, 503), reply.text
-    gw.wait_view("web-later", lambda v: v.state == "needs_reauth")
+    gw.wait_state("web-later", "needs_reauth")
     acc.signed_in = True
 
 
@@ -151,7 +148,7 @@ def test_blocks_cool_the_account_with_the_reason(fake, make, prompt, reason):
     name = next(iter(gw.secrets))
     reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": prompt}]})
     assert reply.status == 429, reply.text
-    view = gw.wait_view(name, lambda v: v.state == "cooling")
+    view = gw.wait_state(name, "cooling")
     assert reason in view.reason and "blocked" in view.reason
 
 

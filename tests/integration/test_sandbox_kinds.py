@@ -1,5 +1,6 @@
-"""`gemgate sandbox` serves every upstream kind: its API-key accounts and one Code Assist account of each
-profile (the fake OAuth and Code Assist servers run inside it), each reachable by pinning the kind."""
+"""`gemgate sandbox` serves every upstream kind: its API-key accounts, one Code Assist account of each profile
+(the fake OAuth and Code Assist servers run inside it) and one Gemini web-app account (the fake
+gemini.google.com), each reachable by pinning the kind."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ def test_sandbox_serves_a_chat_through_each_kind_and_profile():
         url = f"http://127.0.0.1:{port}"
         ids = {m["id"] for m in get(f"{url}/v1/models", key="try-me").json()["data"]}
         # gemini-3-flash: Antigravity's catalogue; gemini-3-flash-preview: only the Gemini CLI client's.
-        assert {"gemini-2.5-flash", "gemini-3-flash", "gemini-3-flash-preview"} <= ids, sorted(ids)
-        for model in ("gemini-api/gemini-2.5-flash", "code-assist/gemini-3-flash", "code-assist/gemini-3-flash-preview"):
+        assert {"gemini-2.5-flash", "gemini-3-flash", "gemini-3-flash-preview", "gemini-web/flash"} <= ids, sorted(ids)
+        for model in ("gemini-api/gemini-2.5-flash", "code-assist/gemini-3-flash", "code-assist/gemini-3-flash-preview",
+                      "gemini-web/flash"):
             reply = post(f"{url}/v1/chat/completions", {"model": model, "messages": [{"role": "user", "content": model}]},
                          key="try-me")
             assert reply.status == 200, (model, reply.text)

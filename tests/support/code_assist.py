@@ -3,9 +3,6 @@ Gemini API servers, all on loopback."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,8 +11,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from gemgate import admin
-from gemgate.store import AccountRecord, open_store
 from gemgate.testing import ANTIGRAVITY, GEMINI_CLI, FakeCodeAssist, FakeGeminiAPI, FakeGoogleOAuth
 from gemgate.testing.fake_server import FakeServer, catch_all_app
 
@@ -113,40 +108,7 @@ class CodeAssistGateway(GatewayThread):
 
     def _seed(self) -> None:
         super()._seed()
-
-        async def seed() -> None:
-            store = await open_store(self.settings)
-            try:
-                for name, secret in self.secrets.items():
-                    await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="code-assist",
-                                                          secret=secret, proxy=self.proxies.get(name)))
-            finally:
-                await store.close()
-
-        asyncio.run(seed())
-
-    def accounts(self) -> dict[str, admin.AccountView]:
-        """Every account's view, by name, as `gemgate accounts list` shows it (from the store, which the
-        gateway writes behind within `state_sync_seconds`)."""
-
-        async def read():
-            store = await open_store(self.settings)
-            try:
-                return await admin.list_accounts(store)
-            finally:
-                await store.close()
-
-        return {v.name: v for v in asyncio.run(read())}
-
-    def wait_state(self, name: str, state: str, timeout: float = 10) -> admin.AccountView:
-        """The account's view once it is in `state`; AssertionError after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            view = self.accounts()[name]
-            if view.state == state or time.monotonic() > deadline:
-                assert view.state == state, (view.state, view.reason)
-                return view
-            time.sleep(0.05)
+        self.add_accounts("code-assist", self.secrets, self.proxies)
 
 
 class Gateways:

@@ -26,6 +26,18 @@ def gemini_fixture(name: str) -> Path:
     return path
 
 
+def web_capture(name: str) -> str:
+    """The text of one gemini-web capture by file name (a JSON-string capture decoded to the body it wraps);
+    skips the test when it is missing."""
+    import json
+
+    path = fixtures_dir() / "gemini-web" / name
+    if not path.is_file():
+        pytest.skip(f"fixture {name} missing from {path.parent}")
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if path.suffix == ".json" and text.startswith('"') else text
+
+
 def capture_files(directory: Path, pattern: str) -> list[Path]:
     """The files in `directory` matching `pattern`, sorted; a pattern that matches nothing fails."""
     paths = sorted(directory.glob(pattern))

@@ -6,14 +6,17 @@ import asyncio
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import uvicorn
 
+from gemgate import admin
 from gemgate.app import create_app
 from gemgate.config import Settings
 from gemgate.http.server import server_config
 from gemgate.sandbox import sandbox_settings, seed_api_key_accounts
+from gemgate.store import AccountRecord, open_store
 
 from .http import Reply, post
 
@@ -66,6 +69,43 @@ class GatewayThread:
                 raise RuntimeError("gateway did not start")
             time.sleep(0.02)
         return self
+
+    def read_store(self, op):
+        """`await op(store)` on a store opened (and closed) for the call, from the test's thread."""
+
+        async def run():
+            store = await open_store(self.settings)
+            try:
+                return await op(store)
+            finally:
+                await store.close()
+
+        return asyncio.run(run())
+
+    def add_accounts(self, kind: str, secrets: dict[str, dict], proxies: dict[str, str] | None = None) -> None:
+        """Store accounts of `kind` (name -> secret; `proxies`: name -> the account's own proxy URL)."""
+
+        async def add(store) -> None:
+            for name, secret in secrets.items():
+                await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind=kind, secret=secret,
+                                                      proxy=(proxies or {}).get(name)))
+
+        self.read_store(add)
+
+    def accounts(self) -> dict[str, admin.AccountView]:
+        """Every account's view, by name, as `gemgate accounts list` shows it (from the store, which the
+        gateway writes behind within `state_sync_seconds`)."""
+        return {v.name: v for v in self.read_store(admin.list_accounts)}
+
+    def wait_state(self, name: str, state: str, timeout: float = 10) -> admin.AccountView:
+        """The account's view once it is in `state`; AssertionError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.accounts()[name]
+            if view.state == state or time.monotonic() > deadline:
+                assert view.state == state, (view.state, view.reason)
+                return view
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self._server is not None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from gemgate import admin
-from gemgate.store import AccountRecord, open_store
+from gemgate.store import AccountRecord
+from gemgate.testing import FakeGeminiWeb
 
 from .gateway import GatewayThread
 
@@ -22,6 +21,15 @@ def cookie(tag: str, *extra: str) -> str:
     return "; ".join([f"__Secure-1PSID={psid(tag)}", f"__Secure-1PSIDTS=sidts-{tag}-0000000000", *extra])
 
 
+@contextmanager
+def running_web_fake() -> Iterator[FakeGeminiWeb]:
+    """The fake gemini.google.com on loopback, its base URL in `.url`."""
+    server = FakeGeminiWeb()
+    with server.running() as url:
+        server.url = url
+        yield server
+
+
 class WebGateway(GatewayThread):
     """A gateway whose only accounts are gemini-web ones (`secrets`: name -> secret) at the fake `web_url`."""
 
@@ -32,47 +40,8 @@ class WebGateway(GatewayThread):
         self.secrets = secrets
 
     def _seed(self) -> None:
-        async def seed() -> None:
-            store = await open_store(self.settings)
-            try:
-                for name, secret in self.secrets.items():
-                    await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="gemini-web",
-                                                          secret=secret))
-            finally:
-                await store.close()
-
-        asyncio.run(seed())
+        self.add_accounts("gemini-web", self.secrets)
 
     def stored(self, name: str) -> AccountRecord:
         """The account as the store holds it now."""
-
-        async def read():
-            store = await open_store(self.settings)
-            try:
-                return await store.find_account(name)
-            finally:
-                await store.close()
-
-        return asyncio.run(read())
-
-    def views(self) -> dict[str, admin.AccountView]:
-        """Every account's view by name, as `gemgate accounts list` shows it."""
-
-        async def read():
-            store = await open_store(self.settings)
-            try:
-                return await admin.list_accounts(store)
-            finally:
-                await store.close()
-
-        return {v.name: v for v in asyncio.run(read())}
-
-    def wait_view(self, name: str, check, timeout: float = 15) -> admin.AccountView:
-        """The account's view once `check(view)` holds; AssertionError with the last view after `timeout` s."""
-        deadline = time.monotonic() + timeout
-        while True:
-            view = self.views()[name]
-            if check(view):
-                return view
-            assert time.monotonic() < deadline, (view.state, view.reason)
-            time.sleep(0.05)
+        return self.read_store(lambda store: store.find_account(name))

@@ -16,14 +16,7 @@ from gemgate.upstreams.web.page import scrape
 from gemgate.upstreams.web.payload import payload_of, wrb_parts
 from gemgate.upstreams.web.prompt import build_prompt
 from gemgate.errors import UpstreamError
-from tests.support.fixtures import fixtures_dir
-
-
-def capture(name: str) -> str:
-    path = fixtures_dir() / "gemini-web" / name
-    if not path.is_file():
-        pytest.skip(f"capture {name} missing from {path.parent}")
-    return path.read_text(encoding="utf-8")
+from tests.support.fixtures import web_capture
 
 
 def test_inner_request_has_2_1_1_slots():
@@ -67,7 +60,7 @@ def test_page_tokens_signed_in_and_out():
 
 
 def test_models_from_the_recorded_catalogue():
-    payload = json.loads(capture("Mag1cFall__Gemini-Web2API__internal_gemini_testdata_otAQ7b-models.json"))
+    payload = json.loads(web_capture("Mag1cFall__Gemini-Web2API__internal_gemini_testdata_otAQ7b-models.json"))
     cat = parse_catalogue(payload)
     assert [(r.slug, r.id, r.mode, r.display) for r in cat.rows] == [
         ("flash-lite", "8c46e95b1a07cecc", 6, "3.5 Flash-Lite"), ("flash", "56fdd199312815e2", 1, "3.7 Flash"),
@@ -81,7 +74,7 @@ def test_models_from_the_recorded_catalogue():
 
 
 def test_recorded_user_status_answer():
-    frames = read_frames(capture("Leechael__gemini-web-cli__internal_client_protocol_testdata_get_user_status_basic.txt"))
+    frames = read_frames(web_capture("Leechael__gemini-web-cli__internal_client_protocol_testdata_get_user_status_basic.txt"))
     part = wrb_parts(frames[0])[0]
     cat = parse_catalogue(payload_of(part))
     assert part[1] == "otAQ7b" and cat.status == 1000 and [r.id for r in cat.rows] == ["fbb127bbb056c959"]

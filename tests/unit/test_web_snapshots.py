@@ -14,17 +14,9 @@ from gemgate.upstreams.web.framing import read_frames
 from gemgate.upstreams.web.payload import field
 from gemgate.upstreams.web.settings import GeminiWebSettings
 from gemgate.upstreams.web.snapshots import Snapshots
-from tests.support.fixtures import fixtures_dir
+from tests.support.fixtures import web_capture
 
 SETTINGS = GeminiWebSettings(blocked_cooldown_seconds=77, usage_limit_cooldown_seconds=88)
-
-
-def web_capture(name: str) -> str:
-    path = fixtures_dir() / "gemini-web" / name
-    if not path.is_file():
-        pytest.skip(f"capture {name} missing from {path.parent}")
-    text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" and text.startswith('"') else text
 
 
 def run(frames: list) -> tuple[Snapshots, list[dict]]:

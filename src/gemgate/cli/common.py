@@ -92,6 +92,41 @@ def run_admin(config: Path | None, op: Callable[[Store], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
+def refreshed_or_exit(config: Path | None, kind: str, secret: dict, proxy: str | None, hint: str = "") -> dict:
+    """The credential as the kind's upstream makes it fresh (`refresh_credential`: e.g. a new token and the
+    project, or the cookie jar after opening the app), for an `accounts add-… --check`; the secrets are scrubbed
+    from whatever Google answers. On failure: what went wrong (and `hint`, what to do instead) in red, exit 1."""
+    from ..errors import UpstreamError
+    from ..redaction import KNOWN
+    from ..store import AccountRecord
+    from ..upstreams import build_upstreams
+    from ..upstreams.base import NeedsReauth
+
+    upstream = build_upstreams(settings_or_exit(config).upstreams)[kind]
+    record = AccountRecord(id="check", name="check", kind=kind, secret=dict(secret), proxy=proxy)
+
+    async def run() -> dict:
+        """Start, refresh, close."""
+        KNOWN.set("check", upstream.secret_values(secret))
+        await upstream.start()
+        try:
+            return await upstream.refresh_credential(record)
+        finally:
+            await upstream.close()
+            KNOWN.set("check", ())
+
+    try:
+        return asyncio.run(run())
+    except NeedsReauth as exc:
+        problem = exc.reason
+    except UpstreamError as exc:
+        problem = f"{exc.failure.value}: {exc.message}"
+    console.print(f"[red]the check failed, nothing was added: {escape(problem.replace('<name>', 'NAME'))}[/red]")
+    if hint:
+        console.print(hint)
+    raise typer.Exit(1)
+
+
 def folding_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], whole: int = 1) -> Table:
     """A rich Table of `rows` whose cells wrap instead of ending in "…", and whose first `whole` columns (the
     names that tell rows apart) are never cut or wrapped, so the table stays usable in an 80-column terminal."""

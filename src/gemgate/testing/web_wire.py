@@ -38,8 +38,9 @@ def stream_part(payload: Any) -> list:
 
 
 def rpc_part(rpc: str, payload: Any, identifier: str = "generic") -> list:
-    """A batchexecute result: `["wrb.fr", rpc, "<payload>", null, null, null, identifier]` (§6.8)."""
-    return ["wrb.fr", rpc, dumps(payload), None, None, None, identifier]
+    """A batchexecute result: `["wrb.fr", rpc, "<payload>", null, null, [0], identifier]`, as the recorded
+    MaZiqc / hNvQHb answers carry it (§6.8 writes null at [5]; the captures have [0] there)."""
+    return ["wrb.fr", rpc, dumps(payload), None, None, [0], identifier]
 
 
 def error_part(code: int, rpc: str | None = None) -> list:
@@ -47,7 +48,7 @@ def error_part(code: int, rpc: str | None = None) -> list:
     return ["wrb.fr", rpc, None, None, None, [8, None, [[BARD_ERROR_INFO, [code]]]]]
 
 
-def trailer_frames(count: int) -> list[list]:
+def trailer_frames() -> list[list]:
     """The `di` / `af.httprm` frame that closes a body (§3.5 "Typical frames")."""
     return [[["di", 94], ["af.httprm", 93, "-4352845912203473040", 31]]]
 
@@ -55,7 +56,7 @@ def trailer_frames(count: int) -> list[list]:
 def body_pieces(frames: list[list]) -> list[str]:
     """The whole body as pieces to write (the guard with the first frame, then one frame per piece, then the
     trailer frames and the `e` frame whose last field is the body's total length)."""
-    pieces = [frame(f) for f in frames + trailer_frames(len(frames))]
+    pieces = [frame(f) for f in frames + trailer_frames()]
     pieces[0] = GUARD + pieces[0]
     count = len(frames) + 2
     so_far = sum(len(p) for p in pieces)

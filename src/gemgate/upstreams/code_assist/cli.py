@@ -3,7 +3,6 @@ login` and `gemgate import` come later)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,12 +11,9 @@ import typer
 from rich.markup import escape
 
 from ... import admin
-from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, refreshed_or_exit, run_admin
 from ...cli.secret_input import SecretReader, file_option
-from ...errors import UpstreamError
-from ...redaction import KNOWN, url_secrets
-from ...store import AccountRecord
-from ..base import NeedsReauth
+from ...redaction import url_secrets
 from .credential import from_file, options
 from .profiles import PROFILES
 
@@ -71,7 +67,8 @@ def register(accounts: typer.Typer) -> None:
             console.print(f"[red]{escape(_file_problem(file, exc))}[/red]")
             raise typer.Exit(1) from None
         if check:
-            secret = _checked(secret, proxy, config)
+            secret = refreshed_or_exit(config, "code-assist", secret, proxy,
+                                       "To store the credential without checking it (offline), add --no-check.")
         view = run_admin(config, lambda store: admin.add_account(store, "code-assist", name, secret, proxy))
         extra = f", project {secret['project_id']}" if secret.get("project_id") else ""
         tier = f", tier {secret['tier']}" if secret.get("tier") else ""
@@ -84,31 +81,3 @@ def _file_problem(file: Path, exc: Exception) -> str:
     if isinstance(exc, orjson.JSONDecodeError):
         return f"{file} is not JSON"
     return f"{file}: {exc}"
-
-
-def _checked(secret: dict, proxy: str | None, config: Path | None) -> dict:
-    """The credential made whole by the upstream (fresh token, email, project), or exit 1 saying why."""
-    from .. import build_upstreams
-
-    upstream = build_upstreams(settings_or_exit(config).upstreams)["code-assist"]
-    record = AccountRecord(id="check", name="check", kind="code-assist", secret=dict(secret), proxy=proxy)
-
-    async def run() -> dict:
-        """Start, refresh and discover, close; the tokens are scrubbed from whatever Google answers."""
-        KNOWN.set("check", upstream.secret_values(secret))
-        await upstream.start()
-        try:
-            return await upstream.refresh_credential(record)
-        finally:
-            await upstream.close()
-            KNOWN.set("check", ())
-
-    try:
-        return asyncio.run(run())
-    except NeedsReauth as exc:
-        problem = exc.reason
-    except UpstreamError as exc:
-        problem = f"{exc.failure.value}: {exc.message}"
-    console.print(f"[red]the check failed, nothing was added: {escape(problem.replace('<name>', 'NAME'))}[/red]")
-    console.print("To store the credential without checking it (offline), add --no-check.")
-    raise typer.Exit(1)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,12 +10,9 @@ import typer
 from rich.markup import escape
 
 from ... import admin
-from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, run_admin, settings_or_exit
+from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, refreshed_or_exit, run_admin
 from ...cli.secret_input import SecretReader, file_option
-from ...errors import UpstreamError
-from ...redaction import KNOWN, url_secrets
-from ...store import AccountRecord
-from ..base import NeedsReauth
+from ...redaction import url_secrets
 from .cookies import PSID, PSIDTS, CookieFormatError, header, parse_cookies
 
 
@@ -66,33 +62,6 @@ def register(accounts: typer.Typer) -> None:
         if auth_user is not None:
             secret["auth_user"] = auth_user
         if check:
-            secret = _checked(secret, proxy, config)
+            secret = refreshed_or_exit(config, "gemini-web", secret, proxy)
         view = run_admin(config, lambda store: admin.add_account(store, "gemini-web", name, secret, proxy))
         console.print(f"added {view.kind} account '{escape(view.name)}' ({escape(view.credential)})", highlight=False)
-
-
-def _checked(secret: dict, proxy: str | None, config) -> dict:
-    """The secret after opening the app with it (Set-Cookie merged), or exit 1 saying why."""
-    from .. import build_upstreams
-
-    upstream = build_upstreams(settings_or_exit(config).upstreams)["gemini-web"]
-    record = AccountRecord(id="check", name="check", kind="gemini-web", secret=dict(secret), proxy=proxy)
-
-    async def run() -> dict:
-        """Start, open the app and read the models, close; the cookies are scrubbed from any answer."""
-        KNOWN.set("check", upstream.secret_values(secret))
-        await upstream.start()
-        try:
-            return await upstream.refresh_credential(record)
-        finally:
-            await upstream.close()
-            KNOWN.set("check", ())
-
-    try:
-        return asyncio.run(run())
-    except NeedsReauth as exc:
-        problem = exc.reason
-    except UpstreamError as exc:
-        problem = f"{exc.failure.value}: {exc.message}"
-    console.print(f"[red]the check failed, nothing was added: {escape(problem)}[/red]")
-    raise typer.Exit(1)
