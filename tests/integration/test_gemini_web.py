@@ -194,3 +194,40 @@ def test_account_index_uses_the_u_path(fake, make):
     assert reply.status == 200, reply.text
     sent = fake.requests_to("StreamGenerate")[-1]
     assert sent.path.startswith("/u/1/") and sent.header("X-Goog-AuthUser") == "1"
+
+
+@pytest.mark.parametrize("status,state,words", [(1016, "needs_reauth", "signed out"),
+                                                (1040, "disabled", "terms of service")])
+def test_account_status_from_the_model_list(fake, make, status, state, words):
+    tag = f"status{status}"
+    fake.account(psid(tag), status=status)
+    gw = make({f"web-{tag}": {"cookie": cookie(tag)}})
+    view = gw.wait_state(f"web-{tag}", state)
+    assert words in (view.reason or "") + (view.disabled_reason or "")
+
+
+def test_requests_go_to_the_account_that_has_the_model_and_fail_over(fake, make):
+    fake.account(psid("only-flash"), models=("flash",))
+    fake.account(psid("has-pro"))
+    gw = make({"web-a": {"cookie": cookie("only-flash")}, "web-b": {"cookie": cookie("has-pro")}})
+    for _ in range(3):
+        reply = chat(gw, {"model": "gemini-web/pro", "messages": [{"role": "user", "content": "pro please"}]})
+        assert reply.status == 200, reply.text
+        assert fake.requests_to("StreamGenerate")[-1].account == psid("has-pro")
+    once = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "FAIL-ONCE 500\nthen fine"}]})
+    assert once.status == 200 and once.json()["choices"][0]["message"]["content"].startswith("echo:")
+    tried = [e.account for e in fake.requests_to("StreamGenerate")[-2:]]
+    assert tried[0] != tried[1]  # the transient 1013 failed over to the other account
+
+
+def test_cookies_never_reach_logs_bodies_or_account_views(fake, make, caplog):
+    caplog.set_level("DEBUG")
+    gw = one_account(fake, make, "secret")
+    for text in ("hello there", "SORRY"):
+        chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": text}]})
+    fake.account(psid("secret"), blocked=None).new_xsrf()
+    replies = [chat(gw, {"model": "gemini-web/pro", "messages": [{"role": "user", "content": "after"}]})]
+    views = json.dumps([[v.reason, v.last_error, v.credential] for v in gw.accounts().values()])
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for text in (views, logged, *(r.text for r in replies)):
+        assert psid("secret") not in text and "sidts-secret" not in text

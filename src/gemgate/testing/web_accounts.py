@@ -38,7 +38,9 @@ class WebAccount:
     `xsrf` is the page's SNlM0e (token `:` epoch ms, §1.2); `signed_in` False serves the signed-out page
     (expired cookies, §1.5); `auth_user` the N of `/u/N/` it is signed in under (None: the default path);
     `tiers`/`flags` otAQ7b [16]/[17] (§6.1; [19] as in the recorded user-status answer: a Pro capability);
-    `blocked` "sorry" (302 to Google's sorry page) or "429" for every request from it (§1.5).
+    `blocked` "sorry" (302 to Google's sorry page) or "429" for every request from it (§1.5); `status` the
+    AccountStatus otAQ7b reports while signed in (§4.3: 1000 available, 1016 unauthenticated, 1021 rejected,
+    1040 terms of service pending, …).
     """
 
     psid: str
@@ -48,6 +50,7 @@ class WebAccount:
     tiers: list = field(default_factory=list)
     flags: list = field(default_factory=list)
     blocked: str | None = None
+    status: int = AVAILABLE
     xsrf: str = ""
 
     def __post_init__(self) -> None:
@@ -87,7 +90,7 @@ def status_payload(account: WebAccount | None) -> list:
     if account is None or not account.signed_in:
         payload[14], payload[15], payload[16], payload[17] = UNAUTHENTICATED, [model_row("flash")], [], []
     else:
-        payload[14] = AVAILABLE
+        payload[14] = account.status
         payload[15] = [model_row(s) for s in account.models]
         payload[16], payload[17] = list(account.tiers), list(account.flags)
     return payload
