@@ -231,3 +231,11 @@ def test_cookies_never_reach_logs_bodies_or_account_views(fake, make, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for text in (views, logged, *(r.text for r in replies)):
         assert psid("secret") not in text and "sidts-secret" not in text
+
+
+def test_canned_failure_text_is_an_upstream_failure_not_an_answer(fake, make):
+    gw = one_account(fake, make, "canned")
+    for stream in (False, True):
+        reply = chat(gw, {"model": "gemini-web/flash", "stream": stream,
+                          "messages": [{"role": "user", "content": "WEB-CANNED"}]})
+        assert reply.status == 502 and "canned failure" in reply.text, reply.text

@@ -141,3 +141,15 @@ def test_in_band_error_codes(code, failure, scope, retry):
 def test_an_answer_without_candidates_is_a_failure():
     with pytest.raises(UpstreamError):
         run([[["di", 1]], [["e", 2, None, None, 10]]])
+
+
+def test_canned_failure_text_is_held_back_then_refused_but_a_real_answer_flows():
+    canned = "Sorry, something went wrong. Please try your request again."
+    snaps = Snapshots("web", SETTINGS)
+    assert snaps.feed(wrb(answer(cand(canned[:25], False)))) == []  # might be the canned text: held
+    with pytest.raises(UpstreamError) as exc:
+        snaps.feed(wrb(answer(cand(canned, True))))
+    assert exc.value.failure is Failure.TRANSIENT
+    _, chunks = run([wrb(answer(cand("Sorry,", False))), wrb(answer(cand("Sorry, I cannot", False))),
+                     wrb(answer(cand("Sorry, I cannot do that.", True)))])
+    assert [texts([c], False) for c in chunks] == ["Sorry, I cannot", " do that."]

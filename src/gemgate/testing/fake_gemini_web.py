@@ -12,7 +12,7 @@ the gateway's web upstream). It serves:
   429 (§1.5); the query must have `bl`, `f.sid`, `_reqid` (§3.1); `f.req` must be the double-encoded form (§3.2).
 
 Directives (the fake model's, see fake_model, mapped by `web_answer`; plus `WEB-ERROR <code>`, `WEB-HTTP
-<status>`, `SORRY`). `replay(body)` serves recorded bytes verbatim for the next StreamGenerate.
+<status>`, `SORRY`, `WEB-CANNED`). `replay(body)` serves recorded bytes verbatim for the next StreamGenerate.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from typing import Any
 
 from aiohttp import web
 
-from gemgate.testing.fake_model import plan_reply
+from gemgate.testing.fake_model import Chunk, Reply, plan_reply
 from gemgate.testing.fake_server import FakeServer, catch_all_app
 from gemgate.testing.http_record import Exchange, record
 from gemgate.testing.stream_writer import ConnectionReset, write_pieces
 from gemgate.testing.web_accounts import MODEL_ROWS, SORRY_URL, WebAccount, app_page, next_id, sorry_page, status_payload
 from gemgate.testing.web_answer import (
-    FAIL_CODES, TRANSIENT, Conversation, answer_frames, error_frames, web_directive,
+    CANNED_TEXT, FAIL_CODES, TRANSIENT, Conversation, answer_frames, error_frames, web_directive,
 )
 from gemgate.testing.web_wire import GUARD, body_pieces, dumps, error_part, rpc_part
 
@@ -164,18 +164,20 @@ class FakeGeminiWeb(FakeServer):
             ex.status = 200
             return await write_pieces(request, headers, [self.replays.pop(0).encode()])
         directive = web_directive(prompt)
-        if directive and directive[0] != "error":
+        if directive and directive[0] not in ("error", "canned"):
             ex.status = directive[1]
             return self._blocked("sorry") if directive[0] == "sorry" else web.Response(status=directive[1], text="error")
         served = acc.row_ids() if acc is not None and acc.signed_in else {MODEL_ROWS["flash"][0]: "flash"}
         if model_hex is not None and model_hex not in served:
             return await self._frames(request, ex, headers, error_frames(1052), None)
-        if directive:
+        if directive and directive[0] == "error":
             return await self._frames(request, ex, headers, error_frames(directive[1]), None)
         extended = inner[80] == 2 if len(inner) > 80 else False
         req = {"contents": [{"role": "user", "parts": [{"text": prompt}]}],
                "generationConfig": {"thinkingConfig": {"includeThoughts": True, "thinkingBudget": -1}} if extended else {}}
         reply = plan_reply(req, FAKE_MODEL, first_attempt=prompt not in self._failed_once)
+        if directive:  # WEB-CANNED: the same answer, with the canned failure text as its words
+            reply = Reply(chunks=[Chunk([{"text": CANNED_TEXT[:20]}]), Chunk([{"text": CANNED_TEXT[20:]}], "STOP")])
         if reply.fail_once:
             self._failed_once.add(prompt)
         else:

@@ -15,6 +15,9 @@ GENERATING, COMPLETE = 1, 2
 _WEB_ERROR = re.compile(r"^[ \t]*WEB-ERROR[ \t]+(\d+)[ \t]*$", re.M)
 _WEB_HTTP = re.compile(r"^[ \t]*WEB-HTTP[ \t]+(\d{3})[ \t]*$", re.M)
 _SORRY = re.compile(r"^[ \t]*SORRY[ \t]*$", re.M)
+_CANNED = re.compile(r"^[ \t]*WEB-CANNED[ \t]*$", re.M)
+# A failure text the app answers with inside a normal 200 candidate (Mag1cFall protocol.md, reference §4.1).
+CANNED_TEXT = "Sorry, something went wrong. Please try your request again."
 # The fake model's FAIL statuses as the web app says them (§4.1): a quota (429) is the usage limit 1037, a
 # missing model (404) 1052, a bad request (400) 1050 (model inconsistent), anything else the transient 1013.
 FAIL_CODES = {429: 1037, 404: 1052, 400: 1050}
@@ -23,13 +26,16 @@ TRANSIENT = 1013
 
 def web_directive(prompt: str) -> tuple[str, int] | None:
     """The fake's own directives, in any line of the prompt: `WEB-ERROR <code>` (that BardErrorInfo code in a
-    200 answer), `WEB-HTTP <status>` (that HTTP status), `SORRY` (a 302 to Google's sorry page)."""
+    200 answer), `WEB-HTTP <status>` (that HTTP status), `SORRY` (a 302 to Google's sorry page),
+    `WEB-CANNED` (a complete answer whose text is the canned failure text)."""
     if m := _WEB_ERROR.search(prompt):
         return "error", int(m.group(1))
     if m := _WEB_HTTP.search(prompt):
         return "http", int(m.group(1))
     if _SORRY.search(prompt):
         return "sorry", 302
+    if _CANNED.search(prompt):
+        return "canned", 200
     return None
 
 

@@ -13,6 +13,9 @@ COMPLETE = 2  # cand[8][0]: 1 while generating, 2 when complete
 # `…/card_content/0`, `…/deep_research_confirmation_content/0`): 2.1.1 strips them (ARTIFACTS_RE, §3.6).
 PLACEHOLDER = re.compile(r"https?://googleusercontent\.com/[A-Za-z_]+/\d+\n?")
 _CARD = re.compile(r"^https?://googleusercontent\.com/card_content/\d+")
+# Failure texts the app returns inside a normal 200 candidate (Mag1cFall protocol.md, §4.1: "not detected by
+# 2.1.1"); issue 9 asks to treat them as an upstream failure and try elsewhere.
+CANNED_FAILURES = ("Sorry, something went wrong. Please try your request again.",)
 RICH = 12  # cand[12]: the rich content block, itself JSPB
 WEB_IMAGES, GENERATED_IMAGES, CITATIONS = 1, 7, 43
 
@@ -102,3 +105,14 @@ def shown_text(text: str, complete: bool) -> str:
                      or tail.startswith(("http://googleusercontent.com/", "https://googleusercontent.com/"))):
             text = text[:last]
     return PLACEHOLDER.sub("", text)
+
+
+def may_be_canned(text: str) -> bool:
+    """Whether `text` (an answer's start) is, or may still become, one of CANNED_FAILURES."""
+    start = text.lstrip()
+    return bool(start) and any(c.startswith(start) for c in CANNED_FAILURES)
+
+
+def is_canned(text: str) -> bool:
+    """Whether the whole answer is one of CANNED_FAILURES."""
+    return text.strip() in CANNED_FAILURES

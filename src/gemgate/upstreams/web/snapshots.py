@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from ...errors import Failure, UpstreamError
-from .candidate import Candidate, read_candidate, shown_text
+from .candidate import Candidate, is_canned, may_be_canned, read_candidate, shown_text
 from .errors import in_band_error
 from .payload import error_code, field, payload_of, rpc_status, text_at, wrb_parts
 
@@ -91,7 +91,12 @@ class Snapshots:
         thoughts = self._delta("thoughts", cand.thoughts)
         if thoughts:
             parts.append({"text": thoughts, "thought": True})
-        text = self._delta("text", shown_text(cand.text, cand.complete))
+        shown = shown_text(cand.text, cand.complete)
+        if not self.sent_text and (may_be_canned(shown) if not cand.complete else is_canned(shown)):
+            if cand.complete:
+                raise UpstreamError(Failure.TRANSIENT, f"{self.label} answered with its canned failure text")
+            shown = ""  # held back until it is clearly not the canned failure text
+        text = self._delta("text", shown)
         if text:
             parts.append({"text": text})
         return parts
