@@ -239,3 +239,27 @@ def test_canned_failure_text_is_an_upstream_failure_not_an_answer(fake, make):
         reply = chat(gw, {"model": "gemini-web/flash", "stream": stream,
                           "messages": [{"role": "user", "content": "WEB-CANNED"}]})
         assert reply.status == 502 and "canned failure" in reply.text, reply.text
+
+
+def test_app_page_redirects_are_followed_on_its_own_host_only(fake, make):
+    fake.account(psid("redir"), app_redirect="/app?hl=en")
+    gw = make({"web-redir": {"cookie": cookie("redir")}})
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "after a hop"}]})
+    assert reply.status == 200, reply.text
+    assert "REDIR=seen1234" in gw.stored("web-redir").secret["cookie"]  # the hop's Set-Cookie kept
+    fake.account(psid("signin"), app_redirect="https://accounts.google.com/ServiceLogin?continue=https://gemini.google.com/app")
+    gw2 = make({"web-signin": {"cookie": cookie("signin")}})
+    view = gw2.wait_state("web-signin", "needs_reauth")
+    assert "sign-in page" in view.reason
+    assert not [e for e in fake.exchanges if "ServiceLogin" in e.path]
+
+
+@pytest.mark.parametrize("how,reason", [("sorry", "sorry"), ("429", "HTTP 429")])
+def test_a_blocked_app_page_cools_the_account(fake, make, how, reason):
+    tag = f"pageblock{how}"
+    fake.account(psid(tag), blocked=how)
+    gw = make({f"web-{tag}": {"cookie": cookie(tag)}})
+    reply = chat(gw, {"model": "gemini-web/auto", "messages": [{"role": "user", "content": "hi"}]})
+    assert reply.status == 429, reply.text
+    assert reason in gw.wait_state(f"web-{tag}", "cooling").reason
+    fake.account(psid(tag), blocked=None)

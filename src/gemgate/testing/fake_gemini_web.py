@@ -103,6 +103,10 @@ class FakeGeminiWeb(FakeServer):
         if acc is not None and acc.blocked:
             ex.status = 429 if acc.blocked == "429" else 302
             return self._blocked(acc.blocked)
+        if request.method == "GET" and path == "/app" and acc is not None and acc.app_redirect \
+                and acc.app_redirect != str(request.rel_url):
+            ex.action, ex.status = "app", 302
+            return web.Response(status=302, headers={"Location": acc.app_redirect, "Set-Cookie": "REDIR=seen1234; Path=/"})
         if request.method == "GET" and path == "/app":
             ex.action, ex.status = "app", 200
             return web.Response(text=app_page(acc, self.session_id), content_type="text/html",

@@ -40,7 +40,8 @@ class WebAccount:
     `tiers`/`flags` otAQ7b [16]/[17] (§6.1; [19] as in the recorded user-status answer: a Pro capability);
     `blocked` "sorry" (302 to Google's sorry page) or "429" for every request from it (§1.5); `status` the
     AccountStatus otAQ7b reports while signed in (§4.3: 1000 available, 1016 unauthenticated, 1021 rejected,
-    1040 terms of service pending, …).
+    1040 terms of service pending, …); `app_redirect` a Location the app page first redirects to (the real
+    redirects are unknown, §9.2: this only tests that a client tolerates them; off by default).
     """
 
     psid: str
@@ -51,6 +52,7 @@ class WebAccount:
     flags: list = field(default_factory=list)
     blocked: str | None = None
     status: int = AVAILABLE
+    app_redirect: str | None = None
     xsrf: str = ""
 
     def __post_init__(self) -> None:

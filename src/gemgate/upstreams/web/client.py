@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -29,6 +29,10 @@ REFRESH_ADVICE = (
     "export fresh cookies from a browser signed in to gemini.google.com (Firefox keeps them longest) and add "
     "them again: `gemgate accounts remove <name>` then `gemgate accounts add-cookie FILE --name <name>`"
 )
+
+
+MAX_REDIRECTS = 3  # of the app page, within its own host
+SIGN_IN_HOST = "accounts.google.com"
 
 
 class XsrfRejected(Exception):
@@ -57,7 +61,9 @@ class WebClient:
 
     async def _send(self, method: str, path: str, account: AccountRecord, cookie: str, *, body: bytes | None = None,
                     params: dict | None = None, headers: dict | None = None) -> aiohttp.ClientResponse:
-        url = self.base + protocol.account_path(path, auth_user(account))
+        # The app's own paths go under the account index; a redirect's target is taken as it is.
+        known = path in (protocol.APP_PATH, protocol.BATCH_PATH, protocol.STREAM_PATH)
+        url = self.base + (protocol.account_path(path, auth_user(account)) if known else path)
         with transport_errors(LABEL, "cannot reach it"):
             return await self.http.session.request(
                 method, url, data=body, params=params, headers={**self._headers(account, cookie), **(headers or {})},
@@ -90,17 +96,13 @@ class WebClient:
         signed-out page or an UNAUTHENTICATED account, UpstreamError otherwise."""
         stored = account.secret.get("cookie") or ""
         jar = cookies.parse_header(stored)
-        response = await self._send("GET", protocol.APP_PATH, account, cookies.header(jar))
-        if response.status != 200:
-            raise await self._fail(response, None)
-        set_cookies = response.headers.getall("Set-Cookie", [])
-        tokens = scrape(await self._text(response), self.settings.language)
+        page, changed = await self._app_page(account, jar)
+        tokens = scrape(page, self.settings.language)
         if not tokens.found:
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered with a page that is not the app")
         if not tokens.signed_in:
             raise NeedsReauth(f"Google served the signed-out app page: the account's cookies have expired; {REFRESH_ADVICE}")
-        session = Session(jar=jar, stored=stored, tokens=tokens)
-        session.take_cookies(set_cookies, self.host)
+        session = Session(jar=jar, stored=stored, tokens=tokens, pending=changed)
         payload = await self.batch(session, account, protocol.MODELS_RPC, [])
         catalogue = parse_catalogue(payload)
         if catalogue.status == UNAUTHENTICATED:
@@ -111,6 +113,29 @@ class WebClient:
                                 scope=Scope.ACCOUNT)
         session.catalogue = catalogue
         return session
+
+    async def _app_page(self, account: AccountRecord, jar: dict[str, str]) -> tuple[str, bool]:
+        """The app page's HTML, and whether its answers' Set-Cookie changed `jar` (merged in place). 2.1.1
+        follows redirects here (§1.1); these are followed only within the app's own host (so the cookies go
+        nowhere else), at most MAX_REDIRECTS; one to Google's sign-in is a signed-out session (NeedsReauth), to
+        the "sorry" page a block, elsewhere TRANSIENT."""
+        target: str = protocol.APP_PATH
+        changed = False
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._send("GET", target, account, cookies.header(jar))
+            changed |= cookies.merge_set_cookies(jar, response.headers.getall("Set-Cookie", []), self.host)
+            if response.status == 200:
+                return await self._text(response), changed
+            location = response.headers.get("Location") or ""
+            where = urlsplit(urljoin(self.base + "/", location))
+            if not 300 <= response.status < 400 or "/sorry/" in location or where.netloc != urlsplit(self.base).netloc:
+                if where.hostname == SIGN_IN_HOST:
+                    response.release()
+                    raise NeedsReauth(f"Google sent the app to its sign-in page: the account's cookies have expired; {REFRESH_ADVICE}")
+                raise await self._fail(response, None)
+            response.release()
+            target = where.path + (f"?{where.query}" if where.query else "")
+        raise UpstreamError(Failure.TRANSIENT, f"{LABEL} redirected the app page more than {MAX_REDIRECTS} times")
 
     async def batch(self, session: Session, account: AccountRecord, rpc: str, payload: object,
                     source_path: str = "/app") -> object:
