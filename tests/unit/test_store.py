@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -103,6 +104,21 @@ async def test_secret_update_is_versioned(store):
     assert (await store.find_account("a")).secret == {"api_key": "AIza-new"}
     with pytest.raises(KeyError):
         await store.update_account_secret("id-missing", {"api_key": "x"})
+
+
+async def test_concurrent_writes_each_commit_whole(store):
+    # Credential refreshes of several accounts finish together (the sandbox at start): each secret update, health
+    # and stats write must land, none failing with "cannot commit transaction - SQL statements in progress".
+    names = [f"n{i}" for i in range(8)]
+    for name in names:
+        await store.add_account(account(name))
+    ops = []
+    for n in names:  # with the reads the gateway's loops make meanwhile
+        ops += [store.update_account_secret(f"id-{n}", {"api_key": f"AIza-{n}-2"}), store.list_accounts(),
+                store.account_versions(), store.put_health(HealthRecord(f"id-{n}", "m", "cooling", time.time() + 60, "r")),
+                store.set_account_models(f"id-{n}", ["m"]), store.put_values("ns", {n: "v"}, 60), store.changed()]
+    await asyncio.gather(*ops)
+    assert {a.name: a.secret["api_key"] for a in await store.list_accounts()} == {n: f"AIza-{n}-2" for n in names}
 
 
 async def test_values_with_time_to_live(store):

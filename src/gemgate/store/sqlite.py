@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import time
 from pathlib import Path
 
@@ -72,6 +74,11 @@ class SQLiteStore(Store):
         self._box = box
         self._db: aiosqlite.Connection | None = None
         self._data_version: int | None = None
+        # One write transaction at a time on the one connection: another task's COMMIT while a write statement is
+        # still in progress (an UPDATE … RETURNING whose cursor is open) fails with "cannot commit transaction -
+        # SQL statements in progress", and would commit that task's half-done work. Seen when the sandbox's three
+        # accounts refreshed their credentials at the same moment.
+        self._writing = asyncio.Lock()
 
     async def open(self) -> None:
         """Create the parent folder and the tables, check the master key opens what is stored (MasterKeyError
@@ -167,9 +174,10 @@ class SQLiteStore(Store):
         return True
 
     async def _write(self, sql: str, args: tuple = ()) -> int:
-        cursor = await self.db.execute(sql, args)
-        await self.db.commit()
-        return cursor.rowcount
+        async with self._writing:
+            cursor = await self.db.execute(sql, args)
+            await self.db.commit()
+            return cursor.rowcount
 
     # accounts
 
@@ -227,10 +235,11 @@ class SQLiteStore(Store):
     async def remove_account(self, account_id: str) -> bool:
         """See `Store.remove_account`."""
         # One transaction: the account and its health rows go together or not at all.
-        cursor = await self.db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
-        await self.db.execute("DELETE FROM health WHERE account_id = ?", (account_id,))
-        await self.db.commit()
-        return cursor.rowcount > 0
+        async with self._writing:
+            cursor = await self.db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+            await self.db.execute("DELETE FROM health WHERE account_id = ?", (account_id,))
+            await self.db.commit()
+            return cursor.rowcount > 0
 
     async def set_account_enabled(self, account_id: str, enabled: bool, reason: str | None = None) -> None:
         """See `Store.set_account_enabled`."""
@@ -242,12 +251,13 @@ class SQLiteStore(Store):
     async def update_account_secret(self, account_id: str, secret: dict) -> int:
         """See `Store.update_account_secret`."""
         # One statement, one transaction: the new credential is either fully stored or not at all.
-        async with self.db.execute(
-            "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ? RETURNING version",
-            (self._box.seal(secret), account_id),
-        ) as cur:
-            row = await cur.fetchone()
-        await self.db.commit()
+        async with self._writing:
+            async with self.db.execute(
+                "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ? RETURNING version",
+                (self._box.seal(secret), account_id),
+            ) as cur:
+                row = await cur.fetchone()
+            await self.db.commit()
         if row is None:
             raise KeyError(account_id)
         return row[0]
@@ -342,11 +352,12 @@ class SQLiteStore(Store):
     async def put_values(self, namespace: str, items: dict[str, str], ttl: float) -> None:
         """See `Store.put_values`."""
         expires = time.time() + ttl
-        await self.db.executemany(
-            "INSERT OR REPLACE INTO ttl_values (namespace, key, value, expires_at) VALUES (?,?,?,?)",
-            [(namespace, k, v, expires) for k, v in items.items()],
-        )
-        await self.db.commit()
+        async with self._writing:
+            await self.db.executemany(
+                "INSERT OR REPLACE INTO ttl_values (namespace, key, value, expires_at) VALUES (?,?,?,?)",
+                [(namespace, k, v, expires) for k, v in items.items()],
+            )
+            await self.db.commit()
 
     async def get_values(self, namespace: str, keys: list[str]) -> dict[str, str]:
         """See `Store.get_values`."""
