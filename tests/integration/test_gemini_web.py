@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.support.fixtures import fixtures_dir
-from tests.support.gateway import chat
+from tests.support.gateway import chat, free_port
 from tests.support.http import get, post
 from tests.support.web import WebGateway, cookie, psid, running_web_fake
 
@@ -21,11 +21,13 @@ def fake():
         yield server
 
 
-@pytest.fixture
-def make(fake, tmp_path):
+@pytest.fixture(params=["chrome", ""], ids=["curl_cffi", "aiohttp"])
+def make(fake, tmp_path, request):
+    """Gateways on either transport: curl_cffi impersonating Chrome (the default) or plain aiohttp."""
     started: list[WebGateway] = []
 
     def start(secrets: dict, **kw) -> WebGateway:
+        kw.setdefault("web", {"impersonate": request.param})
         gw = WebGateway(tmp_path / f"gw{len(started)}", fake.url, secrets, **kw).start()
         started.append(gw)
         return gw
@@ -74,6 +76,7 @@ def test_openai_and_native_streamed_and_whole_agree(fake, make):
     sent = fake.requests_to("StreamGenerate")[-1]
     assert sent.model == "9d8ca3786ebdfbea" and sent.extra["inner"][79] == 3  # Pro's id and mode
     assert sent.query["rt"] == "c" and sent.header("X-Same-Domain") == "1"
+    assert "Chrome/" in sent.header("User-Agent")
 
 
 def test_system_prompt_and_history_travel_in_the_prompt(fake, make):
@@ -218,6 +221,8 @@ def test_requests_go_to_the_account_that_has_the_model_and_fail_over(fake, make)
     assert once.status == 200 and once.json()["choices"][0]["message"]["content"].startswith("echo:")
     tried = [e.account for e in fake.requests_to("StreamGenerate")[-2:]]
     assert tried[0] != tried[1]  # the transient 1013 failed over to the other account
+    for sent in fake.requests_to("StreamGenerate")[-5:]:  # each account's own jar, nothing of the other's
+        assert sent.header("Cookie").count("NID=") == 1 and sent.header("Cookie").count("__Secure-1PSID=") == 1
 
 
 def test_cookies_never_reach_logs_bodies_or_account_views(fake, make, caplog):
@@ -263,3 +268,18 @@ def test_a_blocked_app_page_cools_the_account(fake, make, how, reason):
     assert reply.status == 429, reply.text
     assert reason in gw.wait_state(f"web-{tag}", "cooling").reason
     fake.account(psid(tag), blocked=None)
+
+
+def test_transport_faults_are_clean_errors_naming_no_address(fake, make):
+    gw = one_account(fake, make, "reset")
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "a b c d e f\nRESET-AFTER 1"}]})
+    assert reply.status == 502, reply.text
+    streamed = chat(gw, {"model": "gemini-web/flash", "stream": True,
+                         "messages": [{"role": "user", "content": "a b c d e f g h\nRESET-AFTER 2"}]})
+    events = [e for e in streamed.sse() if isinstance(e, dict)]
+    assert streamed.status == 200 and "error" in events[-1], events[-1]  # the in-stream error after the 200
+    port = free_port()  # nothing listens there
+    down = make({"web-down": {"cookie": cookie("down")}}, web={"base_url": f"http://127.0.0.1:{port}",
+                                                               "impersonate": gw.settings.upstreams["gemini_web"]["impersonate"]})
+    reply = chat(down, {"model": "gemini-web/auto", "messages": [{"role": "user", "content": "hi"}]})
+    assert reply.status in (502, 503) and str(port) not in reply.text, reply.text

@@ -22,7 +22,6 @@ import typer
 
 from ...errors import Cause, Failure, Scope, UpstreamError
 from ...store import AccountRecord
-from .._http import HttpClient
 from ..base import Capability, NeedsReauth, Upstream
 from . import cookies, protocol
 from .client import LABEL, WebClient, XsrfRejected
@@ -31,6 +30,7 @@ from .prompt import build_prompt
 from .session import Session
 from .settings import GeminiWebSettings
 from .snapshots import Snapshots
+from .transport import make_transport
 
 KIND = "gemini-web"
 log = logging.getLogger("gemgate.web")
@@ -88,17 +88,17 @@ class GeminiWeb(Upstream):
     def __init__(self, settings: GeminiWebSettings) -> None:
         super().__init__(settings)
         self.settings: GeminiWebSettings = settings
-        self.http = HttpClient(settings, LABEL)
-        self.client = WebClient(settings, self.http)
+        self.transport = make_transport(settings, LABEL)
+        self.client = WebClient(settings, self.transport)
         self.sessions: dict[str, Session] = {}  # account id -> live session
 
     async def start(self) -> None:
-        """Open the HTTP session."""
-        await self.http.start()
+        """Open the transport's session."""
+        await self.transport.start()
 
     async def close(self) -> None:
         """Close it; the sessions go with it."""
-        await self.http.close()
+        await self.transport.close()
         self.sessions.clear()
 
     # credential lifecycle

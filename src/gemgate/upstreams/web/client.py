@@ -8,11 +8,8 @@ import codecs
 from collections.abc import AsyncIterator
 from urllib.parse import urljoin, urlsplit
 
-import aiohttp
-
 from ...errors import Failure, Scope, UpstreamError
 from ...store import AccountRecord
-from .._http import HttpClient, transport_errors
 from ..base import NeedsReauth
 from . import cookies, protocol
 from .errors import http_error, in_band_error, is_xsrf_rejection
@@ -22,6 +19,7 @@ from .page import scrape
 from .payload import error_code, payload_of, wrb_parts
 from .session import Session
 from .settings import GeminiWebSettings
+from .transport import Answer, Transport
 
 LABEL = "the Gemini web app"
 # Issue 9: never fall back to guest mode; say how to bring fresh cookies.
@@ -31,6 +29,7 @@ REFRESH_ADVICE = (
 )
 
 
+ERROR_BODY_BYTES = 64 * 1024  # of an error answer, read to classify it
 MAX_REDIRECTS = 3  # of the app page, within its own host
 SIGN_IN_HOST = "accounts.google.com"
 
@@ -46,11 +45,11 @@ def auth_user(account: AccountRecord) -> int | None:
 
 
 class WebClient:
-    """The calls, over the kind's one aiohttp session (`HttpClient`)."""
+    """The calls, over the kind's one transport (`transport.make_transport`)."""
 
-    def __init__(self, settings: GeminiWebSettings, http: HttpClient) -> None:
+    def __init__(self, settings: GeminiWebSettings, transport: Transport) -> None:
         self.settings = settings
-        self.http = http
+        self.transport = transport
         self.base = settings.base_url.rstrip("/")
         parts = urlsplit(self.base)
         self.origin = f"{parts.scheme}://{parts.netloc}"
@@ -60,36 +59,27 @@ class WebClient:
         return protocol.page_headers(self.origin, cookie, auth_user(account))
 
     async def _send(self, method: str, path: str, account: AccountRecord, cookie: str, *, body: bytes | None = None,
-                    params: dict | None = None, headers: dict | None = None) -> aiohttp.ClientResponse:
+                    params: dict | None = None, headers: dict | None = None) -> Answer:
         # The app's own paths go under the account index; a redirect's target is taken as it is.
         known = path in (protocol.APP_PATH, protocol.BATCH_PATH, protocol.STREAM_PATH)
         url = self.base + (protocol.account_path(path, auth_user(account)) if known else path)
-        with transport_errors(LABEL, "cannot reach it"):
-            return await self.http.session.request(
-                method, url, data=body, params=params, headers={**self._headers(account, cookie), **(headers or {})},
-                proxy=account.proxy or self.settings.proxy, allow_redirects=False,
-            )
+        return await self.transport.send(method, url, headers={**self._headers(account, cookie), **(headers or {})},
+                                         body=body, params=params, proxy=account.proxy or self.settings.proxy)
 
-    async def _fail(self, response: aiohttp.ClientResponse, session: Session | None) -> UpstreamError:
-        """The error for a non-200 answer (read and released); XsrfRejected is raised for a stale token."""
+    async def _fail(self, response: Answer, session: Session | None) -> UpstreamError:
+        """The error for a non-200 answer (read and closed); XsrfRejected is raised for a stale token."""
         try:
-            with transport_errors(LABEL, "the answer broke off"):
-                body = await response.content.read(64 * 1024)
-        finally:
-            response.release()
+            body = await response.read(ERROR_BODY_BYTES, LABEL)
+        except UpstreamError:
+            body = b""  # an error page too large or cut off: its status says enough
         if session is not None:
-            session.take_cookies(response.headers.getall("Set-Cookie", []), self.host)
+            session.take_cookies(response.set_cookies, self.host)
         if is_xsrf_rejection(response.status, body):
             raise XsrfRejected()
-        return http_error(LABEL, response.status, body, response.headers.get("Location"), self.settings)
+        return http_error(LABEL, response.status, body, response.location, self.settings)
 
-    async def _text(self, response: aiohttp.ClientResponse) -> str:
-        try:
-            with transport_errors(LABEL, "the answer broke off"):
-                raw = await response.content.read(self.settings.event_bytes)
-        finally:
-            response.release()
-        return raw.decode("utf-8", errors="replace")
+    async def _text(self, response: Answer) -> str:
+        return (await response.read(self.settings.event_bytes, LABEL)).decode("utf-8", errors="replace")
 
     async def start_session(self, account: AccountRecord) -> Session:
         """Read the app page and the account's models (§1.4 steps 2 and 4). Raises NeedsReauth for a
@@ -123,17 +113,17 @@ class WebClient:
         changed = False
         for _ in range(MAX_REDIRECTS + 1):
             response = await self._send("GET", target, account, cookies.header(jar))
-            changed |= cookies.merge_set_cookies(jar, response.headers.getall("Set-Cookie", []), self.host)
+            changed |= cookies.merge_set_cookies(jar, response.set_cookies, self.host)
             if response.status == 200:
                 return await self._text(response), changed
-            location = response.headers.get("Location") or ""
+            location = response.location or ""
             where = urlsplit(urljoin(self.base + "/", location))
             if not 300 <= response.status < 400 or "/sorry/" in location or where.netloc != urlsplit(self.base).netloc:
                 if where.hostname == SIGN_IN_HOST:
-                    response.release()
+                    await response.close()
                     raise NeedsReauth(f"Google sent the app to its sign-in page: the account's cookies have expired; {REFRESH_ADVICE}")
                 raise await self._fail(response, None)
-            response.release()
+            await response.close()
             target = where.path + (f"?{where.query}" if where.query else "")
         raise UpstreamError(Failure.TRANSIENT, f"{LABEL} redirected the app page more than {MAX_REDIRECTS} times")
 
@@ -148,7 +138,7 @@ class WebClient:
                                     params=params, headers=headers)
         if response.status != 200:
             raise await self._fail(response, session)
-        session.take_cookies(response.headers.getall("Set-Cookie", []), self.host)
+        session.take_cookies(response.set_cookies, self.host)
         try:
             frames = read_frames(await self._text(response))
             for frame in frames:
@@ -171,17 +161,16 @@ class WebClient:
                                     params=params, headers=headers)
         if response.status != 200:
             raise await self._fail(response, session)
-        session.take_cookies(response.headers.getall("Set-Cookie", []), self.host)
+        session.take_cookies(response.set_cookies, self.host)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         reader = FrameReader()
         try:
-            with transport_errors(LABEL, "the stream broke"):
-                async for piece in response.content.iter_any():
-                    for frame in reader.feed(decoder.decode(piece)):
-                        yield frame
+            async for piece in response.chunks():
+                for frame in reader.feed(decoder.decode(piece)):
+                    yield frame
             for frame in reader.feed(decoder.decode(b"", final=True)) + reader.close():
                 yield frame
         except FramingError as exc:
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable answer ({exc})") from None
         finally:
-            response.release()
+            await response.close()

@@ -16,7 +16,9 @@ class GeminiWebSettings(UpstreamSettings):
     HTTP 429, error 1060) rests; `usage_limit_cooldown_seconds`: how long a model whose usage limit (1037) the
     account reached rests; `session_seconds`: how long scraped page tokens are used before the page is read
     again; `temporary_chats`: conversations are not saved in the user's Gemini history (inner[45], §3.4).
-    `language`: the `hl` sent when the page names none.
+    `language`: the `hl` sent when the page names none. `impersonate`: the browser whose TLS and HTTP/2
+    fingerprint curl_cffi presents (a curl_cffi target such as "chrome", "chrome145", "firefox"); "" sends with
+    plain aiohttp instead. `connections`: transfers at once over it (streams hold one each).
     """
 
     base_url: str = "https://gemini.google.com"
@@ -27,3 +29,5 @@ class GeminiWebSettings(UpstreamSettings):
     session_seconds: float = Field(3600.0, gt=0)
     temporary_chats: bool = True
     language: str = "en"
+    impersonate: str = "chrome"
+    connections: int = Field(64, ge=1)
