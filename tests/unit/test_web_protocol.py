@@ -137,7 +137,8 @@ def test_prompt_flattening():
     assert build_prompt(many) == ("System instructions (follow them in every answer):\nBe brief.\n\n"
                                   "The conversation so far:\nUser: a\n\nAssistant: b\n\nUser: c")
     for bad in ({"contents": [{"role": "user", "parts": [{"inlineData": {"data": "", "mimeType": "image/png"}}]}]},
-                {**one, "tools": [{"functionDeclarations": [{"name": "f"}]}]}):
+                {**one, "tools": [{"functionDeclarations": [{"name": "f"}]}]},
+                {**one, "generationConfig": {"candidateCount": 2}}):
         with pytest.raises(UpstreamError) as exc:
             build_prompt(bad)
         assert exc.value.status == 400 and not exc.value.retryable

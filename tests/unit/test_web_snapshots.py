@@ -153,3 +153,14 @@ def test_canned_failure_text_is_held_back_then_refused_but_a_real_answer_flows()
     _, chunks = run([wrb(answer(cand("Sorry,", False))), wrb(answer(cand("Sorry, I cannot", False))),
                      wrb(answer(cand("Sorry, I cannot do that.", True)))])
     assert [texts([c], False) for c in chunks] == ["Sorry, I cannot", " do that."]
+
+
+def test_queueing_parts_and_errors_after_completion_are_not_failures():
+    queueing = [["wrb.fr", None, None, None, None, [3]]]
+    late = [["wrb.fr", None, None, None, None,
+             [13, None, [["type.googleapis.com/assistant.boq.bard.application.BardErrorInfo", [1096]]]]]]
+    _, chunks = run([queueing, wrb(answer(cand("done", True))), late])
+    assert texts(chunks, False) == "done"
+    with pytest.raises(UpstreamError):  # a real error code before the answer completed still fails it
+        run([wrb(answer(cand("half", False))), [["wrb.fr", None, None, None, None, [8, None, [[
+            "type.googleapis.com/assistant.boq.bard.application.BardErrorInfo", [1037]]]]]]])

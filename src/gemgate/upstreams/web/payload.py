@@ -46,15 +46,6 @@ def error_code(part: list) -> int | None:
     return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
-def rpc_status(part: list) -> int | None:
-    """The google.rpc code in `part[5][0]` of a part without a payload (8 RESOURCE_EXHAUSTED, 13 INTERNAL…;
-    batchexecute's `[0]` means none), or None."""
-    code = path(part, 5, 0)
-    if part[2] if len(part) > 2 else None:
-        return None
-    return code if isinstance(code, int) and not isinstance(code, bool) and code else None
-
-
 def wrb_parts(frame: object) -> list[list]:
     """The `["wrb.fr", …]` parts of one frame (batchexecute may nest them one level deeper, as the o30O0e
     capture shows)."""

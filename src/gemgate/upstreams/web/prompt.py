@@ -43,6 +43,10 @@ def build_prompt(request: dict) -> str:
     Raises UpstreamError BAD_REQUEST (the request's) for declared tools, non-text parts or no user text."""
     if any(isinstance(t, dict) and t for t in request.get("tools") or ()):
         raise _refuse("tool declarations")
+    count = (request.get("generationConfig") or {}).get("candidateCount")
+    if isinstance(count, int) and count > 1:
+        raise UpstreamError(Failure.BAD_REQUEST, "gemini-web accounts give one answer per request: ask for one candidate (n=1)",
+                            status=400, cause=Cause.REQUEST)
     system = _text(request.get("systemInstruction"), "systemInstruction").strip()
     contents = [c for c in request.get("contents") or () if isinstance(c, dict)]
     turns = [(c.get("role") or "user", _text(c, f"contents[{i}]")) for i, c in enumerate(contents)]

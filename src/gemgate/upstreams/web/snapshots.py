@@ -14,9 +14,12 @@ import logging
 from ...errors import Failure, UpstreamError
 from .candidate import Candidate, is_canned, may_be_canned, read_candidate, shown_text
 from .errors import in_band_error
-from .payload import error_code, field, payload_of, rpc_status, text_at, wrb_parts
+from .payload import error_code, field, payload_of, text_at, wrb_parts
 
 log = logging.getLogger("gemgate.web")
+NOT_PERSISTED = 1096
+# A part with neither payload nor error code (`part[5]` a non-empty list) means "queueing" to 2.1.1 (§3.6): it
+# is waited through; a body that then ends without an answer is a failure (`end`).
 
 
 def _chunk(parts: list[dict], **candidate) -> dict:
@@ -56,11 +59,13 @@ class Snapshots:
         out: list[dict] = []
         for part in wrb_parts(frame):
             code = error_code(part)
+            if code == NOT_PERSISTED or (code is not None and self.finished):
+                # 1096 "conversation not persisted" ends normal temporary answers (zexadev, §4.1); an error after
+                # the completion flag cannot undo a whole answer.
+                log.debug("%s: error %s after the answer, ignored", self.label, code)
+                continue
             if code is not None:
                 raise in_band_error(code, self.label, self.settings)
-            status = rpc_status(part)
-            if status is not None:
-                raise UpstreamError(Failure.TRANSIENT, f"{self.label} answered with status {status} and no payload")
             try:
                 payload = payload_of(part)
             except ValueError:
