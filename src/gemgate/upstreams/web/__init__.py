@@ -172,13 +172,10 @@ class GeminiWeb(Upstream):
     async def _reinit(self, account: AccountRecord) -> Session:
         """A new session after an XSRF rejection; a signed-out page becomes AUTH_EXPIRED (see `stream`)."""
         old = self.sessions.pop(account.id, None)
-        try:
-            session = await self.client.start_session(account)
+        try:  # with the old session's jar: what it merged and had not persisted yet is the newest
+            session = await self.client.start_session(account, old.jar if old is not None else None)
         except NeedsReauth as exc:
             raise UpstreamError(Failure.AUTH_EXPIRED, exc.reason, scope=Scope.ACCOUNT) from None
-        if old is not None:  # keep what the old session merged but had not persisted yet
-            session.jar = {**old.jar, **session.jar}
-            session.pending = session.pending or old.pending
         self.sessions[account.id] = session
         return session
 

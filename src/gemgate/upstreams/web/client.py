@@ -81,12 +81,15 @@ class WebClient:
     async def _text(self, response: Answer) -> str:
         return (await response.read(self.settings.event_bytes, LABEL)).decode("utf-8", errors="replace")
 
-    async def start_session(self, account: AccountRecord) -> Session:
-        """Read the app page and the account's models (§1.4 steps 2 and 4). Raises NeedsReauth for a
-        signed-out page or an UNAUTHENTICATED account, UpstreamError otherwise."""
+    async def start_session(self, account: AccountRecord, jar: dict[str, str] | None = None) -> Session:
+        """Read the app page and the account's models (§1.4 steps 2 and 4) with `jar` (default: the stored
+        cookies; a live session's newer jar when it is renewed). Raises NeedsReauth for a signed-out page or an
+        UNAUTHENTICATED account, UpstreamError otherwise."""
         stored = account.secret.get("cookie") or ""
-        jar = cookies.parse_header(stored)
-        page, changed = await self._app_page(account, jar)
+        jar = dict(jar) if jar is not None else cookies.parse_header(stored)
+        changed = cookies.header(jar) != stored
+        page, merged = await self._app_page(account, jar)
+        changed = changed or merged
         tokens = scrape(page, self.settings.language)
         if not tokens.found:
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered with a page that is not the app")
