@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from tests.support.agreement import assert_openai_agree, gemini_view
 from tests.support.fixtures import fixtures_dir
 from tests.support.gateway import chat, free_port
 from tests.support.http import get, post
@@ -283,3 +284,22 @@ def test_transport_faults_are_clean_errors_naming_no_address(fake, make):
                                                                "impersonate": gw.settings.upstreams["gemini_web"]["impersonate"]})
     reply = chat(down, {"model": "gemini-web/auto", "messages": [{"role": "user", "content": "hi"}]})
     assert reply.status in (502, 503) and str(port) not in reply.text, reply.text
+
+
+def test_stream_and_whole_agree_by_each_clients_rules_with_thoughts_and_citations(fake, make):
+    gw = one_account(fake, make, "fold")
+    body = {"model": "gemini-3.5-flash-thinking", "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": "one two three four five six seven\nCITE https://e.x/1"}]}
+    whole = chat(gw, {k: v for k, v in body.items() if k != "stream_options"})
+    stream = chat(gw, {**body, "stream": True})
+    assert whole.status == stream.status == 200, (whole.text, stream.text)
+    assert_openai_agree(whole.json(), stream.sse())
+    message = whole.json()["choices"][0]["message"]
+    assert message["content"].endswith(" [cite: 1]") and message["reasoning_content"]
+    assert [a["url_citation"]["url"] for a in message["annotations"]] == ["https://e.x/1"]
+    contents = {"contents": [{"role": "user", "parts": [{"text": "one two three four\nCITE https://e.x/2"}]}]}
+    g = native(gw, "gemini-web/flash", "generateContent", contents)
+    s = native(gw, "gemini-web/flash", "streamGenerateContent", contents, "?alt=sse")
+    assert gemini_view([g.json()]) == gemini_view([e for e in s.sse() if isinstance(e, dict)])
+    grounding = g.json()["candidates"][0]["groundingMetadata"]
+    assert grounding["groundingChunks"] == [{"web": {"uri": "https://e.x/2", "title": "Source 1"}}]

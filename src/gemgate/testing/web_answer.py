@@ -39,14 +39,26 @@ def web_directive(prompt: str) -> tuple[str, int] | None:
     return None
 
 
-def candidate(rcid: str, text: str, thoughts: str, flag: int) -> list:
-    """A candidate array: rcid [0], [text] [1], completion [8], language [9], thoughts [37] (positional, as
-    the captures carry candidates)."""
+def candidate(rcid: str, text: str, thoughts: str, flag: int, rich: list | None = None) -> list:
+    """A candidate array: rcid [0], [text] [1], completion [8], language [9], rich content [12], thoughts [37]
+    (positional, as the captures carry candidates)."""
     cand: list[Any] = [None] * CANDIDATE_SLOTS
     cand[0], cand[1], cand[8], cand[9] = rcid, [text], [flag], "en"
+    if rich is not None:
+        cand[12] = rich
     if thoughts:
         cand[37] = [[thoughts]]
     return cand
+
+
+def citations(uris: list[str]) -> tuple[str, list]:
+    """The marker the answer text ends with and the rich content block citing `uris`: field 43 (sparse key "44")
+    holding one group `[[marker], [entries]]`, each entry's [3][0] = [favicon, url, title] (2.1.1
+    utils/citation.py, reference §3.6)."""
+    marker = " [cite: " + ", ".join(str(i + 1) for i in range(len(uris))) + "]"
+    entries = [[None, None, None, [["https://www.google.com/s2/favicons?domain=x", uri, f"Source {i + 1}"]]]
+               for i, uri in enumerate(uris)]
+    return marker, [None, None, None, None, None, None, None, [], {"44": [[[marker], entries]]}]
 
 
 class Conversation:
@@ -56,11 +68,11 @@ class Conversation:
         self.cid, self.rid, self.rcid, self.context = cid, rid, rcid, context
         self.model_hex, self.display = model_hex, display
 
-    def snapshot(self, text: str, thoughts: str, flag: int) -> list:
+    def snapshot(self, text: str, thoughts: str, flag: int, rich: list | None = None) -> list:
         """`[null, [cid, rid], null, null, [candidate], …]`; the model actually used at [39]/[42] (§3.6)."""
         payload: list[Any] = [None] * 43
         payload[1] = [self.cid, self.rid]
-        payload[4] = [candidate(self.rcid, text, thoughts, flag)]
+        payload[4] = [candidate(self.rcid, text, thoughts, flag, rich)]
         payload[39], payload[42] = self.model_hex, self.display
         return [stream_part(payload)]
 
@@ -77,7 +89,8 @@ class Conversation:
 
 def answer_frames(reply: Reply, conv: Conversation, title: str) -> tuple[list[list], int]:
     """Every frame of the answer, and how many lead up to completion (the candidate frames' count, with the
-    head): frames past that index are the completion and the tail. One snapshot per fake-model chunk."""
+    head): frames past that index are the completion and the tail. One snapshot per fake-model chunk; the fake
+    model's citation sources (`CITE <uri>`) become the web app's citation block on the last one."""
     frames = [conv.head()]
     text = thoughts = ""
     chunks = reply.chunks or []
@@ -89,7 +102,12 @@ def answer_frames(reply: Reply, conv: Conversation, title: str) -> tuple[list[li
                 else:
                     text += part["text"]
         last = i == len(chunks) - 1
-        frames.append(conv.snapshot(text, thoughts, COMPLETE if last else GENERATING))
+        sources = (chunk.fields.get("citationMetadata") or {}).get("citationSources") if last else None
+        rich = None
+        if sources:
+            marker, rich = citations([s["uri"] for s in sources])
+            text += marker
+        frames.append(conv.snapshot(text, thoughts, COMPLETE if last else GENERATING, rich))
     return frames + conv.tail(title), len(frames) - 1
 
 
