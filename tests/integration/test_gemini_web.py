@@ -303,3 +303,14 @@ def test_stream_and_whole_agree_by_each_clients_rules_with_thoughts_and_citation
     assert gemini_view([g.json()]) == gemini_view([e for e in s.sse() if isinstance(e, dict)])
     grounding = g.json()["candidates"][0]["groundingMetadata"]
     assert grounding["groundingChunks"] == [{"web": {"uri": "https://e.x/2", "title": "Source 1"}}]
+
+
+def test_what_the_web_app_cannot_carry_yet_is_a_400_saying_so(fake, make):
+    gw = one_account(fake, make, "tools")
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
+    reply = chat(gw, {"model": "gemini-web/flash", "tools": tools, "messages": [{"role": "user", "content": "hi"}]})
+    assert reply.status == 400 and "tool declarations" in reply.json()["error"]["message"], reply.text
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": [image]}]})
+    assert reply.status == 400, reply.text
+    assert gw.accounts()["web-tools"].state == "ok"

@@ -141,4 +141,5 @@ def test_prompt_flattening():
                 {**one, "generationConfig": {"candidateCount": 2}}):
         with pytest.raises(UpstreamError) as exc:
             build_prompt(bad)
-        assert exc.value.status == 400 and not exc.value.retryable
+        assert exc.value.status == 400 and exc.value.retryable  # another kind may serve the same model
+        assert exc.value.to_gateway().status == 400 and "gemini-web" in exc.value.to_gateway().message

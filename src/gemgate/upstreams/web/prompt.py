@@ -14,10 +14,12 @@ ROLE_NAMES = {"user": "User", "model": "Assistant"}
 
 
 def _refuse(what: str) -> UpstreamError:
+    """What this kind cannot carry yet. Not the request's fault (Cause.SERVICE): an account of another kind
+    serving the same model id may take it, so the pool tries on; with none, the client gets this 400."""
     return UpstreamError(
         Failure.BAD_REQUEST,
         f"gemini-web accounts take text only for now: {what} cannot be sent to the Gemini web app yet",
-        status=400, cause=Cause.REQUEST,
+        status=400, cause=Cause.SERVICE,
     )
 
 
@@ -46,7 +48,7 @@ def build_prompt(request: dict) -> str:
     count = (request.get("generationConfig") or {}).get("candidateCount")
     if isinstance(count, int) and count > 1:
         raise UpstreamError(Failure.BAD_REQUEST, "gemini-web accounts give one answer per request: ask for one candidate (n=1)",
-                            status=400, cause=Cause.REQUEST)
+                            status=400, cause=Cause.SERVICE)
     system = _text(request.get("systemInstruction"), "systemInstruction").strip()
     contents = [c for c in request.get("contents") or () if isinstance(c, dict)]
     turns = [(c.get("role") or "user", _text(c, f"contents[{i}]")) for i, c in enumerate(contents)]
