@@ -312,5 +312,5 @@ def test_what_the_web_app_cannot_carry_yet_is_a_400_saying_so(fake, make):
     assert reply.status == 400 and "tool declarations" in reply.json()["error"]["message"], reply.text
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
     reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": [image]}]})
-    assert reply.status == 400, reply.text
+    assert reply.status == 400 and "the file in contents[0]" in reply.json()["error"]["message"], reply.text
     assert gw.accounts()["web-tools"].state == "ok"
