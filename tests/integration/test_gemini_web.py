@@ -314,3 +314,14 @@ def test_what_the_web_app_cannot_carry_yet_is_a_400_saying_so(fake, make):
     reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": [image]}]})
     assert reply.status == 400 and "the file in contents[0]" in reply.json()["error"]["message"], reply.text
     assert gw.accounts()["web-tools"].state == "ok"
+
+
+def test_anthropic_messages_through_a_web_account(fake, make):
+    gw = one_account(fake, make, "anthropic")
+    body = {"model": "gemini-web/flash", "max_tokens": 100, "system": "Be kind.",
+            "messages": [{"role": "user", "content": "hello from claude"}]}
+    reply = post(f"{gw.url}/v1/messages", body, headers={"x-api-key": gw.key, "anthropic-version": "2023-06-01"})
+    assert reply.status == 200, reply.text
+    text = "".join(b["text"] for b in reply.json()["content"] if b["type"] == "text")
+    assert text.startswith("echo: System instructions") and text.endswith("hello from claude")
+    assert reply.json()["stop_reason"] == "end_turn"
