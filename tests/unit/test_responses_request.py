@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from gemgate.dialects.base import ParseInput, RenderContext
-from gemgate.dialects.openai.responses_carry import seal, unseal
+from gemgate.dialects.openai.responses_carry import seal, sealed_origin, unseal
 from gemgate.dialects.openai.responses_request import parse_responses
 from gemgate.errors import GatewayError
-from gemgate.gemini.signatures import SignatureStore
+from gemgate.gemini.signatures import SignatureStore, issuing_kinds
 
 FN = {"type": "function", "name": "get_weather", "strict": False,
       "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
@@ -204,3 +204,23 @@ def test_newer_item_types_are_left_out_and_said():
     work = parse({"input": [{"type": "telepathy"}, {"role": "user", "content": "x"}]})
     assert work.request["contents"] == [{"role": "user", "parts": [{"text": "x"}]}]
     assert work.adjusted == ("input[0] of type telepathy left out (not an item Gemini can take)",)
+
+
+async def test_carried_signatures_say_which_kind_issued_them():
+    """A replay prefers the upstream kind that issued the carried signatures, as for ones kept by call id."""
+    sealed = seal([{"c": "call_9", "s": "SIG-CALL"}], "code-assist")
+    assert sealed_origin(sealed) == "code-assist" and unseal(sealed) == [{"c": "call_9", "s": "SIG-CALL"}]
+    work = parse({"input": [
+        {"role": "user", "content": "q"},
+        {"type": "function_call", "call_id": "call_9", "name": "get_weather", "arguments": "{}"},
+        {"type": "reasoning", "summary": [], "encrypted_content": sealed},
+        {"type": "function_call_output", "call_id": "call_9", "output": "x"},
+    ], "tools": [FN]})
+    await SignatureStore(None).fill(work.signatures, sentinel=True)  # unknown to the store: the carried one stays
+    assert issuing_kinds(work.signatures) == {"code-assist"}
+    assert work.request["contents"][1]["parts"][0]["thoughtSignature"] == "SIG-CALL"
+    ctx = RenderContext(SignatureStore(None).scoped(lambda: "gemini-api"), False)
+    answer = {"candidates": [{"content": {"parts": [{"functionCall": {"name": "get_weather", "args": {}}, "thoughtSignature": "S2"}]},
+                              "finishReason": "STOP"}]}
+    out = await parse({"input": "x", "tools": [FN], "include": ["reasoning.encrypted_content"]}).reply.whole(answer, ctx)
+    assert sealed_origin(next(i for i in out["output"] if i["type"] == "reasoning")["encrypted_content"]) == "gemini-api"

@@ -9,6 +9,7 @@ signed among the turn's visible parts (its message texts and function calls, in 
   {"t": n, "s": sig}        the n-th text part of the turn
   {"e": n, "s": sig}        a signed part without visible content (Gemini 3's closing `{"text": "", ...}`, a
                             signed empty thought), replayed as an empty signed text part before the n-th visible part
+  {"o": kind}               the upstream kind that issued them (a replay prefers it: `gemini.signatures`)
 
 Google's signatures are opaque and verified by Google, so nothing here needs to be secret or trusted: an
 `encrypted_content` not made here (another provider's) or damaged is ignored.
@@ -24,13 +25,23 @@ import orjson
 PREFIX = "gemgate.1."
 
 
-def seal(entries: list[dict]) -> str:
-    """The encrypted_content for a turn's signature entries."""
-    return PREFIX + base64.urlsafe_b64encode(orjson.dumps(entries)).decode().rstrip("=")
+def seal(entries: list[dict], origin: str | None = None) -> str:
+    """The encrypted_content for a turn's signature entries, issued by upstream kind `origin` (None: unknown)."""
+    carried = entries + [{"o": origin}] if origin else entries
+    return PREFIX + base64.urlsafe_b64encode(orjson.dumps(carried)).decode().rstrip("=")
 
 
 def unseal(value: object) -> list[dict]:
-    """The entries of an encrypted_content made by `seal`; [] for anything else."""
+    """The signature entries of an encrypted_content made by `seal`; [] for anything else."""
+    return [e for e in _entries(value) if isinstance(e.get("s"), str)]
+
+
+def sealed_origin(value: object) -> str | None:
+    """The upstream kind that issued the signatures of an encrypted_content made by `seal` (None: unknown)."""
+    return next((e["o"] for e in _entries(value) if isinstance(e.get("o"), str)), None)
+
+
+def _entries(value: object) -> list[dict]:
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return []
     raw = value[len(PREFIX):]
@@ -38,9 +49,7 @@ def unseal(value: object) -> list[dict]:
         entries = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         return []
-    if not isinstance(entries, list):
-        return []
-    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("s"), str)]
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
 def apply_entries(parts: list[dict], call_ids: dict[int, str], entries: list[dict]) -> None:

@@ -21,7 +21,7 @@ from ..base import MediaRef
 from ..validate import at_most, expect, one_of
 from ..parts import append_turn
 from .chat_messages import content_parts, function_call_part, function_response_part, order_responses
-from .responses_carry import apply_entries, unseal
+from .responses_carry import apply_entries, sealed_origin, unseal
 from .responses_tools import qualified
 
 _ROLES = ("user", "assistant", "system", "developer")
@@ -63,11 +63,16 @@ class _Turn:
         self.parts: list[dict] | None = None  # the model turn's parts list in contents
         self.call_ids: dict[int, str] = {}
         self.entries: list[dict] = []
+        self.refs: list[SignatureRef] = []  # the turn's calls
+        self.origin: str | None = None  # the upstream kind that issued the carried signatures
         self.calls = 0
 
     def close(self) -> None:
         if self.parts is not None and self.entries:
             apply_entries(self.parts, self.call_ids, self.entries)
+            for ref in self.refs:  # the pipeline prefers the issuing kind (gemini.signatures.issuing_kinds)
+                if "thoughtSignature" in ref.part:
+                    ref.origin = self.origin
         self.__init__()
 
 
@@ -112,6 +117,7 @@ def responses_input(value: object, names: ToolNameMap, limits: Limits, previous:
             part = function_call_part(names.to_gemini(name), item.get("arguments"), f"{p}.arguments", limits)
             call_names[call_id], call_index[call_id], unanswered[call_id] = name, turn.calls, i
             out.signatures.append(SignatureRef(part, call_id, first_in_turn=turn.calls == 0))
+            turn.refs.append(out.signatures[-1])
             turn.calls += 1
             turn.call_ids[id(part)] = call_id
             _model(out, turn, [part])
@@ -130,6 +136,7 @@ def responses_input(value: object, names: ToolNameMap, limits: Limits, previous:
             append_turn(out.contents, "user", [part])
         elif kind == "reasoning":
             turn.entries += unseal(item.get("encrypted_content"))
+            turn.origin = sealed_origin(item.get("encrypted_content")) or turn.origin
         elif kind == "item_reference":
             raise bad_request(f"{p}: item_reference is not supported; send the item itself, or use "
                               "previous_response_id", f"{p}.type")

@@ -195,9 +195,10 @@ class OutputBuilder:
 
     # -- the end ---------------------------------------------------------------------------------------------
 
-    def finish(self, cited: dict | None) -> list[tuple[str, dict]]:
+    def finish(self, cited: dict | None, origin: str | None = None) -> list[tuple[str, dict]]:
         """Close what is open: the last message (with url_citation annotations from the folded `cited`
-        candidate fields, groundingMetadata / citationMetadata), then the reasoning item with its signatures."""
+        candidate fields, groundingMetadata / citationMetadata), then the reasoning item with its signatures
+        (issued by upstream kind `origin`)."""
         events: list[tuple[str, dict]] = []
         if self._summary_open:
             events += self._close_summary()
@@ -211,7 +212,7 @@ class OutputBuilder:
         self._kind = None
         if self.carry and self.entries:
             events += self._open_reasoning()
-            self._reasoning["encrypted_content"] = seal(self.entries)
+            self._reasoning["encrypted_content"] = seal(self.entries, origin)
         if self._reasoning is not None:
             index = self.items.index(self._reasoning)
             events.append(("response.output_item.done", {"output_index": index, "item": _copy(self._reasoning)}))

@@ -130,7 +130,7 @@ class ResponsesReply(Reply):
         cand = _first(response)
         for part in parts_of(cand):
             builder.feed(part)
-        builder.finish(cand)
+        builder.finish(cand, ctx.signatures.origin())
         blocked = bool((response.get("promptFeedback") or {}).get("blockReason"))
         final = self._final(builder, cand.get("finishReason"), blocked, response.get("usageMetadata"))
         await self._keep(builder, final, cand.get("content"), ctx)
@@ -171,7 +171,7 @@ class ResponsesReply(Reply):
                 if key in cand:
                     merge_field(cited, key, cand[key])
         folded = aggregate(chunks)
-        done = builder.finish(cited)
+        done = builder.finish(cited, ctx.signatures.origin())
         cand = _first(folded)
         blocked = bool((folded.get("promptFeedback") or {}).get("blockReason"))
         final = self._final(builder, cand.get("finishReason"), blocked, folded.get("usageMetadata"))
