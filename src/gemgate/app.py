@@ -18,7 +18,7 @@ from starlette.routing import Match, Route
 from .auth import presented_key
 from .config import Settings
 from .dialects import DIALECTS
-from .dialects.base import Dialect, Endpoint, Generation, Local, ParseInput
+from .dialects.base import Dialect, Endpoint, Generation, ParseInput
 from .errors import GatewayError, internal_error
 from .gateway import Gateway
 from .http import listing
@@ -34,6 +34,7 @@ from .upstreams import UPSTREAM_KINDS
 log = logging.getLogger("gemgate")
 
 OPEN_PATHS = frozenset({"/healthz"})
+_BODILESS = frozenset({"GET", "HEAD", "DELETE"})  # a parser of these routes reads no body
 
 
 class ErrorShape:
@@ -112,13 +113,11 @@ def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Cal
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits
-            # GET and HEAD carry no body (a preflight answered locally); anything else is JSON.
+            # GET, HEAD and DELETE carry no body (a preflight, a stored response); anything else is JSON.
             body = None
-            if request.method not in ("GET", "HEAD"):
+            if request.method not in _BODILESS:
                 body = await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
-            if isinstance(work, Local):  # answered here: no model, no account
-                return json_response(work.answer(gw.catalog.entries()))
         except GatewayError as err:
             _refused(call, err)
             return shape.response(err)

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     keepalive_seconds: float = 10.0
     # Thought signatures handed out with tool calls are kept this long (seconds) for replays.
     signature_ttl_seconds: float = 7 * 86400.0
+    # State a dialect keeps for later requests (stored Responses for previous_response_id and GET) lives this
+    # long (seconds); OpenAI keeps stored responses 30 days.
+    kept_ttl_seconds: float = 30 * 86400.0
 
     # Media fetched from http(s) URLs in requests; fetch_allow_private lets sockets reach loopback, private and
     # other non-public addresses (the SSRF guard in http/addresses.py is off): for tests or a trusted LAN only.

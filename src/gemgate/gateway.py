@@ -71,7 +71,10 @@ class Gateway:
         """Open the store, start upstreams, load the pool and keys, discover models, start the loops."""
         self.store = await open_store(self.settings)
         self.signatures = SignatureStore(self.store, ttl=self.settings.signature_ttl_seconds)
-        self.render_context = RenderContext(self.signatures, self.settings.thoughts_in_content, self.settings.think_tag)
+        self.render_context = RenderContext(
+            self.signatures, self.settings.thoughts_in_content, self.settings.think_tag, self.store,
+            self.settings.kept_ttl_seconds,
+        )
         self.credentials = CredentialKeeper(self.store, self.secrets_source)
         self.pool = Pool(
             self.store,

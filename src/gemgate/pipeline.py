@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,7 +19,7 @@ from starlette.responses import Response
 
 from .auth import ClientIdentity
 from .catalog import Catalog, ModelSpec, apply_model_spec
-from .dialects.base import Generation, Unary
+from .dialects.base import Generation, Local, LocalState, RenderContext, Unary
 from .errors import Cause, Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
@@ -80,6 +81,9 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         gw.outcomes.emit(outcome)
 
     try:
+        if isinstance(work, Local):  # the gateway's own state: no model, no account
+            body = work.answer(LocalState(gw.catalog, gw.render_context))
+            return json_response(await body if inspect.isawaitable(body) else body)
         spec = gw.catalog.resolve(work.model)
         outcome.model = spec.requested
         gw.admit(call.identity, spec)
@@ -89,10 +93,10 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 gw, spec, work.capability, outcome, lambda up, lease: _unary(up, lease, spec, work, body)
             )
             return json_response(work.render(result, spec))
-        await prepare(work, gw.catalog, gw.media, gw.signatures, spec)
-        prefer = issuing_kinds(work.signatures)
         # The tool calls' signatures are kept with the kind that served them (outcome.kind follows failover).
         ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind))
+        await prepare(work, gw.catalog, gw.media, gw.signatures, spec, ctx)
+        prefer = issuing_kinds(work.signatures)
         # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.
         said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""
         headers = {ADJUSTED_HEADER: said} if said else None
@@ -127,21 +131,31 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             finish(None)
 
 
-def _operation(work: Generation | Unary) -> str:
+def _operation(work: Generation | Unary | Local) -> str:
+    if isinstance(work, Local):
+        return work.operation
     if isinstance(work, Unary):
         return work.capability.value
     return "stream" if work.stream else "generate"
 
 
 async def prepare(
-    work: Generation, catalog: Catalog, media: MediaFetcher, signatures: SignatureStore, spec: ModelSpec | None = None
+    work: Generation,
+    catalog: Catalog,
+    media: MediaFetcher,
+    signatures: SignatureStore,
+    spec: ModelSpec | None = None,
+    ctx: RenderContext | None = None,
 ) -> ModelSpec:
     """Make a parsed generation ready for the upstream: resolve the model, apply what its name and the
-    request's thinking fields ask, fetch referenced media (behind the SSRF guard), fill replayed calls'
-    thought signatures, then bring the history into a shape Gemini accepts (`gemini.normalise`). Returns the
-    ModelSpec; raises GatewayError (404 unknown model, 400 bad media, 400 nothing to send)."""
+    request's thinking fields ask, run the dialect's own `resolve` (with `ctx`, e.g. a stored conversation),
+    fetch referenced media (behind the SSRF guard), fill replayed calls' thought signatures, then bring the
+    history into a shape Gemini accepts (`gemini.normalise`). Returns the ModelSpec; raises GatewayError (404
+    unknown model, 400 bad media, 400 nothing to send, what `resolve` raises)."""
     spec = spec or catalog.resolve(work.model)
     work.adjusted += apply_model_spec(work.request, spec, work.thinking, work.names)  # after the parser's own notes
+    if work.resolve is not None:
+        await work.resolve(ctx or RenderContext(signatures, False))
     if work.media:
         await media.inline_all(work.media)
     await signatures.fill(work.signatures, sentinel=needs_signatures(spec.model))

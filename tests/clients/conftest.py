@@ -1,7 +1,7 @@
 """Fixtures for the real-client tests: unmodified SDKs and CLIs driven against a running gateway.
 
 In-process SDKs (openai, google-genai, litellm) talk to the session `gw` over loopback HTTP. The npm
-clients (the OpenAI Node SDK, the Gemini CLI) live in tests/clients/node (`npm install` there; the
+clients (the OpenAI Node SDK, the Gemini CLI, the Codex CLI) live in tests/clients/node (`npm install` there; the
 project's scripts/test does it) and run as subprocesses via tests.support.processes.
 """
 

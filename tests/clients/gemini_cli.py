@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.clients.egress import EgressWatch
-from tests.support.processes import GEMINI_BIN, base_env, require_node_modules, run_process
+from tests.support.processes import GEMINI_BIN, base_env, cli_dirs, run_process
 
 _QUIET = {
     "privacy": {"usageStatisticsEnabled": False},
@@ -41,15 +39,9 @@ class GeminiCli:
     """The CLI with its own home (holding `settings`) and workspace; skips the test when it is not installed."""
 
     def __init__(self, tmp_path, egress: EgressWatch, settings: dict) -> None:
-        require_node_modules("@google/gemini-cli")
-        if not GEMINI_BIN.exists():
-            pytest.skip(f"Gemini CLI binary missing at {GEMINI_BIN}")
         self.egress = egress
-        self.home = tmp_path / "home"
-        (self.home / ".gemini").mkdir(parents=True)
+        self.home, self.workspace = cli_dirs(tmp_path, "@google/gemini-cli", GEMINI_BIN, ".gemini")
         (self.home / ".gemini" / "settings.json").write_text(json.dumps(settings))
-        self.workspace = tmp_path / "workspace"
-        self.workspace.mkdir()
 
     def run(self, prompt: str, *, model: str, env: dict, extra=(), timeout: float = 60, allow_refused=()):
         """(Completed, the `-o json` document or {} when the CLI failed with text only); `env` is added to the

@@ -190,3 +190,70 @@ def assert_anthropic_agree(whole: dict, events: list) -> None:
             if block["type"] == "tool_use":
                 assert block.pop("id")
     assert got == whole
+
+
+# OpenAI Responses (what the openai SDK's ResponseStreamState and Codex do): the items of `output_item.done` by
+# output_index (Codex builds its history from them), checked against the text, argument and summary deltas that
+# built them, the final `response.completed` / `response.incomplete` (status, usage, incomplete_details, output).
+
+def responses_stream_fold(events: list[Any]) -> dict:
+    """The Responses view of a stream: {"output": items by output_index, "status", "usage", "incomplete"}; asserts
+    the stream's own invariants on the way (sequence numbers 0..n, created first, deltas adding up to the done
+    items, the final response's output equal to the done items)."""
+    assert events and events[0]["type"] == "response.created", events[:1]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    done: dict[int, dict] = {}
+    texts: dict[str, str] = {}
+    args: dict[str, str] = {}
+    summaries: dict[tuple[str, int], str] = {}
+    for event in events:
+        kind = event["type"]
+        if kind == "response.output_item.done":
+            assert event["output_index"] not in done, event
+            done[event["output_index"]] = event["item"]
+        elif kind == "response.output_text.delta":
+            texts[event["item_id"]] = texts.get(event["item_id"], "") + event["delta"]
+        elif kind == "response.function_call_arguments.delta":
+            args[event["item_id"]] = args.get(event["item_id"], "") + event["delta"]
+        elif kind == "response.reasoning_summary_text.delta":
+            key = (event["item_id"], event["summary_index"])
+            summaries[key] = summaries.get(key, "") + event["delta"]
+    output = [done[i] for i in sorted(done)]
+    assert sorted(done) == list(range(len(done)))
+    for item in output:
+        if item["type"] == "message":
+            assert item["content"][0]["text"] == texts.get(item["id"], "")
+        elif item["type"] == "function_call":
+            assert item["arguments"] == args[item["id"]]
+        elif item["type"] == "reasoning":
+            assert [s["text"] for s in item["summary"]] == [summaries[(item["id"], i)] for i in range(len(item["summary"]))]
+    final = events[-1]
+    assert final["type"] in ("response.completed", "response.incomplete"), final
+    response = final["response"]
+    assert response["output"] == output
+    return responses_view(response)
+
+
+def responses_view(response: dict) -> dict:
+    """The comparable view of a response object: output items without their random ids (call ids numbered in
+    order, also inside the carried signatures), status, usage, incomplete_details."""
+    from gemgate.dialects.openai.responses_carry import unseal
+
+    calls: dict[str, str] = {}
+    output = []
+    for item in response["output"]:
+        item = {k: v for k, v in item.items() if k != "id"}
+        if item["type"] == "function_call":
+            item["call_id"] = calls.setdefault(item["call_id"], f"call-{len(calls)}")
+        output.append(item)
+    for item in output:
+        if item.get("encrypted_content"):
+            item["encrypted_content"] = [{**e, "c": calls.get(e["c"], e["c"])} if "c" in e else e
+                                         for e in unseal(item["encrypted_content"])]
+    return {"output": output, "status": response["status"], "usage": response["usage"],
+            "incomplete": response.get("incomplete_details")}
+
+
+def assert_responses_agree(whole: dict, events: list[Any]) -> None:
+    """The non-streaming response equals the client-side fold of the stream (ids aside)."""
+    assert responses_stream_fold(events) == responses_view(whole)

@@ -92,6 +92,19 @@ def require_node_modules(*packages: str) -> None:
             pytest.skip(f"npm package {package!r} is not installed: run `npm install` in {NODE_DIR}")
 
 
+def cli_dirs(tmp_path: Path, package: str, binary: Path, config_dir: str) -> tuple[Path, Path]:
+    """(a throwaway HOME with its `config_dir` made, an empty workspace) for an npm CLI; skips the test when the
+    package or its binary is not installed."""
+    require_node_modules(package)
+    if not binary.exists():
+        pytest.skip(f"{package} binary missing at {binary}")
+    home = tmp_path / "home"
+    (home / config_dir).mkdir(parents=True)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    return home, workspace
+
+
 def spawn_gemgate(args: list[str], env: dict, ready: str, timeout: float = 20):
     """Start `python -m gemgate ARGS` in its own session; return (process, output lines) once a line holds
     `ready`. Raises AssertionError with the output when it does not get there within `timeout` seconds."""

@@ -133,6 +133,10 @@ async def test_values_with_time_to_live(store):
     assert await store.get_values("sig", ["gone"]) == {}
     assert await store.purge_expired() == 1
     assert await store.get_values("sig", ["call_2"]) == {"call_2": "S2"}
+    assert await store.delete_values("sig", ["call_2", "missing"]) == 1
+    assert await store.get_values("sig", ["call_2"]) == {}
+    assert await store.get_values("other", ["call_1"]) == {"call_1": "O1"}  # other namespaces untouched
+    assert await store.delete_values("sig", []) == 0
 
 
 async def test_changed_signals_commits_made_elsewhere(store, tmp_path):

@@ -14,10 +14,13 @@ from gemgate.dialects.anthropic.request import parse_messages
 from gemgate.dialects.base import ParseInput, RenderContext
 from gemgate.dialects.gemini_native.reply import GeminiReply
 from gemgate.dialects.openai.chat_request import parse_chat
+from gemgate.dialects.openai.responses_request import parse_responses
 from gemgate.gemini.aggregate import aggregate
 from gemgate.gemini.signatures import SignatureStore
 from gemgate.testing import ThoughtSigner, plan_reply, single_response, stream_chunks
-from tests.support.agreement import assert_anthropic_agree, assert_openai_agree, gemini_view, stream_captures
+from tests.support.agreement import (
+    assert_anthropic_agree, assert_openai_agree, assert_responses_agree, gemini_view, stream_captures,
+)
 from tests.support.sse import parse_sse, parse_sse_events
 
 TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}}}}
@@ -61,10 +64,29 @@ async def anthropic_both(chunks: list[dict]) -> tuple[dict, list]:
     return whole, parse_sse_events(frames)
 
 
+RESPONSES_TOOLS = [{"type": "function", "name": n, "parameters": {"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}}}
+                   for n in ("f", "g")]
+
+
+async def responses_both(chunks: list[dict], store: bool = False) -> tuple[dict, list]:
+    """(the Responses object of the fold, the decoded stream events) for one request's Reply (thought summaries and
+    carried signatures asked for)."""
+    body = {"model": "gemini-2.5-flash", "input": "x", "tools": RESPONSES_TOOLS, "stream": True, "store": store,
+            "reasoning": {"summary": "auto"}, "include": ["reasoning.encrypted_content"]}
+    ctx = RenderContext(SignatureStore(None), thoughts_in_content=False)
+    whole = await parse_responses(ParseInput(body, {}, {}, {})).reply.whole(aggregate(chunks), ctx)
+    reply = parse_responses(ParseInput(body, {}, {}, {})).reply
+    frames = b"".join([f async for f in reply.stream(chunks[0], _aiter(chunks[1:]), ctx)])
+    return whole, [e for e in parse_sse(frames) if isinstance(e, dict)]
+
+
 async def check_both_dialects(chunks: list[dict], n: int = 1) -> None:
-    """The property, for OpenAI chat, Gemini-native and Anthropic Messages."""
+    """The property, for OpenAI chat, OpenAI Responses (the first candidate: the API has one), Gemini-native and
+    Anthropic Messages."""
     whole, events = await openai_both(chunks, n)
     assert_openai_agree(whole, events)
+    r_whole, r_events = await responses_both(chunks)
+    assert_responses_agree(r_whole, r_events)
     a_whole, a_events = await anthropic_both(chunks)
     assert_anthropic_agree(a_whole, a_events)
     g_whole, g_events = await gemini_both(chunks)

@@ -9,16 +9,18 @@ errors in the API's exact wire format. Dialects never touch accounts or HTTP cli
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..catalog import ModelSpec
+from ..catalog import Catalog, ModelSpec
 from ..config import Limits
 from ..errors import GatewayError
 from ..gemini.signatures import SignatureRef, SignatureStore
 from ..gemini.think_tags import ThinkTag
 from ..gemini.thinking import ThinkingRequest
+from ..store import Store
+from ..store.kept import Kept
 from ..upstreams.base import Capability
 
 
@@ -82,11 +84,22 @@ class MediaRef:
 
 @dataclass(slots=True)
 class RenderContext:
-    """What renderers may use of the running gateway."""
+    """What renderers (and a generation's `resolve`) may use of the running gateway: the signature store,
+    whether thoughts go in content, and the store for state a dialect keeps (`kept`)."""
 
     signatures: SignatureStore
     thoughts_in_content: bool
     think_tag: ThinkTag = "think"  # the tag around thoughts in content (gemini.think_tags)
+    store: Store | None = None
+    kept_ttl: float = 30 * 86400.0
+    spaces: dict[str, Kept] = field(default_factory=dict)
+
+    def kept(self, namespace: str) -> Kept:
+        """The dialect state kept under `namespace`, each value for `kept_ttl` seconds (settings
+        `kept_ttl_seconds`); in this context's memory when there is no store."""
+        if namespace not in self.spaces:
+            self.spaces[namespace] = Kept(self.store, namespace, self.kept_ttl)
+        return self.spaces[namespace]
 
 
 class Reply(abc.ABC):
@@ -122,6 +135,10 @@ class Generation:
     signatures: list[SignatureRef] = field(default_factory=list)
     adjusted: tuple[str, ...] = ()  # values the gateway brought into the model's range, said in a header
     names: Mapping[str, str] | None = None  # the client's names of Gemini fields (gemini.request_rules.GEMINI_NAMES)
+    # The dialect's own I/O before media and signatures are resolved (e.g. a stored conversation to continue);
+    # it may add to `request`, `media` and `signatures`, and raise GatewayError.
+    resolve: Callable[[RenderContext], Awaitable[None]] | None = None
+    affinity: str | None = None  # what names the client's conversation (a cache key, a session header); recorded
 
 
 @dataclass
@@ -136,12 +153,28 @@ class Unary:
     batch: bool = False
 
 
+@dataclass(slots=True)
+class LocalState:
+    """What a Local answer may read of the running gateway: the catalogue's (listed id, Gemini Model resource)
+    pairs, and the render context (signatures, `kept` dialect state)."""
+
+    catalog: Catalog
+    ctx: RenderContext
+
+    @property
+    def entries(self) -> list[tuple[str, dict]]:
+        """The catalogue's (listed id, Gemini Model resource) pairs."""
+        return self.catalog.entries()
+
+
 @dataclass
 class Local:
-    """A request the gateway answers itself, with no upstream call (a client's setup and quota RPCs): `answer`
-    makes the JSON body from the catalogue's (listed id, Gemini Model resource) pairs."""
+    """A request the gateway answers itself, with no upstream call: from the catalogue (a client's setup and quota
+    RPCs) or from the state dialects keep (a stored response fetched or deleted). `answer(state)` returns the
+    JSON body, or an awaitable of it, or raises GatewayError; `operation` names it in the outcome."""
 
-    answer: Callable[[list[tuple[str, dict]]], dict]
+    answer: Callable[[LocalState], dict | Awaitable[dict]]
+    operation: str = "local"
 
 
 Parser = Callable[[ParseInput], "Generation | Unary | Local"]
@@ -150,6 +183,7 @@ Parser = Callable[[ParseInput], "Generation | Unary | Local"]
 @dataclass(frozen=True)
 class Endpoint:
     """One route of a dialect: a parser (generation, unary or local), or a model listing ("list" or "get").
+    A parser of a route whose methods are all GET, HEAD or DELETE gets no body (`ParseInput.body` None).
 
     Several dialects may declare the same path and methods: one whose `when(headers)` is true takes the
     request alone; otherwise the declarations without `when` answer together, their listing bodies and

@@ -85,3 +85,18 @@ def sampling_config(body: dict) -> dict:
     if body.get("top_k") is not None:
         config["topK"] = integer(body["top_k"], "top_k", 1, INT32_MAX)
     return config
+
+
+def gemini_request(contents: list, system: list, tools: list | None, tool_config: dict | None, config: dict) -> dict:
+    """A Gemini GenerateContentRequest from its pieces, leaving out the empty ones (Google refuses an empty
+    systemInstruction or toolConfig)."""
+    request: dict = {"contents": contents}
+    if system:
+        request["systemInstruction"] = {"parts": system}
+    if tools:
+        request["tools"] = tools
+    if tool_config:
+        request["toolConfig"] = tool_config
+    if config:
+        request["generationConfig"] = config
+    return request

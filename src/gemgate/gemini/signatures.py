@@ -95,6 +95,10 @@ class SignatureStore:
         """Known signatures for these ids (see `lookup`)."""
         return {c: signature for c, (signature, _) in (await self.lookup(call_ids)).items()}
 
+    def origin(self) -> str | None:
+        """The upstream kind serving the request this view renders (`scoped`), None outside one."""
+        return self._origin() if self._origin is not None else None
+
     def scoped(self, origin: Callable[[], str | None]) -> SignatureStore:
         """This store (the same memory and store) as one request's renderer sees it: a `put` without an
         origin records `origin()`, read at each put (failover may have changed the serving kind)."""
@@ -103,15 +107,17 @@ class SignatureStore:
         return view
 
     async def fill(self, refs: list[SignatureRef], *, sentinel: bool) -> None:
-        """Put known signatures on the referenced parts (and their origin on the refs); with `sentinel`, the
-        skip sentinel where unknown."""
+        """Put known signatures on the referenced parts (and their origin on the refs; a ref the store does not
+        know keeps the origin its dialect found, e.g. in a Responses reasoning item); with `sentinel`, the skip
+        sentinel where unknown."""
         if not refs:
             return
         known = await self.lookup(list({r.call_id for r in refs if r.call_id}))
         for ref in refs:
-            signature, ref.origin = known.get(ref.call_id) or (None, None)
-            if signature:
-                ref.part["thoughtSignature"] = signature
+            if ref.call_id in known:  # else the part keeps what the client carried back, origin and all
+                signature, ref.origin = known[ref.call_id]
+                if signature:
+                    ref.part["thoughtSignature"] = signature
         if sentinel:
             for ref in refs:
                 if ref.first_in_turn and "thoughtSignature" not in ref.part:

@@ -222,5 +222,9 @@ class Store(abc.ABC):
         """The unexpired values among `keys` in `namespace`; missing or expired keys are left out."""
 
     @abc.abstractmethod
+    async def delete_values(self, namespace: str, keys: list[str]) -> int:
+        """Delete `keys` from `namespace`; returns how many unexpired values were deleted."""
+
+    @abc.abstractmethod
     async def purge_expired(self) -> int:
         """Delete expired values; returns how many were deleted."""

@@ -368,6 +368,14 @@ class SQLiteStore(Store):
         async with self.db.execute(sql, (namespace, *keys, time.time())) as cur:
             return {row[0]: row[1] async for row in cur}
 
+    async def delete_values(self, namespace: str, keys: list[str]) -> int:
+        """See `Store.delete_values`."""
+        if not keys:
+            return 0
+        marks = ",".join("?" * len(keys))
+        sql = f"DELETE FROM ttl_values WHERE namespace = ? AND key IN ({marks}) AND expires_at > ?"
+        return await self._write(sql, (namespace, *keys, time.time()))
+
     async def purge_expired(self) -> int:
         """See `Store.purge_expired`."""
         return await self._write("DELETE FROM ttl_values WHERE expires_at <= ?", (time.time(),))

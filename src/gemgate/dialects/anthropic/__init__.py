@@ -30,7 +30,7 @@ def preflight(inp: ParseInput) -> Local:
     """The base URL's answer, made by the gateway itself: Claude Code sends `HEAD /` before its first request
     (client-harness.md §4)."""
     apis = ["/v1/messages", "/v1/chat/completions", "/v1beta/models"]
-    return Local(lambda entries: {"service": "gemgate", "apis": apis})
+    return Local(lambda state: {"service": "gemgate", "apis": apis})
 
 
 class AnthropicDialect(Dialect):

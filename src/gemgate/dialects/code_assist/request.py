@@ -64,4 +64,4 @@ def parse_rpc(inp: ParseInput) -> Generation | Unary | Local:
     if rpc == "countTokens":
         return parse_count(inp.body, inp)
     answer = setup.RPCS.get(rpc)
-    return answer(expect(inp.body, dict, "body")) if answer else Local(lambda entries: {})
+    return answer(expect(inp.body, dict, "body")) if answer else Local(lambda state: {})

@@ -44,7 +44,7 @@ def _project(body: dict) -> str:
 def load_code_assist(body: dict) -> Local:
     """loadCodeAssist: the current tier and the project, so the CLI neither onboards nor asks for a project."""
     project = _project(body)
-    return Local(lambda entries: {"currentTier": _TIER, "allowedTiers": [_TIER], "cloudaicompanionProject": project,
+    return Local(lambda state: {"currentTier": _TIER, "allowedTiers": [_TIER], "cloudaicompanionProject": project,
                                   "gcpManaged": False})
 
 
@@ -52,7 +52,7 @@ def onboard_user(body: dict) -> Local:
     """onboardUser: a finished long-running operation whose response names the project (`{id, name}`)."""
     project = _project(body)
     response = {"@type": _ONBOARD_TYPE, "cloudaicompanionProject": {"id": project, "name": project}}
-    return Local(lambda entries: {"name": "operations/gemgate-onboarded", "done": True, "response": response})
+    return Local(lambda state: {"name": "operations/gemgate-onboarded", "done": True, "response": response})
 
 
 def quota_buckets(entries: list[tuple[str, dict]]) -> dict:
@@ -70,12 +70,12 @@ def quota_buckets(entries: list[tuple[str, dict]]) -> dict:
 
 def retrieve_user_quota(body: dict) -> Local:
     """retrieveUserQuota (`{project}`): `quota_buckets` of the catalogue."""
-    return Local(quota_buckets)
+    return Local(lambda state: quota_buckets(state.entries))
 
 
 def list_experiments(body: dict) -> Local:
     """listExperiments: no experiments and no flags (the CLI keeps its defaults)."""
-    return Local(lambda entries: {"experimentIds": [], "flags": []})
+    return Local(lambda state: {"experimentIds": [], "flags": []})
 
 
 RPCS: dict[str, Callable[[dict], Local]] = {

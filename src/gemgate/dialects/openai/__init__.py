@@ -1,4 +1,5 @@
-"""The OpenAI dialect: Chat Completions, embeddings and the model list (platform.openai.com/docs/api-reference)."""
+"""The OpenAI dialect: Chat Completions, Responses, embeddings and the model list
+(platform.openai.com/docs/api-reference)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from ..base import Dialect, Endpoint
 from .chat_native import parse_chat_any
 from .common import openai_error_body
 from .embeddings import parse_embeddings
+from .responses_request import parse_responses
+from .responses_store import parse_delete, parse_get
 
 _CREATED = int(time.time())
 
 
 class OpenAIDialect(Dialect):
-    """`/v1/chat/completions`, `/v1/embeddings`, `GET /v1/models[/{id}]`; errors `{"error": {message, type,
-    param, code}}`."""
+    """`/v1/chat/completions`, `/v1/responses` (and GET / DELETE of a stored one), `/v1/embeddings`,
+    `GET /v1/models[/{id}]`; errors `{"error": {message, type, param, code}}`."""
 
     name = "openai"
     prefixes = ("/v1/",)
@@ -23,9 +26,12 @@ class OpenAIDialect(Dialect):
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
-        """Chat Completions, embeddings, and the model list and model get."""
+        """Chat Completions, Responses, embeddings, and the model list and model get."""
         return (
             Endpoint("/v1/chat/completions", ("POST",), parse=parse_chat_any),
+            Endpoint("/v1/responses", ("POST",), parse=parse_responses),
+            Endpoint("/v1/responses/{response_id}", ("GET",), parse=parse_get),
+            Endpoint("/v1/responses/{response_id}", ("DELETE",), parse=parse_delete),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
             Endpoint("/v1/models", ("GET",), listing="list"),
             Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),

@@ -53,11 +53,11 @@ def chat_messages(
         if isinstance(content, list):
             at_most(len(content), limits.parts_per_message, "parts_per_message", f"{p}.content", "parts")
         if role in ("system", "developer"):
-            system.extend(_parts(content, p, media, allow_media=False))
+            system.extend(content_parts(content, p, media, allow_media=False))
         elif role == "user":
-            append_turn(contents, "user", _parts(content, p, media, allow_media=True))
+            append_turn(contents, "user", content_parts(content, p, media, allow_media=True))
         elif role == "assistant":
-            parts = _parts(content, p, media, allow_media=False, nullable=True)
+            parts = content_parts(content, p, media, allow_media=False, nullable=True)
             if parts and "text" in parts[0]:
                 parts[0]["text"] = strip_leading_block(parts[0]["text"])
                 if not parts[0]["text"]:
@@ -76,13 +76,18 @@ def chat_messages(
             positions[id(part)] = call_index.get(call_id, 1 << 30)
             append_turn(contents, "user", [part])
     _all_answered(unanswered)
-    # Tool messages may come in any order; Gemini wants the responses in the order of the calls
-    # (shared/reference/antigravity.md §6.3). Only here are the call ids known, so the order is set here.
+    order_responses(contents, positions)
+    # Only system/developer messages, or only empty ones, are legal too: gemini.normalise makes them sendable.
+    return contents, system
+
+
+def order_responses(contents: list[dict], positions: dict[int, int]) -> None:
+    """Sort the parts of each turn holding tool results by `positions` (id() of a functionResponse part -> the
+    position of its call in its model turn). Tool results may come in any order; Gemini wants them in the order
+    of the calls (shared/reference/antigravity.md §6.3), and only the dialect knows the call ids that say it."""
     for turn in contents:
         if len(turn["parts"]) > 1 and any(id(q) in positions for q in turn["parts"]):
             turn["parts"].sort(key=lambda q: positions.get(id(q), 1 << 30))
-    # Only system/developer messages, or only empty ones, are legal too: gemini.normalise makes them sendable.
-    return contents, system
 
 
 def _all_answered(unanswered: dict[str, int]) -> None:
@@ -99,7 +104,12 @@ def _all_answered(unanswered: dict[str, int]) -> None:
         )
 
 
-def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool, nullable: bool = False) -> list:
+def content_parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool, nullable: bool = False) -> list:
+    """Gemini parts for an OpenAI message `content` (a string or a list of parts) at request path `p`.
+
+    Parts of both OpenAI APIs: Chat Completions' text, image_url, input_audio and file, and the Responses API's
+    input_text, output_text, refusal, input_image and input_file; media only where `allow_media` (user
+    messages). http(s) media go to `media` for the pipeline. Raises GatewayError 400 naming the field."""
     if content is None:
         if nullable:
             return []
@@ -131,22 +141,35 @@ def _parts(content: object, p: str, media: list[MediaRef], *, allow_media: bool,
             parts.append({"inlineData": {"mimeType": mime, "data": data}})
         elif kind == "file":
             parts.append(_file(item.get("file"), q, media))
+        elif kind == "input_image":  # Responses: image_url is the URL itself
+            if item.get("file_id"):
+                raise bad_request(f"{q}.file_id is not supported; send the image as image_url", f"{q}.file_id")
+            parts.append(media_part(expect(item.get("image_url"), str, f"{q}.image_url"), f"{q}.image_url", media))
+        elif kind == "input_file":  # Responses: file_data (a data: URL or base64) or file_url, flat
+            if item.get("file_url") is not None:
+                parts.append(media_part(expect(item["file_url"], str, f"{q}.file_url"), f"{q}.file_url", media))
+            else:
+                parts.append(_file(item, q, media, flat=True))
         else:
-            raise bad_request(f"{q}.type {kind!r} is not supported; use text, image_url, input_audio or file", f"{q}.type")
+            raise bad_request(
+                f"{q}.type {kind!r} is not supported; use text, image_url, input_audio or file (Chat Completions), "
+                "or input_text, input_image or input_file (Responses)", f"{q}.type")
     return parts
 
 
-def _file(ref: object, q: str, media: list[MediaRef]) -> dict:
-    ref = expect(ref, dict, f"{q}.file")
+def _file(ref: object, q: str, media: list[MediaRef], flat: bool = False) -> dict:
+    """A file part: Chat's `{"type": "file", "file": {...}}` or, `flat`, Responses' `{"type": "input_file", ...}`."""
+    at = q if flat else f"{q}.file"
+    ref = expect(ref, dict, at)
     if ref.get("file_id"):
-        raise bad_request(f"{q}.file.file_id is not supported; send the file inline as file_data", f"{q}.file.file_id")
-    data = expect(ref.get("file_data"), str, f"{q}.file.file_data")
+        raise bad_request(f"{at}.file_id is not supported; send the file inline as file_data", f"{at}.file_id")
+    data = expect(ref.get("file_data"), str, f"{at}.file_data")
     if data.startswith("data:"):
-        return media_part(data, f"{q}.file.file_data", media)
-    filename = expect(ref.get("filename") or "", str, f"{q}.file.filename")
-    data = base64_data(data, f"{q}.file.file_data")
+        return media_part(data, f"{at}.file_data", media)
+    filename = expect(ref.get("filename") or "", str, f"{at}.filename")
+    data = base64_data(data, f"{at}.file_data")
     head, guessed = b64_head(data), mimetypes.guess_type(filename[-255:], strict=False)[0]
-    mime = checked_type(guessed, head, f"{q}.file.file_data") if guessed else sniff(head) or "application/pdf"
+    mime = checked_type(guessed, head, f"{at}.file_data") if guessed else sniff(head) or "application/pdf"
     return {"inlineData": {"mimeType": mime, "data": data}}
 
 
@@ -169,12 +192,17 @@ def _calls(
     out: list[tuple[str, dict]] = []
     for call_id, q, fn in calls:
         name = expect(fn.get("name"), str, f"{q}.name")
-        args = _arguments(fn.get("arguments"), f"{q}.arguments", limits)
         call_names[call_id] = name
-        part: dict = {"functionCall": {"name": names.to_gemini(name), "args": args}}
+        part = function_call_part(names.to_gemini(name), fn.get("arguments"), f"{q}.arguments", limits)
         signatures.append(SignatureRef(part, call_id, first_in_turn=not out))
         out.append((call_id, part))
     return out
+
+
+def function_call_part(gemini_name: str, arguments: object, param: str, limits: Limits) -> dict:
+    """A Gemini functionCall part from OpenAI `arguments` (a JSON object, as a string or an object; empty: {}).
+    Raises GatewayError 400 naming `param` for anything else or for JSON nested deeper than limits.json_depth."""
+    return {"functionCall": {"name": gemini_name, "args": _arguments(arguments, param, limits)}}
 
 
 def _arguments(raw: object, param: str, limits: Limits) -> dict:
@@ -210,14 +238,18 @@ def _tool_result(
             )
     else:
         name = expect(msg.get("name"), str, f"{p}.name")
-    content = msg.get("content")
+    return function_response_part(names.to_gemini(name), msg.get("content"), f"{p}.content", limits), call_id
+
+
+def function_response_part(gemini_name: str, content: object, param: str, limits: Limits) -> dict:
+    """A Gemini functionResponse part for a tool's output: a string, or a list of parts whose texts are joined
+    (`parts.tool_response` makes the response). Raises GatewayError 400 naming `param`."""
     if isinstance(content, list):
         texts = []
         for j, item in enumerate(content):
             if isinstance(item, dict) and item.get("text") is not None:
-                texts.append(expect(item["text"], str, f"{p}.content[{j}].text"))
+                texts.append(expect(item["text"], str, f"{param}[{j}].text"))
         text = "".join(texts)
     else:
-        text = "" if content is None else expect(content, str, f"{p}.content")
-    response = tool_response(text, f"{p}.content", limits)
-    return {"functionResponse": {"name": names.to_gemini(name), "response": response}}, call_id
+        text = "" if content is None else expect(content, str, param)
+    return {"functionResponse": {"name": gemini_name, "response": tool_response(text, param, limits)}}

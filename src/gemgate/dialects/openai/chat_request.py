@@ -16,7 +16,7 @@ from ...gemini.schema import to_gemini_schema
 from ...gemini.signatures import SignatureRef
 from ...gemini.thinking import EFFORTS, ThinkingRequest
 from ..base import Generation, MediaRef, ParseInput
-from ..parts import sampling_config
+from ..parts import gemini_request, sampling_config
 from ..validate import expect, integer, no_unknown, number, one_of
 from .chat_messages import chat_messages
 from .chat_response import ChatReply
@@ -106,26 +106,17 @@ def parse_chat(inp: ParseInput) -> Generation:
     names = ToolNameMap(_tool_names(body))
     schemas: dict[str, dict] = {}
     tools, tool_config = chat_tools(body, names, schemas, limits)
-    gemini: dict = {}
     media: list[MediaRef] = []
     signatures: list[SignatureRef] = []
     contents, system = chat_messages(body.get("messages"), names, media, signatures, limits)
-    gemini["contents"] = contents
-    if system:
-        gemini["systemInstruction"] = {"parts": system}
     notes: list[str] = []
     if body.get("web_search_options") is not None:
         tools = (tools or []) + [{"googleSearch": {}}]
         # Google Search takes no location or context size (ai.google.dev/api/caching#GoogleSearch): said, not hidden.
         notes += [f"web_search_options.{k} ignored (Google Search has no such setting)"
                   for k, v in body["web_search_options"].items() if v is not None]
-    if tools:
-        gemini["tools"] = tools
-    if tool_config:
-        gemini["toolConfig"] = tool_config
     config = _generation_config(body, notes)
-    if config:
-        gemini["generationConfig"] = config
+    gemini = gemini_request(contents, system, tools, tool_config, config)
     # The deprecated `functions` API is answered in its own shape: message.function_call, finish "function_call".
     legacy = body.get("tools") is None and body.get("functions") is not None
     fmt = body.get("response_format") or {}
@@ -217,15 +208,28 @@ def _generation_config(body: dict, notes: list[str]) -> dict:
         elif kind == "json_schema":
             js = expect(fmt.get("json_schema"), dict, "response_format.json_schema")
             no_unknown(js, JSON_SCHEMA, "response_format.json_schema")
-            config["responseMimeType"] = "application/json"
-            raw = js.get("schema")
-            if raw is not None:
-                expect(raw, dict, "response_format.json_schema.schema")
-            # Any root (array, enum, union ...) is kept; only a schema allowing any JSON value gives None.
-            schema = to_gemini_schema(raw, response=True)
-            if schema:
-                config["responseSchema"] = schema
+            config.update(json_schema_config(js.get("schema"), "response_format.json_schema.schema"))
     return config
+
+
+def json_schema_config(raw: object, param: str) -> dict:
+    """generationConfig fields for JSON answers following the JSON Schema `raw` (None: any JSON) at request
+    field `param`: responseMimeType and, unless the schema allows any value, responseSchema."""
+    config: dict = {"responseMimeType": "application/json"}
+    if raw is not None:
+        expect(raw, dict, param)
+    # Any root (array, enum, union ...) is kept; only a schema allowing any JSON value gives None.
+    schema = to_gemini_schema(raw, response=True)
+    if schema:
+        config["responseSchema"] = schema
+    return config
+
+
+def reasoning_effort(raw: object, param: str) -> str:
+    """The gateway's effort name for an OpenAI reasoning effort (none, minimal, low, medium, high, xhigh; and
+    the gateway's own max). Raises GatewayError 400 listing them."""
+    raw = expect(raw, str, param)
+    return _EFFORT_ALIASES.get(one_of(raw, _REASONING_EFFORTS, param), raw)
 
 
 def _thinking(body: dict) -> ThinkingRequest:
@@ -235,8 +239,7 @@ def _thinking(body: dict) -> ThinkingRequest:
     level = None
     include = None
     if body.get("reasoning_effort") is not None:
-        raw = expect(body["reasoning_effort"], str, "reasoning_effort")
-        effort = _EFFORT_ALIASES.get(one_of(raw, _REASONING_EFFORTS, "reasoning_effort"), raw)
+        effort = reasoning_effort(body["reasoning_effort"], "reasoning_effort")
     tc = google_settings(body).get("thinking_config")
     if tc is not None:
         if tc.get("thinking_budget") is not None:

@@ -38,7 +38,17 @@ def chat_tools(
     no_duplicates(declarations, names, lambda i: f"functions[{i}].name" if legacy else f"tools[{i}].function.name")
     legacy_choice = body.get("function_call") is not None
     where = "function_call" if legacy_choice else "tool_choice"
-    choice = body.get(where)
+    return tool_config(body.get(where), where, declarations, names, legacy_choice)
+
+
+def tool_config(
+    choice: object, where: str, declarations: list[dict], names: ToolNameMap, legacy_choice: bool = False
+) -> tuple[list | None, dict | None]:
+    """(Gemini `tools`, `toolConfig`) for function `declarations` and a tool choice at request field `where`:
+    "none" / "auto" / "required", a named function (`{"type": "function", "function": {"name"}}` in Chat
+    Completions, `{"type": "function", "name"}` in the Responses API, `{"name"}` for the legacy
+    function_call), or `allowed_tools` (nested in Chat, flat in Responses). Raises GatewayError 400 as
+    `chat_tools` says."""
     if choice is None:
         return ([{"functionDeclarations": declarations}] if declarations else None), None
     if isinstance(choice, str):
@@ -62,7 +72,7 @@ def chat_tools(
     elif "function" in choice:
         fn, at = expect(choice["function"], dict, f"{where}.function"), f"{where}.function.name"
     else:
-        fn, at = choice, f"{where}.function.name"
+        fn, at = choice, f"{where}.name" if "name" in choice else f"{where}.function.name"
     name = _declared(expect(fn.get("name"), str, at), names, where)
     config = {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [names.to_gemini(name)]}}
     return [{"functionDeclarations": declarations}], config
@@ -74,8 +84,9 @@ def _allowed_tools(choice: dict, names: ToolNameMap, declarations: list[dict]) -
     "required": mode ANY limited to the allowed names. "auto": Gemini takes `allowedFunctionNames` only with
     mode ANY, so only the allowed tools are declared and the mode is AUTO (the model may also answer in text).
     """
-    at = "tool_choice.allowed_tools"
-    spec = expect(choice.get("allowed_tools"), dict, at)
+    nested = "allowed_tools" in choice  # Chat nests the spec; the Responses API has it flat
+    at = "tool_choice.allowed_tools" if nested else "tool_choice"
+    spec = expect(choice.get("allowed_tools"), dict, at) if nested else choice
     mode = one_of(spec.get("mode"), ("auto", "required"), f"{at}.mode")
     tools = expect(spec.get("tools"), list, f"{at}.tools")
     if not tools:
@@ -86,8 +97,8 @@ def _allowed_tools(choice: dict, names: ToolNameMap, declarations: list[dict]) -
         expect(tool, dict, q)
         if tool.get("type", "function") != "function":
             raise bad_request(f"{q}.type {str(tool.get('type'))[:80]!r} is not supported; use 'function'", f"{q}.type")
-        fn = expect(tool.get("function"), dict, f"{q}.function")
-        name = _declared(expect(fn.get("name"), str, f"{q}.function.name"), names, f"{q}.function.name")
+        fn, fq = (expect(tool.get("function"), dict, f"{q}.function"), f"{q}.function") if nested else (tool, q)
+        name = _declared(expect(fn.get("name"), str, f"{fq}.name"), names, f"{fq}.name")
         allowed.append(names.to_gemini(name))
     if mode == "required":
         config = {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": list(dict.fromkeys(allowed))}}

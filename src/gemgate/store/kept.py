@@ -1,0 +1,41 @@
+"""JSON objects a dialect keeps between requests (stored responses), each for a time to live, in the store's
+`ttl_values` so that a later request on any instance sharing the store, or after a restart, finds them."""
+
+from __future__ import annotations
+
+import orjson
+
+from .base import Store
+
+
+class Kept:
+    """One namespace of JSON objects living `ttl` seconds. Without a store (a gateway not yet started, unit
+    tests) they live in this object only."""
+
+    def __init__(self, store: Store | None, namespace: str, ttl: float) -> None:
+        self._store = store
+        self.namespace = namespace
+        self.ttl = ttl
+        self._local: dict[str, bytes] = {}
+
+    async def put(self, key: str, value: dict) -> None:
+        """Keep `value` under `key` (replacing any), written before this returns."""
+        raw = orjson.dumps(value)
+        if self._store is None:
+            self._local[key] = raw
+        else:
+            await self._store.put_values(self.namespace, {key: raw.decode()}, self.ttl)
+
+    async def get(self, key: str) -> dict | None:
+        """The unexpired value under `key`, or None."""
+        if self._store is None:
+            raw = self._local.get(key)
+        else:
+            raw = (await self._store.get_values(self.namespace, [key])).get(key)
+        return orjson.loads(raw) if raw is not None else None
+
+    async def delete(self, key: str) -> bool:
+        """Forget `key`; whether a value was there."""
+        if self._store is None:
+            return self._local.pop(key, None) is not None
+        return await self._store.delete_values(self.namespace, [key]) > 0
