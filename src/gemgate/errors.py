@@ -6,6 +6,7 @@ Everything a client sees is a `GatewayError`, which each dialect renders in its 
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 import orjson
@@ -196,10 +197,10 @@ class GatewayError(Exception):
         self.rpc_status = rpc_status
 
     def headers(self) -> dict[str, str]:
-        """HTTP headers that go with the error: Retry-After in whole seconds (at least 1) when known,
+        """HTTP headers that go with the error: Retry-After in whole seconds (at least 1) when known (and finite),
         `Connection: close` when the connection ends with this answer."""
         headers = {"Connection": "close"} if self.close else {}
-        if self.retry_after is not None:
+        if self.retry_after is not None and math.isfinite(self.retry_after):
             headers["Retry-After"] = str(max(1, int(self.retry_after + 0.999)))
         return headers
 

@@ -145,3 +145,23 @@ def test_error_after_the_first_byte_ends_the_stream_and_books_the_account(fakes,
     assert events and "rate limit" in events[-1]["error"]["message"].lower()
     (cd,) = gw.wait_state("acct", "cooling").cooldowns
     assert cd.model == MODEL
+
+
+@pytest.mark.parametrize("delay", ["99999999999999999999s", "9" * 400 + "s"])
+def test_an_absurd_retry_hint_cools_no_longer_than_the_cap(fakes, one, monkeypatch, delay):
+    """A 429 without a reason whose RetryInfo says 10^20 s (or overflows to infinity): the (account, model)
+    cools at most quota_recheck_seconds, the client gets a 429 with a Retry-After within it, never a 500."""
+    from gemgate.testing import code_assist_errors
+    from gemgate.testing.gemini_errors import GoogleApiError
+
+    monkeypatch.setattr(code_assist_errors, "resource_exhausted", lambda: GoogleApiError(
+        429, "Resource has been exhausted (e.g. check quota).",
+        [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]))
+    gw, _ = one
+    cap = gw.settings.quota_recheck_seconds
+    for _ in range(2):  # the upstream's answer, then the pool's
+        r = ask(gw, "FAIL 429 RESOURCE_EXHAUSTED")
+        assert r.status == 429, r.text
+        assert 1 <= int(r.headers.get("Retry-After", "1")) <= cap
+    (cd,) = gw.wait_state("acct", "cooling").cooldowns
+    assert cd.until - time.time() <= cap

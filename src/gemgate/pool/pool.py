@@ -75,8 +75,8 @@ class Lease:
 class Pool:
     """The accounts, their health per (account, model), and which one serves next (round-robin).
 
-    Cooldowns come from the upstream's retry hints (default `default_cooldown` seconds) and expire by
-    themselves; a not-found model cools for `not_found_cooldown` seconds on that account. Quota (kinds in
+    Cooldowns come from the upstream's retry hints (default `default_cooldown` seconds, at most `quota_recheck`)
+    and expire by themselves; a not-found model cools for `not_found_cooldown` seconds on that account. Quota (kinds in
     `quota_kinds`, see `apply_quota`): a model whose reading is 0 cools until its reset, at most
     `quota_recheck` seconds; a quota cooldown that ends is re-checked before use (`Lease.recheck`);
     `escalate_models` models cooled by quota 429s within `escalate_window` seconds cool the whole account.
@@ -229,11 +229,14 @@ class Pool:
             if kind is Failure.CAPACITY and not error.retry_after:
                 return  # the model is busy for everyone: not this account's fault
             delay = error.retry_after if error.retry_after is not None else self.default_cooldown
+            # No hint cools longer than a quota cooldown may last (an upstream's 10^20 s is not a reason to
+            # drop the account for good); the client is told the same wait.
+            delay = min(max(0.0, delay), self.quota_recheck)
+            if error.retry_after is not None:
+                error.retry_after = delay
             scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else state_key(model, capability)
             reports = acc.kind in self.quota_kinds
             quota = FAILURE if kind is Failure.QUOTA_EXHAUSTED and reports else None
-            if quota:
-                delay = min(delay, self.quota_recheck)
             self.cool(acc, scope, delay, f"{kind}: {error.message}"[:200], quota=quota)
             if quota and scope != ACCOUNT_WIDE:
                 self._escalate(acc, scope)

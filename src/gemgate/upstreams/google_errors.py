@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from http import HTTPStatus
 
@@ -23,19 +24,26 @@ def parse_duration(text: str | None) -> float | None:
     RetryInfo.retryDelay, e.g. ../shared/fixtures/gemini-api/
     vercel__ai__packages_google_src___fixtures___google-429-retry-info.json), and Go-style "2h37m22.776s"
     as Code Assist's quotaResetDelay carries (reference/antigravity.md). None for a missing or unparseable
-    value."""
+    value, and for one too long to be a number of seconds (it overflows to infinity: no hint, not "never")."""
     if not text:
         return None
     m = _DURATION.match(str(text))
     if m:
         value = float(m.group(1))
-        return value / 1000 if m.group(2) == "ms" else value
+        return _finite(value / 1000 if m.group(2) == "ms" else value)
     g = _GO_DURATION.match(str(text))
     if not g or not any(g.groups()):
         return None
     hours, minutes, amount, unit = g.groups()
     seconds = float(amount or 0) / (1000 if unit == "ms" else 1)
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + seconds
+    return _finite(int(hours or 0) * 3600 + int(minutes or 0) * 60 + seconds)
+
+
+def _finite(seconds: float) -> float | None:
+    try:
+        return float(seconds) if math.isfinite(seconds) else None
+    except OverflowError:  # an int of hours too big for a float
+        return None
 
 
 def _objects(value: object) -> list[dict]:
