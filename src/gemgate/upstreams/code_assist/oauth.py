@@ -23,6 +23,10 @@ LABEL = "Google's OAuth token endpoint"
 # revoked."), or the token belongs to another OAuth client (unauthorized_client, 401: NoeFabris/
 # opencode-antigravity-auth issue #36; invalid_client as antigravity-claude-proxy treats it), §1.3.
 DEAD_GRANT = frozenset({"invalid_grant", "unauthorized_client", "invalid_client"})
+# Google's access tokens live 3599 s (the `expires_in` it sends, §1.3); an answer without a usable lifetime
+# is taken to mean that, and none is believed past a day.
+DEFAULT_LIFETIME = 3599.0
+MAX_LIFETIME = 24 * 3600.0
 
 
 def reauth_reason(error: str, description: str | None, profile: str) -> str:
@@ -57,9 +61,13 @@ def client(settings: CodeAssistSettings, profile: Profile, proxy: str | None, us
 
 async def token_call(call: Awaitable[dict]) -> dict:
     """The token JSON `call` (an authlib token request) answers. Raises UpstreamError TIMEOUT/TRANSIENT when
-    the endpoint cannot be reached or answers 5xx; authlib's OAuthError (Google's RFC 6749 §5.2 error) passes."""
+    the endpoint cannot be reached or answers 5xx, MALFORMED when a 2xx/4xx body is not a JSON object (a
+    proxy's or captive portal's page: authlib raises a bare ValueError for it, which served every request of
+    the account as a 500); authlib's OAuthError (Google's RFC 6749 §5.2 error) passes."""
     try:
         return await call
+    except ValueError as exc:
+        raise UpstreamError(Failure.MALFORMED, f"{LABEL}: {exc}") from None
     except httpx2.TimeoutException:
         raise UpstreamError(Failure.TIMEOUT, f"{LABEL}: no answer in time") from None
     except httpx2.HTTPStatusError as exc:
@@ -72,18 +80,22 @@ async def token_call(call: Awaitable[dict]) -> dict:
 
 def with_token(secret: dict, token: dict, now: float | None = None) -> dict:
     """`secret` with the token answer's `access_token`, `expiry` (epoch seconds, from `expires_in`) and
-    `refresh_token` when Google sent one. Raises UpstreamError MALFORMED without an access token."""
+    `refresh_token` when Google sent one (a text). An `expires_in` that is missing, not in the future or over
+    MAX_LIFETIME counts as DEFAULT_LIFETIME. Raises UpstreamError MALFORMED without an access token."""
     access = token.get("access_token")
     if not isinstance(access, str) or not access:
         raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered without an access_token")
     now = time.time() if now is None else now
     expires_in = token.get("expires_in")
     expiry = float(now + expires_in) if isinstance(expires_in, (int, float)) else token.get("expires_at")
+    if not isinstance(expiry, (int, float)) or not now < expiry <= now + MAX_LIFETIME:
+        expiry = now + DEFAULT_LIFETIME  # none, past (a refresh per request) or absurd (no refresh ahead of expiry)
+    rotated = token.get("refresh_token")
     return {
         **secret,
         "access_token": access,
-        "expiry": float(expiry) if isinstance(expiry, (int, float)) else now + 3599,
-        "refresh_token": token.get("refresh_token") or secret.get("refresh_token"),
+        "expiry": float(expiry),
+        "refresh_token": rotated if isinstance(rotated, str) and rotated.strip() else secret.get("refresh_token"),
     }
 
 
