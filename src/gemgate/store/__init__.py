@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from ..config import Settings
-from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, QuotaReading, QuotaSnapshot, Store
+from .base import (
+    AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, QuotaReading, QuotaSnapshot, StaleVersion, Store,
+)
 from .crypto import MasterKeyError, SecretBox, load_master_key
 from .sqlite import SQLiteStore
 
 __all__ = [
     "AccountRecord", "AccountStats", "ClientKeyRecord", "HealthRecord", "MasterKeyError", "QuotaReading",
-    "QuotaSnapshot", "Store", "open_store",
+    "QuotaSnapshot", "StaleVersion", "Store", "open_store",
 ]
 
 

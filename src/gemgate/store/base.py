@@ -99,6 +99,11 @@ class HealthRecord:
     reason: str
 
 
+class StaleVersion(Exception):
+    """A compare-and-swap write found the account changed since the version it expected (another task or
+    process wrote it: a refresh racing `gemgate import` or `login`)."""
+
+
 class Store(abc.ABC):
     """Persistent state shared by the server and the CLI: accounts (secrets sealed), per-account counters,
     health marks, client key hashes, small meta values and values with a time to live.
@@ -151,10 +156,11 @@ class Store(abc.ABC):
         """Enable or disable an account (`reason` kept only when disabling) and bump its version."""
 
     @abc.abstractmethod
-    async def update_account_secret(self, account_id: str, secret: dict) -> int:
+    async def update_account_secret(self, account_id: str, secret: dict, expected_version: int | None = None) -> int:
         """Replace the credential atomically (all or nothing) and bump the version; returns the new version.
+        With `expected_version`, a compare-and-swap: written only if the account still has that version.
 
-        Raises KeyError when no account has that id.
+        Raises KeyError when no account has that id, StaleVersion when it no longer has `expected_version`.
         """
 
     @abc.abstractmethod

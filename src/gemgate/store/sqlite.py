@@ -10,7 +10,7 @@ from pathlib import Path
 import aiosqlite
 import orjson
 
-from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, QuotaSnapshot, Store
+from .base import AccountRecord, AccountStats, ClientKeyRecord, HealthRecord, QuotaSnapshot, StaleVersion, Store
 from .crypto import MasterKeyError, SecretBox
 
 _SCHEMA = """
@@ -248,19 +248,23 @@ class SQLiteStore(Store):
             (int(enabled), None if enabled else reason, account_id),
         )
 
-    async def update_account_secret(self, account_id: str, secret: dict) -> int:
+    async def update_account_secret(self, account_id: str, secret: dict, expected_version: int | None = None) -> int:
         """See `Store.update_account_secret`."""
-        # One statement, one transaction: the new credential is either fully stored or not at all.
+        # One statement, one transaction: the new credential is either fully stored or not at all, and the
+        # version it replaces is checked in the same statement (other processes share the file).
         async with self._writing:
             async with self.db.execute(
-                "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ? RETURNING version",
-                (self._box.seal(secret), account_id),
+                "UPDATE accounts SET secret = ?, version = version + 1 WHERE id = ? AND (? IS NULL OR version = ?) "
+                "RETURNING version",
+                (self._box.seal(secret), account_id, expected_version, expected_version),
             ) as cur:
                 row = await cur.fetchone()
             await self.db.commit()
-        if row is None:
-            raise KeyError(account_id)
-        return row[0]
+        if row is not None:
+            return row[0]
+        if expected_version is not None and account_id in await self.account_versions():
+            raise StaleVersion(account_id)
+        raise KeyError(account_id)
 
     async def set_account_models(self, account_id: str, models: list[str]) -> None:
         """See `Store.set_account_models`."""

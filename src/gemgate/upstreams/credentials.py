@@ -9,7 +9,7 @@ import time
 
 from ..errors import UpstreamError
 from ..redaction import KNOWN
-from ..store import AccountRecord, Store
+from ..store import AccountRecord, StaleVersion, Store
 from .base import NeedsReauth, Upstream
 
 log = logging.getLogger("gemgate.credentials")
@@ -54,15 +54,56 @@ class CredentialKeeper:
         await asyncio.shield(pending)
         return account
 
-    async def _refresh(self, upstream: Upstream, account: AccountRecord) -> None:
+    async def _refresh(self, upstream: Upstream, account: AccountRecord, renewed: bool = False) -> None:
+        base, version = dict(account.secret), account.version
         try:
             secret = await upstream.refresh_credential(account)
-        except (NeedsReauth, UpstreamError) as exc:
+        except NeedsReauth as exc:
+            current = await self.store.find_account(account.id)
+            if not renewed and current is not None and _grant(current.secret) != _grant(base):
+                # A new sign-in or import replaced the refused grant meanwhile: that one is the credential now.
+                account.secret, account.version = current.secret, current.version
+                return await self._refresh(upstream, account, renewed=True)
+            log.warning("credential refresh failed for account %s: %s", account.name, exc)
+            raise
+        except UpstreamError as exc:
             log.warning("credential refresh failed for account %s: %s", account.name, exc)
             raise
         KNOWN.add(self.secrets_source, upstream.secret_values(secret))  # scrubbed from the first answer it gets
-        # Stored before use: a crash after this line loses nothing, one before it keeps the old credential.
-        account.version = await self.store.update_account_secret(account.id, secret)
+        # Stored before use: a crash after this line loses nothing, one before it keeps the old credential. A
+        # compare-and-swap: what another process stored meanwhile (`gemgate import`, `login`) is kept, not
+        # overwritten with the copy this refresh started from.
+        for _ in range(_WRITE_ATTEMPTS):
+            try:
+                account.version = await self.store.update_account_secret(account.id, secret, version)
+                break
+            except StaleVersion:
+                current = await self.store.find_account(account.id)
+                if current is None:
+                    break  # removed meanwhile: nothing to keep it for
+                secret, base, version = rebase(base, secret, current.secret), current.secret, current.version
         account.secret = secret
         self._stale.pop(account.id, None)
         log.info("credential refreshed for account %s", account.name)
+
+
+_WRITE_ATTEMPTS = 5
+TOKENS = ("refresh_token", "access_token", "expiry")
+
+
+def _grant(secret: dict) -> tuple:
+    """What a refresh token belongs to: the token and the OAuth client (profile) it was issued to."""
+    return secret.get("refresh_token"), secret.get("profile")
+
+
+def rebase(base: dict, ours: dict, theirs: dict) -> dict:
+    """A refreshed credential (`ours`, made from `base`) applied onto `theirs`, what was stored meanwhile:
+    fields only `ours` changed are taken, `theirs` wins where both changed one. The tokens go together: ours
+    only while `theirs` still holds `base`'s grant and no later expiry (a new sign-in brings its own)."""
+    out = dict(theirs)
+    for key, value in ours.items():
+        if key not in TOKENS and value != base.get(key) and theirs.get(key) == base.get(key):
+            out[key] = value
+    if _grant(theirs) == _grant(base) and (ours.get("expiry") or 0) >= (theirs.get("expiry") or 0):
+        out.update({key: ours.get(key) for key in TOKENS})
+    return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ... import admin
 from ...errors import UpstreamError
 from ...redaction import KNOWN, redact
-from ...store import Store
+from ...store import StaleVersion, Store
 from ..base import NeedsReauth
 from . import credential, formats
 from .sources import Item
@@ -25,6 +25,7 @@ from .sources import Item
 KIND = "code-assist"
 RESULTS = ("added", "merged", "skipped-duplicate", "error")
 UNKNOWN_EMAIL = "(unknown: not asked in a dry run)"
+WRITE_ATTEMPTS = 5  # compare-and-swap rounds against a running server refreshing the same account
 
 
 @dataclass
@@ -128,6 +129,14 @@ class Importer:
         return row
 
     async def _store(self, row: Row, secret: dict, proxy: str | None, preferred: bool) -> None:
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                return await self._store_once(row, secret, proxy, preferred)
+            except StaleVersion:
+                continue  # the server refreshed it (or another import wrote it) meanwhile: merge with that
+        raise admin.AdminError("the stored account kept changing while it was merged; run the import again")
+
+    async def _store_once(self, row: Row, secret: dict, proxy: str | None, preferred: bool) -> None:
         identity = _key(secret)
         stored = next((a for a in await self.store.list_accounts()
                        if a.kind == KIND and identity in (_key(a.secret), _key(a.secret, by_token=True))), None)
@@ -147,7 +156,7 @@ class Importer:
             if not self.dry_run and stored is not None:
                 if after["refresh_token"] != before["refresh_token"]:
                     await self._clear_reauth(stored.id)  # before the version bump, as enable_account does
-                await self.store.update_account_secret(stored.id, after)
+                await self.store.update_account_secret(stored.id, after, stored.version)
 
     async def _clear_reauth(self, account_id: str) -> None:
         """A new refresh token is the fix a needs-reauth mark asks for; cooldowns (quota) stay."""
