@@ -5,7 +5,6 @@ a rotated refresh token that is not a text): an UpstreamError or a sane credenti
 from __future__ import annotations
 
 import time
-from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
@@ -14,27 +13,11 @@ from gemgate.errors import Failure, UpstreamError
 from gemgate.upstreams.code_assist import oauth
 from gemgate.upstreams.code_assist.profiles import PROFILES
 from gemgate.upstreams.code_assist.settings import CodeAssistSettings
+from tests.support.canned import canned_server
 from tests.support.code_assist import CodeAssistGateway, running_fakes
 from tests.support.gateway import chat
 
 SECRET = {"profile": "antigravity", "refresh_token": "1//old-refresh"}
-
-
-@asynccontextmanager
-async def token_endpoint(status: int, content_type: str, body: bytes):
-    async def answer(request: web.Request) -> web.Response:
-        return web.Response(status=status, body=body, headers={"Content-Type": content_type})
-
-    app = web.Application()
-    app.router.add_post("/token", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield CodeAssistSettings(token_url=f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/token")
-    finally:
-        await runner.cleanup()
 
 
 @pytest.mark.parametrize("status, content_type, body", [
@@ -43,9 +26,9 @@ async def token_endpoint(status: int, content_type: str, body: bytes):
     (403, "text/html", b"<html>blocked by policy</html>"),
 ])
 async def test_a_token_answer_that_is_not_json_is_an_upstream_error(status, content_type, body):
-    async with token_endpoint(status, content_type, body) as settings:
+    with canned_server(status, {"Content-Type": content_type}, body) as url:
         with pytest.raises(UpstreamError) as caught:
-            await oauth.refresh(settings, PROFILES["antigravity"], dict(SECRET), None)
+            await oauth.refresh(CodeAssistSettings(token_url=f"{url}/token"), PROFILES["antigravity"], dict(SECRET), None)
     assert caught.value.failure in (Failure.MALFORMED, Failure.TRANSIENT)
     assert "old-refresh" not in caught.value.message
 

@@ -15,6 +15,7 @@ from gemgate.errors import Failure, GatewayError, UpstreamError
 from gemgate.pool import Account, Pool
 from gemgate.store import AccountRecord
 from gemgate.upstreams.google_errors import classify, parse_duration
+from tests.unit.test_pool import _Store
 
 HUGE = "99999999999999999999s"
 INFINITE = "9" * 400 + "s"  # float() of it is inf
@@ -26,17 +27,6 @@ def resource_exhausted(delay: str) -> bytes:
     return orjson.dumps({"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).",
                                    "status": "RESOURCE_EXHAUSTED",
                                    "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]}})
-
-
-class _Store:
-    def __init__(self) -> None:
-        self.health = []
-
-    async def put_health(self, record) -> None:
-        self.health.append(record)
-
-    async def add_stats(self, *args) -> None:
-        pass
 
 
 def test_an_infinite_duration_is_no_hint():
