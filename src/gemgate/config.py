@@ -176,7 +176,9 @@ _CONFIG_OVERRIDE: list[Path | None] = [None]
 def _config_path() -> Path | None:
     path = _CONFIG_OVERRIDE[0] or os.environ.get("GEMGATE_CONFIG_FILE")
     if path is None:
-        default = default_data_dir() / "config.toml"
+        # The data directory the environment names holds its own config.toml (a file cannot name its own folder).
+        folder = os.environ.get("GEMGATE_DATA_DIR")
+        default = (Path(folder) if folder else default_data_dir()) / "config.toml"
         return default if default.exists() else None
     path = Path(path)
     if not path.exists():
@@ -187,7 +189,8 @@ def _config_path() -> Path | None:
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
     """Build settings; `overrides` (from command-line flags; None values ignored) beat both environment and file.
 
-    The file is `config_file`, else $GEMGATE_CONFIG_FILE, else <data_dir>/config.toml when it exists.
+    The file is `config_file`, else $GEMGATE_CONFIG_FILE, else config.toml in $GEMGATE_DATA_DIR or the default
+    data directory, when it exists.
     Raises FileNotFoundError for a named file that is missing, pydantic's ValidationError for bad values.
     """
     _CONFIG_OVERRIDE[0] = config_file

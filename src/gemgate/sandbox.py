@@ -5,6 +5,7 @@ one Gemini web-app (cookie) account."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import tempfile
 import uuid
@@ -93,6 +94,25 @@ async def seed_web_account(settings: Settings, web: FakeGeminiWeb) -> None:
         await store.close()
 
 
+def _toml_tables(prefix: str, table: dict) -> list[str]:
+    """TOML lines of `table` under `[prefix]`: its scalars and lists (JSON strings are valid TOML basic strings
+    for these ASCII URLs), then its sub-tables."""
+    lines = [f"[{prefix}]"] + [f"{k} = {json.dumps(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    for key, sub in table.items():
+        if isinstance(sub, dict):
+            lines += _toml_tables(f"{prefix}.{key}", sub)
+    return lines
+
+
+def write_cli_config(data_dir: Path, upstreams: dict) -> Path:
+    """`<data_dir>/config.toml` with the sandbox's `upstreams` sections, so the CLI pointed at this data directory
+    (`GEMGATE_DATA_DIR`) signs in, imports and checks accounts against the fakes, never Google."""
+    path = data_dir / "config.toml"
+    lines = [line for kind, table in upstreams.items() for line in _toml_tables(f"upstreams.{kind}", table)]
+    path.write_text("# written by `gemgate sandbox`: every Google URL at its fakes\n" + "\n".join(lines) + "\n")
+    return path
+
+
 def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1",
                      code_assist: dict | None = None, web_url: str | None = None) -> Settings:
     """Settings for a sandbox gateway: data in `data_dir`, the fake Gemini API at `fake_url`, one client key
@@ -133,6 +153,7 @@ async def run_sandbox(
     section = code_assist_section(await oauth.start("127.0.0.1", 0), await ca.start("127.0.0.1", 0))
     with tempfile.TemporaryDirectory(prefix="gemgate-sandbox-") as tmp:
         settings = sandbox_settings(Path(tmp), fake_url, port, api_key, host, section, web_url)
+        write_cli_config(Path(tmp), settings.upstreams)
         await seed_api_key_accounts(settings, SANDBOX_API_KEYS)
         await seed_code_assist_accounts(settings, oauth, ca)
         await seed_web_account(settings, web)

@@ -5,7 +5,12 @@ gemini.google.com), each reachable by pinning the kind."""
 from __future__ import annotations
 
 import os
+import re
 import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 
 from tests.support.gateway import free_port
 from tests.support.http import get, post
@@ -26,6 +31,52 @@ def test_sandbox_serves_a_chat_through_each_kind_and_profile():
                          key="try-me")
             assert reply.status == 200, (model, reply.text)
             assert reply.json()["choices"][0]["message"]["content"] == f"echo: {model}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _browser_redirect(url: str) -> str:
+    """Play the browser on the fake consent page: where it sends the browser (not followed)."""
+    request = urllib.request.Request(url)
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        return exc.headers["Location"]
+    raise AssertionError("the consent page did not redirect")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_cli_pointed_at_the_sandbox_signs_in_with_its_fake_google():
+    # The ready output tells the user to reach the sandbox's data with GEMGATE_DATA_DIR; `gemgate login` run
+    # that way must use the fakes (config.toml in that directory), not Google's hosts.
+    port = free_port()
+    proc, lines = spawn_gemgate(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
+    try:
+        env_line = next(line for line in lines if "GEMGATE_DATA_DIR=" in line)
+        env = dict(re.findall(r"(GEMGATE_\w+)=(\S+)", env_line))
+        login = subprocess.Popen([sys.executable, "-m", "gemgate", "login", "--no-browser"], env={**os.environ, **env},
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            first = login.stdout.readline() + login.stdout.readline()
+            consent = re.search(r"(http://\S+/o/oauth2/v2/auth\?\S+)", first)
+            assert consent and consent.group(1).startswith("http://127.0.0.1:"), first
+            back = _browser_redirect(consent.group(1) + "&login_hint=newuser@example.com")
+            out, _ = login.communicate(back + "\n", timeout=60)
+        finally:
+            if login.poll() is None:
+                login.kill()
+        assert login.returncode == 0, first + out
+        assert "added code-assist account" in out and "newuser@example.com (antigravity)" in out, out
+        status = get(f"http://127.0.0.1:{port}/auth/status", key="try-me").json()
+        assert "newuser@example.com" in {a["email"] for a in status["accounts"]}, status
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)

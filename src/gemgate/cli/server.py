@@ -112,7 +112,8 @@ def sandbox(
         console.print(
             f"sandbox data (removed on exit): {data_dir}\n"
             f"manage its accounts: GEMGATE_DATA_DIR={data_dir} GEMGATE_MASTER_KEY={SANDBOX_MASTER_KEY} "
-            "gemgate accounts list",
+            "gemgate accounts list\n"
+            "(`gemgate login --no-browser` and `gemgate import` with the same two variables use its fake Google)",
             highlight=False, soft_wrap=True,
         )
         console.print(f"gemgate sandbox ready: {url}", highlight=False, soft_wrap=True)
