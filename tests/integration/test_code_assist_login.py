@@ -257,6 +257,10 @@ def test_auth_routes_need_a_key_and_a_loopback_client(gateway):
     assert forged.status == 400 and "state mismatch" in forged.text
     bad = get(f"{gateway.url}/auth/login?profile=nope", key=gateway.key)
     assert bad.status == 400 and "unknown profile" in bad.text
+    leaked = "AIza" + "S" * 35  # a value pasted in the wrong place is not echoed back: secrets never in error bodies
+    for value in (leaked, gateway.key):
+        bad = get(f"{gateway.url}/auth/login?profile={value}", key=gateway.key)
+        assert bad.status == 400 and "unknown profile '[redacted]'" in bad.text and value[:12] not in bad.text, bad.text
 
 
 def test_login_with_a_user_agent_uses_it_from_the_code_exchange_on(cli_env, fakes, monkeypatch):

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ... import admin
+from ...redaction import redact
 from .login import LoginError, Pending, begin, code_from, finish, save, summary
 from .profiles import PROFILES
 
@@ -43,7 +44,8 @@ def _refused() -> JSONResponse:
 
 
 def _page(status: int, text: str) -> HTMLResponse:
-    return HTMLResponse(f"<!DOCTYPE html><title>gemgate sign-in</title><p>{html.escape(text)}</p>", status_code=status)
+    return HTMLResponse(f"<!DOCTYPE html><title>gemgate sign-in</title><p>{html.escape(redact(text))}</p>",
+                        status_code=status)
 
 
 def _upstream(request: Request):
@@ -65,7 +67,7 @@ async def login(request: Request) -> Response:
         return _refused()
     profile = request.query_params.get("profile", "antigravity")
     if profile not in PROFILES:
-        return JSONResponse({"error": {"message": f"unknown profile '{profile[:40]}'; use "
+        return JSONResponse({"error": {"message": f"unknown profile '{redact(profile)[:40]}'; use "
                                                   f"{' or '.join(sorted(PROFILES))}", "type": "invalid_request_error",
                                        "code": 400}}, status_code=400)
     upstream = _upstream(request)
