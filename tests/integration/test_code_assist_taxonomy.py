@@ -89,6 +89,15 @@ def test_validation_required_disables_with_the_url(fakes, one):
     assert "gemgate accounts enable acct" in view.reason
 
 
+def test_unsupported_client_on_a_call_says_to_use_antigravity(fakes, one):
+    # A 403 UNSUPPORTED_CLIENT from a generation or quota call (an account added with --project skips the
+    # discovery that would have said it) gets the same advice as discovery gives.
+    gw, _ = one
+    assert ask(gw, "FAIL 403 UNSUPPORTED_CLIENT").status == 502
+    view = gw.wait_state("acct", "disabled")
+    assert "gemgate login --profile antigravity" in view.reason and "no longer supported" in view.reason, view.reason
+
+
 def test_tos_ban_disables_as_banned_and_is_not_retried(fakes, one):
     gw, email = one
     r = ask(gw, "FAIL 403 TOS")

@@ -90,6 +90,7 @@ _ACCOUNT_REASONS = frozenset(
         "ACCESS_TOKEN_EXPIRED", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ACCESS_TOKEN_TYPE_UNSUPPORTED",
         "CREDENTIALS_MISSING", "SESSION_COOKIE_INVALID", "OVERLOADED_CREDENTIALS",
         "VALIDATION_REQUIRED", "SUBSCRIPTION_REQUIRED", "INSUFFICIENT_G1_CREDITS_BALANCE",
+        "UNSUPPORTED_CLIENT",  # the OAuth client is refused for this account's tier (antigravity.md §3.1, §9)
     }
 )
 # Reasons about something the request names or sends (a resource's project or location, a parameter).

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from ...errors import Failure, Scope, UpstreamError
-from .errors import verification_message
+from .errors import unsupported_client_message, verification_message
 from .profiles import Profile
 from .settings import CodeAssistSettings
 
@@ -46,10 +46,7 @@ def ineligible(entry: dict, profile: str) -> UpstreamError:
     if code == "VALIDATION_REQUIRED":
         message = verification_message(entry.get("validationUrl"), said)
     elif code == "UNSUPPORTED_CLIENT":
-        message = (
-            f"not eligible through the {profile} profile: sign in with the antigravity profile instead "
-            f"(`gemgate login --profile antigravity`) (Google: {said})"
-        )
+        message = unsupported_client_message(said, profile)
     else:
         message = f"not eligible for Code Assist ({code}) (Google: {said})"
     return UpstreamError(Failure.FORBIDDEN, message, status=403, scope=Scope.ACCOUNT, reason=code)

@@ -10,6 +10,7 @@
 | 429/503 MODEL_CAPACITY_EXHAUSTED | CAPACITY, no retry hint | nothing (busy for everyone); next host | 503 |
 | 403 VALIDATION_REQUIRED | FORBIDDEN (account) | disabled: "needs verification: open <url>…" | 502 |
 | 403 ToS text | FORBIDDEN (account) | disabled: "banned: …", never retried by itself | 502 |
+| 403 UNSUPPORTED_CLIENT | FORBIDDEN (account) | disabled: "not eligible …: sign in with the antigravity profile" | 502 |
 | 403 SUBSCRIPTION_REQUIRED / SERVICE_DISABLED | AUTH_EXPIRED the first time (`project_refused`): the project is discovered again and the account tried once more; FORBIDDEN (account) if that finds no other | disabled with what to fix | 502 |
 | 404 "Requested entity was not found." on a model call | NOT_FOUND (account), unless the request names a resource (`model_not_offered`) | (account, model) skipped for not_found_cooldown_seconds | 404 |
 | 401 | AUTH_EXPIRED (always the account's) | credential refreshed, the account tried once more | 502 if that fails too |
@@ -75,6 +76,15 @@ def verification_message(url: str | None, text: str) -> str:
     return f"needs verification: {where}, verify, then `gemgate accounts enable <name>` (Google: {text.strip()})"
 
 
+def unsupported_client_message(said: str, profile: str | None = None) -> str:
+    """The account-state reason for UNSUPPORTED_CLIENT, whether loadCodeAssist's `ineligibleTiers` said it or a
+    403 did (the Gemini CLI client serves licensed accounts only since June 2026, §3.1, §9): what to run, then
+    what Google said."""
+    through = f"the {profile} profile" if profile else "this profile"
+    return (f"not eligible through {through}: sign in with the antigravity profile instead "
+            f"(`gemgate login --profile antigravity`) (Google: {said.strip()})")
+
+
 def classifier(settings: CodeAssistSettings):
     """A `classify(status, body)` for HttpClient that applies this kind's taxonomy (module docstring)."""
 
@@ -102,6 +112,8 @@ def classifier(settings: CodeAssistSettings):
                 )
             elif reason == "VALIDATION_REQUIRED":
                 error.message = verification_message(validation_url(err), error.message)
+            elif reason == "UNSUPPORTED_CLIENT":
+                error.message = unsupported_client_message(error.message)
             elif reason == "SUBSCRIPTION_REQUIRED":
                 error.message = (
                     "no Code Assist licence for this project: add the account with a licensed project "
