@@ -139,6 +139,7 @@ def test_revoked_grant_needs_reauth_and_accounts_list_says_what_to_run(fakes, on
     assert r.status in (502, 503)
     view = gw.wait_state("acct", "needs_reauth")
     assert "invalid_grant" in view.reason and "gemgate accounts add-oauth --profile antigravity" in view.reason
+    assert "gemgate accounts remove acct" in view.reason and "<name>" not in view.reason, view.reason
     monkeypatch.setenv("GEMGATE_DATA_DIR", str(gw.settings.data_dir))
     monkeypatch.setenv("GEMGATE_MASTER_KEY", gw.settings.master_key)
     listing = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["accounts", "list"]).output

@@ -318,6 +318,7 @@ class Pool:
 
     def needs_reauth(self, acc: Account, reason: str) -> None:
         """Take the account out of rotation until its credential is replaced or it is re-enabled."""
+        reason = reason.replace("<name>", acc.record.name)  # the advice names this account's own commands
         acc.reauth = reason[:300]
         log.warning("account %s needs re-auth: %s", acc.record.name, reason)
         self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, ACCOUNT_WIDE, "needs_reauth", None, reason)))
@@ -329,7 +330,8 @@ class Pool:
         until = now() + max(0.0, seconds)
         acc.cooldowns[model] = Cooldown(until, reason, quota)
         acc.recheck.discard(model)
-        log.info("account %s cooling for %s until %.0f: %s", acc.record.name, model, until, reason)
+        log.info("account %s cooling for %s until %s (%.0f s): %s", acc.record.name, model,
+                 datetime.fromtimestamp(until, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"), seconds, reason)
         state = "cooling" if quota is None else "quota"
         self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, model, state, until, reason)))
 
