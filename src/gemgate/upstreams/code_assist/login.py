@@ -25,7 +25,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from ... import admin
-from ...errors import UpstreamError
+from ...errors import Failure, Scope, UpstreamError
 from ...redaction import KNOWN
 from ...store import AccountRecord, Store
 from ..base import NeedsReauth, Upstream
@@ -122,18 +122,27 @@ async def finish(upstream: Upstream, pending: Pending, code: str, proxy: str | N
     except NeedsReauth as exc:
         raise LoginError(exc.reason) from None
     except UpstreamError as exc:
-        raise LoginError(f"signed in, but the account cannot be used: {exc.message.replace('<name>', 'NAME')}") from None
+        raise _unusable(exc) from None
     finally:
         KNOWN.set("login", ())
 
 
+def _unusable(exc: UpstreamError) -> LoginError:
+    return LoginError(f"signed in, but the account cannot be used: {exc.message.replace('<name>', 'NAME')}")
+
+
 async def model_ids(upstream: Upstream, secret: dict, proxy: str | None = None) -> list[str] | None:
     """The ids of the models the signed-in account can use (one quota RPC), None when that call fails: the
-    summary goes without them."""
+    summary goes without them. Raises LoginError when Google refuses the account itself (FORBIDDEN: with
+    `--project` no discovery ran to say so, and the account would only be disabled at its first use)."""
     record = AccountRecord(id="login", name="login", kind=upstream.kind, secret=secret, proxy=proxy)
     try:
         return [m["name"].removeprefix("models/") for m in await upstream.list_models(record)]
-    except (UpstreamError, NeedsReauth, KeyError):
+    except UpstreamError as exc:
+        if exc.failure is Failure.FORBIDDEN and exc.scope is Scope.ACCOUNT:
+            raise _unusable(exc) from None
+        return None
+    except (NeedsReauth, KeyError):
         return None
 
 
