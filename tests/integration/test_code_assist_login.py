@@ -128,6 +128,16 @@ def test_signing_in_again_renews_an_account_that_needs_reauth(cli_env, fakes, mo
         assert reply.status == 200, reply.text
 
 
+def test_signing_in_again_with_the_project_keeps_the_tier(cli_env, fakes, monkeypatch):
+    email = "tess@example.com"
+    fakes.oauth.default_email = email
+    project = fakes.ca.account(email, tier="g1-pro-tier").project
+    browser(monkeypatch)
+    assert "tier g1-pro-tier" in runner.invoke(app, ["login"]).output
+    again = runner.invoke(app, ["login", "--project", project])  # no discovery, so no tier read this time
+    assert again.exit_code == 0 and "renewed" in again.output and "tier g1-pro-tier" in again.output, again.output
+
+
 def test_login_refuses_a_callback_with_another_state(cli_env, fakes, monkeypatch):
     fakes.oauth.default_email = "mo@example.com"
     browser(monkeypatch, tamper=lambda location: with_state(location, "f" * 64))

@@ -149,11 +149,14 @@ async def model_ids(upstream: Upstream, secret: dict, proxy: str | None = None) 
 async def save(store: Store, secret: dict, name: str | None = None, proxy: str | None = None) -> tuple[admin.AccountView, bool]:
     """Store the signed-in credential: `(view, replaced)`. A Google account already in the pool through the
     same profile (`credential.identity`: signing in again after needs_reauth) gets the new credential in place,
-    keeping its name and proxy, its cooldowns and re-auth mark cleared and enabled (`admin.enable_account`);
+    keeping its name, proxy and (for the same project, when `secret` has none: set in it, for the summary) tier,
+    its cooldowns and re-auth mark cleared and enabled (`admin.enable_account`);
     otherwise a new account is added (`admin.add_account`; AdminError as it raises)."""
     identity = credential.identity(secret)
     for other in await store.list_accounts():
         if identity is not None and other.kind == "code-assist" and credential.identity(other.secret) == identity:
+            if not secret.get("tier") and secret.get("project_id") == other.secret.get("project_id"):
+                secret["tier"] = other.secret.get("tier")  # --project skipped the discovery that reads it
             await store.update_account_secret(other.id, secret)
             return await admin.enable_account(store, other.id), True
     return await admin.add_account(store, "code-assist", name, secret, proxy), False
