@@ -116,6 +116,19 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
         proc.wait(10)
 
 
+def test_serve_with_no_account_names_each_way_to_add_one(tmp_path):
+    env = {"GEMGATE_DATA_DIR": str(tmp_path), "GEMGATE_MASTER_KEY": "m"}
+    proc, lines = spawn_gemgate(["serve", "--port", str(free_port())], env, "Clients send it")
+    try:
+        out = "".join(lines)
+        assert "accounts: none" in out
+        for command in ("gemgate accounts add-apikey", "gemgate login", "gemgate import"):
+            assert command in out, out
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
 def test_sandbox_command():
     port = free_port()
     proc, lines = spawn_gemgate(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
