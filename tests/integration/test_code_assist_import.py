@@ -200,6 +200,18 @@ def test_missing_email_from_userinfo_expired_token_refreshed_first_broken_files_
     assert fay["access_token"] != expired["access_token"] and fay["expiry"] > time.time()
 
 
+def test_a_revoked_sign_in_whose_access_token_has_not_expired_says_to_sign_in_again(fakes, data):
+    # The file's expiry says the access token is fresh, but Google revoked the grant: userinfo's 401 is met
+    # with one refresh, whose invalid_grant says the sign-in was revoked (it said only "Request had invalid
+    # authentication credentials").
+    creds = oauth_creds(fakes, "ivo@example.com")
+    fakes.oauth.revoke("ivo@example.com")
+    (data / "ivo.json").write_text(json.dumps(creds))
+    result = runner.invoke(app, ["import", str(data / "ivo.json")])
+    assert result.exit_code == 1
+    assert "invalid_grant" in result.output and "revoked" in result.output, result.output
+
+
 def test_dry_run_writes_nothing_and_calls_no_google_endpoint(fakes, data):
     write_tree(fakes, data / "in")
     (data / "in" / "zz-again.json").write_text(json.dumps(later(cliproxy(fakes, "cy@example.com"))))

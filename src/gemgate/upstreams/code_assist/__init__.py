@@ -243,13 +243,22 @@ class CodeAssist(Upstream):
 
     async def identify(self, secret: dict, proxy: str | None = None) -> dict:
         """`secret` with its `email` from userinfo, its access token refreshed first when missing or near
-        expiry (`refresh_skew_seconds`). `proxy`: the account's own, else the section's. Raises NeedsReauth
-        for a dead refresh token, UpstreamError when Google cannot be asked, ValueError when userinfo names
-        no email (a token without the userinfo.email scope)."""
+        expiry (`refresh_skew_seconds`), or once when userinfo refuses it (a 401: revoked or otherwise dead,
+        whatever the file's expiry says; the refresh then says what to do). `proxy`: the account's own, else the
+        section's. Raises NeedsReauth for a dead refresh token, UpstreamError when Google cannot be asked,
+        ValueError when userinfo names no email (a token without the userinfo.email scope)."""
         proxy = proxy or self.settings.proxy
-        if not self._token_fresh(secret, time.time()):
-            secret = await oauth.refresh(self.settings, self.settings.profile(secret["profile"]), secret, proxy)
-        email = await self._userinfo_email(secret, proxy)
+        profile = self.settings.profile(secret["profile"])
+        refreshed = not self._token_fresh(secret, time.time())
+        if refreshed:
+            secret = await oauth.refresh(self.settings, profile, secret, proxy)
+        try:
+            email = await self._userinfo_email(secret, proxy)
+        except UpstreamError as err:
+            if err.failure is not Failure.AUTH_EXPIRED or refreshed:
+                raise
+            secret = await oauth.refresh(self.settings, profile, secret, proxy)
+            email = await self._userinfo_email(secret, proxy)
         if email is None:
             raise ValueError("Google's userinfo named no email for this token (is the userinfo.email scope missing?)")
         return {**secret, "email": email}
