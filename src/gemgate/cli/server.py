@@ -32,9 +32,9 @@ def _startup_report(settings: Settings, accounts: list[admin.AccountView], key_c
     console.print(f"accounts: {by_kind}")
     console.print(f"client keys: {key_count}")
     if not accounts:
-        console.print("[yellow]No accounts yet: add a Gemini API key with `gemgate accounts add-apikey --name NAME` (it asks "
-                      "for the key), sign in a Google account with `gemgate login`, or bring accounts from another tool "
-                      "with `gemgate import PATH`.[/yellow]", soft_wrap=True)
+        console.print("[yellow]No accounts yet: add a Gemini API key with `gemgate accounts add-apikey --name NAME` "
+                      "(it asks for the key), sign in a Google account with `gemgate login`, or bring accounts from "
+                      "another tool with `gemgate import PATH`.[/yellow]", soft_wrap=True)
 
 
 @app.command()

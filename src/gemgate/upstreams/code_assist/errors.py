@@ -10,7 +10,7 @@
 | 429/503 MODEL_CAPACITY_EXHAUSTED | CAPACITY, no retry hint | nothing (busy for everyone); next host | 503 |
 | 403 VALIDATION_REQUIRED | FORBIDDEN (account) | disabled: "needs verification: open <url>…" | 502 |
 | 403 ToS text | FORBIDDEN (account) | disabled: "banned: …", never retried by itself | 502 |
-| 403 UNSUPPORTED_CLIENT | FORBIDDEN (account) | disabled: "not eligible …: sign in with the antigravity profile" | 502 |
+| 403 UNSUPPORTED_CLIENT | FORBIDDEN (account) | disabled: "…sign in with the antigravity profile" | 502 |
 | 403 SUBSCRIPTION_REQUIRED / SERVICE_DISABLED | AUTH_EXPIRED the first time (`project_refused`): the project is discovered again and the account tried once more; FORBIDDEN (account) if that finds no other | disabled with what to fix | 502 |
 | 404 "Requested entity was not found." on a model call | NOT_FOUND (account), unless the request names a resource (`model_not_offered`) | (account, model) skipped for not_found_cooldown_seconds | 404 |
 | 401 | AUTH_EXPIRED (always the account's) | credential refreshed, the account tried once more | 502 if that fails too |
