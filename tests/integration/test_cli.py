@@ -263,3 +263,17 @@ def _eventually(check, timeout=5.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_accounts_list_is_readable_in_80_columns(make_gateway, monkeypatch):
+    """Ten columns in an 80-column terminal shrank to two letters each (found trying it as a new user): empty
+    columns are left out, and when the rest still do not fit, each account is printed as a block."""
+    server = make_gateway()
+    monkeypatch.setenv("GEMGATE_DATA_DIR", str(server.settings.data_dir))
+    monkeypatch.setenv("GEMGATE_MASTER_KEY", server.settings.master_key)
+    run("accounts", "disable", "acct-1")
+    narrow = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["accounts", "list"]).output
+    assert "acct-1\n" in narrow and "  state: disabled" in narrow and "  reason: disabled by hand" in narrow
+    assert "proxy" not in narrow and "last error" not in narrow  # empty for every account
+    wide = run("accounts", "list")
+    assert "┃ name" in wide and "disabled by hand" in wide and "proxy" not in wide

@@ -221,9 +221,10 @@ def test_dry_run_writes_nothing_and_calls_no_google_endpoint(fakes, data):
     assert result.exit_code == 0, result.output
     assert (len(fakes.oauth.requests), len(fakes.ca.requests)) == asked  # no userinfo, no refresh, nothing
     assert "dry run: nothing was written" in result.output
-    assert set(rows(result.output).values()) == {"added", "merged"}  # cy twice: the second merges
+    assert set(rows(result.output).values()) == {"would add", "would merge"}  # cy twice: the second merges
     # Files without an email (oauth_creds.json, gcli2api) are read and checked, the email left unknown.
-    assert result.output.count("(unknown: not asked in a dry run)") == 3 and result.output.count("added") == 5
+    assert result.output.count("(unknown: not asked in a dry run)") == 3 and result.output.count("would add") == 5
+    assert " added" not in result.output
     assert stored(data) == {}
 
 
@@ -234,7 +235,7 @@ def test_dry_run_matches_a_stored_account_by_refresh_token_offline(fakes, data):
     asked = len(fakes.oauth.requests)
     result = runner.invoke(app, ["import", str(data / "bob.json"), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "skipped-duplicate" in result.output and len(fakes.oauth.requests) == asked
+    assert "would skip (duplicate)" in result.output and len(fakes.oauth.requests) == asked
 
 
 def test_env_import_on_the_command_line(fakes, data, monkeypatch):

@@ -8,13 +8,15 @@ import typer
 from rich.markup import escape
 
 from .. import admin
-from .common import ConfigOpt, accounts_app, console, folding_table, run_admin, when
+from .common import ConfigOpt, accounts_app, console, folding_table, records, run_admin, when
 
 
 def _short(text: str, most: int = 60) -> str:
     """A long upstream error cut for the table (a whole Google error filled 80 lines of a terminal)."""
     return text if len(text) <= most else text[: most - 1] + "…"
 
+
+_READABLE_COLUMN = 14  # terminal cells a table column needs to stay readable when its text folds
 
 _STATE_STYLE = {"ok": "green", "cooling": "yellow", "needs_reauth": "red", "disabled": "red"}
 
@@ -74,7 +76,11 @@ def accounts_list(
         ))
     headers = ("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "least quota left",
                "requests", "last error")
-    console.print(folding_table(headers, rows))
+    table = folding_table(headers, rows, drop_empty=True)
+    if console.width < _READABLE_COLUMN * len(table.columns):  # columns would shrink to a few letters each
+        records(headers, rows)
+    else:
+        console.print(table)
     if quota:
         _print_quota(views)
 

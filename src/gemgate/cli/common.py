@@ -127,9 +127,16 @@ def refreshed_or_exit(config: Path | None, kind: str, secret: dict, proxy: str |
     raise typer.Exit(1)
 
 
-def folding_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], whole: int = 1) -> Table:
+def folding_table(
+    headers: tuple[str, ...], rows: list[tuple[str, ...]], whole: int = 1, drop_empty: bool = False
+) -> Table:
     """A rich Table of `rows` whose cells wrap instead of ending in "…", and whose first `whole` columns (the
-    names that tell rows apart) are never cut or wrapped, so the table stays usable in an 80-column terminal."""
+    names that tell rows apart) are never cut or wrapped, so the table stays usable in an 80-column terminal.
+    `drop_empty`: columns empty in every row (after the whole ones) are left out."""
+    if drop_empty and rows:
+        keep = [i for i in range(len(headers)) if i < whole or any(Text.from_markup(r[i]).plain for r in rows)]
+        headers = tuple(headers[i] for i in keep)
+        rows = [tuple(r[i] for i in keep) for r in rows]
     columns = []
     for i, header in enumerate(headers):
         if i < whole:
@@ -141,6 +148,16 @@ def folding_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], whole: 
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def records(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Print each row as a block, its first cell as the title and each other non-empty cell as a
+    "header: value" line: for tables too wide to read in the terminal."""
+    for row in rows:
+        console.print(f"[bold]{row[0]}[/]")
+        for header, cell in zip(headers[1:], row[1:]):
+            if Text.from_markup(cell).plain:
+                console.print(f"  {header}: {cell}", overflow="fold")
 
 
 def when(ts: float | None) -> str:

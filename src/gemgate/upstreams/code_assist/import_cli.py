@@ -19,13 +19,15 @@ from .profiles import PROFILES
 from .sources import from_environment, from_paths
 
 STYLE = {"added": "green", "merged": "cyan", "skipped-duplicate": "yellow", "error": "red"}
+WOULD = {"added": "would add", "merged": "would merge", "skipped-duplicate": "would skip (duplicate)"}
 
 
 def table(rows: list[Row], dry_run: bool):
     """The per-file result table (file, format, email, profile, result)."""
     shown = [
         (escape(r.source), r.format, escape(r.email), r.profile,
-         f"[{STYLE[r.result]}]{r.result}[/]" + (f": {escape(r.reason)}" if r.reason else ""))
+         f"[{STYLE[r.result]}]{WOULD.get(r.result, r.result) if dry_run else r.result}[/]"
+         + (f": {escape(r.reason)}" if r.reason else ""))
         for r in rows
     ]
     out = folding_table(("file", "format", "email", "profile", "result"), shown)
