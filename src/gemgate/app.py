@@ -145,7 +145,7 @@ def _refused(call: Call, err: GatewayError) -> None:
 async def _serve_while_present(request: Request, call: Call, work) -> Response:
     """`serve`, cancelled as soon as the client hangs up (the body is read: the next ASGI message can only be
     the disconnect); a stream carries the watch on. What is returned to a client that left is never sent."""
-    watch = ClientWatch(request.receive)
+    watch = ClientWatch(request.receive, request.scope)
     try:
         response = await serve(call, work)
     except asyncio.CancelledError:

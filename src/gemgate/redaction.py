@@ -15,8 +15,7 @@ recognisable place (`key=…`, `api_key:…`, a URL's password).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from contextvars import ContextVar
 from urllib.parse import unquote, urlsplit
 
@@ -90,14 +89,20 @@ def url_secrets(url: str | None) -> list[str]:
     return [secret, unquote(secret)] if secret else []
 
 
-@contextmanager
-def client_key_scope(key: str | None) -> Iterator[None]:
-    """Within the block (one client request, and the tasks it starts), `redact` also scrubs `key`."""
-    token = _client_key.set(key if key and len(key) >= MIN_SECRET_CHARS else None)
-    try:
-        yield
-    finally:
-        _client_key.reset(token)
+class client_key_scope:  # noqa: N801 - used like a function: `with client_key_scope(key):`
+    """Within the block (one client request, and the tasks it starts), `redact` also scrubs `key`. A class
+    rather than a generator context manager: it runs on every request."""
+
+    __slots__ = ("_key", "_token")
+
+    def __init__(self, key: str | None) -> None:
+        self._key = key if key and len(key) >= MIN_SECRET_CHARS else None
+
+    def __enter__(self) -> None:
+        self._token = _client_key.set(self._key)
+
+    def __exit__(self, *exc: object) -> None:
+        _client_key.reset(self._token)
 
 
 def redact(text: str) -> str:

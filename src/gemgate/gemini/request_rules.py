@@ -38,6 +38,13 @@ GEMINI_NAMES: Mapping[str, str] = {
 }
 
 
+# The generationConfig fields some rule reads: a request with none of them, no tools and no toolConfig (most
+# requests) meets no rule, on any model, and is passed with one set test.
+_RULED_GENERATION = frozenset(
+    {"presencePenalty", "frequencyPenalty", "responseLogprobs", "logprobs", "candidateCount", "responseMimeType"}
+)
+
+
 def apply_request_rules(
     model: str, request: dict, names: Mapping[str, str] | None = None, search_param: str | None = None
 ) -> tuple[str, ...]:
@@ -48,12 +55,14 @@ def apply_request_rules(
     `search_param` names what added googleSearch when the client did not ask for it in its tools (a model
     suffix). Returns one note per value dropped; raises Refused (param = the client's name) otherwise.
     """
+    generation = request.get("generationConfig")
+    generation = generation if isinstance(generation, dict) else {}
+    if "tools" not in request and "toolConfig" not in request and _RULED_GENERATION.isdisjoint(generation):
+        return ()
     accepts = capabilities(model).accepts
     said = {**GEMINI_NAMES, **(names or {})}
     bare = model.removeprefix("models/")
     notes: list[str] = []
-    generation = request.get("generationConfig")
-    generation = generation if isinstance(generation, dict) else {}
     if not accepts.penalties:
         for key in ("presencePenalty", "frequencyPenalty"):
             notes += _drop_penalty(generation, key, said[key], bare)

@@ -22,6 +22,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from ..config import Settings
 from ..errors import GatewayError
 from .budget import READ_TIMEOUT
+from .departure import DEPARTURE
 
 # (path, error) -> the error's JSON body in the caller's shape (app.Routes.shape_for, by path)
 ErrorBody = Callable[[str, GatewayError], dict]
@@ -54,6 +55,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._timer: asyncio.TimerHandle | None = None  # the head's deadline, or the body's idle check
         self._timing_head = False  # what `_timer` watches
         self._last_read = 0.0  # loop time of the last read while a body was arriving
+        self._watches: set = set()  # http.departure.ClientWatch es of this connection's requests in flight
+        self._lost = False
 
     def data_received(self, data: bytes) -> None:
         """Feed the parser; a head still incomplete after more than the limit is refused (414 while the request
@@ -135,9 +138,27 @@ class BoundedHttpTools(HttpToolsProtocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """The connection is gone: no timer outlives it."""
+        """The connection is gone: no timer outlives it, and every request still answering it is told."""
         self._stop_timer()
+        self._lost = True
         super().connection_lost(exc)
+        watches, self._watches = self._watches, set()
+        for watch in watches:
+            watch.client_left()
+
+    def watch(self, watch) -> None:
+        """Tell `watch` (an http.departure.ClientWatch) when the connection is lost (at once, soon, if it is).
+        Reading resumes, as uvicorn's `receive` does before waiting for the disconnect: a paused transport
+        would not see the client close."""
+        if self._lost:
+            self.loop.call_soon(watch.client_left)
+            return
+        self._watches.add(watch)
+        self.flow.resume_reading()
+
+    def unwatch(self, watch) -> None:
+        """Stop telling `watch`."""
+        self._watches.discard(watch)
 
     def on_headers_complete(self) -> None:
         """The head is complete: refused if it is over the limit, else the request goes to the app (its body
@@ -150,6 +171,7 @@ class BoundedHttpTools(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None:
             self.cycle.transport = self._closer
+            self.cycle.scope[DEPARTURE] = self  # http.departure.ClientWatch: told here when the client leaves
 
     def _too_large(self, status: int) -> GatewayError:
         what = "request line (method and URL)" if status == 414 else "request line and headers"

@@ -47,7 +47,7 @@ class StreamBody:
         now = loop.time()
         since = now if self.silent_since is None else min(self.silent_since, now)
         state = {"last": since, "open": True}
-        watch = self.watch or ClientWatch(receive)  # cancels this task (so the upstream call) if the client leaves
+        watch = self.watch or ClientWatch(receive, scope)  # cancels this task (so the upstream call) if the client leaves
 
         async def send_keepalive() -> None:
             if state["open"]:

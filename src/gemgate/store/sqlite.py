@@ -160,9 +160,10 @@ class SQLiteStore(Store):
         return self._db
 
     async def _read_data_version(self) -> int:
-        async with self.db.execute("PRAGMA data_version") as cur:
-            row = await cur.fetchone()
-        return row[0]
+        # One trip to the connection's thread (execute, fetch and close would be three): this runs every
+        # change_poll_seconds, busy or idle.
+        rows = await self.db.execute_fetchall("PRAGMA data_version")
+        return rows[0][0]
 
     async def changed(self) -> bool:
         """See `Store.changed`: `PRAGMA data_version` of this connection moves when another connection

@@ -253,12 +253,15 @@ _TOKEN_TYPES = {"token": str, "logProbability": _NUMBER, "tokenId": int}
 
 
 def _typed(obj: object, types: dict) -> bool:
-    """`obj` is a dict whose fields named in `types` (where present) have those types (a JSON true is no number)."""
+    """`obj` is a dict whose fields named in `types` (where present) have those types (a JSON true is no number).
+    Walks the object's own fields (a chunk has fewer than the table) and looks each up: one dict probe per field."""
     if type(obj) is not dict:
         return False
-    for key, kind in types.items():
-        value = obj.get(key)
-        if value is not None and (not isinstance(value, kind) or (type(value) is bool and kind is not bool)):
+    for key, value in obj.items():
+        kind = types.get(key)
+        if kind is not None and value is not None and (
+            not isinstance(value, kind) or (type(value) is bool and kind is not bool)
+        ):
             return False
     return True
 
@@ -283,8 +286,10 @@ def _well_formed(chunk: object) -> bool:
     if not _typed(chunk, _CHUNK_TYPES):
         return False
     usage = chunk.get("usageMetadata")
-    if usage and any(k.endswith("Count") and type(v) is not int for k, v in usage.items()):
-        return False
+    if usage:
+        for key, value in usage.items():
+            if type(value) is not int and key.endswith("Count"):
+                return False
     for cand in chunk.get("candidates") or ():
         if not _typed(cand, _CANDIDATE_TYPES):
             return False
