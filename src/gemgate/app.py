@@ -57,7 +57,7 @@ class ErrorShape:
     def response(self, err: GatewayError) -> Response:
         """The error as an HTTP response (the status a lone dialect picks), with Retry-After where known."""
         status = self.dialects[0].error_status(err) if len(self.dialects) == 1 else err.status
-        return json_response(self.body(err), status, err.headers())
+        return json_response(self.body(err), status, err.headers(status))
 
 
 class Routes:
@@ -201,14 +201,11 @@ class ClientAuth:
             else "Missing client key. Send a gemgate client key as 'Authorization: Bearer <key>', "
             "'x-api-key', 'x-goog-api-key' or '?key='."
         )
-        body = orjson.dumps(self.routes.shape_for(scope).body(GatewayError(401, message)))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+        err = GatewayError(401, message)
+        body = orjson.dumps(self.routes.shape_for(scope).body(err))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers += [(k.lower().encode(), v.encode()) for k, v in err.headers().items()]
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -196,13 +196,30 @@ class GatewayError(Exception):
         self.close = close
         self.rpc_status = rpc_status
 
-    def headers(self) -> dict[str, str]:
-        """HTTP headers that go with the error: Retry-After in whole seconds (at least 1) when known (and finite),
-        `Connection: close` when the connection ends with this answer."""
+    def headers(self, status: int | None = None) -> dict[str, str]:
+        """HTTP headers that go with the error answered with `status` (default `self.status`): Retry-After in
+        whole seconds (at least 1) when known (and finite), `Connection: close` when the connection ends with this
+        answer, and `x-should-retry: false` on a 4xx that asking again cannot fix (see `should_not_retry`)."""
         headers = {"Connection": "close"} if self.close else {}
         if self.retry_after is not None and math.isfinite(self.retry_after):
             headers["Retry-After"] = str(max(1, int(self.retry_after + 0.999)))
+        if should_not_retry(self.status if status is None else status):
+            headers["x-should-retry"] = "false"
         return headers
+
+
+# Statuses the OpenAI and Anthropic SDKs retry on their own (their `shouldRetry`: 408, 409, 429, 5xx).
+_RETRYABLE_4XX = frozenset({408, 409, 429})
+
+
+def should_not_retry(status: int) -> bool:
+    """Whether an error answer with this status says `x-should-retry: false`: every 4xx but 408, 409 and 429.
+
+    The OpenAI and Anthropic SDKs (and the clients built on them) read that header before their own status
+    rules; without it Claude Code retries a 401 (a wrong key) with backoff for minutes (10 attempts), silent
+    in `-p` mode, where with it the run stops at once with "Failed to authenticate" (observed with Claude Code
+    2.1.197)."""
+    return 400 <= status < 500 and status not in _RETRYABLE_4XX
 
 
 def redact_json(value: list) -> list:

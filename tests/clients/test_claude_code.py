@@ -47,16 +47,15 @@ def _runner(gw, tmp_path, egress):
 
     def run(prompt: str, *, model: str = "gemini-2.5-flash", key: str | None = None, extra=(), env=None,
             output: str = "json", timeout=90):
-        environment = base_env(
-            home,
-            ANTHROPIC_BASE_URL=gw.url,
-            ANTHROPIC_API_KEY=key or gw.key,
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
-            CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK="1",
-            CLAUDE_CODE_MAX_RETRIES="0",
+        settings = {
+            "ANTHROPIC_BASE_URL": gw.url,
+            "ANTHROPIC_API_KEY": key or gw.key,
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK": "1",
+            "CLAUDE_CODE_MAX_RETRIES": "0",
             **egress.env(),
-            **(env or {}),
-        )
+        }
+        environment = base_env(home, **{**settings, **(env or {})})  # a test's own env wins
         verbose = ["--verbose"] if output == "stream-json" else []
         argv = [str(CLAUDE_BIN), "--bare", "-p", prompt, "--model", model, "--no-session-persistence",
                 "--output-format", output, *verbose, *extra]
@@ -150,7 +149,9 @@ def test_unknown_model_fails_cleanly(claude):
 
 
 def test_bad_key_fails_cleanly(claude):
-    done, out = claude("hello", key="not-a-valid-key")
+    # Claude Code's own retries (10 by default) stay on: the 401's `x-should-retry: false` stops them (without
+    # it the run retried with backoff for minutes before saying anything).
+    done, out = claude("hello", key="not-a-valid-key", env={"CLAUDE_CODE_MAX_RETRIES": "10"}, timeout=45)
     assert done.returncode != 0 and out["is_error"]
     assert "401" in json.dumps(out) or "authentication" in out["result"].lower(), out
 

@@ -194,6 +194,9 @@ class BoundedHttpTools(HttpToolsProtocol):
         head = [b"HTTP/1.1 %d %s\r\n" % (err.status, _REASONS.get(err.status, b"Error"))]
         for name, value in self.server_state.default_headers:
             head.append(name + b": " + value + b"\r\n")
+        for name, value in err.headers().items():
+            if name != "Connection":  # always closed below
+                head.append(f"{name.lower()}: {value}\r\n".encode("latin-1"))
         head.append(b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(body))
         self.transport.write(b"".join(head) + body)
         self._linger()
