@@ -11,6 +11,8 @@ re-sends the whole history, reasoning items verbatim, on every request.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +42,7 @@ stream_max_retries = {retries}
 request_max_retries = 0
 """
 SHELL_CALL = 'CALL exec_command {"cmd": "echo tool-ran-ok"}'
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class Forgetful(SignatureStore):
@@ -69,6 +72,23 @@ def codex(gw, tmp_path, egress):
 
 def _items(events: list[dict], kind: str) -> list[dict]:
     return [e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == kind]
+
+
+def test_the_readme_config_works_as_pasted(gw, tmp_path, egress):
+    """The README's config.toml, with only its address changed (was: prose without the `name` Codex requires,
+    "provider name must not be empty"). Flags keep Codex's own analytics and plugin sync off for the egress watch."""
+    (config,) = re.findall(r"```toml\n(model_provider = .*?|model = .*?)```", README.read_text(), re.S)
+    home, workspace = cli_dirs(tmp_path, "@openai/codex", CODEX_BIN, "codex")
+    (home / "codex" / "config.toml").write_text(config.replace("http://127.0.0.1:8080", gw.url))
+    env = base_env(home, CODEX_HOME=str(home / "codex"), GEMGATE_KEY=gw.key, **egress.env())
+    argv = [str(CODEX_BIN), "exec", "--json", "--skip-git-repo-check", "--ephemeral", "--disable", "plugins",
+            "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false", "hello marker-codex-readme"]
+    done = run_process(egress.argv(argv), env=env, cwd=workspace, timeout=90)
+    egress.check()
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert done.returncode == 0, done.describe()
+    (message,) = _items(events, "agent_message")
+    assert message["text"].endswith("hello marker-codex-readme")
 
 
 def test_plain_answer(codex, fake_api):
