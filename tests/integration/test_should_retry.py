@@ -18,7 +18,8 @@ ROUTES = [
     ("/v1/responses", {"model": "gemini-2.5-flash", "input": "hi"}, {}),
     ("/v1/messages?beta=true", MESSAGES, ANTHROPIC),
     ("/v1beta/models/gemini-2.5-flash:generateContent", {"contents": [{"parts": [{"text": "hi"}]}]}, {}),
-    ("/v1internal:generateContent", {"model": "gemini-2.5-flash", "request": {"contents": [{"parts": [{"text": "hi"}]}]}}, {}),
+    ("/v1internal:generateContent",
+     {"model": "gemini-2.5-flash", "request": {"contents": [{"parts": [{"text": "hi"}]}]}}, {}),
 ]
 
 
