@@ -28,10 +28,14 @@ def hash_key(key: str) -> str:
 
 @dataclass(frozen=True)
 class ClientIdentity:
-    """Who is calling: the client key's id and name (keys from the config file are "config-<n>")."""
+    """Who is calling: the client key's id and name (keys from the config file are "config-<n>"), and `owner`,
+    what the state kept for this caller (stored responses) is filed under: the stored key's id, or for a key
+    from the config file a digest of the key itself, so that reordering or removing config keys never hands
+    one caller's state to another."""
 
     key_id: str
     name: str
+    owner: str = ""
 
 
 class KeyRing:
@@ -39,14 +43,14 @@ class KeyRing:
 
     def __init__(self, configured: list[str]) -> None:
         self._configured = [
-            (hash_key(k).encode(), ClientIdentity(f"config-{i}", "config")) for i, k in enumerate(configured, 1) if k
+            (hash_key(k).encode(), ClientIdentity(f"config-{i}", "config", "config-" + hash_key(k)[:32])) for i, k in enumerate(configured, 1) if k
         ]
         self._known: list[tuple[bytes, ClientIdentity]] = list(self._configured)
 
     def load(self, records: list[ClientKeyRecord]) -> None:
         """Take the stored keys (revoked ones are skipped) besides the configured ones."""
         self._known = self._configured + [
-            (r.key_hash.encode(), ClientIdentity(r.id, r.name)) for r in records if r.revoked_at is None
+            (r.key_hash.encode(), ClientIdentity(r.id, r.name, r.id)) for r in records if r.revoked_at is None
         ]
 
     def __len__(self) -> int:

@@ -80,9 +80,10 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         outcome.latency = loop.time() - call.started
         gw.outcomes.emit(outcome)
 
+    owner = call.identity.owner if call.identity else ""  # kept state is the caller's own (stored responses)
     try:
         if isinstance(work, Local):  # the gateway's own state: no model, no account
-            body = work.answer(LocalState(gw.catalog, gw.render_context))
+            body = work.answer(LocalState(gw.catalog, replace(gw.render_context, owner=owner)))
             return json_response(await body if inspect.isawaitable(body) else body)
         spec = gw.catalog.resolve(work.model)
         outcome.model = spec.requested
@@ -94,7 +95,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             )
             return json_response(work.render(result, spec))
         # The tool calls' signatures are kept with the kind that served them (outcome.kind follows failover).
-        ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind))
+        ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind), owner=owner)
         await prepare(work, gw.catalog, gw.media, gw.signatures, spec, ctx)
         prefer = issuing_kinds(work.signatures)
         # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.

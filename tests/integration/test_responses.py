@@ -9,6 +9,7 @@ import pytest
 
 from gemgate.dialects.openai.responses_carry import unseal
 from tests.support.agreement import assert_responses_agree
+from tests.support.gateway import CLIENT_KEY
 from tests.support.http import get, post, request
 from tests.support.upstream import upstream_body
 
@@ -189,3 +190,19 @@ def test_streamed_response_is_stored_before_it_completes(gw):
     final = events[-1]["response"]
     got = get(f"{gw.url}/v1/responses/{final['id']}", key=gw.key)
     assert got.status == 200 and got.json() == final
+
+
+def test_stored_responses_are_the_callers_own(make_gateway):
+    """Another client key can neither read, continue nor delete a stored response (found attacking issue 10:
+    any key could read another's conversation through GET or previous_response_id)."""
+    other = "another-client-key"
+    gw = make_gateway(client_keys=[CLIENT_KEY, other])
+    first = responses(gw, {"model": "gemini-2.5-flash", "input": "my secret is owner-only-1"}).json()
+    url = f"{gw.url}/v1/responses/{first['id']}"
+    for method in ("GET", "DELETE"):
+        seen = request(method, url, key=other)
+        assert seen.status == 404 and "owner-only-1" not in seen.text
+    cont = post(f"{gw.url}/v1/responses", {"model": "gemini-2.5-flash", "input": "x", "previous_response_id": first["id"]},
+                key=other)
+    assert cont.status == 400 and cont.json()["error"]["code"] == "previous_response_not_found"
+    assert get(url, key=gw.key).json() == first  # still there for its owner

@@ -30,3 +30,11 @@ def test_key_ring():
     assert ring.check("from-config") and ring.check("stored")
     assert not ring.check("gone") and not ring.check("") and not ring.check(None) and not ring.check("other")
     assert len(ring) == 2
+
+
+def test_config_key_owner_survives_reordering():
+    """A config key's owner (what its stored responses are filed under) follows the key, not its position:
+    removing the first key must not hand its state to the next one."""
+    both, second_only = KeyRing(["key-one", "key-two"]), KeyRing(["key-two"])
+    assert both.identify("key-two").owner == second_only.identify("key-two").owner
+    assert both.identify("key-one").owner != second_only.identify("key-two").owner

@@ -85,7 +85,8 @@ class MediaRef:
 @dataclass(slots=True)
 class RenderContext:
     """What renderers (and a generation's `resolve`) may use of the running gateway: the signature store,
-    whether thoughts go in content, and the store for state a dialect keeps (`kept`)."""
+    whether thoughts go in content, and the store for state a dialect keeps (`kept`), scoped to the calling
+    client (`owner`, its `ClientIdentity.owner`; "" when the gateway takes no keys)."""
 
     signatures: SignatureStore
     thoughts_in_content: bool
@@ -93,13 +94,14 @@ class RenderContext:
     store: Store | None = None
     kept_ttl: float = 30 * 86400.0
     spaces: dict[str, Kept] = field(default_factory=dict)
+    owner: str = ""
 
     def kept(self, namespace: str) -> Kept:
-        """The dialect state kept under `namespace`, each value for `kept_ttl` seconds (settings
-        `kept_ttl_seconds`); in this context's memory when there is no store."""
+        """The dialect state kept under `namespace` for this context's `owner`, each value for `kept_ttl`
+        seconds (settings `kept_ttl_seconds`); in this context's memory when there is no store."""
         if namespace not in self.spaces:
             self.spaces[namespace] = Kept(self.store, namespace, self.kept_ttl)
-        return self.spaces[namespace]
+        return self.spaces[namespace].owned_by(self.owner)
 
 
 class Reply(abc.ABC):

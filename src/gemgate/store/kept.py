@@ -9,18 +9,28 @@ from .base import Store
 
 
 class Kept:
-    """One namespace of JSON objects living `ttl` seconds. Without a store (a gateway not yet started, unit
-    tests) they live in this object only."""
+    """One namespace of JSON objects living `ttl` seconds, each visible only to the `owner` that put it (the
+    caller's `ClientIdentity.owner`: one client never reads, continues or deletes another's). Without a store
+    (a gateway not yet started, unit tests) they live in this object only."""
 
-    def __init__(self, store: Store | None, namespace: str, ttl: float) -> None:
+    def __init__(self, store: Store | None, namespace: str, ttl: float, owner: str = "",
+                 local: dict[str, bytes] | None = None) -> None:
         self._store = store
         self.namespace = namespace
         self.ttl = ttl
-        self._local: dict[str, bytes] = {}
+        self.owner = owner
+        self._local: dict[str, bytes] = {} if local is None else local
+
+    def owned_by(self, owner: str) -> Kept:
+        """This namespace as `owner` sees it (same store and memory, keys of that owner only)."""
+        return self if owner == self.owner else Kept(self._store, self.namespace, self.ttl, owner, self._local)
+
+    def _key(self, key: str) -> str:
+        return f"{self.owner}/{key}"
 
     async def put(self, key: str, value: dict) -> None:
         """Keep `value` under `key` (replacing any), written before this returns."""
-        raw = orjson.dumps(value)
+        raw, key = orjson.dumps(value), self._key(key)
         if self._store is None:
             self._local[key] = raw
         else:
@@ -28,6 +38,7 @@ class Kept:
 
     async def get(self, key: str) -> dict | None:
         """The unexpired value under `key`, or None."""
+        key = self._key(key)
         if self._store is None:
             raw = self._local.get(key)
         else:
@@ -36,6 +47,7 @@ class Kept:
 
     async def delete(self, key: str) -> bool:
         """Forget `key`; whether a value was there."""
+        key = self._key(key)
         if self._store is None:
             return self._local.pop(key, None) is not None
         return await self._store.delete_values(self.namespace, [key]) > 0
