@@ -310,7 +310,9 @@ _SIGNATURE_REFUSED = re.compile(r"thought.?signature|signature.{0,2} in .{0,2}th
 
 async def _unsigned_on_refusal(request: dict, call: Callable[[], Awaitable[T]]) -> T:
     """`call()`; when the upstream refuses the request's thought signatures, once more with them replaced by
-    the skip sentinel on function calls (and dropped elsewhere), which Google accepts."""
+    the skip sentinel on function calls (and dropped elsewhere), which Google accepts. The history is then
+    normalised again: an empty text part that only carried a signature (Gemini 3's closing `{"text": "",
+    "thoughtSignature": …}`) is an "empty text parameter" 400 once unsigned, so it goes (and a turn left empty)."""
     try:
         return await call()
     except UpstreamError as err:
@@ -318,6 +320,7 @@ async def _unsigned_on_refusal(request: dict, call: Callable[[], Awaitable[T]]) 
             raise
         if not _drop_signatures(request):
             raise
+        normalise_history(request)
         log.info("thought signatures refused (%s): retried with the skip sentinel", err.message[:80])
         return await call()
 

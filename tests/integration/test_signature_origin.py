@@ -11,6 +11,7 @@ import pytest
 from tests.support.code_assist import CodeAssistGateway
 from tests.support.code_assist import module_fakes as fakes  # noqa: F401 (a fixture)
 from tests.support.gateway import chat
+from tests.support.http import post
 
 MODEL = "gemini-3-flash-preview"  # served by the Gemini API fake and the Code Assist fake's gemini-cli catalogue
 EMAIL = "sig@corp.example"
@@ -73,3 +74,16 @@ def test_replay_goes_to_the_issuing_kind_and_falls_back_when_it_is_exhausted(fak
         gw.stop()
         fakes.ca.account(EMAIL).failures.clear()
         fakes.api.quota_exhausted_keys.discard("fake-key-alpha")
+
+
+@pytest.mark.parametrize("model", ["gemini-3-pro-preview", "gemini-2.5-flash"])
+def test_refused_signature_on_an_empty_closing_part_is_retried_without_the_part(gw, model):
+    """Gemini 3 closes a turn with `{"text": "", "thoughtSignature": …}`; replayed where that signature is
+    refused (another kind's, a damaged one), the unsigned retry must not send an empty text part, which
+    Google refuses with "empty text parameter" (found attacking issue 10: every such replay was a 400)."""
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]},
+                         {"role": "model", "parts": [{"text": "hello"}, {"text": "", "thoughtSignature": "Zm9yZ2Vk"}]},
+                         {"role": "model", "parts": [{"text": "", "thoughtSignature": "Zm9yZ2Vk"}]},
+                         {"role": "user", "parts": [{"text": "again"}]}]}
+    r = post(f"{gw.url}/v1beta/models/{model}:generateContent", body, key=gw.key)
+    assert r.status == 200 and "echo: again" in r.text, r.text
