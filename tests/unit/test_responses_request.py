@@ -84,6 +84,20 @@ def test_foreign_encrypted_content_is_ignored():
     assert work.request["contents"] == [{"role": "user", "parts": [{"text": "x"}]}]
 
 
+@pytest.mark.parametrize("entry", [{"c": ["x"], "s": "x"}, {"c": {"a": 1}, "s": "x"}, {"c": None, "s": "x"},
+                                   {"e": True, "s": "x"}, {"t": 1.5, "s": "x"}, {"s": "x"}, {"c": "call_1", "s": 5}])
+def test_forged_encrypted_content_entries_are_dropped(entry):
+    """encrypted_content comes back from the client: an entry whose place has the wrong type is dropped, never
+    a 500 (found attacking issue 10: a list or object call id raised TypeError: unhashable type)."""
+    assert unseal(seal([entry])) == []
+    work = parse({"tools": [FN], "input": [
+        {"role": "user", "content": "x"},
+        {"type": "reasoning", "summary": [], "encrypted_content": seal([entry])},
+        {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "call_1", "output": "ok"}]})
+    assert all("thoughtSignature" not in p for p in work.request["contents"][1]["parts"])
+
+
 def test_hosted_tools_are_accepted_and_said():
     work = parse({"input": "x", "tools": [FN, {"type": "web_search", "external_web_access": False},
                                          {"type": "custom", "name": "apply_patch"}, {"type": "local_shell"},

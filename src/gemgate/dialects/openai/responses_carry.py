@@ -32,8 +32,16 @@ def seal(entries: list[dict], origin: str | None = None) -> str:
 
 
 def unseal(value: object) -> list[dict]:
-    """The signature entries of an encrypted_content made by `seal`; [] for anything else."""
-    return [e for e in _entries(value) if isinstance(e.get("s"), str)]
+    """The well-formed signature entries of an encrypted_content made by `seal`; [] for anything else. The
+    value comes back from the client, so an entry with a place of the wrong type (a forged or damaged one) is
+    dropped here rather than failing the request."""
+    return [e for e in _entries(value) if isinstance(e.get("s"), str) and _placed(e)]
+
+
+def _placed(entry: dict) -> bool:
+    if "c" in entry:
+        return isinstance(entry["c"], str)
+    return any(type(entry.get(k)) is int for k in ("t", "e"))  # bool is an int too: not a place
 
 
 def sealed_origin(value: object) -> str | None:
@@ -61,11 +69,12 @@ def apply_entries(parts: list[dict], call_ids: dict[int, str], entries: list[dic
     inserts: list[tuple[int, str]] = []
     for entry in entries:
         sig = entry["s"]
-        if "c" in entry and entry["c"] in by_call:
-            by_call[entry["c"]]["thoughtSignature"] = sig
-        elif isinstance(entry.get("t"), int) and 0 <= entry["t"] < len(texts):
+        if "c" in entry:
+            if entry["c"] in by_call:
+                by_call[entry["c"]]["thoughtSignature"] = sig
+        elif type(entry.get("t")) is int and 0 <= entry["t"] < len(texts):
             texts[entry["t"]]["thoughtSignature"] = sig
-        elif isinstance(entry.get("e"), int) and entry["e"] >= 0:
+        elif type(entry.get("e")) is int and entry["e"] >= 0:
             inserts.append((min(entry["e"], len(visible)), sig))
     for n, sig in sorted(inserts, key=lambda x: -x[0]):
         at = parts.index(visible[n]) if n < len(visible) else len(parts)
