@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -71,22 +72,22 @@ class Routes:
             for endpoint in dialect.endpoints:
                 groups.setdefault((endpoint.path, endpoint.methods), []).append((dialect, endpoint))
         self.routes: list[Route] = []
-        self.shapes: list[tuple[Route, ErrorShape]] = []
+        self.shapes: list[tuple[Route, Members]] = []
         for (path, methods), members in groups.items():
-            shape = ErrorShape(tuple(d for d, e in members if e.when is None) or (members[0][0],))
-            route = Route(path, _handler(members, shape), methods=list(methods))
+            picked = Members(members)
+            route = Route(path, _handler(picked), methods=list(methods))
             self.routes.append(route)
-            self.shapes.append((route, shape))
+            self.shapes.append((route, picked))
 
     def shape_for(self, scope: dict) -> ErrorShape:
         """The error shape for a request that never reached its handler (auth failure, no route)."""
         partial = None
-        for route, shape in self.shapes:
+        for route, members in self.shapes:
             match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return shape
+            if match is Match.FULL:  # the dialect a header picks (Anthropic's model list) speaks for it
+                return members.pick(Headers(raw=scope.get("headers") or []))[1]
             if match is Match.PARTIAL and partial is None:
-                partial = shape
+                partial = members.shared
         if partial is not None:
             return partial
         path = scope["path"]
@@ -96,16 +97,25 @@ class Routes:
         return self.default
 
 
-def _handler(members: list[tuple[Dialect, Endpoint]], shared: ErrorShape) -> Callable:
-    exclusive = [(d, e) for d, e in members if e.when is not None]
-    together = [(d, e) for d, e in members if e.when is None]
+class Members:
+    """The dialects' declarations of one path and methods (see `Endpoint`), and which of them answer a request."""
 
+    def __init__(self, members: list[tuple[Dialect, Endpoint]]) -> None:
+        self.exclusive = [(d, e) for d, e in members if e.when is not None]
+        self.together = [(d, e) for d, e in members if e.when is None]
+        self.shared = ErrorShape(tuple(d for d, _ in self.together) or (members[0][0],))
+
+    def pick(self, headers) -> tuple[list[tuple[Dialect, Endpoint]], ErrorShape]:
+        """The declarations that answer a request with these headers, and the error shape they answer in."""
+        for dialect, endpoint in self.exclusive:
+            if endpoint.when(headers):
+                return [(dialect, endpoint)], ErrorShape((dialect,))
+        return self.together, self.shared
+
+
+def _handler(members: Members) -> Callable:
     async def handle(request: Request) -> Response:
-        chosen, shape = together, shared
-        for dialect, endpoint in exclusive:
-            if endpoint.when(request.headers):
-                chosen, shape = [(dialect, endpoint)], ErrorShape((dialect,))
-                break
+        chosen, shape = members.pick(request.headers)
         gw: Gateway = request.app.state.gateway
         call = Call(gw, shape.name, shape.response, request.scope.get("state", {}).get("identity"), asyncio.get_running_loop().time())
         try:

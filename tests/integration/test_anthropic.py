@@ -177,6 +177,15 @@ def test_unknown_model_missing_key_unknown_path(gw):
     _error(messages(gw, ask("x"), path="/v1/messages/nowhere"), 404, "not_found_error")
 
 
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/models/gemini-2.5-flash"])
+def test_model_list_auth_errors_in_anthropic_shape(gw, path):
+    """The anthropic SDK's models.list() (anthropic-version sent) with a missing or wrong key gets Anthropic's
+    error shape, as its answers have (found attacking issue 10: the 401 was OpenAI's shape)."""
+    _error(get(gw.url + path, headers=VERSION), 401, "authentication_error")
+    _error(get(gw.url + path, key="wrong", key_header="x-api-key", headers=VERSION), 401, "authentication_error")
+    assert "error" in get(gw.url + path).json() and get(gw.url + path).json().get("type") != "error"  # OpenAI's
+
+
 def test_overloaded_is_529(make_gateway):
     gw = make_gateway()
     assert "rate" in _error(messages(gw, ask("x\nFAIL 429")), 429, "rate_limit_error").lower()
