@@ -98,6 +98,17 @@ def test_forged_encrypted_content_entries_are_dropped(entry):
     assert all("thoughtSignature" not in p for p in work.request["contents"][1]["parts"])
 
 
+@pytest.mark.parametrize(("body", "param"), [
+    ({"tools": [{"type": ["web_search"], "name": "f"}]}, "tools[0].type"),
+    ({"tools": [{"type": {"a": 1}}]}, "tools[0].type"),
+    ({"tools": [FN], "tool_choice": {"type": ["function"]}}, "tool_choice.type"),
+])
+def test_tool_and_choice_types_must_be_strings(body, param):
+    """A type that is not a string is a 400 naming it, never a 500 (found attacking issue 10: a list or object
+    type raised TypeError: unhashable type)."""
+    assert refused({"input": "x", **body}).param == param
+
+
 def test_hosted_tools_are_accepted_and_said():
     work = parse({"input": "x", "tools": [FN, {"type": "web_search", "external_web_access": False},
                                          {"type": "custom", "name": "apply_patch"}, {"type": "local_shell"},

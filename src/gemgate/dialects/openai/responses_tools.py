@@ -55,7 +55,7 @@ def responses_tools(
     search = False
     for i, tool in enumerate(raw):
         expect(tool, dict, f"tools[{i}]")
-        kind = tool.get("type", "function")
+        kind = expect(tool.get("type", "function"), str, f"tools[{i}].type")
         if kind == "function":
             declarations.append(function_declaration(tool.get("name"), tool.get("description"), tool.get("parameters"),
                                                      f"tools[{i}]", f"tools[{i}].parameters", names, schemas))
@@ -80,7 +80,7 @@ def responses_tools(
             notes.append(f"tools[{i}] of type {str(kind)[:40]} left out (a tool OpenAI runs; Gemini has no such tool)")
     no_duplicates(declarations, names, lambda i: at[i])
     choice = body.get("tool_choice")
-    if isinstance(choice, dict) and choice.get("type") not in _CHOICE_TYPES:
+    if isinstance(choice, dict) and expect(choice.get("type"), str, "tool_choice.type") not in _CHOICE_TYPES:
         notes.append(f"tool_choice of type {str(choice.get('type'))[:40]} taken as 'auto' (a tool OpenAI runs)")
         choice = "auto"
     tools, config = tool_config(choice, "tool_choice", declarations, names)
