@@ -197,3 +197,13 @@ def test_stop_reasons_usage_and_errors():
     for err, status, kind in cases:
         assert anthropic_status(err) == status
         assert anthropic_error_body(err) == {"type": "error", "error": {"type": kind, "message": "m" if err.message == "m" else err.message}}
+
+
+@pytest.mark.parametrize("tool_use_id", [["toolu_1"], {"a": 1}, None, 5])
+def test_tool_result_id_must_be_a_string(tool_use_id):
+    """A tool_result answering a tool_use with an id that is not a string is a 400 naming it, never a 500
+    (found attacking issue 10: a list or object id raised TypeError: unhashable type)."""
+    messages = [{"role": "user", "content": "x"},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_use_id, "content": "r"}]}]
+    bad("messages[2].content[0].tool_use_id", messages=messages, tools=[BASH])

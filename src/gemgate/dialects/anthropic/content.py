@@ -80,7 +80,8 @@ def messages_contents(messages: object, history: History) -> list[dict]:
             history.system.extend(_user_parts(blocks, p, history, allow_media=False))
             continue
         if unanswered is not None:
-            answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
+            answered = {expect(b.get("tool_use_id"), str, f"{p}.content[{j}].tool_use_id")
+                        for j, b in enumerate(blocks) if b.get("type") == "tool_result"}
             missing = [c for c in unanswered[1] if c not in answered]
             if missing:
                 raise bad_request(
