@@ -95,8 +95,8 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             )
             return json_response(work.render(result, spec))
         # The tool calls' signatures are kept with the kind that served them (outcome.kind follows failover).
-        ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind), owner=owner)
-        await prepare(work, gw.catalog, gw.media, gw.signatures, spec, ctx)
+        ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind, owner), owner=owner)
+        await prepare(work, gw.catalog, gw.media, ctx.signatures, spec, ctx)
         prefer = issuing_kinds(work.signatures)
         # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.
         said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""

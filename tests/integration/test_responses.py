@@ -206,3 +206,22 @@ def test_stored_responses_are_the_callers_own(make_gateway):
                 key=other)
     assert cont.status == 400 and cont.json()["error"]["code"] == "previous_response_not_found"
     assert get(url, key=gw.key).json() == first  # still there for its owner
+
+
+def test_thought_signatures_are_the_callers_own(make_gateway, fake_api):
+    """A client replaying another client's call id (without its encrypted_content) gets the skip sentinel, not
+    the signature the other conversation kept by that id (found attacking issue 10)."""
+    other = "another-client-key"
+    gw = make_gateway(client_keys=[CLIENT_KEY, other])
+    first = responses(gw, {"model": "gemini-3-pro-preview", "tools": [FN], "store": False,
+                           "input": 'CALL get_weather {"city": "Rome"}\nsig-owner-1'}).json()
+    call = next(i for i in first["output"] if i["type"] == "function_call")
+    replay = {"model": "gemini-3-pro-preview", "tools": [FN], "store": False, "input": [
+        {"role": "user", "content": 'CALL get_weather {"city": "Rome"}\nsig-owner-1'},
+        {k: call[k] for k in ("type", "call_id", "name", "arguments")},
+        {"type": "function_call_output", "call_id": call["call_id"], "output": "warm sig-owner-2"}]}
+    for key, own in ((other, False), (gw.key, True)):
+        assert post(f"{gw.url}/v1/responses", replay, key=key).status == 200
+        sent = upstream_body(fake_api, "sig-owner-2")["contents"][1]["parts"]
+        signature = next(p for p in sent if "functionCall" in p)["thoughtSignature"]
+        assert (signature != "skip_thought_signature_validator") is own

@@ -78,3 +78,17 @@ async def test_memory_is_bounded():
     for i in range(3):
         await sigs.put(f"c{i}", f"S{i}")
     assert await sigs.get_many(["c0", "c1", "c2"]) == {"c1": "S1", "c2": "S2"}
+
+
+async def test_signatures_are_the_owners_own(db):
+    """A client replaying another client's call id gets no signature of that conversation (found attacking
+    issue 10: the store was keyed by call id alone)."""
+    store = await db()
+    await SignatureStore(store).scoped(lambda: None, "owner-a").put("call_1", "SIG-A")
+    fresh = SignatureStore(store)  # another instance: read from the store
+    assert await fresh.scoped(lambda: None, "owner-a").get_many(["call_1"]) == {"call_1": "SIG-A"}
+    assert await fresh.scoped(lambda: None, "owner-b").get_many(["call_1"]) == {}
+    assert await fresh.get_many(["call_1"]) == {}
+    refs = [SignatureRef({"functionCall": {}}, "call_1", True)]
+    await fresh.scoped(lambda: None, "owner-b").fill(refs, sentinel=True)
+    assert refs[0].part["thoughtSignature"] == SKIP_SENTINEL

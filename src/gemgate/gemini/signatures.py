@@ -57,7 +57,8 @@ def _decode(value: str) -> tuple[str, str | None]:
 
 class SignatureStore:
     """tool-call id -> (thought signature, issuing upstream kind): an LRU in memory in front of the store
-    (values live `ttl` seconds)."""
+    (values live `ttl` seconds). A `scoped` view files them under the calling client's owner, so one client
+    replaying another's call id never gets that conversation's signature (its encrypted reasoning)."""
 
     def __init__(self, store: Store | None, *, ttl: float = 7 * 86400, capacity: int = 50_000) -> None:
         self._store = store
@@ -65,6 +66,10 @@ class SignatureStore:
         self._capacity = capacity
         self._items: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         self._origin: Callable[[], str | None] | None = None
+        self._owner = ""
+
+    def _key(self, call_id: str) -> str:
+        return f"{self._owner}/{call_id}" if self._owner else call_id
 
     def _remember(self, call_id: str, signature: str, origin: str | None) -> None:
         self._items[call_id] = (signature, origin)
@@ -76,19 +81,21 @@ class SignatureStore:
         """Keep a signature and the upstream kind that issued it (None: the scope's, else unknown); it is in
         the store before this returns, so any instance can replay it."""
         origin = origin or (self._origin() if self._origin is not None else None)
-        self._remember(call_id, signature, origin)
+        key = self._key(call_id)
+        self._remember(key, signature, origin)
         if self._store is not None:
-            await self._store.put_values(NAMESPACE, {call_id: _encode(signature, origin)}, self._ttl)
+            await self._store.put_values(NAMESPACE, {key: _encode(signature, origin)}, self._ttl)
 
     async def lookup(self, call_ids: list[str]) -> dict[str, tuple[str, str | None]]:
         """Known (signature, origin) for these ids (memory first, then one store read for the rest)."""
-        found = {c: self._items[c] for c in call_ids if c in self._items}
-        missing = [c for c in call_ids if c not in found]
+        keys = {self._key(c): c for c in call_ids}
+        found = {keys[k]: self._items[k] for k in keys if k in self._items}
+        missing = [k for k, c in keys.items() if c not in found]
         if missing and self._store is not None:
-            for call_id, value in (await self._store.get_values(NAMESPACE, missing)).items():
+            for key, value in (await self._store.get_values(NAMESPACE, missing)).items():
                 signature, origin = _decode(value)
-                self._remember(call_id, signature, origin)
-                found[call_id] = (signature, origin)
+                self._remember(key, signature, origin)
+                found[keys[key]] = (signature, origin)
         return found
 
     async def get_many(self, call_ids: list[str]) -> dict[str, str]:
@@ -99,11 +106,12 @@ class SignatureStore:
         """The upstream kind serving the request this view renders (`scoped`), None outside one."""
         return self._origin() if self._origin is not None else None
 
-    def scoped(self, origin: Callable[[], str | None]) -> SignatureStore:
-        """This store (the same memory and store) as one request's renderer sees it: a `put` without an
-        origin records `origin()`, read at each put (failover may have changed the serving kind)."""
+    def scoped(self, origin: Callable[[], str | None], owner: str = "") -> SignatureStore:
+        """This store (the same memory and store) as one request sees it: a `put` without an origin records
+        `origin()`, read at each put (failover may have changed the serving kind); signatures are those of
+        `owner` (the caller's `ClientIdentity.owner`; "" when the gateway takes no keys)."""
         view = copy.copy(self)
-        view._origin = origin
+        view._origin, view._owner = origin, owner
         return view
 
     async def fill(self, refs: list[SignatureRef], *, sentinel: bool) -> None:
