@@ -67,6 +67,13 @@ def test_session_id_is_stable_per_account_and_conversation():
     assert a != session_id("other", REQUEST)
 
 
+def test_session_id_reads_only_text_strings():
+    """A null text (a Gemini-native client may send one; Google judges it) is no text here, never a 500 (found
+    attacking issue 10: every Code Assist account raised TypeError joining it)."""
+    with_null = {"contents": [{"role": "user", "parts": [{"text": None}, {"text": "hi"}, {"text": 3}]}]}
+    assert session_id("acc", with_null) == session_id("acc", {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
+
+
 def test_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("GEMGATE_UPSTREAMS__CODE_ASSIST__TOKEN_URL", "http://127.0.0.1:1/token")
     monkeypatch.setenv("GEMGATE_UPSTREAMS__CODE_ASSIST__PROFILES__GEMINI_CLI__ENDPOINTS", '["http://a/", "http://b"]')

@@ -107,7 +107,9 @@ def session_id(account_id: str, request: dict) -> str:
     first = ""
     for content in request.get("contents") or ():
         if isinstance(content, dict) and content.get("role", "user") == "user":
-            first = "".join(p.get("text", "") for p in content.get("parts") or () if isinstance(p, dict))
+            # A null text is the client's to send (Gemini-native bodies leave it to Google): only strings count.
+            first = "".join(p["text"] for p in content.get("parts") or ()
+                            if isinstance(p, dict) and isinstance(p.get("text"), str))
             break
     digest = hashlib.sha256(f"{account_id}\0{first}".encode()).digest()
     return f"-{int.from_bytes(digest[:8], 'big') & (2**63 - 1)}"
