@@ -67,6 +67,6 @@ def apply_entries(parts: list[dict], call_ids: dict[int, str], entries: list[dic
             texts[entry["t"]]["thoughtSignature"] = sig
         elif isinstance(entry.get("e"), int) and entry["e"] >= 0:
             inserts.append((min(entry["e"], len(visible)), sig))
-    for n, sig in sorted(inserts, key=lambda x: -x[0]):
+    for n, sig in reversed(sorted(inserts, key=lambda x: x[0])):  # last first: equal n keep their order
         at = parts.index(visible[n]) if n < len(visible) else len(parts)
         parts.insert(at, {"text": "", "thoughtSignature": sig})
