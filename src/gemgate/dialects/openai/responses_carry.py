@@ -2,7 +2,8 @@
 
 OpenAI clients send reasoning items back verbatim (Codex always, with `include: ["reasoning.encrypted_content"]`;
 reference/client-harness.md §2 "Reasoning"), so the signatures of a model turn ride there and survive a restart
-without the store. The value is "gemgate.1." + base64url(JSON) of one entry per signature, placed by what it
+without the store. One turn's entries may be spread over several reasoning items (`responses_output` carries
+each signature in the first item done after it is settled); a replay joins them all. The value is "gemgate.1." + base64url(JSON) of one entry per signature, placed by what it
 signed among the turn's visible parts (its message texts and function calls, in output order):
 
   {"c": call_id, "s": sig}  the function call with that call_id
@@ -67,6 +68,6 @@ def apply_entries(parts: list[dict], call_ids: dict[int, str], entries: list[dic
             texts[entry["t"]]["thoughtSignature"] = sig
         elif isinstance(entry.get("e"), int) and entry["e"] >= 0:
             inserts.append((min(entry["e"], len(visible)), sig))
-    for n, sig in reversed(sorted(inserts, key=lambda x: x[0])):  # last first: equal n keep their order
+    for n, sig in sorted(inserts, key=lambda x: -x[0]):
         at = parts.index(visible[n]) if n < len(visible) else len(parts)
         parts.insert(at, {"text": "", "thoughtSignature": sig})
