@@ -69,7 +69,8 @@ def test_event_sequence(gw):
     assert kinds[-1] == "response.completed"
     assert kinds.index("response.content_part.added") < kinds.index("response.output_text.delta")
     # The reasoning item (the summary) is done before the answer starts, as OpenAI streams it.
-    done = [n for n, e in enumerate(events) if e["type"] == "response.output_item.done" and e["item"]["type"] == "reasoning"]
+    done = [n for n, e in enumerate(events)
+            if e["type"] == "response.output_item.done" and e["item"]["type"] == "reasoning"]
     assert done and done[0] < kinds.index("response.output_text.delta")
     assert events[done[0]]["item"]["summary"]
 

@@ -96,7 +96,8 @@ async def test_without_carry_only_summaries_and_still_first():
     body = {**BODY, "include": []}
     whole, events = await _both(CHUNKS, body)
     assert_responses_agree(whole, events)
-    assert [i["type"] for i in whole["output"]] == ["reasoning", "message", "reasoning", "function_call", "function_call"]
+    kinds = [i["type"] for i in whole["output"]]
+    assert kinds == ["reasoning", "message", "reasoning", "function_call", "function_call"]
     assert not any("encrypted_content" in i for i in whole["output"])
 
 
