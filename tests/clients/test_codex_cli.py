@@ -56,12 +56,16 @@ class Forgetful(SignatureStore):
 def codex(gw, tmp_path, egress):
     home, workspace = cli_dirs(tmp_path, "@openai/codex", CODEX_BIN, "codex")
 
-    def run(prompt: str, *, model: str = "gemini-2.5-flash", retries: int = 0, timeout: float = 90):
-        """(Completed, the `--json` events); nothing but loopback contacted (the egress watch)."""
+    def run(prompt: str, *, model: str = "gemini-2.5-flash", retries: int = 0, timeout: float = 90,
+            session: str | None = None):
+        """(Completed, the `--json` events); nothing but loopback contacted (the egress watch). `session`
+        "new" keeps the session, "resume" continues the last one kept (`codex exec resume --last`)."""
         (home / "codex" / "config.toml").write_text(CONFIG.format(model=model, url=gw.url, retries=retries))
         env = base_env(home, CODEX_HOME=str(home / "codex"), GW_API_KEY=gw.key, **egress.env())
-        argv = egress.argv([str(CODEX_BIN), "exec", "--json", "--skip-git-repo-check", "--ephemeral",
-                            "-s", "danger-full-access", prompt])
+        keep = [] if session else ["--ephemeral"]
+        again = ["resume", "--last"] if session == "resume" else []
+        argv = egress.argv([str(CODEX_BIN), "exec", "--json", "--skip-git-repo-check", *keep,
+                            "-s", "danger-full-access", *again, prompt])
         done = run_process(argv, env=env, cwd=workspace, timeout=timeout)
         egress.check()
         events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -118,12 +122,32 @@ def test_exec_command_round_trip(codex, fake_api, gw, model, monkeypatch):
     (message,) = _items(events, "agent_message")
     assert message["text"].startswith("tool result: ") and "tool-ran-ok" in message["text"]
     assert _items(events, "reasoning"), events  # thought summaries shown
+    # ... before what they led to, as with OpenAI: the reasoning item is done before the next item starts.
+    shown = [e["item"]["type"] for e in events if e["type"] in ("item.started", "item.completed")
+             and e["item"]["type"] in ("reasoning", "command_execution", "agent_message")]
+    assert shown == ["reasoning", "command_execution", "command_execution", "reasoning", "agent_message"], shown
     follow = upstream_requests(fake_api, f"marker-codex-{model}")[-1].body["contents"]
     call_part = next(p for p in follow[-2]["parts"] if "functionCall" in p)
     assert call_part["functionCall"] == {"name": "exec_command", "args": {"cmd": "echo tool-ran-ok"}}
     if model.startswith("gemini-3"):
         assert call_part.get("thoughtSignature") not in (None, "skip_thought_signature_validator")
     assert "tool-ran-ok" in follow[-1]["parts"][0]["functionResponse"]["response"]["result"]
+
+
+def test_answer_signature_comes_back_next_turn(codex, fake_api):
+    """Gemini 3 signs the answer's last chunk, after the message began: that signature travels in a reasoning
+    item after the message (not shown: it has no summary), which Codex keeps and sends back with the next turn."""
+    done, events = codex("first marker-codex-turns", model="gemini-3-pro-preview", session="new")
+    assert done.returncode == 0, done.describe()
+    assert [e["item"]["type"] for e in events if e["type"] == "item.completed"][-2:] == ["reasoning", "agent_message"]
+    done, events = codex("second marker-codex-turns2", model="gemini-3-pro-preview", session="resume")
+    assert done.returncode == 0, done.describe()
+    (message,) = _items(events, "agent_message")
+    assert message["text"] == "echo: second marker-codex-turns2"
+    contents = upstream_requests(fake_api, "marker-codex-turns2")[-1].body["contents"]
+    (answer,) = [c for c in contents if c["role"] == "model"]
+    assert answer["parts"][-1]["text"].endswith("first marker-codex-turns")
+    assert answer["parts"][-1]["thoughtSignature"] not in (None, "", "skip_thought_signature_validator")
 
 
 def test_silence_before_the_answer(codex):

@@ -45,10 +45,13 @@ def test_stream_and_whole_agree(gw, case):
 def test_shapes(gw):
     whole = responses(gw, CASES["thoughts"]).json()
     assert whole["object"] == "response" and whole["status"] == "completed" and whole["id"].startswith("resp_")
-    reasoning, message = whole["output"]
+    reasoning, message, signed = whole["output"]  # the summary before the answer, as OpenAI orders them
     assert reasoning["type"] == "reasoning" and "Considering the request" in reasoning["summary"][0]["text"]
     # Thinking never leaks into the answer text.
     assert message["content"][0]["text"] == "echo: one two three four five resp-agree-1"
+    # The fake signs the answer's last chunk: that signature follows in a reasoning item of its own.
+    assert signed["type"] == "reasoning" and signed["summary"] == []
+    assert [set(e) for e in unseal(signed["encrypted_content"])] == [{"t", "s"}]
     assert whole["usage"]["output_tokens_details"]["reasoning_tokens"] > 0
     assert whole["usage"]["total_tokens"] >= whole["usage"]["input_tokens"] + whole["usage"]["output_tokens"]
     assert responses(gw, CASES["max-tokens"]).json()["incomplete_details"] == {"reason": "max_output_tokens"}
@@ -66,6 +69,11 @@ def test_event_sequence(gw):
         assert kind in kinds, kinds
     assert kinds[-1] == "response.completed"
     assert kinds.index("response.content_part.added") < kinds.index("response.output_text.delta")
+    # The reasoning item (the summary) is done before the answer starts, as OpenAI streams it.
+    done = [n for n, e in enumerate(events)
+            if e["type"] == "response.output_item.done" and e["item"]["type"] == "reasoning"]
+    assert done and done[0] < kinds.index("response.output_text.delta")
+    assert events[done[0]]["item"]["summary"]
 
 
 def _round_trip(gw, fake_api, model: str, marker: str, *, carry: bool) -> dict:
@@ -76,13 +84,15 @@ def _round_trip(gw, fake_api, model: str, marker: str, *, carry: bool) -> dict:
     first = responses(gw, {**body, "input": first_input}).json()
     call = next(i for i in first["output"] if i["type"] == "function_call")
     assert call["name"] == "get_weather" and json.loads(call["arguments"]) == {"city": "Lima"}
-    if carry:
-        (reasoning,) = [i for i in first["output"] if i["type"] == "reasoning"]
-        assert any("c" in e for e in unseal(reasoning["encrypted_content"]))
+    if carry:  # the signature rides in the reasoning item done right before its call
+        at = first["output"].index(call)
+        assert first["output"][at - 1]["type"] == "reasoning"
+        assert any(e.get("c") == call["call_id"] for e in unseal(first["output"][at - 1]["encrypted_content"]))
     output = {"type": "function_call_output", "call_id": call["call_id"], "output": f"sunny {marker}-out"}
     second = responses(gw, {**body, "input": first_input + first["output"] + [output]})
     assert second.status == 200, second.text
-    assert second.json()["output"][-1]["content"][0]["text"] == f"tool result: sunny {marker}-out"
+    (message,) = [i for i in second.json()["output"] if i["type"] == "message"]
+    assert message["content"][0]["text"] == f"tool result: sunny {marker}-out"
     return upstream_body(fake_api, f"{marker}-out")
 
 
@@ -93,6 +103,21 @@ def test_gemini3_round_trip_keeps_the_signature(gw, fake_api, carry):
     sent = _round_trip(gw, fake_api, "gemini-3-pro-preview", f"marker-resp-t3-{carry}", carry=carry)
     call_part = next(p for p in sent["contents"][1]["parts"] if "functionCall" in p)
     assert call_part["thoughtSignature"] not in ("", "skip_thought_signature_validator")
+
+
+def test_answer_signature_comes_back_from_the_later_reasoning_item(gw, fake_api):
+    """Gemini 3 signs the answer's last chunk, after the message began: the reasoning item after the message
+    carries it, and sent back with the rest it lands on the answer's text again."""
+    body = {"model": "gemini-3-pro-preview", "store": False, **THINK}
+    first_input = [{"role": "user", "content": "tell me marker-resp-late"}]
+    first = responses(gw, {**body, "input": first_input}).json()
+    assert [i["type"] for i in first["output"]] == ["reasoning", "message", "reasoning"]
+    ((entry,),) = [unseal(i["encrypted_content"]) for i in first["output"][2:]]
+    followup = [*first_input, *first["output"], {"role": "user", "content": "and then marker-resp-late2"}]
+    assert responses(gw, {**body, "input": followup}).status == 200
+    sent = upstream_body(fake_api, "marker-resp-late2")
+    assert sent["contents"][1]["parts"] == [{"text": first["output"][1]["content"][0]["text"],
+                                            "thoughtSignature": entry["s"]}]
 
 
 def test_stored_response_continues_get_and_delete(gw, fake_api):

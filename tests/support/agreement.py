@@ -198,19 +198,25 @@ def assert_anthropic_agree(whole: dict, events: list) -> None:
 
 def responses_stream_fold(events: list[Any]) -> dict:
     """The Responses view of a stream: {"output": items by output_index, "status", "usage", "incomplete"}; asserts
-    the stream's own invariants on the way (sequence numbers 0..n, created first, deltas adding up to the done
-    items, the final response's output equal to the done items)."""
+    the stream's own invariants on the way (sequence numbers 0..n, created first, OpenAI's item order: each item
+    done before the next is added, deltas adding up to the done items, the final response's output equal to the
+    done items)."""
     assert events and events[0]["type"] == "response.created", events[:1]
     assert [e["sequence_number"] for e in events] == list(range(len(events)))
     done: dict[int, dict] = {}
     texts: dict[str, str] = {}
     args: dict[str, str] = {}
     summaries: dict[tuple[str, int], str] = {}
+    open_item: int | None = None
     for event in events:
         kind = event["type"]
-        if kind == "response.output_item.done":
-            assert event["output_index"] not in done, event
+        if kind == "response.output_item.added":
+            assert open_item is None and event["output_index"] == len(done), (open_item, event)
+            open_item = event["output_index"]
+        elif kind == "response.output_item.done":
+            assert event["output_index"] not in done and event["output_index"] == open_item, event
             done[event["output_index"]] = event["item"]
+            open_item = None
         elif kind == "response.output_text.delta":
             texts[event["item_id"]] = texts.get(event["item_id"], "") + event["delta"]
         elif kind == "response.function_call_arguments.delta":

@@ -9,7 +9,7 @@ import pytest
 
 from gemgate.config import Settings
 from gemgate.dialects.base import ParseInput, RenderContext
-from gemgate.dialects.openai.responses_carry import seal
+from gemgate.dialects.openai.responses_carry import PREFIX, seal, sealed_origin, unseal
 from gemgate.dialects.openai.responses_request import parse_responses
 from gemgate.gemini.aggregate import aggregate
 from gemgate.gemini.signatures import SignatureStore
@@ -62,10 +62,23 @@ async def test_request_direction(name):
     check(GOLDEN / "responses_request" / f"{name}.json", {"request": work.request, "adjusted": list(work.adjusted)})
 
 
+def _unsealed(obj):
+    """`obj` with each carried encrypted_content shown as its entries (which reasoning item carries what)."""
+    if isinstance(obj, list):
+        return [_unsealed(o) for o in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: _unsealed(v) for k, v in obj.items()}
+    if isinstance(obj.get("encrypted_content"), str) and obj["encrypted_content"].startswith(PREFIX):
+        entries = [{**e, "s": e["s"][:12]} for e in unseal(obj["encrypted_content"])]  # a signature's start names it
+        out["encrypted_content"] = {"gemgate.1": entries,
+                                    "origin": sealed_origin(obj["encrypted_content"])}
+    return out
+
+
 def _normalise(obj):
-    text = json.dumps(obj)
-    text = re.sub(r'"(resp_|msg_|fc_|rs_|call_)[A-Za-z0-9]+"', r'"\1X"', text)
-    text = re.sub(r'"gemgate\.1\.[A-Za-z0-9_-]+"', '"gemgate.1.X"', text)
+    text = json.dumps(_unsealed(obj))
+    text = re.sub(r'"(resp_|msg_|fc_|rs_|call_)[A-Za-z0-9]{6,}"', r'"\1X"', text)
     text = re.sub(r'"(created_at|completed_at)": \d+', r'"\1": 0', text)
     return json.loads(text)
 

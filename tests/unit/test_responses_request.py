@@ -67,7 +67,8 @@ async def test_reasoning_item_brings_back_signatures():
         {"role": "user", "content": "q"},
         {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "a"}]},
         {"type": "function_call", "call_id": "call_9", "name": "get_weather", "arguments": "{}"},
-        {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": seal(entries)},  # done last, as streamed
+        # after what it signs (as streamed before reasoning items came first): joined too
+        {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": seal(entries)},
         {"type": "function_call_output", "call_id": "call_9", "output": '{"t": 1}'},
     ], "tools": [FN]})
     model = work.request["contents"][1]["parts"]

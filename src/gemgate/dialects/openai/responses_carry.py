@@ -2,8 +2,10 @@
 
 OpenAI clients send reasoning items back verbatim (Codex always, with `include: ["reasoning.encrypted_content"]`;
 reference/client-harness.md §2 "Reasoning"), so the signatures of a model turn ride there and survive a restart
-without the store. The value is "gemgate.1." + base64url(JSON) of one entry per signature, placed by what it
-signed among the turn's visible parts (its message texts and function calls, in output order):
+without the store. One turn's entries may be spread over several reasoning items (`responses_output` carries
+each signature in the first item done after it is settled); a replay joins them all. The value is "gemgate.1."
++ base64url(JSON) of one entry per signature, placed by what it signed among the turn's visible parts (its
+message texts and function calls, in output order):
 
   {"c": call_id, "s": sig}  the function call with that call_id
   {"t": n, "s": sig}        the n-th text part of the turn

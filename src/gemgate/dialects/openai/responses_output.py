@@ -6,14 +6,22 @@ chunk's parts as they come), so both give the same items: parts are grouped as `
 is nothing), and an item's extent depends only on the segments.
 
 Items (platform.openai.com/docs/api-reference/responses/object#responses/object-output): a `message` per answer
-text segment (one `output_text` part), a `function_call` per call, and at most one `reasoning` item per answer:
-its `summary` holds the thought segments as `summary_text` when thought summaries were asked for, and its
-`encrypted_content` the turn's thought signatures (`responses_carry`) when `reasoning.encrypted_content` was
-included. It opens with the first thought shown, or at the end when only signatures need carrying, and it is
-done last, once every signature is known. Thoughts never go into `output_text`.
+text segment (one `output_text` part), a `function_call` per call, and `reasoning` items in OpenAI's order: a
+reasoning item is added and done before the next item starts (Codex and the SDK UIs show items as they are
+done, so a reasoning item done last showed the summary after the answer). A reasoning item opens with the first
+thought shown (its `summary` holds the thought segments as `summary_text` when summaries were asked for) and is
+done when the next message or call begins, its `encrypted_content` carrying the thought signatures known by
+then (`responses_carry`) when `reasoning.encrypted_content` was included. Signatures known later travel in a
+further reasoning item (empty summary, encrypted_content only) right before the next item or at the end: a
+call's signature before its call; a text segment's once the segment is over (Gemini may sign its last chunk,
+so only then is the segment's signature settled the same way in a stream and in the fold). Clients send every
+reasoning item back, and `responses_input` joins the entries of one model turn's items. Thoughts never go into
+`output_text`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import orjson
 
@@ -31,22 +39,24 @@ def _flat(annotation: dict) -> dict:
 
 class OutputBuilder:
     """Output items for one answer. `feed(part)` and `finish(...)` return the stream events they make, as
-    (type, fields) pairs; `items` is the output so far. `signed` collects (call_id, signature) of calls."""
+    (type, fields) pairs; `items` is the output so far. `signed` collects (call_id, signature) of calls.
+    `origin()` names the upstream kind issuing the signatures (None: unknown), read when a reasoning item is
+    sealed."""
 
     def __init__(
         self, names: ToolNameMap, schemas: dict[str, dict], summaries: bool, carry: bool,
-        namespaced: dict[str, tuple[str, str]] | None = None,
+        namespaced: dict[str, tuple[str, str]] | None = None, origin: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.names, self.schemas, self.namespaced = names, schemas, namespaced or {}
-        self.summaries, self.carry = summaries, carry
+        self.summaries, self.carry, self.origin = summaries, carry, origin
         self.items: list[dict] = []
         self.signed: list[tuple[str, str]] = []
-        self.entries: list[dict] = []  # signature entries for encrypted_content
+        self._pending: list[dict] = []  # signature entries settled but not yet in a reasoning item
         self._kind: str | None = None  # "text" or "thought": the open text segment's kind (None after a call)
         self._sig: str | None = None  # the open text segment's signature
-        self._entry: dict | None = None  # its entry in `entries`
+        self._entry: dict | None = None  # its signature entry (pending once the segment is over)
         self._message: dict | None = None  # the open message item
-        self._reasoning: dict | None = None
+        self._reasoning: dict | None = None  # the open reasoning item (None once done)
         self._summary_open = False
         self._visible = 0  # texts and calls so far (their positions place the signatures)
         self._texts = 0
@@ -82,24 +92,40 @@ class OutputBuilder:
         else:
             entry = {"e": self._visible, "s": sig}
         if self._entry is None:
-            self.entries.append(entry)
             self._entry = entry
         else:
             self._entry.clear()
             self._entry.update(entry)
 
-    def _close_segment(self) -> list[tuple[str, dict]]:
+    def _close_segment(self, annotations: list[dict] | None = None) -> list[tuple[str, dict]]:
         events: list[tuple[str, dict]] = []
         if self._message is not None:
-            events += self._close_message()
+            events += self._close_message(annotations)
         if self._summary_open:
             events += self._close_summary()
+        if self._entry is not None:
+            self._pending.append(self._entry)
         self._kind, self._sig, self._entry = None, None, None
+        return events
+
+    def _settle_reasoning(self) -> list[tuple[str, dict]]:
+        """Before the next item (or at the end): the open reasoning item done, carrying the settled signatures;
+        settled signatures without one open get an item of their own."""
+        events: list[tuple[str, dict]] = []
+        if self.carry and self._pending:
+            events += self._open_reasoning()
+            self._reasoning["encrypted_content"] = seal(self._pending, self.origin())
+        self._pending = []
+        if self._reasoning is not None:
+            reasoning, self._reasoning = self._reasoning, None
+            events.append(("response.output_item.done", {"output_index": self.items.index(reasoning),
+                                                         "item": _copy(reasoning)}))
         return events
 
     def _text(self, text: str) -> list[tuple[str, dict]]:
         events: list[tuple[str, dict]] = []
         if self._message is None:
+            events += self._settle_reasoning()
             self._message = {"type": "message", "id": new_id("msg_"), "status": "in_progress", "role": "assistant",
                              "content": []}
             index = len(self.items)
@@ -174,7 +200,8 @@ class OutputBuilder:
         sig = part.get("thoughtSignature")
         if sig:
             self.signed.append((call_id, sig))
-            self.entries.append({"c": call_id, "s": sig})
+            self._pending.append({"c": call_id, "s": sig})
+        settled = self._settle_reasoning()
         self._visible += 1
         client = self.names.to_client(name)
         item = {"type": "function_call", "id": new_id("fc_"), "call_id": call_id, "name": client, "arguments": "",
@@ -186,7 +213,7 @@ class OutputBuilder:
         added = ("response.output_item.added", {"output_index": index, "item": _copy(item)})
         item["arguments"], item["status"] = args, "completed"
         at = self._at(item)
-        return [
+        return settled + [
             added,
             ("response.function_call_arguments.delta", {**at, "delta": args}),
             ("response.function_call_arguments.done", {**at, "name": item["name"], "arguments": args}),
@@ -195,28 +222,16 @@ class OutputBuilder:
 
     # -- the end ---------------------------------------------------------------------------------------------
 
-    def finish(self, cited: dict | None, origin: str | None = None) -> list[tuple[str, dict]]:
+    def finish(self, cited: dict | None) -> list[tuple[str, dict]]:
         """Close what is open: the last message (with url_citation annotations from the folded `cited`
-        candidate fields, groundingMetadata / citationMetadata), then the reasoning item with its signatures
-        (issued by upstream kind `origin`)."""
-        events: list[tuple[str, dict]] = []
-        if self._summary_open:
-            events += self._close_summary()
-        if self._message is not None:
+        candidate fields, groundingMetadata / citationMetadata) or thought summary, then the open reasoning item
+        (or a last one) with the signatures not carried yet."""
+        annotations = []
+        if self._message is not None and cited:
             text = self._message["content"][0]["text"]
-            annotations = []
-            if cited:
-                sources = (cited.get("citationMetadata") or {}).get("citationSources") or []
-                annotations = [_flat(a) for a in url_citations(cited.get("groundingMetadata"), sources, text)]
-            events += self._close_message(annotations)
-        self._kind = None
-        if self.carry and self.entries:
-            events += self._open_reasoning()
-            self._reasoning["encrypted_content"] = seal(self.entries, origin)
-        if self._reasoning is not None:
-            index = self.items.index(self._reasoning)
-            events.append(("response.output_item.done", {"output_index": index, "item": _copy(self._reasoning)}))
-        return events
+            sources = (cited.get("citationMetadata") or {}).get("citationSources") or []
+            annotations = [_flat(a) for a in url_citations(cited.get("groundingMetadata"), sources, text)]
+        return self._close_segment(annotations) + self._settle_reasoning()
 
     def _at(self, item: dict) -> dict:
         return {"item_id": item["id"], "output_index": self.items.index(item)}

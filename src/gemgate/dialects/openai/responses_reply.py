@@ -97,8 +97,9 @@ class ResponsesReply(Reply):
         self._seq = 0
         self._started = False
 
-    def _builder(self) -> OutputBuilder:
-        return OutputBuilder(self.names, self.schemas, self.echo.summaries, self.echo.carry, self.namespaced)
+    def _builder(self, ctx: RenderContext) -> OutputBuilder:
+        return OutputBuilder(self.names, self.schemas, self.echo.summaries, self.echo.carry, self.namespaced,
+                             ctx.signatures.origin)
 
     def _response(self, status: str, output: list, usage: dict | None = None, **more) -> dict:
         """The response object (platform.openai.com/docs/api-reference/responses/object)."""
@@ -126,11 +127,11 @@ class ResponsesReply(Reply):
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
         """The response object for a complete Gemini GenerateContentResponse."""
-        builder = self._builder()
+        builder = self._builder(ctx)
         cand = _first(response)
         for part in parts_of(cand):
             builder.feed(part)
-        builder.finish(cand, ctx.signatures.origin())
+        builder.finish(cand)
         blocked = bool((response.get("promptFeedback") or {}).get("blockReason"))
         final = self._final(builder, cand.get("finishReason"), blocked, response.get("usageMetadata"))
         await self._keep(builder, final, cand.get("content"), ctx)
@@ -151,7 +152,7 @@ class ResponsesReply(Reply):
         """The event stream; the response is kept (and call signatures stored) before `response.completed`."""
         for frame in self._opening():
             yield frame
-        builder = self._builder()
+        builder = self._builder(ctx)
         chunks: list[dict] = []
         cited: dict = {}
 
@@ -171,7 +172,7 @@ class ResponsesReply(Reply):
                 if key in cand:
                     merge_field(cited, key, cand[key])
         folded = aggregate(chunks)
-        done = builder.finish(cited, ctx.signatures.origin())
+        done = builder.finish(cited)
         cand = _first(folded)
         blocked = bool((folded.get("promptFeedback") or {}).get("blockReason"))
         final = self._final(builder, cand.get("finishReason"), blocked, folded.get("usageMetadata"))
