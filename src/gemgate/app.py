@@ -120,6 +120,8 @@ def _handler(members: Members) -> Callable:
         call = Call(gw, shape.name, shape.response, request.scope.get("state", {}).get("identity"), asyncio.get_running_loop().time())
         try:
             endpoint = chosen[0][1]
+            if endpoint.api is not None:
+                call.dialect = endpoint.api
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits

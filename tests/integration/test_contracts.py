@@ -12,7 +12,7 @@ from gemgate.store import open_store
 from gemgate.upstreams.base import Capability
 
 from tests.support.gateway import API_KEYS, GatewayThread
-from tests.support.http import post
+from tests.support.http import get, post
 from tests.support.upstream import upstream_body
 
 WEATHER = {
@@ -83,6 +83,18 @@ def test_every_request_ends_in_one_outcome_with_identity_tokens_and_timing(make_
     assert stream.output_tokens == whole.output_tokens and stream.ttfb is not None
     assert (missing.status, missing.account, missing.attempts) == (404, None, 0)
     assert failed.status == 429 and failed.attempts == 2 and failed.error
+
+
+def test_each_api_is_named_in_its_outcomes(make_gateway):
+    """Responses requests were logged as `dialect=openai`, like chat completions (found trying issue 10 as a new
+    user): an endpoint may name its API."""
+    server = make_gateway()
+    seen = _capture(server)
+    chat = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]}
+    assert post(f"{server.url}/v1/chat/completions", chat, key=server.key).status == 200
+    assert post(f"{server.url}/v1/responses", {"model": "gemini-2.5-flash", "input": "hi"}, key=server.key).status == 200
+    assert get(f"{server.url}/v1/responses/resp_missing", key=server.key).status == 404
+    assert [o.dialect for o in seen] == ["openai", "openai-responses", "openai-responses"]
 
 
 def test_a_capability_no_kind_has_is_a_clear_400(make_gateway):

@@ -197,6 +197,7 @@ class Endpoint:
     parse: Parser | None = None
     listing: Literal["list", "get"] | None = None
     when: Callable[[Mapping[str, str]], bool] | None = None
+    api: str | None = None  # the API's name in outcomes and logs when not the dialect's ("openai-responses")
 
 
 class Dialect(abc.ABC):

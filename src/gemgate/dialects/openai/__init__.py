@@ -16,6 +16,9 @@ from .responses_store import parse_delete, parse_get
 _CREATED = int(time.time())
 
 
+RESPONSES_API = "openai-responses"  # how Responses requests are named in outcomes and logs
+
+
 class OpenAIDialect(Dialect):
     """`/v1/chat/completions`, `/v1/responses` (and GET / DELETE of a stored one), `/v1/embeddings`,
     `GET /v1/models[/{id}]`; errors `{"error": {message, type, param, code}}`."""
@@ -29,9 +32,9 @@ class OpenAIDialect(Dialect):
         """Chat Completions, Responses, embeddings, and the model list and model get."""
         return (
             Endpoint("/v1/chat/completions", ("POST",), parse=parse_chat_any),
-            Endpoint("/v1/responses", ("POST",), parse=parse_responses),
-            Endpoint("/v1/responses/{response_id}", ("GET",), parse=parse_get),
-            Endpoint("/v1/responses/{response_id}", ("DELETE",), parse=parse_delete),
+            Endpoint("/v1/responses", ("POST",), parse=parse_responses, api=RESPONSES_API),
+            Endpoint("/v1/responses/{response_id}", ("GET",), parse=parse_get, api=RESPONSES_API),
+            Endpoint("/v1/responses/{response_id}", ("DELETE",), parse=parse_delete, api=RESPONSES_API),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
             Endpoint("/v1/models", ("GET",), listing="list"),
             Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),
