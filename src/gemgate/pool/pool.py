@@ -215,7 +215,7 @@ class Pool:
         """Book a failed attempt. Every failure counts as an error of the account (`counted`: already was);
         only those it `books` (the account's or the service's, and unclear ones once confirmed) change its
         state: rate limits cool (account, model, capability) or the account; not-found marks (model,
-        capability) missing on the account; forbidden
+        capability) missing on the account; passing faults cool only as `_cool_passing` says; forbidden
         disables the account (a confirmed unexplained one after `strikes_to_disable` in a row); auth-expired is
         left to the credential lifecycle."""
         if not counted:
@@ -242,6 +242,8 @@ class Pool:
                 self._escalate(acc, scope)
             if reports and kind is not Failure.CAPACITY and self.on_quota_stale is not None:
                 self.on_quota_stale(acc)  # the reading that let it be chosen is out of date
+        elif kind in (Failure.TRANSIENT, Failure.TIMEOUT, Failure.MALFORMED):
+            self._cool_passing(acc, model, capability, error)
         elif kind is Failure.NOT_FOUND:
             self.mark_missing(acc, state_key(model, capability), error.message)
         elif kind is Failure.FORBIDDEN:
@@ -253,6 +255,18 @@ class Pool:
                 self.disable(acc, reason[:300])
                 return
             self.disable(acc, f"{kind}: {error.message}"[:300])
+
+    def _cool_passing(self, acc: Account, model: str, capability: str, error: UpstreamError) -> None:
+        """Book a passing fault (TRANSIENT, TIMEOUT, MALFORMED): the service's only by the upstream's own
+        retry hint (errors.Cause.SERVICE); one the upstream says is the account's (its onboarding not finished,
+        say) cools it for the hint, else `default_cooldown`, so requests go to other accounts meanwhile instead
+        of trying it first each time. The reason is the error's message, as `accounts list` shows it."""
+        if error.cause is not Cause.ACCOUNT and error.retry_after is None:
+            return
+        delay = error.retry_after if error.retry_after is not None else self.default_cooldown
+        delay = min(max(0.0, delay), self.quota_recheck)
+        scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else state_key(model, capability)
+        self.cool(acc, scope, delay, error.message[:300])
 
     def _escalate(self, acc: Account, model: str) -> None:
         """`model` of `acc` was just cooled by a quota 429: when `escalate_models` distinct models were within
