@@ -12,6 +12,7 @@ import math
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 
+from ..disclosure import ACCOUNT_DETAILS, for_client
 from ..errors import Cause, Failure, GatewayError, Scope, UpstreamError
 from ..catalog import ModelSpec
 from ..store import HealthRecord, QuotaSnapshot, Store
@@ -173,7 +174,7 @@ class Pool:
             reasons.append(self._why(acc, key_state))
         if earliest == math.inf and not_found is not None:
             # A fact about (account, model), not a rate limit: every account that could serve it said so.
-            raise GatewayError(404, not_found, param="model", code="model_not_found", upstream=True)
+            raise GatewayError(404, for_client(not_found), param="model", code="model_not_found", upstream=True)
         if earliest == math.inf:
             if tried:
                 raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
@@ -218,6 +219,7 @@ class Pool:
         capability) missing on the account; passing faults cool only as `_cool_passing` says; forbidden
         disables the account (a confirmed unexplained one after `strikes_to_disable` in a row); auth-expired is
         left to the credential lifecycle."""
+        self.register_details()  # a project discovered since the accounts were loaded
         if not counted:
             acc.errors += 1
             acc.last_error = f"{error.failure}: {error.message}"[:300]
@@ -364,6 +366,14 @@ class Pool:
         """Replace the accounts."""
         self.accounts = {a.id: a for a in accounts}
         self._candidates.clear()
+        self.register_details()
+
+    def register_details(self) -> None:
+        """Tell `disclosure` every account's name, e-mail and project, which no client error may show."""
+        ACCOUNT_DETAILS.set(f"pool-{id(self)}", [
+            v for a in self.accounts.values()
+            for v in (a.record.name, a.record.secret.get("email"), a.record.secret.get("project_id"))
+        ])
 
     def invalidate(self) -> None:
         """Forget cached candidate lists (after model lists changed)."""

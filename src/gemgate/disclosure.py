@@ -1,0 +1,81 @@
+"""What an API client may learn about the gateway's accounts: nothing. Account names, e-mails, project ids and
+links (a verification URL carries a sign-in token; a console link names the project) are the operator's
+business (`gemgate accounts list`, the logs); every upstream failure a client sees passes through `for_client`
+(`errors.UpstreamError.to_gateway`, the pool's stored not-found message).
+
+Two kinds of rules, as in `redaction`: shapes (links, e-mail addresses, Google's ways of naming a project in
+its messages and ErrorInfo metadata: "projects/123", "project 123", "project_number:123") and known values
+(every pooled account's name, e-mail and project id, registered by the pool in `ACCOUNT_DETAILS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import orjson
+
+# Links to Google's public documentation say what to read, not who the account is; every other link goes (a
+# query may carry a token or a project: "…/signin/continue?…&plt=…", "…/overview?project=123").
+_DOCS = re.compile(r"https://(?:ai\.google\.dev|cloud\.google\.com|developers\.google\.com)/[\w/.-]*")
+_LINK = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>\\]+|\b(?:javascript|data|vbscript):[^\s\"'<>\\]+", re.I)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# "projects/177838813423", "project_number:123", "project 123 before" / "project my-proj-42" (an id has a digit
+# or a hyphen, so "project settings" is left alone; ids: 6-30 letters, digits, hyphens, cloud.google.com/
+# resource-manager/docs/creating-managing-projects).
+_PROJECT = re.compile(
+    r"(?i)(\bprojects/|\bproject[_ ]number[:= ]+|\bproject[ :=]+['\"]?)(?=[a-z0-9-]*[0-9-])([a-z0-9][a-z0-9-]{3,62})"
+)
+LINK_MASK, EMAIL_MASK, PROJECT_MASK, ACCOUNT_MASK = "[link removed]", "[email]", "[project]", "[account]"
+MIN_CHARS = 3  # shorter account names are not registered: they would blank ordinary words
+
+
+class AccountDetails:
+    """Known account details by source (one per pool), matched as whole words by one alternation rebuilt only
+    when a source's values change."""
+
+    def __init__(self) -> None:
+        self._sources: dict[str, frozenset[str]] = {}
+        self._pattern: re.Pattern[str] | None = None
+
+    def set(self, source: str, values: Iterable[str | None]) -> None:
+        """Make `values` (names, e-mails, project ids; None and short ones skipped) the whole of `source`."""
+        kept = frozenset(v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= MIN_CHARS)
+        if self._sources.get(source, frozenset()) == kept:
+            return
+        if kept:
+            self._sources[source] = kept
+        else:
+            self._sources.pop(source, None)
+        ordered = sorted(frozenset().union(*self._sources.values()), key=len, reverse=True)
+        self._pattern = (
+            re.compile(r"(?<![\w.@-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w@-])") if ordered else None
+        )
+
+    def scrub(self, text: str) -> str:
+        """`text` with every registered value replaced by ACCOUNT_MASK."""
+        return self._pattern.sub(ACCOUNT_MASK, text) if self._pattern is not None else text
+
+
+ACCOUNT_DETAILS = AccountDetails()
+
+
+def _link(match: re.Match[str]) -> str:
+    return match.group(0) if _DOCS.fullmatch(match.group(0).rstrip(".,;")) else LINK_MASK
+
+
+def for_client(text: str) -> str:
+    """`text` (an upstream's or the gateway's message about an account) without links other than Google's
+    documentation, e-mail addresses, project ids or any pooled account's name, e-mail or project."""
+    text = _LINK.sub(_link, text)
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _PROJECT.sub(lambda m: m.group(1) + PROJECT_MASK, text)
+    return ACCOUNT_DETAILS.scrub(text)
+
+
+def for_client_json(value: list) -> list:
+    """A JSON list (google.rpc.Status `details`) with `for_client` applied to its text ([] if unreadable)."""
+    try:
+        return orjson.loads(for_client(orjson.dumps(value).decode()))
+    except (TypeError, orjson.JSONDecodeError):
+        return []
