@@ -11,9 +11,10 @@ its messages and ErrorInfo metadata: "projects/123", "project 123", "project_num
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import orjson
+
+from .redaction import KnownSecrets
 
 # Links to Google's public documentation say what to read, not who the account is; every other link goes (a
 # query may carry a token or a project: "…/signin/continue?…&plt=…", "…/overview?project=123").
@@ -30,34 +31,8 @@ LINK_MASK, EMAIL_MASK, PROJECT_MASK, ACCOUNT_MASK = "[link removed]", "[email]",
 MIN_CHARS = 3  # shorter account names are not registered: they would blank ordinary words
 
 
-class AccountDetails:
-    """Known account details by source (one per pool), matched as whole words by one alternation rebuilt only
-    when a source's values change."""
-
-    def __init__(self) -> None:
-        self._sources: dict[str, frozenset[str]] = {}
-        self._pattern: re.Pattern[str] | None = None
-
-    def set(self, source: str, values: Iterable[str | None]) -> None:
-        """Make `values` (names, e-mails, project ids; None and short ones skipped) the whole of `source`."""
-        kept = frozenset(v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= MIN_CHARS)
-        if self._sources.get(source, frozenset()) == kept:
-            return
-        if kept:
-            self._sources[source] = kept
-        else:
-            self._sources.pop(source, None)
-        ordered = sorted(frozenset().union(*self._sources.values()), key=len, reverse=True)
-        self._pattern = (
-            re.compile(r"(?<![\w.@-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w@-])") if ordered else None
-        )
-
-    def scrub(self, text: str) -> str:
-        """`text` with every registered value replaced by ACCOUNT_MASK."""
-        return self._pattern.sub(ACCOUNT_MASK, text) if self._pattern is not None else text
-
-
-ACCOUNT_DETAILS = AccountDetails()
+# Known values: one source per pool (`Pool.register_details`), whole words only.
+ACCOUNT_DETAILS = KnownSecrets(min_chars=MIN_CHARS, mask=ACCOUNT_MASK, whole_words=True)
 
 
 def _link(match: re.Match[str]) -> str:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from gemgate.testing import FakeGeminiAPI
 from gemgate.testing.code_assist_errors import REASONS
 from gemgate.testing.gemini_errors import PROJECT
 from tests.support.code_assist import CodeAssistGateway, running_fakes
-from tests.support.gateway import GatewayThread
+from tests.support.gateway import API_KEYS, GatewayThread
 from tests.support.http import post
 from tests.support.web import WebGateway, cookie, psid, running_web_fake
 
@@ -91,14 +90,6 @@ def test_code_assist_account_refused_at_discovery(ca_fakes, tmp_path):
         sweep(gw, "gemini-2.5-flash", "hello", (email, "zz9"))  # a fallback model: discovery never ends
 
 
-@pytest.fixture(scope="module")
-def api_fake():
-    fake = FakeGeminiAPI()
-    with fake.running() as url:
-        fake.url = url
-        yield fake
-
-
 API_FORMS = ["429", "401", "403", "404", "500", "503", "400 API_KEY_INVALID", "400 FAILED_PRECONDITION",
              "401 ACCESS_TOKEN_EXPIRED", "403 API_KEY_SERVICE_BLOCKED", "403 SERVICE_DISABLED",
              "403 CONSUMER_SUSPENDED", "403 LEAKED", "403 PERMISSION_DENIED", "404 ENTITY"]
@@ -108,12 +99,12 @@ class KeyGateway(GatewayThread):
     """A gateway whose one Gemini API account has the private name."""
 
     def _seed(self) -> None:
-        self.add_accounts("gemini-api", {NAME: {"api_key": "AIza" + "Q" * 35}})
+        self.add_accounts("gemini-api", {NAME: {"api_key": API_KEYS[0]}})
 
 
 @pytest.mark.parametrize("form", API_FORMS)
-def test_gemini_api_fail_forms(api_fake, tmp_path, form):
-    with KeyGateway(tmp_path, api_fake.url, []) as gw:
+def test_gemini_api_fail_forms(fake_api, tmp_path, form):
+    with KeyGateway(tmp_path, fake_api.url, []) as gw:
         sweep(gw, "gemini-2.5-flash", f"FAIL {form}")
 
 
