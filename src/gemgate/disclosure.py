@@ -11,14 +11,18 @@ its messages and ErrorInfo metadata: "projects/123", "project 123", "project_num
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
 from .redaction import KnownSecrets
 
-# Links to Google's public documentation say what to read, not who the account is; every other link goes (a
-# query may carry a token or a project: "…/signin/continue?…&plt=…", "…/overview?project=123").
-_DOCS = re.compile(r"https://(?:ai\.google\.dev|cloud\.google\.com|developers\.google\.com)/[\w/.-]*")
+# A link goes unless it is https, on no sign-in or console host, and its query says nothing about who: a
+# verification link carries a sign-in token ("accounts.google.com/signin/continue?…&plt=…"), a console link the
+# project ("console.developers.google.com/…/overview?project=123"); Google's documentation and usage links
+# ("ai.google.dev/gemini-api/docs/rate-limits", "ai.dev/usage?tab=rate-limit") stay as Google sent them.
+_PRIVATE_HOSTS = frozenset({"accounts.google.com", "console.developers.google.com", "console.cloud.google.com"})
+_SAFE_QUERY = frozenset({"tab", "hl", "p"})
 _LINK = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>\\]+|\b(?:javascript|data|vbscript):[^\s\"'<>\\]+", re.I)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # "projects/177838813423", "project_number:123", "project 123 before" / "project my-proj-42" (an id has a digit
@@ -36,12 +40,21 @@ ACCOUNT_DETAILS = KnownSecrets(min_chars=MIN_CHARS, mask=ACCOUNT_MASK, whole_wor
 
 
 def _link(match: re.Match[str]) -> str:
-    return match.group(0) if _DOCS.fullmatch(match.group(0).rstrip(".,;")) else LINK_MASK
+    url = match.group(0).rstrip(".,;")
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        keys = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    except ValueError:
+        return LINK_MASK
+    if parts.scheme != "https" or host in _PRIVATE_HOSTS or "@" in parts.netloc or parts.fragment or not keys <= _SAFE_QUERY:
+        return LINK_MASK
+    return match.group(0)
 
 
 def for_client(text: str) -> str:
-    """`text` (an upstream's or the gateway's message about an account) without links other than Google's
-    documentation, e-mail addresses, project ids or any pooled account's name, e-mail or project."""
+    """`text` (an upstream's or the gateway's message about an account) without links that may say who
+    (`_link`), e-mail addresses, project ids or any pooled account's name, e-mail or project."""
     text = _LINK.sub(_link, text)
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _PROJECT.sub(lambda m: m.group(1) + PROJECT_MASK, text)

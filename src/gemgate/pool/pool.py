@@ -372,7 +372,7 @@ class Pool:
         """Tell `disclosure` every account's name, e-mail and project, which no client error may show."""
         ACCOUNT_DETAILS.set(f"pool-{id(self)}", [
             v for a in self.accounts.values()
-            for v in (a.record.name, a.record.secret.get("email"), a.record.secret.get("project_id"))
+            for v in (distinctive(a.record.name), a.record.secret.get("email"), a.record.secret.get("project_id"))
         ])
 
     def invalidate(self) -> None:
@@ -445,6 +445,13 @@ def state_key(model: str, capability: str) -> str:
     their own "embed content input tokens per minute", cloud.google.com/vertex-ai/generative-ai/docs/quotas),
     and a model may serve one method and not another."""
     return model if capability == "generate" else f"{model} ({capability})"
+
+
+def distinctive(name: str) -> str | None:
+    """An account name worth scrubbing from client errors: one no ordinary word is ("ada-at-example.com",
+    "key-2", a name of 12 or more letters); None for one like "empty", which would blank that word in every
+    message (names reach messages only through advice the client never sees: this is the second line)."""
+    return name if len(name) >= 12 or any(not c.isalpha() for c in name) else None
 
 
 def _exhausted(reset: float | None) -> str:
