@@ -11,6 +11,7 @@ from enum import StrEnum
 
 import orjson
 
+from .disclosure import for_client, for_client_json
 from .redaction import redact
 
 
@@ -126,17 +127,24 @@ class UpstreamError(Exception):
         status; a refused account credential is the gateway's 502; other failures keep Google's 429 or 5xx
         status (else the gateway's view: 504 timeout, 502 unusable answer), with the message prefixed with
         what happened; a model the upstream does not know is 404 model_not_found. Whenever Google's answer is
-        passed on, its google.rpc status, message and details go along for Google-shaped dialects."""
-        google = {"rpc_status": self.rpc_status, "details": self.details, "google_message": self.message}
+        passed on, its google.rpc status, message and details go along for Google-shaped dialects. What the
+        client sees names no account, e-mail, project or link (`disclosure.for_client`); a refused account
+        says only that, with Google's reason code."""
+        said = for_client(self.message)  # no account name, e-mail, project or link (disclosure.py)
+        details = for_client_json(self.details) if self.details else None
+        google = {"rpc_status": self.rpc_status, "details": details, "google_message": said}
         if self.cause is Cause.REQUEST or (self.cause is Cause.UNCLEAR and self.failure is not Failure.AUTH_EXPIRED):
             status = self.status if self.status and 400 <= self.status < 500 else 400
-            return GatewayError(status, self.message, upstream=True, **google)
+            return GatewayError(status, said, upstream=True, **google)
         status, text = _CLIENT_VIEW[self.failure]
-        message = f"{text}: {self.message}" if text else self.message
+        message = f"{text}: {said}" if text else said
         if self.failure is Failure.NOT_FOUND:  # the upstream does not know the model (OpenAI: model_not_found)
             return GatewayError(404, message, param="model", code="model_not_found", upstream=True, **google)
         if self.failure in (Failure.AUTH_EXPIRED, Failure.FORBIDDEN):
             # The account's credential was refused: Google's 401/403 would tell the client its own key is bad.
+            # Why (a ban, a verification link, a project) is the operator's, in `accounts list` and the log.
+            why = f" ({self.reason})" if self.reason and self.reason.isupper() else ""
+            message = (f"{text}{why}; the gateway's operator can see why with `gemgate accounts list`")
             return GatewayError(status, message, retry_after=self.retry_after, upstream=True)
         if self.status is not None and (self.status == 429 or self.status >= 500):
             status = self.status  # what Google said (500 INTERNAL stays 500, a 429 for capacity stays 429)

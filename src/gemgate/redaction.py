@@ -37,15 +37,18 @@ _client_key: ContextVar[str | None] = ContextVar("gemgate_client_key", default=N
 
 class KnownSecrets:
     """Secret values by source ("accounts", "settings", …), matched by one compiled alternation that is
-    rebuilt only when a source's values change. Values shorter than MIN_SECRET_CHARS are left out."""
+    rebuilt only when a source's values change. Values shorter than `min_chars` (MIN_SECRET_CHARS) are left
+    out; each match becomes `mask`; `whole_words`: a value matches only where no letter, digit, "-", "." or
+    "@" touches it (account names, which may be ordinary words, `disclosure.ACCOUNT_DETAILS`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, min_chars: int = MIN_SECRET_CHARS, mask: str = MASK, whole_words: bool = False) -> None:
         self._sources: dict[str, frozenset[str]] = {}
         self._pattern: re.Pattern[str] | None = None
+        self.min_chars, self.mask, self.whole_words = min_chars, mask, whole_words
 
-    def set(self, source: str, values: Iterable[str]) -> None:
-        """Make `values` the whole of `source` (an empty iterable removes it)."""
-        kept = frozenset(v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_CHARS)
+    def set(self, source: str, values: Iterable[str | None]) -> None:
+        """Make `values` the whole of `source` (an empty iterable removes it; None is skipped)."""
+        kept = frozenset(v for v in values if isinstance(v, str) and len(v) >= self.min_chars)
         if self._sources.get(source, frozenset()) == kept:
             return
         if kept:
@@ -65,11 +68,17 @@ class KnownSecrets:
     def _rebuild(self) -> None:
         # Longest first, so a value that is a prefix of another does not leave the other's tail behind.
         ordered = sorted(self.values(), key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        if not ordered:
+            self._pattern = None
+            return
+        alternation = "|".join(map(re.escape, ordered))
+        if self.whole_words:
+            alternation = rf"(?<![\w.@-])(?:{alternation})(?![\w@-])"
+        self._pattern = re.compile(alternation)
 
     def scrub(self, text: str) -> str:
-        """`text` with every registered value replaced by MASK."""
-        return self._pattern.sub(MASK, text) if self._pattern is not None else text
+        """`text` with every registered value replaced by the mask."""
+        return self._pattern.sub(self.mask, text) if self._pattern is not None else text
 
 
 KNOWN = KnownSecrets()

@@ -289,3 +289,14 @@ def test_login_with_a_user_agent_uses_it_from_the_code_exchange_on(cli_env, fake
     assert {r.header("User-Agent") for r in fakes.ca.requests_for(account="ulla@example.com")} == {agent}
     listing = runner.invoke(app, ["accounts", "list"]).output
     assert "2.9.9" in listing and "credits off" in listing
+
+
+def test_a_forged_host_header_does_not_change_the_redirect_uri(gateway):
+    # The callback is the server's own address (settings), not whatever Host the client sent: a client with a
+    # key on this machine must not get the authorization code sent elsewhere.
+    own = f"http://127.0.0.1:{gateway.port}/auth/callback"
+    for host in ("attacker.example:8443", f"127.0.0.1:{gateway.port}"):
+        start = httpx2.get(f"{gateway.url}/auth/login?profile=antigravity", follow_redirects=False,
+                           headers={"Authorization": f"Bearer {gateway.key}", "Host": host})
+        assert start.status_code == 302, start.text
+        assert parse_qs_one(start.headers["location"])["redirect_uri"] == own

@@ -252,3 +252,20 @@ def test_account_settings_are_checked_and_shown_without_tokens():
     assert credential.problem({**secret, "credits": "yes"}) == "'credits' must be true or false"
     with pytest.raises(ValueError):
         credential.options("x" * 600)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "http://accounts.google.com/x?plt=1",
+                                 "https://accounts.google.com.evil.example/x", "https://evil.example/google.com",
+                                 "data:text/html,hi"])
+def test_a_verification_link_that_is_not_https_on_google_is_dropped_saying_so(url):
+    from gemgate.upstreams.code_assist.errors import verification_message
+
+    reason = verification_message(url, "Verify your account to continue.")
+    assert url not in reason and "dropped" in reason and "not an https link on a Google host" in reason
+
+
+def test_a_google_https_verification_link_is_kept():
+    from gemgate.upstreams.code_assist.errors import verification_message
+
+    url = "https://accounts.google.com/signin/continue?sarp=1&scc=1&plt=abc"
+    assert f"open {url} in a browser" in verification_message(url, "Verify your account to continue.")

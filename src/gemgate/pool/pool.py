@@ -12,6 +12,7 @@ import math
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 
+from ..disclosure import ACCOUNT_DETAILS, for_client
 from ..errors import Cause, Failure, GatewayError, Scope, UpstreamError
 from ..catalog import ModelSpec
 from ..store import HealthRecord, QuotaSnapshot, Store
@@ -173,7 +174,7 @@ class Pool:
             reasons.append(self._why(acc, key_state))
         if earliest == math.inf and not_found is not None:
             # A fact about (account, model), not a rate limit: every account that could serve it said so.
-            raise GatewayError(404, not_found, param="model", code="model_not_found", upstream=True)
+            raise GatewayError(404, for_client(not_found), param="model", code="model_not_found", upstream=True)
         if earliest == math.inf:
             if tried:
                 raise GatewayError(503, f"Every account for model '{spec.requested}' failed.")
@@ -215,9 +216,10 @@ class Pool:
         """Book a failed attempt. Every failure counts as an error of the account (`counted`: already was);
         only those it `books` (the account's or the service's, and unclear ones once confirmed) change its
         state: rate limits cool (account, model, capability) or the account; not-found marks (model,
-        capability) missing on the account; forbidden
+        capability) missing on the account; passing faults cool only as `_cool_passing` says; forbidden
         disables the account (a confirmed unexplained one after `strikes_to_disable` in a row); auth-expired is
         left to the credential lifecycle."""
+        self.register_details()  # a project discovered since the accounts were loaded
         if not counted:
             acc.errors += 1
             acc.last_error = f"{error.failure}: {error.message}"[:300]
@@ -242,6 +244,8 @@ class Pool:
                 self._escalate(acc, scope)
             if reports and kind is not Failure.CAPACITY and self.on_quota_stale is not None:
                 self.on_quota_stale(acc)  # the reading that let it be chosen is out of date
+        elif kind in (Failure.TRANSIENT, Failure.TIMEOUT, Failure.MALFORMED):
+            self._cool_passing(acc, model, capability, error)
         elif kind is Failure.NOT_FOUND:
             self.mark_missing(acc, state_key(model, capability), error.message)
         elif kind is Failure.FORBIDDEN:
@@ -253,6 +257,18 @@ class Pool:
                 self.disable(acc, reason[:300])
                 return
             self.disable(acc, f"{kind}: {error.message}"[:300])
+
+    def _cool_passing(self, acc: Account, model: str, capability: str, error: UpstreamError) -> None:
+        """Book a passing fault (TRANSIENT, TIMEOUT, MALFORMED): the service's only by the upstream's own
+        retry hint (errors.Cause.SERVICE); one the upstream says is the account's (its onboarding not finished,
+        say) cools it for the hint, else `default_cooldown`, so requests go to other accounts meanwhile instead
+        of trying it first each time. The reason is the error's message, as `accounts list` shows it."""
+        if error.cause is not Cause.ACCOUNT and error.retry_after is None:
+            return
+        delay = error.retry_after if error.retry_after is not None else self.default_cooldown
+        delay = min(max(0.0, delay), self.quota_recheck)
+        scope = ACCOUNT_WIDE if error.scope is Scope.ACCOUNT else state_key(model, capability)
+        self.cool(acc, scope, delay, error.message[:300])
 
     def _escalate(self, acc: Account, model: str) -> None:
         """`model` of `acc` was just cooled by a quota 429: when `escalate_models` distinct models were within
@@ -350,6 +366,14 @@ class Pool:
         """Replace the accounts."""
         self.accounts = {a.id: a for a in accounts}
         self._candidates.clear()
+        self.register_details()
+
+    def register_details(self) -> None:
+        """Tell `disclosure` every account's name, e-mail and project, which no client error may show."""
+        ACCOUNT_DETAILS.set(f"pool-{id(self)}", [
+            v for a in self.accounts.values()
+            for v in (distinctive(a.record.name), a.record.secret.get("email"), a.record.secret.get("project_id"))
+        ])
 
     def invalidate(self) -> None:
         """Forget cached candidate lists (after model lists changed)."""
@@ -421,6 +445,13 @@ def state_key(model: str, capability: str) -> str:
     their own "embed content input tokens per minute", cloud.google.com/vertex-ai/generative-ai/docs/quotas),
     and a model may serve one method and not another."""
     return model if capability == "generate" else f"{model} ({capability})"
+
+
+def distinctive(name: str) -> str | None:
+    """An account name worth scrubbing from client errors: one no ordinary word is ("ada-at-example.com",
+    "key-2", a name of 12 or more letters); None for one like "empty", which would blank that word in every
+    message (names reach messages only through advice the client never sees: this is the second line)."""
+    return name if len(name) >= 12 or any(not c.isalpha() for c in name) else None
 
 
 def _exhausted(reset: float | None) -> str:

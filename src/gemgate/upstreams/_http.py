@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import orjson
 
-from ..errors import Failure, UpstreamError
+from ..errors import Cause, Failure, Scope, UpstreamError
 from ..gemini.parts import finished
 from ._sse import EventTooLarge, sse_data
 from .base import UpstreamSettings
@@ -44,7 +44,19 @@ class transport_errors:  # noqa: N801 - used like a function: `with transport_er
         if issubclass(kind, aiohttp.ClientError):
             # The operator learns where (host, port: of the upstream or of a proxy); the client only what.
             log.warning("%s: %s: %s", self.label, self.doing, _where(exc))
+            if issubclass(kind, (aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError)):
+                raise proxy_failed(self.label, self.doing) from exc
             raise UpstreamError(Failure.TRANSIENT, f"{self.label}: {self.doing} ({_plainly(exc)})") from exc
+
+
+def proxy_failed(label: str, doing: str) -> UpstreamError:
+    """The account's proxy could not be reached or refused the tunnel: a fault of the account's setup, not of
+    Google, so the account cools (`Pool._cool_passing`) and requests go to other accounts meanwhile, instead
+    of each waiting for the same proxy first. TRANSIENT: the proxy may come back."""
+    return UpstreamError(
+        Failure.TRANSIENT, f"{label}: {doing} (the account's proxy cannot be used)", scope=Scope.ACCOUNT,
+        cause=Cause.ACCOUNT,
+    )
 
 
 def _where(exc: BaseException) -> str:

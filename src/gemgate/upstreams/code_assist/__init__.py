@@ -109,13 +109,16 @@ class CodeAssist(Upstream):
         # account id -> (its project Google refused, the refusal): discovered again at its next refresh.
         self._refused: dict[str, tuple[str, UpstreamError]] = {}
         self.credits = credits.CreditBook()  # (account, model) pairs paying with AI credits
+        self._discovering: dict[str, asyncio.Task] = {}  # account id -> its discovery, run in the background
 
     async def start(self) -> None:
         """Open the HTTP session."""
         await self.http.start()
 
     async def close(self) -> None:
-        """Close the HTTP session."""
+        """Stop background discoveries and close the HTTP session."""
+        for task in list(self._discovering.values()):
+            task.cancel()
         await self.http.close()
 
     async def import_environment(self, store: Store, environ: Mapping[str, str]) -> None:
@@ -149,9 +152,10 @@ class CodeAssist(Upstream):
         """An access token with more than `refresh_skew_seconds` left, and a project to send with it."""
         return self._token_fresh(account.secret, now) and bool(account.secret.get("project_id"))
 
-    async def refresh_credential(self, account: AccountRecord) -> dict:
+    async def refresh_credential(self, account: AccountRecord, *, patient: bool = False) -> dict:
         """A new access token (when it is near expiry, or the account's credential was rejected: then the
-        project is known), the email (userinfo) and the project (discovery) where missing.
+        project is known), the email (userinfo) and the project (discovery) where missing. Discovery is waited
+        for at most `onboard_wait_seconds` (`_discovery`), or to its end when `patient` (a sign-in).
 
         Raises NeedsReauth for a dead refresh token; UpstreamError FORBIDDEN (account) for an account that is
         not eligible, needs verification or is banned; other UpstreamErrors to be tried again later.
@@ -160,7 +164,7 @@ class CodeAssist(Upstream):
         profile = self.settings.profile(secret["profile"])
         proxy = self.proxy_for(account)
         if account.id in self._refused:
-            return await self._rediscover(account, secret, profile, proxy, *self._refused.pop(account.id))
+            return await self._rediscover(account, secret, profile, proxy, *self._refused.pop(account.id), patient)
         refreshed = not self._token_fresh(secret, time.time()) or bool(secret.get("project_id"))
         if refreshed:
             secret = await oauth.refresh(self.settings, profile, secret, proxy)
@@ -170,26 +174,26 @@ class CodeAssist(Upstream):
             return secret
         try:
             try:
-                found = await self._discover(profile, secret, proxy)
+                found = await self._discovery(account, profile, secret, proxy, patient)
             except UpstreamError as err:
                 if err.failure is not Failure.AUTH_EXPIRED or refreshed:
                     raise
                 # The token was rejected before its time (revoked, or a clock off): a new one, once.
                 secret = await oauth.refresh(self.settings, profile, secret, proxy)
-                found = await self._discover(profile, secret, proxy)
+                found = await self._discovery(account, profile, secret, proxy, patient)
         except UpstreamError as err:
             raise self._named(err, account) from None
         return {**secret, **found}
 
     async def _rediscover(self, account: AccountRecord, secret: dict, profile: Profile, proxy: str | None,
-                          project: str, refusal: UpstreamError) -> dict:
+                          project: str, refusal: UpstreamError, patient: bool = False) -> dict:
         """The credential with the project discovery finds now, after Google refused `project`
         (errors.project_refused). Raises FORBIDDEN (account) with the refusal's advice when discovery finds the
         same project or refuses the account; other failures keep the refusal pending for the next refresh."""
         try:
             if not self._token_fresh(secret, time.time()):
                 secret = await oauth.refresh(self.settings, profile, secret, proxy)
-            found = await self._discover(profile, secret, proxy)
+            found = await self._discovery(account, profile, secret, proxy, patient)
         except UpstreamError as err:
             if err.failure is not Failure.FORBIDDEN:
                 self._refused[account.id] = (project, refusal)
@@ -213,6 +217,38 @@ class CodeAssist(Upstream):
         if model is not None:
             err = model_not_offered(err, model, request or {})
         return self._named(err, account)
+
+    async def _discovery(self, account: AccountRecord, profile: Profile, secret: dict, proxy: str | None,
+                         patient: bool = False) -> dict:
+        """The account's discovery result, from one background run per account (`_discover`): onboarding may
+        poll for long (`onboard_polls` x `onboard_poll_seconds`), and no request should wait for it. A request
+        waits at most `onboard_wait_seconds`; then it fails with `discovery.onboarding_pending` (the pool cools
+        the account, the request goes elsewhere) while the run goes on, and the next refresh of the account
+        takes its result. A failed run is forgotten, so the next refresh starts a new one. `patient`: wait to
+        the end (a sign-in, whose user waits for the summary)."""
+        task = self._discovering.get(account.id)
+        if task is None:
+            task = self._discovering[account.id] = asyncio.ensure_future(self._discover(profile, secret, proxy))
+            task.add_done_callback(lambda t, key=account.id: self._settled(key, t))
+        try:
+            wait = None if patient else self.settings.onboard_wait_seconds
+            found = await asyncio.wait_for(asyncio.shield(task), wait)
+        except asyncio.TimeoutError:
+            raise discovery.onboarding_pending(
+                f"still onboarding after {self.settings.onboard_wait_seconds:g} s", self.settings
+            ) from None
+        if self._discovering.get(account.id) is task:
+            del self._discovering[account.id]
+        return found
+
+    def _settled(self, key: str, task: asyncio.Task) -> None:
+        """A background discovery ended: a failed one is dropped (its error was raised to the request that
+        waited, if any; one nobody waited for is only logged), a successful one is kept for the next refresh."""
+        if task.cancelled() or task.exception() is not None:
+            if self._discovering.get(key) is task:
+                del self._discovering[key]
+            if not task.cancelled():
+                log.info("account %s: discovery failed: %s", key, task.exception())
 
     def _discover(self, profile: Profile, secret: dict, proxy: str | None) -> Awaitable[dict]:
         """`discovery.discover` over this profile's hosts with the account's token."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from ...errors import Failure, Scope, UpstreamError
+from ...errors import Cause, Failure, Scope, UpstreamError
 from .errors import unsupported_client_message, verification_message
 from .profiles import Profile
 from .settings import CodeAssistSettings
@@ -62,7 +62,7 @@ def _default_tier(answer: dict) -> str:
 
 async def discover(post: Post, get: Get, profile: Profile, settings: CodeAssistSettings) -> dict:
     """`{"project_id", "tier"}` for the signed-in account. Raises UpstreamError: FORBIDDEN (account) when it is
-    not eligible or needs its own project, TRANSIENT when onboarding did not finish within the polls."""
+    not eligible or needs its own project, TRANSIENT (account, `onboarding_pending`) when onboarding did not finish within the polls."""
     answer = await post("loadCodeAssist", profile.load_body(None))
     project, tier = project_of(answer), tier_of(answer)
     if project:
@@ -92,6 +92,14 @@ async def discover(post: Post, get: Get, profile: Profile, settings: CodeAssistS
         name = operation.get("name")
         # The Gemini CLI polls the operation (server.ts getOperation); gateways re-POST onboardUser.
         operation = await get(name) if isinstance(name, str) and name else await post("onboardUser", profile.onboard_body(tier))
-    raise UpstreamError(
-        Failure.TRANSIENT, f"onboarding to Code Assist ({tier}) did not finish; it is asked again on the next use"
+    raise onboarding_pending(f"onboarding to Code Assist ({tier}) did not finish within {settings.onboard_polls} polls",
+                             settings)
+
+
+def onboarding_pending(why: str, settings: CodeAssistSettings) -> UpstreamError:
+    """The account's TRANSIENT failure while its onboarding has not finished: caused by the account (others
+    serve meanwhile), account-wide, with `onboard_retry_seconds` as the hint the pool cools it for."""
+    return UpstreamError(
+        Failure.TRANSIENT, f"onboarding not finished ({why}); asked again after the cooldown",
+        scope=Scope.ACCOUNT, cause=Cause.ACCOUNT, retry_after=settings.onboard_retry_seconds, reason="ONBOARDING_PENDING",
     )

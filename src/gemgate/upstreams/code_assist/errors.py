@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from ...errors import Cause, Failure, Scope, UpstreamError
 from ..google_errors import _error_object, classify
@@ -69,10 +70,29 @@ def _reset_in(meta: dict, now: float) -> float | None:
         return None
 
 
+def _google_https(url: str) -> bool:
+    """Whether `url` is an https link on a Google host (google.com or a subdomain), the only kind of
+    verification link Google sends (accounts.google.com, support.google.com; §8.2)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return parts.scheme == "https" and (host == "google.com" or host.endswith(".google.com")) and not any(
+        c.isspace() or ord(c) < 32 for c in url)
+
+
 def verification_message(url: str | None, text: str) -> str:
     """The account-state reason for VALIDATION_REQUIRED: what the operator does first (the pool keeps 300
-    characters of a reason), then what Google said."""
-    where = f"open {url} in a browser signed in as this account" if url else "sign in to this account in a browser"
+    characters of a reason), then what Google said. A link that is not https on a Google host (a
+    `javascript:` one, say) is not passed on to the operator to open: dropped, saying so."""
+    if url and not _google_https(url):
+        where = ("sign in to this account in a browser (the verification link in Google's answer was dropped: "
+                 "not an https link on a Google host)")
+    elif url:
+        where = f"open {url} in a browser signed in as this account"
+    else:
+        where = "sign in to this account in a browser"
     return f"needs verification: {where}, verify, then `gemgate accounts enable <name>` (Google: {text.strip()})"
 
 

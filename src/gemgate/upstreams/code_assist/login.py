@@ -115,10 +115,11 @@ async def finish(upstream: Upstream, pending: Pending, code: str, proxy: str | N
         raise LoginError(f"the code exchange failed: {exc.message}") from None
     if not secret.get("refresh_token"):
         raise LoginError("Google sent no refresh token (consent was not forced); sign in again")
-    record = AccountRecord(id="login", name="login", kind=upstream.kind, secret=secret, proxy=proxy)
+    # Its own id: discovery runs once per account id (CodeAssist._discovery), and sign-ins may overlap.
+    record = AccountRecord(id=f"login-{secrets.token_hex(8)}", name="login", kind=upstream.kind, secret=secret, proxy=proxy)
     KNOWN.set("login", upstream.secret_values(secret))  # whatever Google answers next is scrubbed of them
     try:
-        return await upstream.refresh_credential(record)
+        return await upstream.refresh_credential(record, patient=True)
     except NeedsReauth as exc:
         raise LoginError(exc.reason) from None
     except UpstreamError as exc:

@@ -13,6 +13,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from ...errors import Failure, Scope, UpstreamError
+from .._http import proxy_failed
 from ..base import NeedsReauth
 from .profiles import Profile
 from .settings import CodeAssistSettings
@@ -74,6 +75,8 @@ async def token_call(call: Awaitable[dict]) -> dict:
         raise UpstreamError(
             Failure.TRANSIENT, f"{LABEL} answered HTTP {exc.response.status_code}", status=exc.response.status_code
         ) from None
+    except httpx2.ProxyError:
+        raise proxy_failed(LABEL, "cannot reach it") from None
     except httpx2.HTTPError as exc:
         raise UpstreamError(Failure.TRANSIENT, f"{LABEL}: cannot reach it ({type(exc).__name__})") from None
 

@@ -53,7 +53,10 @@ class CodeAssistSettings(UpstreamSettings):
     account once; `rate_limit_as_quota_seconds`: one asking longer than this counts as exhausted quota
     (§8.3 "Suggested mapping": 3 s and 5 min).
     `onboard_poll_seconds` / `onboard_polls`: how often and how many times a pending onboardUser operation is
-    asked again (gateways use 2-5 s and 5-10 attempts, §3.2).
+    asked again (gateways use 2-5 s and 5-10 attempts, §3.2). Onboarding runs in the background, one per
+    account however many requests need it; a request waits for it at most `onboard_wait_seconds`, then goes
+    to another account while this one cools for `onboard_retry_seconds` (reason "onboarding not finished …"),
+    after which the finished result is taken or onboarding is asked again.
     `login_timeout_seconds`: how long a sign-in waits for the browser's callback (the Gemini CLI: 5 min, A1).
     """
 
@@ -66,6 +69,8 @@ class CodeAssistSettings(UpstreamSettings):
     rate_limit_as_quota_seconds: float = Field(300.0, gt=0)
     onboard_poll_seconds: float = Field(2.0, ge=0)
     onboard_polls: int = Field(10, ge=1, le=100)
+    onboard_wait_seconds: float = Field(5.0, ge=0)
+    onboard_retry_seconds: float = Field(60.0, gt=0)
     login_timeout_seconds: float = Field(300.0, gt=0)
     profiles: dict[str, ProfileSettings] = {}
 

@@ -61,6 +61,24 @@ def _pending(upstream) -> dict[str, Pending]:
     return waiting
 
 
+def callback_url(request: Request) -> str:
+    """Where Google sends the browser back: this server's own address, from its settings (`host`, `port`; the
+    socket's own port when the setting is 0), never from the request's Host header, which any client with a
+    key could set to another host so the authorization code went there. A wildcard or non-loopback bind
+    answers the browser on loopback (these routes serve only clients on this machine)."""
+    settings = request.app.state.gateway.settings
+    port = settings.port or (request.scope.get("server") or ("", 0))[1]
+    try:
+        bound = ipaddress.ip_address(settings.host.strip("[]"))
+    except ValueError:
+        bound = None
+    if settings.host == "localhost" or (bound is not None and bound.is_loopback):
+        host = f"[{bound}]" if bound is not None and bound.version == 6 else settings.host
+    else:
+        host = "[::1]" if bound is not None and bound.version == 6 else "127.0.0.1"
+    return f"http://{host}:{port}{CALLBACK}"
+
+
 async def login(request: Request) -> Response:
     """302 to Google's consent page for `?profile=` (default antigravity); 400 for an unknown profile."""
     if not _loopback(request):
@@ -71,7 +89,7 @@ async def login(request: Request) -> Response:
                                                   f"{' or '.join(sorted(PROFILES))}", "type": "invalid_request_error",
                                        "code": 400}}, status_code=400)
     upstream = _upstream(request)
-    pending = begin(upstream, profile, f"{request.url.scheme}://{request.url.netloc}{CALLBACK}")
+    pending = begin(upstream, profile, callback_url(request))
     waiting = _pending(upstream)
     while len(waiting) >= MAX_PENDING:
         waiting.pop(next(iter(waiting)))

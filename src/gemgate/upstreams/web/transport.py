@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 
 from ...errors import Failure, UpstreamError
-from .._http import HttpClient, transport_errors
+from .._http import HttpClient, proxy_failed, transport_errors
 from .settings import GeminiWebSettings
 
 log = logging.getLogger("gemgate.web")
@@ -115,7 +115,7 @@ class curl_errors(transport_errors):  # noqa: N801 - used like a function: `with
     __slots__ = ()
 
     def __exit__(self, kind, exc, tb) -> None:
-        from curl_cffi.requests.exceptions import RequestException, Timeout
+        from curl_cffi.requests.exceptions import ProxyError, RequestException, Timeout
 
         if kind is None:
             return
@@ -123,6 +123,8 @@ class curl_errors(transport_errors):  # noqa: N801 - used like a function: `with
             raise UpstreamError(Failure.TIMEOUT, f"{self.label}: no answer in time ({self.doing})") from exc
         if issubclass(kind, RequestException):
             log.warning("%s: %s: %s", self.label, self.doing, type(exc).__name__)
+            if issubclass(kind, ProxyError):
+                raise proxy_failed(self.label, self.doing) from exc
             raise UpstreamError(Failure.TRANSIENT, f"{self.label}: {self.doing} ({type(exc).__name__})") from exc
 
 
