@@ -181,10 +181,11 @@ class Gateway:
         while True:
             await asyncio.sleep(poll)
             try:
-                if time.monotonic() - synced < self.settings.state_sync_seconds and not await self.store.changed():
+                elsewhere = await self.store.changed()
+                if time.monotonic() - synced < self.settings.state_sync_seconds and not elsewhere:
                     continue
                 synced = time.monotonic()
-                await self.pool.sync()
+                await self.pool.sync(elsewhere)
                 self._remember_secrets()
                 await self.reload_keys()
                 if set(self.pool.accounts) != known:  # accounts added or removed: ask the new ones

@@ -23,7 +23,7 @@ from gemgate.cli import app
 from gemgate.sandbox import SANDBOX_MASTER_KEY
 from gemgate.upstreams import build_upstreams
 from gemgate.upstreams.code_assist import cli_login, login
-from tests.support.code_assist import CodeAssistGateway, running_fakes
+from tests.support.code_assist import CodeAssistGateway, running_fakes, section_env
 from tests.support.gateway import chat
 from tests.support.http import get
 
@@ -34,15 +34,6 @@ runner = CliRunner(env={"COLUMNS": "250"})
 def fakes():
     with running_fakes() as running:
         yield running
-
-
-def section_env(fakes) -> dict[str, str]:
-    """`[upstreams.code_assist]` pointing at the fakes, as GEMGATE_* variables."""
-    prefix = "GEMGATE_UPSTREAMS__CODE_ASSIST__"
-    env = {prefix + k.upper(): str(v) for k, v in fakes.section().items() if k != "profiles"}
-    for profile in ("ANTIGRAVITY", "GEMINI_CLI"):
-        env[f"{prefix}PROFILES__{profile}__ENDPOINTS"] = json.dumps([fakes.ca_url])
-    return env
 
 
 @pytest.fixture
@@ -300,3 +291,43 @@ def test_a_forged_host_header_does_not_change_the_redirect_uri(gateway):
                            headers={"Authorization": f"Bearer {gateway.key}", "Host": host})
         assert start.status_code == 302, start.text
         assert parse_qs_one(start.headers["location"])["redirect_uri"] == own
+
+
+def _server_sign_in(gateway, query: str):
+    """/auth/login with `query` → the fake's consent → the callback page."""
+    start = httpx2.get(f"{gateway.url}/auth/login?{query}", headers={"Authorization": f"Bearer {gateway.key}"},
+                       follow_redirects=False)
+    assert start.status_code == 302, start.text
+    return get(consent(start.headers["location"]))
+
+
+def test_server_sign_in_takes_a_user_agent_credits_and_a_project(gateway, fakes):
+    # `gemgate login` had --user-agent/--credits/--project; the server's /auth/login took none of them.
+    email, agent = "vera@example.com", "antigravity/hub/3.0.1 linux/amd64"
+    fakes.oauth.default_email = email
+    project = fakes.ca.account(email, tier="standard-tier").project
+    fakes.ca.reset()
+    page = _server_sign_in(gateway, f"profile=gemini-cli&user_agent={agent}&credits=false&project={project}")
+    assert page.status == 200 and "Signed in" in page.text, page.text
+    account = get(f"{gateway.url}/auth/status", key=gateway.key).json()["accounts"][0]
+    assert account["email"] == email and account["projectId"] == project
+    assert {r.header("User-Agent") for r in fakes.ca.requests_for(account=email)} == {agent}
+    assert fakes.ca.requests_for(account=email) and not fakes.ca.requests_for("loadCodeAssist", account=email)  # no discovery
+
+
+def test_server_sign_in_with_a_project_still_checks_eligibility(gateway, fakes):
+    fakes.oauth.default_email = "wim@example.com"
+    fakes.ca.account("wim@example.com", tier="free-tier")
+    page = _server_sign_in(gateway, "profile=gemini-cli&project=wims-own-project")
+    assert page.status == 400 and "not eligible through" in page.text, page.text
+    assert get(f"{gateway.url}/auth/status", key=gateway.key).json()["accounts"] == []
+
+
+@pytest.mark.parametrize("query, said", [
+    ("credits=maybe", "credits: give true or false"),
+    ("user_agent=a%0Ab", "User-Agent"),
+    ("project=Not%20A%20Project", "project id"),
+])
+def test_server_sign_in_options_that_cannot_be_used_are_a_400(gateway, query, said):
+    bad = get(f"{gateway.url}/auth/login?profile=antigravity&{query}", key=gateway.key)
+    assert bad.status == 400 and said in bad.text, bad.text

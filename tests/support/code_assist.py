@@ -3,6 +3,7 @@ Gemini API servers, all on loopback."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,15 @@ class Fakes:
             "expiry": access.expires_at if access else None, "email": email,
             "project_id": (project or account.project) if with_project else None, "tier": None,
         }
+
+
+def section_env(fakes: Fakes) -> dict[str, str]:
+    """`[upstreams.code_assist]` pointing at the fakes, as GEMGATE_* variables (for CLI commands)."""
+    prefix = "GEMGATE_UPSTREAMS__CODE_ASSIST__"
+    env = {prefix + k.upper(): str(v) for k, v in fakes.section().items() if k != "profiles"}
+    for profile in ("ANTIGRAVITY", "GEMINI_CLI"):
+        env[f"{prefix}PROFILES__{profile}__ENDPOINTS"] = json.dumps([fakes.ca_url])
+    return env
 
 
 class RecordingProxy(FakeServer):

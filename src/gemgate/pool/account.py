@@ -43,6 +43,8 @@ class Account:
     quota: QuotaSnapshot | None = None  # the latest quota reading (kinds that report one)
     recheck: set[str] = field(default_factory=set)  # models ("*": all) whose quota cooldown ended unchecked
     quota_hits: dict[str, float] = field(default_factory=dict)  # model -> when a 429 last cooled it for quota
+    # (state, model) -> until of the store's marks at the last sync (Pool.take_in): which were cleared elsewhere
+    stored: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.record.models is not None:

@@ -393,20 +393,12 @@ class Pool:
                 if rec.models is not None and old.served != frozenset(rec.models):
                     old.record.models = rec.models
                     old.served = frozenset(rec.models)
-                if rec.quota is not None and (old.quota is None or rec.quota.checked_at > old.quota.checked_at):
-                    old.quota = old.record.quota = rec.quota  # read by another instance
+                adopt_quota(old, rec.quota)
+                take_in(old, by_account.get(rec.id, ()))
                 fresh.append(old)
                 continue
             acc = Account(rec)
-            for h in by_account.get(rec.id, ()):
-                if h.state == "needs_reauth":
-                    acc.reauth = h.reason
-                elif h.state == "not_found":
-                    acc.missing[h.model] = Cooldown(h.until or math.inf, h.reason)
-                elif h.state == "quota":  # where it came from is not stored: a reading lifts none of these
-                    acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason, FAILURE)
-                else:
-                    acc.cooldowns[h.model] = Cooldown(h.until or math.inf, h.reason)
+            take_in(acc, by_account.get(rec.id, ()))
             if old is not None:
                 acc.served = old.served if rec.models is None else acc.served
             fresh.append(acc)
@@ -429,12 +421,59 @@ class Pool:
             if stats is not None:
                 await self.store.add_stats(acc.id, *stats)
 
-    async def sync(self) -> None:
-        """One round: write what is pending, then take in changes made elsewhere (the command line)."""
+    async def sync(self, elsewhere: bool = False) -> None:
+        """One round: write what is pending, then take in changes made elsewhere: a new account version (the
+        command line) reloads; `elsewhere` (the store says someone else wrote) takes in the cooldowns, marks
+        and quota readings other instances sharing the store recorded, which bump no version."""
         await self.flush()
         versions = await self.store.account_versions()
         if versions != {a.id: a.record.version for a in self.accounts.values()}:
             await self.load()
+        elif elsewhere:
+            by_account: dict[str, list[HealthRecord]] = {a: [] for a in self.accounts}
+            for h in await self.store.list_health():
+                by_account.setdefault(h.account_id, []).append(h)
+            quotas = await self.store.account_quotas()
+            for acc in self.accounts.values():
+                adopt_quota(acc, quotas.get(acc.id))
+                take_in(acc, by_account[acc.id])
+            self._candidates.clear()
+
+
+def adopt_quota(acc: Account, snapshot: QuotaSnapshot | None) -> None:
+    """Take a stored quota reading newer than `acc`'s (another instance read it)."""
+    if snapshot is not None and (acc.quota is None or snapshot.checked_at > acc.quota.checked_at):
+        acc.quota = acc.record.quota = snapshot
+
+
+def take_in(acc: Account, health: Iterable[HealthRecord]) -> None:
+    """Make `acc`'s marks agree with the store's `health` rows for it (written after this instance's own were
+    flushed, so they hold them too): a mark the store has and this instance lacks, or has ending sooner, is
+    taken; one this instance took from the store earlier that the store no longer has, unchanged here since, was
+    cleared elsewhere and goes. `acc.stored` remembers what was taken, by (state, model)."""
+    rows = {("reauth" if h.state == "needs_reauth" else "missing" if h.state == "not_found" else "cooling", h.model): h
+            for h in health}
+    for key, h in rows.items():
+        until = h.until or math.inf
+        if key[0] == "reauth":
+            acc.reauth = acc.reauth or h.reason
+            continue
+        marks = acc.missing if key[0] == "missing" else acc.cooldowns
+        mine = marks.get(h.model)
+        if mine is None or mine.until < until:
+            # Where a stored quota cooldown came from is not stored: a reading lifts none of these.
+            marks[h.model] = Cooldown(until, h.reason, FAILURE if h.state == "quota" else None)
+    for key, until in acc.stored.items():
+        if key in rows:
+            continue
+        if key[0] == "reauth":
+            acc.reauth = None
+            continue
+        marks = acc.missing if key[0] == "missing" else acc.cooldowns
+        mine = marks.get(key[1])
+        if mine is not None and mine.until == until:
+            del marks[key[1]]
+    acc.stored = {key: (h.until or math.inf) for key, h in rows.items()}
 
 
 def state_key(model: str, capability: str) -> str:

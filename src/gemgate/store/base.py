@@ -172,6 +172,11 @@ class Store(abc.ABC):
         """Record the latest quota reading (None: forget it); no version bump, like `set_account_models`."""
 
     @abc.abstractmethod
+    async def account_quotas(self) -> dict[str, QuotaSnapshot]:
+        """The latest quota reading of every account that has one, by account id: what another instance read
+        reaches this one without a version bump (Pool.sync)."""
+
+    @abc.abstractmethod
     async def add_stats(
         self, account_id: str, requests: int, errors: int, last_error: str | None, last_used: float | None
     ) -> None:

@@ -277,6 +277,17 @@ class SQLiteStore(Store):
         value = orjson.dumps(quota.to_json()).decode() if quota is not None else None
         await self._write("UPDATE accounts SET quota = ? WHERE id = ?", (value, account_id))
 
+    async def account_quotas(self) -> dict[str, QuotaSnapshot]:
+        """See `Store.account_quotas`."""
+        async with self.db.execute("SELECT id, quota FROM accounts WHERE quota IS NOT NULL") as cur:
+            rows = [row async for row in cur]
+        out = {}
+        for account_id, value in rows:
+            snapshot = QuotaSnapshot.from_json(orjson.loads(value))
+            if snapshot is not None:
+                out[account_id] = snapshot
+        return out
+
     async def add_stats(
         self, account_id: str, requests: int, errors: int, last_error: str | None, last_used: float | None
     ) -> None:

@@ -3,6 +3,7 @@ login` and `gemgate import` come later)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -69,10 +70,39 @@ def register(accounts: typer.Typer) -> None:
         if check:
             secret = refreshed_or_exit(config, "code-assist", secret, proxy,
                                        "To store the credential without checking it (offline), add --no-check.")
+            if project:
+                eligible_or_exit(config, secret, proxy)
         view = run_admin(config, lambda store: admin.add_account(store, "code-assist", name, secret, proxy))
         extra = f", project {secret['project_id']}" if secret.get("project_id") else ""
         tier = f", tier {secret['tier']}" if secret.get("tier") else ""
         console.print(f"added {view.kind} account '{escape(view.name)}' ({escape(view.credential)}{extra}{tier})", highlight=False)
+
+
+def eligible_or_exit(config: Path | None, secret: dict, proxy: str | None) -> None:
+    """With `--project` no discovery ran to tell whether Google serves this account through its profile: ask
+    its model list (`login.model_ids`, as `gemgate login --project` does) and, when Google refuses the account,
+    say why in red and exit 1 (nothing added). Any other failure of that call leaves the check to first use."""
+    from ...cli.common import settings_or_exit
+    from ...redaction import KNOWN
+    from .. import build_upstreams
+    from .login import LoginError, model_ids
+
+    async def run() -> None:
+        """Start, ask, close."""
+        upstream = build_upstreams(settings_or_exit(config).upstreams)["code-assist"]
+        KNOWN.set("check", upstream.secret_values(secret))
+        await upstream.start()
+        try:
+            await model_ids(upstream, secret, proxy)
+        finally:
+            await upstream.close()
+            KNOWN.set("check", ())
+
+    try:
+        asyncio.run(run())
+    except LoginError as exc:
+        console.print(f"[red]the check failed, nothing was added: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _file_problem(file: Path, exc: Exception) -> str:

@@ -42,7 +42,8 @@ class LoginError(Exception):
 @dataclass
 class Pending:
     """A sign-in waiting for its callback: the profile, `redirect_uri`, `state`, PKCE `verifier`, the
-    authorization `url` to open, and when it started (epoch seconds)."""
+    authorization `url` to open, when it started (epoch seconds), and what the account is to keep: `project`
+    given by hand and its own `settings` (User-Agent, credits)."""
 
     profile: Profile
     redirect_uri: str
@@ -50,6 +51,8 @@ class Pending:
     verifier: str
     url: str
     started: float = field(default_factory=time.time)
+    project: str | None = None  # the user's own project (skips discovery; eligibility asked instead)
+    settings: dict = field(default_factory=dict)  # the account's own (`credential.options`)
 
 
 def begin(upstream: Upstream, profile_name: str, redirect_uri: str) -> Pending:

@@ -1,4 +1,5 @@
-"""The sign-in started from the server (login.py's flow): `GET /auth/login?profile=` → 302 to Google →
+"""The sign-in started from the server (login.py's flow): `GET /auth/login?profile=[&project=&user_agent=
+&credits=]` → 302 to Google →
 `GET /auth/callback` (exchange, discovery, the account stored: the running gateway takes it within
 change_poll_seconds) → a small page; `GET /auth/status` → `{"authenticated", "accounts": [{"email",
 "profile", "projectId", "tier", "expiresAt"}]}` (the shape the OAuth proxy gemgate replaces answers).
@@ -10,6 +11,7 @@ need a client key (the app's ClientAuth), the callback is protected by the one-t
 from __future__ import annotations
 
 import html
+import re
 import ipaddress
 import time
 from datetime import datetime, timezone
@@ -20,12 +22,17 @@ from starlette.routing import Route
 
 from ... import admin
 from ...redaction import redact
-from .login import LoginError, Pending, begin, code_from, finish, save, summary
+from . import credential
+from .login import LoginError, Pending, begin, code_from, finish, model_ids, save, summary
 from .profiles import PROFILES
 
 CALLBACK = "/auth/callback"
 OPEN_PATHS = frozenset({CALLBACK})
 MAX_PENDING = 64  # sign-ins waiting at once; the oldest is dropped beyond it
+# Google Cloud project ids: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter
+# (cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin), older ones scoped by a
+# domain ("example.com:my-project").
+PROJECT_ID = re.compile(r"(?:[a-z0-9.-]{1,63}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]")
 
 
 def _loopback(request: Request) -> bool:
@@ -41,6 +48,21 @@ def _refused() -> JSONResponse:
     return JSONResponse(
         {"error": {"message": "sign-in routes answer only clients on this machine (no admin credential yet)",
                    "type": "permission_error", "code": 403}}, status_code=403)
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "code": 400}}, status_code=400)
+
+
+def _flag(value: str | None) -> bool | None:
+    """`credits=true|false|1|0|yes|no` (None when absent). Raises ValueError for anything else."""
+    if value is None:
+        return None
+    if value.lower() in ("true", "1", "yes", "on"):
+        return True
+    if value.lower() in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("credits: give true or false")
 
 
 def _page(status: int, text: str) -> HTMLResponse:
@@ -80,16 +102,26 @@ def callback_url(request: Request) -> str:
 
 
 async def login(request: Request) -> Response:
-    """302 to Google's consent page for `?profile=` (default antigravity); 400 for an unknown profile."""
+    """302 to Google's consent page for `?profile=` (default antigravity). Also, as `gemgate login` takes them:
+    `project` (the user's own project id: no discovery, eligibility asked after the sign-in), `user_agent` and
+    `credits` (`true`/`false`), kept by the account. 400 in OpenAI's error shape for an unknown profile or a
+    value that cannot be used."""
     if not _loopback(request):
         return _refused()
     profile = request.query_params.get("profile", "antigravity")
     if profile not in PROFILES:
-        return JSONResponse({"error": {"message": f"unknown profile '{redact(profile)[:40]}'; use "
-                                                  f"{' or '.join(sorted(PROFILES))}", "type": "invalid_request_error",
-                                       "code": 400}}, status_code=400)
+        return _bad(f"unknown profile '{redact(profile)[:40]}'; use {' or '.join(sorted(PROFILES))}")
+    query = request.query_params
+    try:
+        own = credential.options(query.get("user_agent"), _flag(query.get("credits")))
+    except ValueError as exc:
+        return _bad(f"{exc}")
+    project = (query.get("project") or "").strip() or None
+    if project is not None and not PROJECT_ID.fullmatch(project):
+        return _bad("project: give a Google Cloud project id (6-30 lowercase letters, digits and hyphens)")
     upstream = _upstream(request)
     pending = begin(upstream, profile, callback_url(request))
+    pending.project, pending.settings = project, own
     waiting = _pending(upstream)
     while len(waiting) >= MAX_PENDING:
         waiting.pop(next(iter(waiting)))
@@ -107,7 +139,10 @@ async def callback(request: Request) -> Response:
         return _page(400, "Sign-in refused: this sign-in is unknown or expired (state mismatch). Start again.")
     gateway = request.app.state.gateway
     try:
-        secret = await finish(upstream, pending, code_from(request.query_params, pending))
+        secret = await finish(upstream, pending, code_from(request.query_params, pending), project=pending.project,
+                              settings=pending.settings)
+        if pending.project:  # no discovery ran to say whether Google serves the account through this profile
+            await model_ids(upstream, secret)
         view, replaced = await save(gateway.store, secret)
     except LoginError as exc:
         return _page(400, f"Sign-in failed: {exc}")
