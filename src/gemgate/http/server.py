@@ -122,12 +122,13 @@ class BoundedHttpTools(HttpToolsProtocol):
             self._timer = self.loop.call_later(self.body_idle_seconds - idle, self._timed_out)
             return
         if cycle.response_started:
+            self._closer.flush()
             self.transport.close()
             return
         cycle.scope[READ_TIMEOUT] = self._timeout("request body", self.body_idle_seconds, "body_idle_seconds")
         cycle.message_event.set()
         # An app that is not reading the body never sees it: the connection goes after a grace period.
-        self.loop.call_later(GRACE_SECONDS, lambda: cycle.response_complete or self.transport.close())
+        self.loop.call_later(GRACE_SECONDS, lambda: cycle.response_complete or self.close_after_answer())
 
     def _timeout(self, what: str, seconds: float, setting: str) -> GatewayError:
         return GatewayError(
@@ -185,6 +186,7 @@ class BoundedHttpTools(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """Answer a request refused before the app saw it (too large, or not HTTP uvicorn can parse) with a JSON
         error in the caller's shape, and close the connection."""
+        self._closer.flush()  # an answer queued for a request pipelined before this one goes first
         err, self._refusal, self._refused = self._refusal, None, True
         if err is None:
             err = GatewayError(400, f"The request is not valid HTTP/1.1 ({msg.rstrip('.')})", close=True)
@@ -204,6 +206,7 @@ class BoundedHttpTools(HttpToolsProtocol):
     def close_after_answer(self) -> None:
         """Close the connection for the current cycle: at once, or lingering when a complete answer went out
         before the request's body was read (a 413, a 503: `Connection: close`)."""
+        self._closer.flush()
         cycle = self.cycle
         if cycle is not None and cycle.response_complete and cycle.more_body and not self.transport.is_closing():
             self._linger()
@@ -240,19 +243,34 @@ class BoundedHttpTools(HttpToolsProtocol):
 
 
 class _Closer:
-    """The transport as a request's cycle sees it: writes go straight through; closing asks the protocol, which
-    lingers when the request was not read to its end."""
+    """The transport as a request's cycle sees it: writes made in one turn of the event loop go out together
+    at its end (one send instead of one per write: uvicorn writes an answer's head and its body apart, and a
+    stream's last event and its end apart; the sends were about a quarter of the gateway's CPU samples under
+    load); closing asks the protocol, which lingers when the request was not read to its end."""
 
-    __slots__ = ("_protocol",)
+    __slots__ = ("_protocol", "_pending")
 
     def __init__(self, protocol: BoundedHttpTools) -> None:
         self._protocol = protocol
+        self._pending: list[bytes] | None = None
 
     def write(self, data: bytes) -> None:
-        """Write to the connection; nothing once it was refused (a bad request pipelined behind this one was
-        answered and the write side shut: an answer now could not be written, and must not raise)."""
-        if not self._protocol._refused:
-            self._protocol.transport.write(data)
+        """Queue `data` for the end of this loop turn; nothing once the connection was refused (a bad request
+        pipelined behind this one was answered and the write side shut: an answer now could not be written,
+        and must not raise)."""
+        if self._protocol._refused:
+            return
+        if self._pending is None:
+            self._pending = [data]
+            self._protocol.loop.call_soon(self.flush)
+        else:
+            self._pending.append(data)
+
+    def flush(self) -> None:
+        """Send what is queued, in order (before anything the protocol writes or closes itself)."""
+        pending, self._pending = self._pending, None
+        if pending and not self._protocol._refused and not self._protocol.transport.is_closing():
+            self._protocol.transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def is_closing(self) -> bool:
         """Whether the connection is closing (or its write side was shut by a refusal)."""
