@@ -459,11 +459,7 @@ def _without_thoughts(chunk: dict) -> dict | None:
 
 
 async def generate_whole(
-    gw: Gateway,
-    spec: ModelSpec,
-    request: dict,
-    outcome: Outcome,
-    prefer: frozenset[str] = frozenset(),
+    gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, prefer: frozenset[str] = frozenset(),
     cut: CutFactory | None = None,
 ) -> dict:
     """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream, through the attempt's
