@@ -13,19 +13,21 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 
 from starlette.responses import Response
 
 from .auth import ClientIdentity
 from .catalog import Catalog, ModelSpec, apply_model_spec
-from .dialects.base import Generation, Local, LocalState, RenderContext, Unary
+from .dialects.base import ChunkCut, CutFactory, Generation, Local, LocalState, RenderContext, Unary
 from .errors import Cause, Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
 from .gemini.parts import is_answer_part, malformed_call, parts_of, usage_tokens, walk
 from .gemini.signatures import SKIP_SENTINEL, SignatureStore, issuing_kinds
+from .gemini.stops import stop_cut
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
 from .http.media import MediaFetcher
@@ -101,10 +103,11 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.
         said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""
         headers = {ADJUSTED_HEADER: said} if said else None
+        cut = work.cut or partial(stop_cut, work.request, False)
         if work.stream:
             handed_off = True
             return await stream_response(
-                open_stream(gw, spec, work.request, outcome, call.started, prefer),
+                open_stream(gw, spec, work.request, outcome, call.started, prefer, cut),
                 lambda opened: work.reply.stream(opened.first, opened.rest, ctx),
                 work.reply,
                 gw.settings.keepalive_seconds,
@@ -113,7 +116,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 call.started,  # the first keepalive is due keepalive_seconds after the request arrived
                 headers,
             )
-        response = await generate_whole(gw, spec, work.request, outcome, prefer)
+        response = await generate_whole(gw, spec, work.request, outcome, prefer, cut)
         outcome.ttfb = loop.time() - call.started
         return json_response(await work.reply.whole(response, ctx), headers=headers)
     except Exception as exc:  # GatewayError, or a bug anywhere after parsing: answered in the dialect's shape
@@ -345,7 +348,13 @@ def _malformed_error() -> UpstreamError:
 
 
 async def open_stream(
-    gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, started: float, prefer: frozenset[str] = frozenset()
+    gw: Gateway,
+    spec: ModelSpec,
+    request: dict,
+    outcome: Outcome,
+    started: float,
+    prefer: frozenset[str] = frozenset(),
+    cut: CutFactory | None = None,
 ) -> Opened:
     """Start generation and wait for the first chunk, failing over while nothing has been sent (accounts of
     the `prefer` kinds first, see `with_failover`).
@@ -354,8 +363,8 @@ async def open_stream(
     malformed function call counts as Failure.MALFORMED. Thoughts are passed on as they come; when the
     generation then ends in MALFORMED_FUNCTION_CALL before any answer part (gemini-cli capture
     context-compress-interactive.compress.responses: thoughts, then that finish with no content), the
-    stream goes on with a new generation on another account (`_continued`). Raises GatewayError as
-    `with_failover` does.
+    stream goes on with a new generation on another account (`_continued`). Every attempt's chunks go through
+    a fresh `cut(kind applies stop sequences)` (`_through`). Raises GatewayError as `with_failover` does.
     """
     loop = asyncio.get_running_loop()
 
@@ -365,7 +374,7 @@ async def open_stream(
 
     async def opening(upstream: Upstream, lease: Lease) -> Opened:
         """Open the stream on this account; the first chunk must arrive and be usable."""
-        chunks = upstream.stream(lease.account.record, spec.model, request)
+        chunks = _through(upstream, cut, upstream.stream(lease.account.record, spec.model, request))
         try:
             first = await anext(chunks)
             if malformed_call(first):
@@ -450,11 +459,12 @@ def _without_thoughts(chunk: dict) -> dict | None:
 
 
 async def generate_whole(
-    gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, prefer: frozenset[str] = frozenset()
+    gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, prefer: frozenset[str] = frozenset(),
+    cut: CutFactory | None = None,
 ) -> dict:
-    """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream folded by
-    `aggregate`); any failure, even mid-stream, tries another account (of the `prefer` kinds first). Raises
-    GatewayError as `with_failover`."""
+    """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream, through the attempt's
+    `cut` as a streamed answer's is, folded by `aggregate`); any failure, even mid-stream, tries another
+    account (of the `prefer` kinds first). Raises GatewayError as `with_failover`."""
 
     def attempt(upstream: Upstream, lease: Lease) -> Awaitable[dict]:
         """The whole answer from this account (signatures dropped and tried once more if refused)."""
@@ -462,10 +472,40 @@ async def generate_whole(
 
     async def folded(upstream: Upstream, lease: Lease) -> dict:
         """The whole stream from this account, folded; a malformed answer counts as a failure."""
-        response = aggregate([c async for c in upstream.stream(lease.account.record, spec.model, request)])
+        chunks = _through(upstream, cut, upstream.stream(lease.account.record, spec.model, request))
+        response = aggregate([c async for c in chunks])
         if malformed_call(response):
             raise _malformed_error()
         outcome.tokens_from(usage_tokens(response.get("usageMetadata")))
         return response
 
     return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer)
+
+
+def _through(upstream: Upstream, cut: CutFactory | None, chunks: AsyncIterator[dict]) -> AsyncIterator[dict]:
+    """One attempt's upstream chunks through a fresh ChunkCut, if `cut` makes one for this kind; else as they
+    are (no cost per chunk when the request needs no cut)."""
+    hook = cut(upstream.applies_stop_sequences) if cut is not None else None
+    return chunks if hook is None else _cut(chunks, hook)
+
+
+async def _cut(chunks: AsyncIterator[dict], hook: ChunkCut) -> AsyncIterator[dict]:
+    """`chunks` through `hook`, closing the upstream stream as soon as the hook says to stop, before the last
+    chunk is passed on: the connection closes and the model generates (and bills) no more. The usage then
+    is the last usageMetadata the upstream sent, on or before the cut chunk (it counts the tokens generated
+    up to that chunk, the sequence and any text after it in the chunk included; what Google generated after
+    it, before it saw the connection close, is never reported to us). The stream and the fold of a whole
+    answer both come through here, so both give the same figures."""
+    try:
+        async for chunk in chunks:
+            out, stop = hook(chunk)
+            if stop:
+                await chunks.aclose()
+                yield out
+                return
+            yield out
+        last = hook.end()
+        if last is not None:
+            yield last
+    finally:
+        await chunks.aclose()

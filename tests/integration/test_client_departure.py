@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.dialects import MODEL
 from tests.support.upstream import upstream_requests
+from tests.support.web import WebGateway, cookie, psid, running_web_fake
 
 BOUND = 3.0  # seconds; the old behaviour took 10 s (a keepalive interval) to 20 s (the whole upstream call)
 
@@ -82,3 +83,28 @@ def test_a_stream_stops_when_the_client_leaves_after_the_first_chunk(make_gatewa
     assert response.status == 200
     assert marker.encode() in response.read1(65536)  # the first chunks; then the fake stalls
     leave_and_check(conn, upstream_requests(fake_api, marker)[0])
+
+
+@pytest.mark.parametrize("impersonate", ["chrome", ""], ids=["curl_cffi", "aiohttp"])
+def test_a_web_account_stream_stops_when_the_client_leaves(tmp_path, impersonate):
+    """gemini-web over either transport: curl_cffi's own close waits for the transfer's end, so the gateway
+    aborts it (upstreams.web.transport) and the web app sees the hang-up as the Gemini API does."""
+    with running_web_fake() as web_fake:
+        web_fake.account(psid("leave"))
+        with WebGateway(tmp_path, web_fake.url, {"web-leave": {"cookie": cookie("leave")}},
+                        web={"impersonate": impersonate}, keepalive_seconds=10) as server:
+            marker = uuid.uuid4().hex[:10]
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            body = {"model": "gemini-web/flash", "stream": True,
+                    "messages": [{"role": "user", "content": f"{marker} one two three four five six\nSTALL-AFTER 1 20"}]}
+            conn.request("POST", "/v1/chat/completions", json.dumps(body),
+                         {"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
+            response = conn.getresponse()
+            assert response.status == 200
+            assert marker.encode() in response.read1(65536)  # the first chunk; then the web app stalls
+            sent = next(ex for ex in web_fake.requests_to("StreamGenerate") if marker in str(ex.extra.get("inner")))
+            conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close()
+            left = time.monotonic()
+            wait_for(lambda: "cancelled_at" in sent.extra, BOUND + 2, "the web app call's cancellation")
+            assert sent.extra["cancelled_at"] - left < BOUND

@@ -16,7 +16,10 @@ from gemgate.dialects.gemini_native.reply import GeminiReply
 from gemgate.dialects.openai.chat_request import parse_chat
 from gemgate.dialects.openai.responses_request import parse_responses
 from gemgate.gemini.aggregate import aggregate
+from gemgate.gemini.parts import parts_of
 from gemgate.gemini.signatures import SignatureStore
+from gemgate.gemini.stops import MATCHED, StopCut, StopMatcher
+from gemgate.pipeline import _cut
 from gemgate.testing import ThoughtSigner, plan_reply, single_response, stream_chunks
 from tests.support.agreement import (
     assert_anthropic_agree, assert_openai_agree, assert_responses_agree, gemini_view, stream_captures,
@@ -237,3 +240,39 @@ async def test_fake_generate_content_is_the_fold_of_its_stream(case):
             assert got.get(key) == want.get(key)
     if chunks:
         await check_both_dialects(chunks, len(whole.get("candidates") or [None]))
+
+
+# Stop sequences cut by the gateway (gemini.stops through pipeline._cut, as every attempt's chunks go): the
+# whole answer is the fold of the cut stream, so both agree, usage included (the last usageMetadata before the
+# cut), and the cut text is what matching the candidate's whole answer text gives.
+
+async def _through_cut(chunks: list[dict], stops: tuple[str, ...], n: int, report: bool) -> list[dict]:
+    return [c async for c in _cut(_aiter(chunks), StopCut(stops, n, report))]
+
+
+def _answer_text(chunks: list[dict], index: int = 0) -> str:
+    return "".join(p["text"] for c in chunks for cand in c.get("candidates") or () if cand.get("index", 0) == index
+                   for p in parts_of(cand) if "text" in p and not p.get("thought"))
+
+
+@given(chunk_sequences(), st.lists(st.text(alphabet="ab é\n{}", min_size=1, max_size=3), min_size=1, max_size=5))
+@SETTINGS
+async def test_cut_sequences_agree(seq, stops):
+    chunks, n = seq
+    stops = tuple(stops)
+    cut = await _through_cut(chunks, stops, n, report=False)
+    await check_both_dialects(cut, n)
+    reported = await _through_cut(chunks, stops, n, report=True)
+    a_whole, a_events = await anthropic_both(reported)
+    assert_anthropic_agree(a_whole, a_events)
+    folded = aggregate(reported)
+    assert folded.get("usageMetadata") == next((c["usageMetadata"] for c in reversed(reported) if "usageMetadata" in c), None)
+    matched = next((c.get(MATCHED) for c in folded.get("candidates", ()) if c["index"] == 0), None)
+    has_calls = any("functionCall" in p for p in parts_of(next(iter(folded.get("candidates", ())), {})))
+    if matched is not None and not has_calls:
+        assert (a_whole["stop_reason"], a_whole["stop_sequence"]) == ("stop_sequence", matched)
+    if all(not p.get("functionCall") for c in chunks for cand in c.get("candidates") or () if cand.get("index", 0) == 0
+           for p in parts_of(cand)):
+        m = StopMatcher(stops)
+        text, hit = m.feed(_answer_text(chunks))
+        assert (_answer_text(reported), matched) == (text + (m.release() if hit is None else ""), hit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..catalog import Catalog, ModelSpec
 from ..config import Limits
@@ -123,6 +123,24 @@ class Reply(abc.ABC):
         """The bytes that end a committed stream with an error, leaving the stream well-formed."""
 
 
+class ChunkCut(Protocol):
+    """What one upstream attempt's chunks go through before anything else sees them (the streamed answer and
+    the fold of a whole one alike, so both agree): `cut(chunk)` is (the chunk to pass on, whether to read the
+    upstream no further after it: the pipeline then closes the upstream stream); `end()` is a last chunk to
+    pass on when the upstream ended by itself (None: none). `gemini.stops.StopCut` is one."""
+
+    def __call__(self, chunk: dict) -> tuple[dict, bool]:
+        """(the chunk transformed, stop reading after it)."""
+
+    def end(self) -> dict | None:
+        """A chunk for what is still held when the upstream ends, or None."""
+
+
+# Makes a fresh ChunkCut for one attempt (failover starts a new generation, so the cut starts over), given
+# whether the serving upstream kind applies stopSequences itself (`Upstream.applies_stop_sequences`); None: no cut.
+CutFactory = Callable[[bool], "ChunkCut | None"]
+
+
 @dataclass
 class Generation:
     """A generation request as a parser made it: the client's model name, a Gemini GenerateContentRequest,
@@ -141,6 +159,9 @@ class Generation:
     # it may add to `request`, `media` and `signatures`, and raise GatewayError.
     resolve: Callable[[RenderContext], Awaitable[None]] | None = None
     affinity: str | None = None  # what names the client's conversation (a cache key, a session header); recorded
+    # The per-attempt chunk hook; None: the request's stop sequences are cut by the gateway for kinds that do
+    # not apply them (gemini.stops.stop_cut without reporting). Anthropic's reports the matched sequence.
+    cut: CutFactory | None = None
 
 
 @dataclass

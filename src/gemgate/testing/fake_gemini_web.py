@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from typing import Any
 
 from aiohttp import web
@@ -211,7 +212,8 @@ class FakeGeminiWeb(FakeServer):
 
     async def _frames(self, request: web.Request, ex: Exchange, headers: dict, frames: list[list],
                       stall: tuple[int, float] | None, reset: bool = False) -> web.StreamResponse:
-        """Write the frames one piece each (the `di`/`e` trailer after them unless `reset`)."""
+        """Write the frames one piece each (the `di`/`e` trailer after them unless `reset`); when the caller hangs
+        up first, `ex.extra["cancelled_at"]` is the time.monotonic() it was seen."""
         pieces = [p.encode() for p in body_pieces(frames)]
         if reset:
             pieces = pieces[: len(frames)]
@@ -219,4 +221,8 @@ class FakeGeminiWeb(FakeServer):
         try:
             return await write_pieces(request, headers, pieces, interval=FRAME_INTERVAL, stall=stall, reset=reset)
         except ConnectionReset:
+            ex.extra["cancelled_at"] = time.monotonic()
             raise asyncio.CancelledError() from None
+        except asyncio.CancelledError:  # the caller hung up before the answer was complete
+            ex.extra["cancelled_at"] = time.monotonic()
+            raise

@@ -71,6 +71,9 @@ class Upstream(abc.ABC):
     # Whether `models_and_quota` reports each model's remaining quota (the pool then skips exhausted models
     # before they fail and asks again before using one whose quota cooldown ran out).
     reports_quota: ClassVar[bool] = False
+    # Whether the kind's upstream honours the request's generationConfig.stopSequences itself; when it does
+    # not, the pipeline cuts the answer at them (gemini.stops) and closes the upstream stream there.
+    applies_stop_sequences: ClassVar[bool] = True
 
     def __init__(self, settings: UpstreamSettings) -> None:
         self.settings = settings

@@ -24,6 +24,7 @@ from ...errors import GatewayError
 from ...gemini.args import restore_arg_types
 from ...gemini.names import ToolNameMap
 from ...gemini.parts import parts_of, usage_tokens
+from ...gemini.stops import MATCHED
 from ..base import RenderContext, Reply, StreamFormat
 from ..parts import new_id
 from .content import SIGNATURE_PREFIX
@@ -38,15 +39,24 @@ _REFUSALS = frozenset({
 })  # fmt: skip
 
 
-def stop_reason(gemini_reason: str | None, has_calls: bool, blocked: bool) -> str:
+def stop_reason(gemini_reason: str | None, has_calls: bool, blocked: bool, matched: str | None = None) -> str:
     """Anthropic's stop_reason: max_tokens, refusal (safety kinds, a blocked prompt), tool_use when the answer
-    calls tools, else end_turn. Gemini reports a stop sequence as a plain STOP ("Natural stop point of the model
-    or provided stop sequence"), so stop_sequence cannot be told apart and is never given."""
+    calls tools (the client must answer the call even when text after it hit a stop sequence), stop_sequence
+    when the gateway matched one (`matched`, gemini.stops.MATCHED), else end_turn. Gemini reports a stop
+    sequence it matched itself as a plain STOP ("Natural stop point of the model or provided stop sequence",
+    ai.google.dev/api/generate-content#FinishReason): that one cannot be told apart and is end_turn."""
     if blocked or gemini_reason in _REFUSALS:
         return "refusal"
     if gemini_reason == "MAX_TOKENS":
         return "max_tokens"
-    return "tool_use" if has_calls else "end_turn"
+    if has_calls:
+        return "tool_use"
+    return "stop_sequence" if matched is not None else "end_turn"
+
+
+def _sequence(reason: str, matched: str | None) -> str | None:
+    """The `stop_sequence` field: the matched sequence when it is why the answer stopped, else null."""
+    return matched if reason == "stop_sequence" else None
 
 
 def anthropic_usage(meta: dict | None) -> dict:
@@ -139,9 +149,9 @@ class MessagesReply(Reply):
         self.schemas = schemas
         self.streaming = stream
 
-    def _message(self, msg_id: str, content: list, reason: str | None, usage: dict) -> dict:
+    def _message(self, msg_id: str, content: list, reason: str | None, usage: dict, sequence: str | None = None) -> dict:
         return {"id": msg_id, "type": "message", "role": "assistant", "model": self.model, "content": content,
-                "stop_reason": reason, "stop_sequence": None, "usage": usage}
+                "stop_reason": reason, "stop_sequence": sequence, "usage": usage}
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
         """A `message` (docs.anthropic.com/en/api/messages); a blocked prompt has no content and stop_reason
@@ -155,8 +165,10 @@ class MessagesReply(Reply):
         for call_id, signature in blocks.signed:
             await ctx.signatures.put(call_id, signature)
         blocked = not cands and bool((response.get("promptFeedback") or {}).get("blockReason"))
-        reason = stop_reason(cand.get("finishReason"), blocks.has_calls, blocked)
-        return self._message(new_id("msg_"), blocks.finished(), reason, anthropic_usage(response.get("usageMetadata")))
+        matched = cand.get(MATCHED)
+        reason = stop_reason(cand.get("finishReason"), blocks.has_calls, blocked, matched)
+        return self._message(new_id("msg_"), blocks.finished(), reason, anthropic_usage(response.get("usageMetadata")),
+                             _sequence(reason, matched))
 
     async def stream(self, first: dict, rest: AsyncIterator[dict], ctx: RenderContext) -> AsyncIterator[bytes]:
         """The event sequence of a streamed message; a failure after this began propagates (the HTTP layer ends
@@ -167,7 +179,7 @@ class MessagesReply(Reply):
         start["output_tokens"] = 0  # Anthropic's message_start counts what was generated so far
         yield _event("message_start", {"type": "message_start",
                                        "message": self._message(new_id("msg_"), [], None, start)})
-        reason = None
+        reason = matched = None
         blocked = seen = False
         chunk: dict | None = first
         while chunk is not None:
@@ -180,6 +192,7 @@ class MessagesReply(Reply):
                 for part in parts_of(cand):
                     blocks.add(part, out)
                 reason = cand.get("finishReason") or reason
+                matched = cand.get(MATCHED) or matched
             blocked = blocked or bool((chunk.get("promptFeedback") or {}).get("blockReason"))
             usage = chunk.get("usageMetadata") or usage
             for call_id, signature in blocks.signed:  # kept before the client sees the call
@@ -192,8 +205,9 @@ class MessagesReply(Reply):
         blocks.close(out)
         for kind, data in out:
             yield _event(kind, data)
-        final = stop_reason(reason, blocks.has_calls, blocked and not seen)
-        yield _event("message_delta", {"type": "message_delta", "delta": {"stop_reason": final, "stop_sequence": None},
+        final = stop_reason(reason, blocks.has_calls, blocked and not seen, matched)
+        delta = {"stop_reason": final, "stop_sequence": _sequence(final, matched)}
+        yield _event("message_delta", {"type": "message_delta", "delta": delta,
                                        "usage": anthropic_usage(usage)})
         yield _event("message_stop", {"type": "message_stop"})
 

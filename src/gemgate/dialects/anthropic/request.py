@@ -7,11 +7,14 @@ management, billing, routing, tracking), or refused with a 400 in Anthropic's wo
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...catalog import ModelSpec
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.normalise import normalise_history
 from ...gemini.param_ranges import MAX_STOP_SEQUENCES
+from ...gemini.stops import stop_cut
 from ...gemini.schema import to_gemini_schema
 from ...gemini.thinking import ThinkingRequest
 from ...upstreams.base import Capability
@@ -61,8 +64,9 @@ def parse_messages(inp: ParseInput) -> Generation:
     config["maxOutputTokens"] = max_tokens
     request["generationConfig"] = config
     reply = MessagesReply(body["model"], names, schemas, stream)
+    # stop_sequences go to Google and are matched by the gateway too, which says which one stopped the answer.
     return Generation(body["model"], request, stream, reply, _thinking(body), history.media, history.signatures,
-                      tuple(notes), names=REQUEST_RULE_NAMES)
+                      tuple(notes), names=REQUEST_RULE_NAMES, cut=partial(stop_cut, request, True))
 
 
 def parse_count_tokens(inp: ParseInput) -> Unary:

@@ -41,6 +41,7 @@ class GeminiWeb(Upstream):
 
     kind = KIND
     capabilities = frozenset({Capability.GENERATE, Capability.LIST_MODELS})
+    applies_stop_sequences = False  # the web app's request has no stop sequences: the gateway cuts (gemini.stops)
     settings_model = GeminiWebSettings
     secret_fields = ("cookie",)
     fallback_models = ("flash", "auto")

@@ -129,8 +129,8 @@ class curl_errors(transport_errors):  # noqa: N801 - used like a function: `with
 
 
 class _CurlAnswer(Answer):
-    def __init__(self, response, label: str) -> None:
-        self._response, self._label = response, label
+    def __init__(self, response, label: str, acurl) -> None:
+        self._response, self._label, self._acurl = response, label, acurl
         self.status = response.status_code
         self.set_cookies = [v for v in response.headers.get_list("set-cookie") if v]
         self.location = response.headers.get("location")
@@ -142,7 +142,14 @@ class _CurlAnswer(Answer):
                 yield piece
 
     async def close(self) -> None:
-        """See Answer."""
+        """See Answer. A transfer not read to its end is aborted (its handle taken off curl's multi handle, so
+        the connection closes and the model stops): curl_cffi's own `aclose` would wait for the transfer to end,
+        a whole answer's time (or a stall's) after the gateway stopped reading."""
+        task = self._response.astream_task
+        if task is not None and not task.done():
+            self._acurl.remove_handle(self._response.curl)
+            await asyncio.wait([task])  # ends cancelled: not an error of this close
+            return
         await self._response.aclose()
 
 
@@ -180,7 +187,7 @@ class CurlTransport(Transport):
                 method, url, headers=headers, data=body, params=params, proxy=proxy, stream=True,
                 timeout=(self.settings.connect_timeout, silence), allow_redirects=False,
             )
-        return _CurlAnswer(response, self.label)
+        return _CurlAnswer(response, self.label, self._session.acurl)
 
 
 def make_transport(settings: GeminiWebSettings, label: str) -> Transport:
