@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,3 +46,11 @@ class WebGateway(GatewayThread):
     def stored(self, name: str) -> AccountRecord:
         """The account as the store holds it now."""
         return self.read_store(lambda store: store.find_account(name))
+
+
+def upkeep(gw: WebGateway, now: float) -> None:
+    """One cookie upkeep round (rotations due, cookie files changed) in the gateway's own loop, at `now`."""
+    gateway = gw.gateway
+    loop = gateway._tasks[0].get_loop()
+    job = asyncio.run_coroutine_threadsafe(gateway.upkeep(gateway.upstreams["gemini-web"], now), loop)
+    job.result(timeout=30)
