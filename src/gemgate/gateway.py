@@ -38,7 +38,8 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.upstreams: dict[str, Upstream] = build_upstreams(settings.upstreams)
-        self.catalog = Catalog(settings.aliases, self.upstreams, settings.limits.model_name_chars)
+        self.catalog = Catalog(settings.aliases, self.upstreams, settings.limits.model_name_chars,
+                               settings.default_model)
         self.keys = KeyRing(settings.client_keys)
         self.media = MediaFetcher(settings)
         self.outcomes = Outcomes()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import typer
@@ -96,6 +97,18 @@ class Upstream(abc.ABC):
     def register_commands(cls, app: typer.Typer) -> None:
         """Add this kind's top-level commands (how its users sign in or bring credentials, e.g. `gemgate login`,
         `gemgate import`) to `gemgate` itself."""
+
+    @classmethod
+    def imports(cls, path: Path) -> bool:
+        """Whether `gemgate import PATH` names a file of this kind's own (e.g. the config of a server it
+        replaces): such files go to `import_files`, not to the credential importer. Default: none."""
+        return False
+
+    @classmethod
+    def import_files(cls, paths: list[Path], config: Path | None, dry_run: bool) -> bool:
+        """Import the files `imports` claimed, printing what was (with `dry_run`: would be) imported; False when
+        any failed. Only called for kinds whose `imports` claimed a file."""
+        raise NotImplementedError
 
     @classmethod
     def routes(cls) -> tuple[list, frozenset[str]]:

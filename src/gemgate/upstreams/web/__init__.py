@@ -18,13 +18,14 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import typer
 
 from ...errors import Cause, Failure, Scope, UpstreamError
 from ...store import AccountRecord
 from ..base import Capability, NeedsReauth, Upstream
-from . import cookies, protocol
+from . import cookies, migrate, protocol
 from .client import LABEL, WebClient, XsrfRejected
 from .lifecycle import CookieLifecycle, lifetime_warning
 from .models import STANDARD, resources
@@ -53,6 +54,18 @@ class GeminiWeb(Upstream):
         from .cli import register
 
         register(accounts)
+
+    @classmethod
+    def imports(cls, path: Path) -> bool:
+        """The config of the cookie-based OpenAI server gemgate replaces (`migrate.claims`)."""
+        return migrate.claims(path)
+
+    @classmethod
+    def import_files(cls, paths: list[Path], config: Path | None, dry_run: bool) -> bool:
+        """Its accounts, keys and settings (`import_cli.import_configs`)."""
+        from .import_cli import import_configs
+
+        return import_configs(paths, config, dry_run)
 
     @classmethod
     def secret_problem(cls, secret: dict) -> str | None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...files import replace_atomically
 from . import cookies
 from .cookies import EXTENSION, HEADER, JSON, NETSCAPE, SAPISID, netscape_cols
 
@@ -162,23 +161,3 @@ def write_back(path: Path, jar: dict[str, str], expires: dict[str, float]) -> st
     data = render(text, form, jar, expires).encode()
     replace_atomically(path, data)
     return digest(data)
-
-
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path` (same permissions), fsync it, and rename it over `path`.
-    Raises OSError; the temporary file is removed and `path` untouched then."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
