@@ -25,7 +25,8 @@ LABEL = "the Gemini web app"
 # Issue 9: never fall back to guest mode; say how to bring fresh cookies.
 REFRESH_ADVICE = (
     "export fresh cookies from a browser signed in to gemini.google.com (Firefox keeps them longest) and add "
-    "them again: `gemgate accounts remove <name>` then `gemgate accounts add-cookie FILE --name <name>`"
+    "them again: `gemgate accounts remove <name>` then `gemgate accounts add-cookie FILE --name <name>` (an "
+    "account added from a file: export them into that file, which a running server takes in by itself)"
 )
 
 

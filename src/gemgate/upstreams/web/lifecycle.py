@@ -37,7 +37,8 @@ log = logging.getLogger("gemgate.web")
 MIN_GAP = 60.0  # seconds: never two rotations of one account closer than this (§2.3: 2.1.1 skips within 60 s)
 ROTATED = "web-rotated"  # the store's namespace of "last rotated" marks: account id -> epoch seconds
 RELOADED = "web-file-read"  # file digests taken in: "<account id>/<digest>" -> instance that took it
-MARK_TTL = 7 * 86400.0  # seconds a mark is kept (longer than any schedule)
+MARK_TTL = 7 * 86400.0  # seconds a "last rotated" mark is kept (longer than any schedule)
+RELOAD_TTL = 60.0  # seconds a file-content mark is kept: instances racing on one change, not a later revert
 
 
 class CookieLifecycle:
@@ -83,6 +84,8 @@ class CookieLifecycle:
             due = self.due[account.id] = float(account.secret.get("rotated_at") or now) + self.interval()
         if now < due:
             return False
+        if not cookies.parse_header(account.secret.get("cookie") or "").get(PSIDTS):
+            return False  # nothing to rotate: a rotation of 1PSID alone is not described (§2) and might read as a 401
         mark = (await store.get_values(ROTATED, [account.id])).get(account.id)
         gap = max(MIN_GAP, self.settings.rotate_seconds - self.settings.rotate_jitter_seconds)
         if mark is not None and now - float(mark) < gap:  # another instance rotated it: follow its schedule
@@ -91,7 +94,14 @@ class CookieLifecycle:
         self.due[account.id] = now + self.interval()
         if not await store.swap_value(ROTATED, account.id, mark, repr(now), MARK_TTL):
             return False  # another instance won this round
-        return await keeper.renew(self.upstream, account, lambda acc: self._rotate(acc, now))
+        if await keeper.renew(self.upstream, account, lambda acc: self._rotate(acc, now)):
+            return True
+        # A refresh of the account was running: give the mark back, so the next round (or instance) rotates it.
+        await store.delete_values(ROTATED, [account.id])
+        if mark is not None:
+            await store.swap_value(ROTATED, account.id, None, mark, MARK_TTL)
+        self.due[account.id] = now
+        return False
 
     async def _rotate(self, account: AccountRecord, now: float) -> dict:
         """RotateCookies with the freshest jar (the live session's, whose merges may not be stored yet); the new
@@ -142,9 +152,14 @@ class CookieLifecycle:
         loaded = await asyncio.to_thread(cookie_file.read, Path(path))
         if loaded.digest == account.secret.get("cookie_file_digest"):
             return False  # what gemgate read or wrote last
-        if not await store.swap_value(RELOADED, f"{account.id}/{loaded.digest}", None, self.instance, MARK_TTL):
+        mark = f"{account.id}/{loaded.digest}"
+        if not await store.swap_value(RELOADED, mark, None, self.instance, RELOAD_TTL):
             return False  # another instance takes this version of the file in
-        return await keeper.renew(self.upstream, account, lambda acc: self._reload(acc, loaded, path, now))
+        if await keeper.renew(self.upstream, account, lambda acc: self._reload(acc, loaded, path, now)):
+            return True
+        await store.delete_values(RELOADED, [mark])  # a refresh was running: the next round takes it in
+        self.seen.pop(account.id, None)
+        return False
 
     async def _reload(self, account: AccountRecord, loaded: cookie_file.CookieFile, path: str, now: float) -> dict:
         """The secret with the file's cookies. Another Google account's cookies (a different __Secure-1PSID) are
