@@ -36,7 +36,8 @@ class WebGateway(GatewayThread):
 
     def __init__(self, data_dir, web_url: str, secrets: dict[str, dict], api_url: str = "http://127.0.0.1:9",
                  **overrides):
-        upstreams = {"gemini_web": {"base_url": web_url, **overrides.pop("web", {})}}
+        upstreams = {"gemini_web": {"base_url": web_url, "rotate_cookies_url": f"{web_url}/RotateCookies",
+                                    **overrides.pop("web", {})}}
         super().__init__(data_dir, api_url, [], upstreams=upstreams, **overrides)
         self.secrets = secrets
 

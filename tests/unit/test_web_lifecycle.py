@@ -70,3 +70,11 @@ def test_lifetime_warning_wording():
         "cookies last renewed 2 h ago (rotated); Google ends exported cookies 30 min-2 h after their last rotation, "
         "which only a running server does: if requests fail, export fresh cookies into /home/u/c.txt (gemgate takes "
         "the file in again by itself)")
+
+
+def test_the_sandbox_rotates_cookies_at_its_fake(tmp_path):
+    from gemgate.sandbox import sandbox_settings
+
+    settings = sandbox_settings(tmp_path, "http://127.0.0.1:1", 8080, "k", web_url="http://127.0.0.1:2")
+    web = GeminiWebSettings(**settings.upstreams["gemini_web"])
+    assert web.base_url == "http://127.0.0.1:2" and web.rotate_cookies_url == "http://127.0.0.1:2/RotateCookies"
