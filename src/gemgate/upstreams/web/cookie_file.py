@@ -126,7 +126,8 @@ def _extension(text: str, jar: dict[str, str], expires: dict[str, float]) -> str
         kept.append(entry)
     for name, value in jar.items():
         if name not in seen:
-            entry = {"domain": ".google.com", "name": name, "value": value, "path": "/", "secure": True, "httpOnly": True}
+            entry = {"domain": ".google.com", "name": name, "value": value, "path": "/", "secure": True,
+                     "httpOnly": True}
             if name in expires:
                 entry["expirationDate"] = expires[name]
             kept.append(entry)

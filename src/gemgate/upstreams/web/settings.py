@@ -11,7 +11,8 @@ class GeminiWebSettings(UpstreamSettings):
     """The web app's URLs and the kind's own timings (seconds).
 
     `base_url` serves the app page, StreamGenerate and batchexecute (reference/gemini-web-protocol.md §1.1,
-    §3.1, §6.8); `upload_url` the file uploads (§5) and `rotate_cookies_url` the cookie rotation (§2). `blocked_cooldown_seconds`: how long an account whose address Google blocked ("sorry" page,
+    §3.1, §6.8); `upload_url` the file uploads (§5) and `rotate_cookies_url` the cookie rotation (§2).
+    `blocked_cooldown_seconds`: how long an account whose address Google blocked ("sorry" page,
     HTTP 429, error 1060) rests; `usage_limit_cooldown_seconds`: how long a model whose usage limit (1037) the
     account reached rests; `session_seconds`: how long scraped page tokens are used before the page is read
     again; `temporary_chats`: conversations are not saved in the user's Gemini history (inner[45], §3.4).
