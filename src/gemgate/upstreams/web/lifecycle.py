@@ -26,6 +26,7 @@ from ...errors import UpstreamError
 from ...store import AccountRecord, Store
 from ..base import NeedsReauth
 from . import cookie_file, cookies
+from .client import REFRESH_ADVICE
 from .cookies import PSID, PSIDTS, CookieFormatError
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class CookieLifecycle:
         set_cookies = await self.upstream.client.rotate_cookies(account, jar)
         cookies.merge_set_cookies(jar, set_cookies, self.upstream.client.rotate_host, expires, now)
         if not jar.get(PSID):
-            raise NeedsReauth("Google removed the account's __Secure-1PSID when renewing its cookies: it is signed out")
+            raise NeedsReauth(f"Google removed the account's {PSID} when renewing its cookies (signed out); {REFRESH_ADVICE}")
         if jar.get(PSIDTS) == before:
             # Google stops issuing new ones for device-bound (DBSC) cookies exported from Chrome (peers.md #22).
             log.warning("account %s: RotateCookies issued no new %s; if requests start failing, export the cookies "
