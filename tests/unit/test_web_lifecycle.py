@@ -7,18 +7,13 @@ from __future__ import annotations
 import pytest
 
 from gemgate.store import AccountRecord
-from gemgate.store.crypto import SecretBox, load_master_key
-from gemgate.store.sqlite import SQLiteStore
 from gemgate.upstreams.web import GeminiWeb, GeminiWebSettings
 from gemgate.upstreams.web.lifecycle import ROTATED, lifetime_warning
 
 
 @pytest.fixture
-async def store(tmp_path):
-    impl = SQLiteStore(tmp_path / "s.db", SecretBox(load_master_key("lifecycle-test", tmp_path / "k")))
-    await impl.open()
-    yield impl
-    await impl.close()
+def store(sqlite_store):
+    return sqlite_store
 
 
 class Keeper:
