@@ -199,9 +199,11 @@ class Catalog:
     """
 
     def __init__(
-        self, aliases: dict[str, str] | None = None, kinds: Iterable[str] = (), max_name_length: int = MAX_NAME_LENGTH
+        self, aliases: dict[str, str] | None = None, kinds: Iterable[str] = (), max_name_length: int = MAX_NAME_LENGTH,
+        default_model: str | None = None,
     ) -> None:
         self.aliases = dict(aliases or {})
+        self.default_model = default_model  # the model of a request naming none (Settings.default_model)
         self.kinds = tuple(kinds)
         self.max_name_length = max_name_length  # a longer client model name is a 400 before any parsing
         self._longest = 0  # the longest served id, so name parsing stays linear
@@ -259,12 +261,14 @@ class Catalog:
         return ModelSpec(name, parsed.base, kinds, thinking, parsed.search, limit)
 
     def resolve(self, name: object) -> ModelSpec:
-        """The ModelSpec for a client's model name (aliases first).
+        """The ModelSpec for a client's model name (aliases first; None or "": `default_model` when set).
 
         Raises GatewayError 400 when the name is missing, not a string, longer than `max_name_length` or
         breaks the grammar (see `parse_name`), 404 (code model_not_found) when nothing serves it, and
         `no_accounts_error()` (503) when the pool has no account at all, so nothing could serve it.
         """
+        if name in (None, "") and self.default_model:
+            name = self.default_model
         if not isinstance(name, str) or not name:
             raise GatewayError(400, "'model' is required: a model id such as gemini-2.5-flash", param="model")
         if len(name) > self.max_name_length:

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # GEMGATE_UPSTREAMS__GEMINI_API__BASE_URL; each kind validates its own (see gemgate.upstreams).
     upstreams: dict[str, dict[str, Any]] = Field(default={}, repr=False)  # proxies may hold passwords
     aliases: dict[str, str] = {}
+    default_model: str | None = None
+    """The model of a request that names none (OpenAI Chat Completions without `model`, as the cookie-based
+    servers gemgate replaces allow); None: such a request is a 400 asking for one. Any name `model` takes
+    (an alias, a suffix)."""
 
     # Emit thoughts inside <think>…</think> in content instead of reasoning_content (OpenAI chat).
     thoughts_in_content: bool = False

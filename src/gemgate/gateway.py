@@ -38,7 +38,8 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.upstreams: dict[str, Upstream] = build_upstreams(settings.upstreams)
-        self.catalog = Catalog(settings.aliases, self.upstreams, settings.limits.model_name_chars)
+        self.catalog = Catalog(settings.aliases, self.upstreams, settings.limits.model_name_chars,
+                               settings.default_model)
         self.keys = KeyRing(settings.client_keys)
         self.media = MediaFetcher(settings)
         self.outcomes = Outcomes()
@@ -99,6 +100,7 @@ class Gateway:
             asyncio.create_task(self._sync_loop()),
             asyncio.create_task(self._discovery_loop()),
             asyncio.create_task(self.quota.loop()),
+            *(asyncio.create_task(self._upkeep_loop(u)) for u in self.upstreams.values() if u.upkeep_interval()),
         ]
 
     async def stop(self) -> None:
@@ -196,6 +198,29 @@ class Gateway:
                     await self.store.purge_expired()
             except Exception:
                 log.exception("state sync failed")
+
+    async def upkeep(self, upstream: Upstream, now: float | None = None) -> None:
+        """One `Upstream.upkeep` round over the kind's enabled accounts; its verdicts go to the pool (needs
+        re-auth, or the mark lifted for a replaced credential). `now`: epoch seconds (tests pass their own)."""
+        accounts = [a for a in self.pool.accounts.values() if a.kind == upstream.kind and a.record.enabled]
+        reauth = frozenset(a.id for a in accounts if a.reauth is not None)
+        verdicts = await upstream.upkeep([a.record for a in accounts], reauth, self.credentials, self.store,
+                                         time.time() if now is None else now)
+        for acc in accounts:
+            if acc.id in verdicts:
+                reason = verdicts[acc.id]
+                if reason is not None:
+                    self.pool.needs_reauth(acc, reason)
+                elif acc.reauth is not None:
+                    self.pool.reauthed(acc)
+
+    async def _upkeep_loop(self, upstream: Upstream) -> None:
+        while True:
+            await asyncio.sleep(upstream.upkeep_interval())
+            try:
+                await self.upkeep(upstream)
+            except Exception:
+                log.exception("%s upkeep failed", upstream.kind)
 
     async def _discovery_loop(self) -> None:
         while True:

@@ -89,6 +89,8 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             return json_response(await body if inspect.isawaitable(body) else body)
         spec = gw.catalog.resolve(work.model)
         outcome.model = spec.requested
+        if not work.model and getattr(work.reply, "model", None) == "":
+            work.reply.model = spec.requested  # the configured default_model answered: the reply names it
         gw.admit(call.identity, spec)
         if isinstance(work, Unary):
             body = work.build(spec)

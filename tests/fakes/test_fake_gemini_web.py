@@ -105,3 +105,38 @@ async def test_blocked_account_is_sent_to_the_sorry_page(served):
     fake.account(PSID, blocked="429")
     async with session.get(f"{url}/app", headers={"Cookie": f"__Secure-1PSID={PSID}"}) as r:
         assert r.status == 429
+
+
+ROTATE = {"Content-Type": "application/json", "Origin": "https://accounts.google.com"}
+ROTATE_BODY = b'[000,"-0000000000000000000"]'
+
+
+async def test_rotate_cookies_is_strict_and_ends_old_psidts(served):
+    fake, url, session = served
+    now = [1000.0]
+    fake.clock = lambda: now[0]
+    acc = fake.account(PSID, psidts_lifetime=1200)
+    first = acc.issue_psidts(now[0])
+    jar = f"__Secure-1PSID={PSID}; __Secure-1PSIDTS={first}"
+    for headers, body, want in [
+        ({**ROTATE, "Cookie": jar}, b'[0,"-0000000000000000000"]', 400),  # the body is sent literally (§2.1)
+        ({"Content-Type": "text/plain", "Origin": ROTATE["Origin"], "Cookie": jar}, ROTATE_BODY, 400),
+        ({**ROTATE, "Origin": "https://gemini.google.com", "Cookie": jar}, ROTATE_BODY, 400),
+        ({**ROTATE, "Cookie": jar + "; NID=1"}, ROTATE_BODY, 401),  # more cookies gave 401 (§1.3, §2.4)
+        ({**ROTATE, "Cookie": "__Secure-1PSID=unknown; __Secure-1PSIDTS=x"}, ROTATE_BODY, 401),
+    ]:
+        async with session.post(f"{url}/RotateCookies", data=body, headers=headers) as r:
+            assert r.status == want, (headers, body)
+    now[0] += 600
+    async with session.post(f"{url}/RotateCookies", data=ROTATE_BODY, headers={**ROTATE, "Cookie": jar}) as r:
+        assert r.status == 200
+        issued = {c.key: c for c in r.cookies.values()}
+        fresh = issued["__Secure-1PSIDTS"].value
+        assert fresh != first and "__Secure-3PSIDTS" in issued and issued["__Secure-1PSIDTS"]["domain"] == ".google.com"
+    now[0] += 700  # 1300 s after the first was issued: it no longer signs in, the rotated one does
+    async with session.get(f"{url}/app", headers={"Cookie": jar}) as r:
+        assert "SNlM0e" not in await r.text()
+    async with session.get(f"{url}/app", headers={"Cookie": f"__Secure-1PSID={PSID}; __Secure-1PSIDTS={fresh}"}) as r:
+        assert '"SNlM0e":"' in await r.text()
+    async with session.post(f"{url}/RotateCookies", data=ROTATE_BODY, headers={**ROTATE, "Cookie": jar}) as r:
+        assert r.status == 401  # the expired one cannot be rotated either

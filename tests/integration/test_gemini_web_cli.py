@@ -102,3 +102,38 @@ def test_settings_from_the_environment(monkeypatch):
     web = build_upstreams(load_settings(None).upstreams)["gemini-web"]
     assert web.settings.base_url == "http://127.0.0.1:9" and web.settings.blocked_cooldown_seconds == 42
     assert web.settings.rotate_cookies_url == "http://127.0.0.1:9/rotate"
+
+
+def test_a_file_is_remembered_and_cookies_near_their_end_are_warned_about(cli_env):
+    import time
+
+    from gemgate.store import AccountRecord
+
+    path = cli_env / "cookies.txt"
+    soon = int(time.time()) + 3600
+    path.write_text(f"# Netscape HTTP Cookie File\n.google.com\tTRUE\t/\tTRUE\t1999999999\t__Secure-1PSID\t{PSID}\n"
+                    f".google.com\tTRUE\t/\tTRUE\t{soon}\t__Secure-1PSIDTS\tts-1\n")
+    assert runner.invoke(app, ["accounts", "add-cookie", str(path), "--name", "filed"]).exit_code == 0
+    secret = stored(cli_env)["filed"].secret
+    assert secret["cookie_file"] == str(path.resolve()) and secret["expires"]["__Secure-1PSIDTS"] == soon
+    listed = runner.invoke(app, ["accounts", "list"])
+    assert listed.exit_code == 0, listed.output
+    flat = " ".join(listed.output.split())
+    assert "__Secure-1PSIDTS expires in 59 min" in flat and "export fresh cookies into" in flat, listed.output
+
+    async def add_old():  # cookies brought in three hours ago, never rotated since (no server ran)
+        store = await open_store(load_settings(None))
+        try:
+            await store.add_account(AccountRecord(id="old1", name="stale", kind="gemini-web", created_at=time.time() - 4 * 3600,
+                                                  secret={"cookie": f"__Secure-1PSID={psid('old')}",
+                                                          "loaded_at": time.time() - 3 * 3600 - 60}))
+        finally:
+            await store.close()
+
+    asyncio.run(add_old())
+    shown = runner.invoke(app, ["accounts", "show", "stale"])
+    flat = " ".join(shown.output.split())
+    assert "warning: cookies last renewed 3 h ago (brought in)" in flat and "accounts remove stale" in flat, shown.output
+    fine = runner.invoke(app, ["accounts", "add-cookie", "-", "--name", "fresh"], input=FORMS["header"].replace(PSID, psid("new")))
+    assert fine.exit_code == 0
+    assert "warning" not in runner.invoke(app, ["accounts", "show", "fresh"]).output

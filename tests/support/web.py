@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,7 +36,8 @@ class WebGateway(GatewayThread):
 
     def __init__(self, data_dir, web_url: str, secrets: dict[str, dict], api_url: str = "http://127.0.0.1:9",
                  **overrides):
-        upstreams = {"gemini_web": {"base_url": web_url, **overrides.pop("web", {})}}
+        upstreams = {"gemini_web": {"base_url": web_url, "rotate_cookies_url": f"{web_url}/RotateCookies",
+                                    **overrides.pop("web", {})}}
         super().__init__(data_dir, api_url, [], upstreams=upstreams, **overrides)
         self.secrets = secrets
 
@@ -45,3 +47,11 @@ class WebGateway(GatewayThread):
     def stored(self, name: str) -> AccountRecord:
         """The account as the store holds it now."""
         return self.read_store(lambda store: store.find_account(name))
+
+
+def upkeep(gw: WebGateway, now: float) -> None:
+    """One cookie upkeep round (rotations due, cookie files changed) in the gateway's own loop, at `now`."""
+    gateway = gw.gateway
+    loop = gateway._tasks[0].get_loop()
+    job = asyncio.run_coroutine_threadsafe(gateway.upkeep(gateway.upstreams["gemini-web"], now), loop)
+    job.result(timeout=30)

@@ -10,19 +10,14 @@ from gemgate import admin
 from gemgate.admin import AdminError, Conflict, NotFound
 from gemgate.auth import hash_key
 from gemgate.store import HealthRecord
-from gemgate.store.crypto import SecretBox, load_master_key
-from gemgate.store.sqlite import SQLiteStore
 
 API_KEY = "AIzaSyADMINTEST0123456789abcdefghijklmn"
 OTHER_KEY = "AIzaSyOTHERKEY00123456789abcdefghijklmn"
 
 
 @pytest.fixture
-async def store(tmp_path):
-    impl = SQLiteStore(tmp_path / "admin.db", SecretBox(load_master_key("admin-test", tmp_path / "unused.key")))
-    await impl.open()
-    yield impl
-    await impl.close()
+def store(sqlite_store):
+    return sqlite_store
 
 
 def key_for(name: str) -> str:

@@ -7,8 +7,6 @@ import asyncio
 import pytest
 
 from gemgate.store import AccountRecord
-from gemgate.store.crypto import SecretBox, load_master_key
-from gemgate.store.sqlite import SQLiteStore
 from gemgate.upstreams.base import NeedsReauth, Upstream, UpstreamSettings
 from gemgate.upstreams.credentials import CredentialKeeper
 
@@ -38,11 +36,8 @@ class Expiring(Upstream):
 
 
 @pytest.fixture
-async def store(tmp_path):
-    impl = SQLiteStore(tmp_path / "c.db", SecretBox(load_master_key("cred-test", tmp_path / "k")))
-    await impl.open()
-    yield impl
-    await impl.close()
+def store(sqlite_store):
+    return sqlite_store
 
 
 async def add(store, secret) -> AccountRecord:

@@ -157,3 +157,25 @@ async def test_changed_signals_commits_made_elsewhere(store, tmp_path):
         assert await store.changed() is False, "reads change nothing"
     finally:
         await other.close()
+
+
+async def test_swap_value_is_a_compare_and_swap(store, tmp_path):
+    assert await store.swap_value("mark", "acc", None, "100", ttl=60)  # absent: stored
+    assert not await store.swap_value("mark", "acc", None, "101", ttl=60)  # present: another won
+    assert not await store.swap_value("mark", "acc", "99", "101", ttl=60)  # not the expected value
+    assert await store.swap_value("mark", "acc", "100", "160", ttl=60)
+    assert await store.get_values("mark", ["acc"]) == {"acc": "160"}
+    await store.put_values("mark", {"old": "1"}, ttl=-1)  # expired: as absent
+    assert not await store.swap_value("mark", "old", "1", "2", ttl=60)
+    assert await store.swap_value("mark", "old", None, "2", ttl=60)
+    # Two processes sharing the file race for the same mark: exactly one wins.
+    box = SecretBox(load_master_key("contract-test", tmp_path / "unused.key"))
+    others = [SQLiteStore(store.path, box) for _ in range(3)]
+    for other in others:
+        await other.open()
+    try:
+        won = await asyncio.gather(*(s.swap_value("mark", "race", None, str(i), ttl=60) for i, s in enumerate(others)))
+        assert sorted(won) == [False, False, True]
+    finally:
+        for other in others:
+            await other.close()

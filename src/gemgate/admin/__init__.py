@@ -19,7 +19,7 @@ from .accounts import (
     verify_credential,
 )
 from .errors import AdminError, Conflict, Malformed, NotFound
-from .keys import create_key, ensure_client_key, list_keys, revoke_key
+from .keys import create_key, ensure_client_key, import_key, list_keys, revoke_key
 from .validate import check_kind, check_name, check_proxy, check_secret, redact_proxy
 from .views import AccountView, CooldownView, KeyView, QuotaView
 
@@ -44,6 +44,7 @@ __all__ = [
     "enable_account",
     "ensure_client_key",
     "get_account",
+    "import_key",
     "list_accounts",
     "list_keys",
     "redact_proxy",

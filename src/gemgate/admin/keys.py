@@ -34,6 +34,22 @@ async def create_key(store: Store, name: str | None = None) -> tuple[KeyView, st
     return key_view(record), key
 
 
+async def import_key(store: Store, key: str, name: str) -> KeyView | None:
+    """Store a client key another server issued (migration: its clients keep their keys), as its hash. Returns
+    its view, or None when an active key with that hash exists already. The kept prefix is at most a third of
+    the key (foreign keys can be short). Raises AdminError for an invalid name, Conflict if the name is taken."""
+    name = check_name(name, "key name")
+    records = await store.list_client_keys()
+    if any(r.key_hash == hash_key(key) for r in records):
+        return None
+    if any(name in (r.name, r.id, r.prefix) for r in records):
+        raise Conflict(f"an active client key named '{name}' exists already; choose another name")
+    record = ClientKeyRecord(id=uuid.uuid4().hex[:12], name=name, key_hash=hash_key(key),
+                             prefix=key[: min(PREFIX_LEN, len(key) // 3)])
+    await store.add_client_key(record)
+    return key_view(record)
+
+
 async def list_keys(store: Store, include_revoked: bool = True) -> list[KeyView]:
     """Client keys, oldest first, as views (never the key nor its hash); revoked ones unless told not to."""
     return [key_view(r) for r in await store.list_client_keys(include_revoked=include_revoked)]

@@ -52,7 +52,8 @@ class AccountView:
     precedence. until: epoch seconds when the earliest cooldown ends (None unless cooling, or when it has
     no end). reason: why the state is not ok ("" when ok). proxy: password replaced by "***".
     credential: the kind's safe description of the credential (`Upstream.describe_secret`, gemini-api:
-    `AIza…x9Qk`), to tell accounts apart; "" when the kind gives none.
+    `AIza…x9Qk`), to tell accounts apart; "" when the kind gives none. warning: the kind's word that the
+    credential is near its end, with what to do (`Upstream.credential_warning`); "" for none.
     requests / errors: counters since the account was added; last_used: epoch seconds or None.
     quota: each model's quota at the latest reading, emptiest first (kinds that report quota; () before the
     first reading); quota_checked: when that reading was taken (epoch seconds) or None.
@@ -77,6 +78,7 @@ class AccountView:
     credential: str = ""
     quota: tuple[QuotaView, ...] = ()
     quota_checked: float | None = None
+    warning: str = ""
 
     @property
     def lowest_quota(self) -> QuotaView | None:
@@ -163,6 +165,7 @@ def account_view(
         credential=_describe(record),
         quota=_quota(record),
         quota_checked=record.quota.checked_at if record.quota is not None else None,
+        warning=_warning(record, now),
     )
 
 
@@ -171,6 +174,13 @@ def _quota(record: AccountRecord) -> tuple[QuotaView, ...]:
         return ()
     views = (QuotaView(m, r.fraction, r.reset) for m, r in record.quota.models.items())
     return tuple(sorted(views, key=lambda q: (q.fraction is None, q.fraction or 0.0, q.model)))
+
+
+def _warning(record: AccountRecord, now: float) -> str:
+    cls = UPSTREAM_KINDS.get(record.kind)
+    if cls is None or not isinstance(record.secret, dict):
+        return ""
+    return redact(cls.credential_warning(record.secret, record.created_at, now).replace("<name>", record.name))
 
 
 def _describe(record: AccountRecord) -> str:

@@ -73,9 +73,10 @@ def accounts_list(
             escape(_quota_cell(v)),
             str(v.requests),
             escape(_short(v.last_error or "")),
+            f"[yellow]{escape(v.warning)}[/]" if v.warning else "",
         ))
     headers = ("name", "kind", "credential", "proxy", "state", "cooldown until", "reason", "least quota left",
-               "requests", "last error")
+               "requests", "last error", "warning")
     table = folding_table(headers, rows, drop_empty=True)
     if console.width < _READABLE_COLUMN * len(table.columns):  # columns would shrink to a few letters each
         records(headers, rows)
@@ -95,6 +96,8 @@ def accounts_show(name: str, config: ConfigOpt = None) -> None:
         rows = [(escape(c.scope), c.state, when(c.until), escape(c.reason)) for c in v.cooldowns]
         console.print(folding_table(("scope", "state", "until", "reason"), rows))
     last = f", last error: {escape(v.last_error)}" if v.last_error else ""
+    if v.warning:
+        console.print(f"[yellow]warning: {escape(v.warning)}[/]")
     console.print(f"requests {v.requests}, errors {v.errors}{last}")
     if v.quota:
         _print_quota([v])

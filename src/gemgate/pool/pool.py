@@ -339,6 +339,13 @@ class Pool:
         log.warning("account %s needs re-auth: %s", acc.record.name, reason)
         self._writes.put_nowait(self.store.put_health(HealthRecord(acc.id, ACCOUNT_WIDE, "needs_reauth", None, reason)))
 
+    def reauthed(self, acc: Account) -> None:
+        """The account's credential was replaced (e.g. its cookie file re-exported): back in rotation."""
+        acc.reauth = None
+        self._candidates.clear()
+        log.info("account %s: new credential, re-auth mark lifted", acc.record.name)
+        self._writes.put_nowait(self.store.clear_health(acc.id, ACCOUNT_WIDE))
+
     def cool(self, acc: Account, model: str, seconds: float, reason: str, quota: str | None = None) -> None:
         """`acc` may not serve `model` (a `state_key`; "*": anything) for `seconds`; `quota`: until a quota
         refills (where that was learnt, see `Cooldown`), stored as state "quota" so any instance re-checks

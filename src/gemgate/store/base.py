@@ -233,6 +233,12 @@ class Store(abc.ABC):
         """The unexpired values among `keys` in `namespace`; missing or expired keys are left out."""
 
     @abc.abstractmethod
+    async def swap_value(self, namespace: str, key: str, expected: str | None, value: str, ttl: float) -> bool:
+        """Compare-and-swap one value: store `value` (readable for `ttl` seconds) only when the unexpired value
+        now under `key` is `expected` (None: there is none). True when this call stored it; atomic across
+        every process sharing the store (one instance wins a race, e.g. for a per-account "last rotated" mark)."""
+
+    @abc.abstractmethod
     async def delete_values(self, namespace: str, keys: list[str]) -> int:
         """Delete `keys` from `namespace`; returns how many unexpired values were deleted."""
 

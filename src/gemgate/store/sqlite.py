@@ -384,6 +384,18 @@ class SQLiteStore(Store):
         async with self.db.execute(sql, (namespace, *keys, time.time())) as cur:
             return {row[0]: row[1] async for row in cur}
 
+    async def swap_value(self, namespace: str, key: str, expected: str | None, value: str, ttl: float) -> bool:
+        """See `Store.swap_value`: one statement, so the check and the write are one transaction."""
+        now = time.time()
+        if expected is None:  # absent or expired: insert, or take over the expired row
+            sql = ("INSERT INTO ttl_values (namespace, key, value, expires_at) VALUES (?,?,?,?) "
+                   "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+                   "expires_at = excluded.expires_at WHERE ttl_values.expires_at <= ?")
+            return await self._write(sql, (namespace, key, value, now + ttl, now)) == 1
+        sql = ("UPDATE ttl_values SET value = ?, expires_at = ? "
+               "WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?")
+        return await self._write(sql, (value, now + ttl, namespace, key, expected, now)) == 1
+
     async def delete_values(self, namespace: str, keys: list[str]) -> int:
         """See `Store.delete_values`."""
         if not keys:

@@ -7,6 +7,11 @@ the gateway's web upstream). It serves:
 * `POST …/StreamGenerate`: the fake model's answer as cumulative snapshots in the `rt=c` framing (§3.5), or as
   the pre-1.18 un-prefixed body without `rt=c` (§3.1); a model id the account lacks is error 1052 (§4.1); each
   answer sets a fresh `__Secure-1PSIDCC` (zexadev merges the *SIDCC that StreamGenerate sets, §2.4).
+* `POST /RotateCookies` (the `rotate_cookies_url`, §2): strict per §2.1 (POST, `Content-Type: application/json`,
+  `Origin: https://accounts.google.com`, the literal body, only `__Secure-1PSID` and `__Secure-1PSIDTS`: more
+  gave 401, §1.3 and §2.4); a signed-in account with a working 1PSIDTS gets a new `__Secure-1PSIDTS` and
+  `__Secure-3PSIDTS` in Set-Cookie on .google.com (§2.2), anything else 401 (§2.2). A 1PSIDTS stops working
+  `psidts_lifetime` after it was issued (see WebAccount), measured by `clock` (replaceable: tests set the time).
 * Rules of Google's it enforces: a POST carrying `__Secure-1PSID` must carry the page's SNlM0e as `at`, else
   HTTP 400 with the "xsrf" marker body (§1.5, Appendix A); a blocked account gets a 302 to the sorry page or a
   429 (§1.5); the query must have `bl`, `f.sid`, `_reqid` (§3.1); `f.req` must be the double-encoded form (§3.2).
@@ -21,6 +26,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -37,6 +43,12 @@ from gemgate.testing.web_wire import GUARD, body_pieces, dumps, error_part, rpc_
 
 STREAM = "/_/BardChatUi/data/assistant.lamda.BardFrontendService/StreamGenerate"
 BATCH = "/_/BardChatUi/data/batchexecute"
+ROTATE_PATH = "/RotateCookies"
+ROTATE_BODY = b'[000,"-0000000000000000000"]'  # §2.1, literally
+ROTATE_COOKIES = {"__Secure-1PSID", "__Secure-1PSIDTS"}  # more gave 401 (§1.3 get_access_token.py, §2.4 zexadev)
+# Google's Set-Cookie attributes for it are not in the reference; a year's Max-Age leaves the end of a 1PSIDTS to
+# `psidts_lifetime`, the rule the reference does give (§2.4).
+ROTATED_MAX_AGE = 365 * 86400
 XSRF_BODY = ')]}\'\n\n[["er",null,400,null,[{"48448350":["xsrf"]}]]]'  # the shape 782042369's tests use (§1.5)
 FRAME_INTERVAL = 0.01  # seconds between frames, so a client sees them arrive apart
 FAKE_MODEL = "gemini-2.5-flash"  # what the shared fake model answers as (thinks when asked)
@@ -70,6 +82,7 @@ class FakeGeminiWeb(FakeServer):
         self._failed_once: set[str] = set()
         self._cookie_counter = itertools.count(1)
         self.session_id = "-1091091728961866802"  # §1.2 example FdrFJe
+        self.clock: Callable[[], float] = time.time
 
     def account(self, psid: str, **fields: Any) -> WebAccount:
         """The account with this `__Secure-1PSID`, created (or updated) with `fields` (see WebAccount)."""
@@ -100,7 +113,12 @@ class FakeGeminiWeb(FakeServer):
         acc = self.accounts.get(psid) if psid else None
         if acc is not None and acc.auth_user != index:
             acc = None  # signed in under another /u/N/: this path serves the signed-out app
+        if acc is not None and not acc.psidts_works(_cookies(request).get("__Secure-1PSIDTS"), self.clock()):
+            acc = None  # an expired 1PSIDTS: Google serves the signed-out app (§1.5)
         ex.account = psid
+        if path == ROTATE_PATH:
+            ex.action = "RotateCookies"
+            return self._rotate(request, ex, acc)
         if acc is not None and acc.blocked:
             ex.status = 429 if acc.blocked == "429" else 302
             return self._blocked(acc.blocked)
@@ -132,6 +150,27 @@ class FakeGeminiWeb(FakeServer):
         if path == BATCH:
             return await self._batch(request, ex, acc, outer)
         return await self._stream(request, ex, acc, outer)
+
+    def _rotate(self, request: web.Request, ex: Exchange, acc: WebAccount | None) -> web.Response:
+        """RotateCookies (§2): the request checked as §2.1 gives it, then a new 1PSIDTS/3PSIDTS (§2.2)."""
+        if request.method != "POST":
+            ex.status = 405
+            return web.Response(status=405, text="Method Not Allowed")
+        if (request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json"
+                or request.headers.get("Origin") != "https://accounts.google.com" or ex.raw != ROTATE_BODY):
+            ex.status = 400
+            return web.Response(status=400, text="Bad Request")
+        if acc is None or not acc.signed_in or set(_cookies(request)) - ROTATE_COOKIES:
+            ex.status = 401
+            return web.Response(status=401, text="Unauthorized")
+        now = self.clock()
+        fresh = acc.issue_psidts(now) if acc.psidts_lifetime is not None else f"sidts-{next(self._cookie_counter)}r"
+        ex.status = 200
+        attrs = f"Domain=.google.com; Path=/; Secure; HttpOnly; Max-Age={ROTATED_MAX_AGE}"
+        response = web.Response(status=200, text=")]}'\n[]", content_type="application/json")
+        response.headers.add("Set-Cookie", f"__Secure-1PSIDTS={fresh}; {attrs}")
+        response.headers.add("Set-Cookie", f"__Secure-3PSIDTS={fresh}; {attrs}; SameSite=None")
+        return response
 
     @staticmethod
     def _blocked(how: str) -> web.Response:

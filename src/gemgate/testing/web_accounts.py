@@ -42,6 +42,10 @@ class WebAccount:
     AccountStatus otAQ7b reports while signed in (§4.3: 1000 available, 1016 unauthenticated, 1021 rejected,
     1040 terms of service pending, …); `app_redirect` a Location the app page first redirects to (the real
     redirects are unknown, §9.2: this only tests that a client tolerates them; off by default).
+    `psidts_lifetime`: seconds a `__Secure-1PSIDTS` works after it was issued (None: any value works for ever);
+    with it, only the values in `issued` (value -> epoch seconds issued, by `issue_psidts` or RotateCookies)
+    do, and an older or unknown one is served as signed out: exported cookies that are not rotated die within
+    hours (§2.4 "die in 1-2 h"; peers.md #22 "30 min-2 h").
     """
 
     psid: str
@@ -54,6 +58,8 @@ class WebAccount:
     status: int = AVAILABLE
     app_redirect: str | None = None
     xsrf: str = ""
+    psidts_lifetime: float | None = None
+    issued: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.xsrf:
@@ -63,6 +69,19 @@ class WebAccount:
         """A fresh SNlM0e; the old one is refused from now on (a stale `at`, §1.5)."""
         self.xsrf = f"AT{secrets.token_hex(12)}:{int(time.time() * 1000)}"
         return self.xsrf
+
+    def issue_psidts(self, at: float) -> str:
+        """A new `__Secure-1PSIDTS`, working from `at` (epoch seconds) for `psidts_lifetime`."""
+        value = f"sidts-{secrets.token_hex(16)}"
+        self.issued[value] = at
+        return value
+
+    def psidts_works(self, value: str | None, now: float) -> bool:
+        """Whether a request carrying this `__Secure-1PSIDTS` at `now` is signed in (see `psidts_lifetime`)."""
+        if self.psidts_lifetime is None:
+            return True
+        issued = self.issued.get(value or "")
+        return issued is not None and now - issued < self.psidts_lifetime
 
     def row_ids(self) -> dict[str, str]:
         """hex id -> slug of its models."""

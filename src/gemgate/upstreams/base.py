@@ -7,13 +7,17 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..redaction import redact
 from ..store import AccountRecord, QuotaSnapshot, Store
+
+if TYPE_CHECKING:
+    from .credentials import CredentialKeeper
 
 
 class Capability(StrEnum):
@@ -98,6 +102,18 @@ class Upstream(abc.ABC):
         `gemgate import`) to `gemgate` itself."""
 
     @classmethod
+    def imports(cls, path: Path) -> bool:
+        """Whether `gemgate import PATH` names a file of this kind's own (e.g. the config of a server it
+        replaces): such files go to `import_files`, not to the credential importer. Default: none."""
+        return False
+
+    @classmethod
+    def import_files(cls, paths: list[Path], config: Path | None, dry_run: bool) -> bool:
+        """Import the files `imports` claimed, printing what was (with `dry_run`: would be) imported; False when
+        any failed. Only called for kinds whose `imports` claimed a file."""
+        raise NotImplementedError
+
+    @classmethod
     def routes(cls) -> tuple[list, frozenset[str]]:
         """HTTP routes this kind adds to the gateway (starlette Routes, e.g. a sign-in flow), and which of
         their paths are served without a client key (protected otherwise, e.g. by a one-time state)."""
@@ -136,6 +152,12 @@ class Upstream(abc.ABC):
         (gemini-api: the key's start and last 4 characters, `AIza…x9Qk`); never enough to use it. "" for none."""
         return ""
 
+    @classmethod
+    def credential_warning(cls, secret: dict, created_at: float, now: float) -> str:
+        """A warning for `gemgate accounts list`/`show` that the credential is near its end, saying what to do;
+        "" when none (the default). `created_at` (when the account was added) and `now` are epoch seconds."""
+        return ""
+
     def proxy_for(self, account: AccountRecord) -> str | None:
         """The proxy URL this account's calls go through: its own, else the kind's default."""
         return account.proxy or self.settings.proxy
@@ -155,6 +177,19 @@ class Upstream(abc.ABC):
             f"the {self.kind} credential of account '{account.name}' was rejected and cannot be refreshed; "
             "replace it (remove the account and add it again) or `gemgate accounts enable` it once fixed"
         )
+
+    def upkeep_interval(self) -> float | None:
+        """Seconds between `upkeep` calls; None (the default): the kind needs none."""
+        return None
+
+    async def upkeep(self, accounts: list[AccountRecord], reauth: frozenset[str], keeper: CredentialKeeper,
+                     store: Store, now: float) -> dict[str, str | None]:
+        """Periodic work on this kind's enabled accounts (the gateway calls it every `upkeep_interval()` seconds;
+        `reauth`: ids of those that need re-auth; `now`: epoch seconds), e.g. renewing credentials ahead of use
+        through `keeper.renew` and taking in credential files changed on disk. Returns {account id: reason} for
+        accounts that now need re-auth, {account id: None} for ones whose credential was replaced (the mark is
+        lifted). Raises nothing: failures are logged and tried again later."""
+        return {}
 
     # capabilities
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from ..errors import UpstreamError
 from ..redaction import KNOWN
@@ -54,16 +55,30 @@ class CredentialKeeper:
         await asyncio.shield(pending)
         return account
 
-    async def _refresh(self, upstream: Upstream, account: AccountRecord, renewed: bool = False) -> None:
+    async def renew(self, upstream: Upstream, account: AccountRecord,
+                    make: Callable[[AccountRecord], Awaitable[dict]]) -> bool:
+        """Run `make(account)` (a new secret, e.g. rotated cookies or ones reloaded from a file) in place of the
+        upstream's refresh, single-flight with the account's refreshes, and store its result as a refresh's is
+        (compare-and-swap, before use). False when a refresh or renewal of the account was already running:
+        nothing was done. Raises as `fresh`."""
+        if account.id in self._inflight:
+            return False
+        pending = self._inflight[account.id] = asyncio.ensure_future(self._refresh(upstream, account, make=make))
+        pending.add_done_callback(lambda _f, key=account.id: self._inflight.pop(key, None))
+        await asyncio.shield(pending)
+        return True
+
+    async def _refresh(self, upstream: Upstream, account: AccountRecord, renewed: bool = False,
+                       make: Callable[[AccountRecord], Awaitable[dict]] | None = None) -> None:
         base, version = dict(account.secret), account.version
         try:
-            secret = await upstream.refresh_credential(account)
+            secret = await (make or upstream.refresh_credential)(account)
         except NeedsReauth as exc:
             current = await self.store.find_account(account.id)
             if not renewed and current is not None and _grant(current.secret) != _grant(base):
                 # A new sign-in or import replaced the refused grant meanwhile: that one is the credential now.
                 account.secret, account.version = current.secret, current.version
-                return await self._refresh(upstream, account, renewed=True)
+                return await self._refresh(upstream, account, renewed=True, make=make)
             log.warning("credential refresh failed for account %s: %s", account.name, exc)
             raise
         except UpstreamError as exc:

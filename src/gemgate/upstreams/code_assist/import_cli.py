@@ -5,6 +5,7 @@ a result table that shows emails and profiles only, never a token."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -56,13 +57,17 @@ def register(app: typer.Typer) -> None:
         config: ConfigOpt = None,
     ) -> None:
         """Import Code Assist accounts (Gemini CLI, gcli2api, CLIProxyAPI, gemini-cli-openai, Antigravity-Manager,
-        antigravity-claude-proxy credentials);
+        antigravity-claude-proxy credentials), and the config.json of the cookie-based OpenAI server gemgate
+        replaces (web accounts from its cookie files, client keys, settings);
         the same email and profile twice is merged, not doubled."""
         if profile is not None and profile not in PROFILES:
             console.print(f"[red]--profile must be one of: {', '.join(sorted(PROFILES))}[/red]")
             raise typer.Exit(2)
         own = account_options(user_agent, credits)
-        items = list(from_paths(paths or []))
+        paths, others_ok = _other_kinds(paths or [], config, dry_run)
+        if others_ok is not None and not paths and not env:  # only other kinds' files: done
+            raise typer.Exit(0 if others_ok else 1)
+        items = list(from_paths(paths))
         if env:
             items += list(from_environment(os.environ))
         if not items:
@@ -73,6 +78,25 @@ def register(app: typer.Typer) -> None:
         console.print(table(rows, dry_run), highlight=False)
         if any(r.result == "error" for r in rows):
             raise typer.Exit(1)
+
+
+def _other_kinds(paths: list[str], config, dry_run: bool) -> tuple[list[str], bool | None]:
+    """Hand the files another kind claims (`Upstream.imports`, e.g. gemini-web's migration config) to it; the
+    paths left for Code Assist, and whether those kinds' imports all succeeded (None: none claimed a file)."""
+    from .. import UPSTREAM_KINDS
+
+    claimed: dict[type, list[Path]] = {}
+    left = []
+    for raw in paths:
+        path = Path(raw)
+        owner = next((k for k in UPSTREAM_KINDS.values() if path.is_file() and k.imports(path)), None)
+        if owner is None:
+            left.append(raw)
+        else:
+            claimed.setdefault(owner, []).append(path)
+    if not claimed:
+        return left, None
+    return left, all([kind.import_files(files, config, dry_run) for kind, files in claimed.items()])
 
 
 async def _run(settings, store: Store, items, profile, project, dry_run, own: dict) -> list[Row]:

@@ -4,7 +4,8 @@ The protocol is implemented here from reference/gemini-web-protocol.md (the popu
 AGPL-3.0 and is not used): `protocol` lays out requests, `framing` reads the length-prefixed answers,
 `payload`/`candidate`/`snapshots` turn cumulative snapshots into Gemini chunks, `page` scrapes the session
 tokens, `models` the account's catalogue, `cookies` the accepted cookie forms and Set-Cookie merging,
-`client` the HTTP calls, `session` one account's live state.
+`client` the HTTP calls, `session` one account's live state, `lifecycle` the rotation schedule and the cookie
+file watch, `cookie_file` reading and writing back a cookie file in its own form.
 
 Credential lifecycle: the session (page tokens, models) is made in `refresh_credential`, which the gateway's
 CredentialKeeper runs single-flight per account and whose result (the cookie jar with every Set-Cookie merged)
@@ -17,14 +18,16 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import typer
 
 from ...errors import Cause, Failure, Scope, UpstreamError
 from ...store import AccountRecord
 from ..base import Capability, NeedsReauth, Upstream
-from . import cookies, protocol
+from . import cookies, migrate, protocol
 from .client import LABEL, WebClient, XsrfRejected
+from .lifecycle import CookieLifecycle, lifetime_warning
 from .models import STANDARD, resources
 from .prompt import build_prompt
 from .session import Session
@@ -54,6 +57,18 @@ class GeminiWeb(Upstream):
         register(accounts)
 
     @classmethod
+    def imports(cls, path: Path) -> bool:
+        """The config of the cookie-based OpenAI server gemgate replaces (`migrate.claims`)."""
+        return migrate.claims(path)
+
+    @classmethod
+    def import_files(cls, paths: list[Path], config: Path | None, dry_run: bool) -> bool:
+        """Its accounts, keys and settings (`import_cli.import_configs`)."""
+        from .import_cli import import_configs
+
+        return import_configs(paths, config, dry_run)
+
+    @classmethod
     def secret_problem(cls, secret: dict) -> str | None:
         """A Cookie header without `__Secure-1PSID` cannot sign in (§1.3)."""
         jar = cookies.parse_header(secret.get("cookie") or "") if isinstance(secret.get("cookie"), str) else {}
@@ -78,7 +93,8 @@ class GeminiWeb(Upstream):
         """How many cookies, and the account index when one is set; never a value."""
         raw = secret.get("cookie") if isinstance(secret.get("cookie"), str) else ""
         text = f"{len(cookies.parse_header(raw))} cookies"
-        return text + (f", /u/{secret['auth_user']}" if secret.get("auth_user") is not None else "")
+        text += f", /u/{secret['auth_user']}" if secret.get("auth_user") is not None else ""
+        return text + (f", file {secret['cookie_file']}" if isinstance(secret.get("cookie_file"), str) else "")
 
     @classmethod
     def suggest_name(cls, secret: dict) -> str | None:
@@ -92,6 +108,7 @@ class GeminiWeb(Upstream):
         self.transport = make_transport(settings, LABEL)
         self.client = WebClient(settings, self.transport)
         self.sessions: dict[str, Session] = {}  # account id -> live session
+        self.lifecycle = CookieLifecycle(self)
 
     async def start(self) -> None:
         """Open the transport's session."""
@@ -103,6 +120,19 @@ class GeminiWeb(Upstream):
         self.sessions.clear()
 
     # credential lifecycle
+
+    @classmethod
+    def credential_warning(cls, secret: dict, created_at: float, now: float) -> str:
+        """Cookies near their end (`lifecycle.lifetime_warning`)."""
+        return lifetime_warning(secret, created_at, now)
+
+    def upkeep_interval(self) -> float | None:
+        """The cookie files are looked at this often; rotations run when due at these ticks."""
+        return self.settings.cookie_file_poll_seconds
+
+    async def upkeep(self, accounts: list[AccountRecord], reauth: frozenset[str], keeper, store, now: float) -> dict:
+        """Cookie files taken in again when changed, and RotateCookies when due (`lifecycle.CookieLifecycle`)."""
+        return await self.lifecycle.run(accounts, reauth, keeper, store, now)
 
     def credential_fresh(self, account: AccountRecord, now: float) -> bool:
         """A live session built from the stored cookies, younger than `session_seconds`, with no merged
@@ -122,7 +152,7 @@ class GeminiWeb(Upstream):
             self.sessions[account.id] = session
         session.stored = session.cookie_header
         session.pending = False
-        return {**account.secret, "cookie": session.stored}
+        return {**account.secret, "cookie": session.stored, "signed_in_at": time.time()}
 
     async def _session(self, account: AccountRecord) -> Session:
         session = self.sessions.get(account.id)

@@ -1,8 +1,10 @@
 """`gemgate accounts add-cookie FILE|-`: a Gemini web-app account from a browser's cookies, in any form
-`cookies.parse_cookies` accepts, or from `--psid` / `--psidts`."""
+`cookies.parse_cookies` accepts, or from `--psid` / `--psidts`. An account added from a file remembers it: the
+server takes the file in again when it changes and writes rotated cookies back to it (`lifecycle`)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +15,7 @@ from ... import admin
 from ...cli.common import ConfigOpt, NameOpt, ProxyOpt, console, refreshed_or_exit, run_admin
 from ...cli.secret_input import SecretReader, file_option
 from ...redaction import url_secrets
+from . import cookie_file
 from .cookies import PSID, PSIDTS, CookieFormatError, header, parse_cookies
 
 
@@ -48,9 +51,11 @@ def register(accounts: typer.Typer) -> None:
         if psid is None and psid_file is None:
             text = reader.read("cookies", "-" if source == "-" else None, file=None if source in (None, "-") else Path(source),
                                ask=True, warn=False)
+        loaded = None
         try:
             if text is not None:
-                jar = parse_cookies(text)
+                loaded = cookie_file.read_text(text)
+                jar = loaded.jar
             else:
                 value = reader.read(PSID, psid, file=psid_file)
                 jar = parse_cookies(header({PSID: value or "", **({PSIDTS: psidts.strip()} if psidts else {})}))
@@ -58,7 +63,12 @@ def register(accounts: typer.Typer) -> None:
             console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
             raise typer.Exit(1) from None
         proxy = reader.read("proxy URL", proxy, file=proxy_file, warn=bool(url_secrets(proxy)))
-        secret: dict = {"cookie": header(jar)}
+        secret: dict = {"cookie": header(jar), "loaded_at": time.time()}
+        if loaded is not None:
+            secret["expires"] = loaded.expires
+            if source not in (None, "-"):  # watched: a re-export is taken in without a restart (lifecycle.py)
+                path = Path(source).resolve()
+                secret.update(cookie_file=str(path), cookie_file_digest=cookie_file.digest(path.read_bytes()))
         if auth_user is not None:
             secret["auth_user"] = auth_user
         if check:

@@ -25,7 +25,8 @@ LABEL = "the Gemini web app"
 # Issue 9: never fall back to guest mode; say how to bring fresh cookies.
 REFRESH_ADVICE = (
     "export fresh cookies from a browser signed in to gemini.google.com (Firefox keeps them longest) and add "
-    "them again: `gemgate accounts remove <name>` then `gemgate accounts add-cookie FILE --name <name>`"
+    "them again: `gemgate accounts remove <name>` then `gemgate accounts add-cookie FILE --name <name>` (an "
+    "account added from a file: export them into that file, which a running server takes in by itself)"
 )
 
 
@@ -54,6 +55,7 @@ class WebClient:
         parts = urlsplit(self.base)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.host = parts.hostname or ""
+        self.rotate_host = urlsplit(settings.rotate_cookies_url).hostname or ""  # whose Set-Cookie is taken (a fake's)
 
     def _headers(self, account: AccountRecord, cookie: str) -> dict[str, str]:
         return protocol.page_headers(self.origin, cookie, auth_user(account))
@@ -129,6 +131,24 @@ class WebClient:
             await response.close()
             target = where.path + (f"?{where.query}" if where.query else "")
         raise UpstreamError(Failure.TRANSIENT, f"{LABEL} redirected the app page more than {MAX_REDIRECTS} times")
+
+    async def rotate_cookies(self, account: AccountRecord, jar: dict[str, str]) -> list[str]:
+        """POST RotateCookies (§2.1) with only `__Secure-1PSID` and `__Secure-1PSIDTS` of `jar` (more cookies gave
+        HTTP 401, §1.3, §2.4) and the literal body; returns the answer's Set-Cookie values (the new 1PSIDTS, §2.2;
+        the body is ignored). Raises NeedsReauth for a 401 or a redirect to the sign-in page (signed out),
+        UpstreamError for other refusals."""
+        sent = {name: jar[name] for name in protocol.ROTATE_COOKIES if jar.get(name)}
+        response = await self.transport.send(
+            "POST", self.settings.rotate_cookies_url, headers=protocol.rotate_headers(cookies.header(sent)),
+            body=protocol.ROTATE_BODY, params=None, proxy=account.proxy or self.settings.proxy)
+        where = urlsplit(response.location or "")
+        if response.status == 200 or response.status == 401 or where.hostname == SIGN_IN_HOST:
+            await response.close()  # the body says nothing (§2.2)
+            if response.status == 200:
+                return response.set_cookies
+            raise NeedsReauth(f"Google refused to renew the account's cookies (RotateCookies HTTP {response.status}): "
+                              f"they have expired; {REFRESH_ADVICE}")
+        raise await self._fail(response, None)
 
     async def batch(self, session: Session, account: AccountRecord, rpc: str, payload: object,
                     source_path: str = "/app") -> object:

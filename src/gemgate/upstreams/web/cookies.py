@@ -9,6 +9,8 @@ session; `__Secure-1PSIDTS` is short-lived and rotated (reference/gemini-web-pro
 from __future__ import annotations
 
 import json
+import time
+from email.utils import parsedate_to_datetime
 
 PSID = "__Secure-1PSID"
 PSIDTS = "__Secure-1PSIDTS"
@@ -21,7 +23,7 @@ class CookieFormatError(ValueError):
     accepted and never quotes a value."""
 
 
-def _google_domain(domain: object) -> bool:
+def google_domain(domain: object) -> bool:
     """Cookies of google.com and its subdomains (a Netscape file or an export holds every site's)."""
     return not isinstance(domain, str) or not domain or domain.lstrip(".").endswith(_GOOGLE)
 
@@ -39,19 +41,20 @@ def parse_header(text: str) -> dict[str, str]:
     return jar
 
 
+def netscape_cols(line: str) -> list[str] | None:
+    """A Netscape cookies.txt line's columns (domain, flag, path, secure, expiry, name, value; tab-separated) for a
+    google.com cookie, the `#HttpOnly_` mark taken off; None for comments, blank lines and other sites."""
+    if line.startswith("#HttpOnly_"):
+        line = line[len("#HttpOnly_"):]
+    elif line.startswith("#") or not line.strip():
+        return None
+    cols = line.rstrip("\r\n").split("\t")
+    return cols if len(cols) >= 7 and google_domain(cols[0]) else None
+
+
 def _netscape(text: str) -> dict[str, str]:
-    """A Netscape cookies.txt: tab-separated domain, flag, path, secure, expiry, name, value; `#HttpOnly_`
-    marks a cookie, other `#` lines are comments."""
-    jar: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.startswith("#HttpOnly_"):
-            line = line[len("#HttpOnly_"):]
-        elif line.startswith("#") or not line.strip():
-            continue
-        cols = line.rstrip("\r\n").split("\t")
-        if len(cols) >= 7 and _google_domain(cols[0]):
-            jar[cols[5]] = cols[6]
-    return jar
+    """A Netscape cookies.txt's google.com cookies."""
+    return {cols[5]: cols[6] for cols in map(netscape_cols, text.splitlines()) if cols is not None}
 
 
 def _from_json(data: object) -> dict[str, str]:
@@ -59,7 +62,7 @@ def _from_json(data: object) -> dict[str, str]:
         return {
             c["name"]: c["value"] for c in data
             if isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("value"), str)
-            and _google_domain(c.get("domain"))
+            and google_domain(c.get("domain"))
         }
     if isinstance(data, dict):
         if isinstance(data.get("cookie"), str):
@@ -73,21 +76,42 @@ def _from_json(data: object) -> dict[str, str]:
     return {}
 
 
+JSON, EXTENSION, NETSCAPE, HEADER = "json", "extension", "netscape", "header"  # the forms, as `form_of` names them
+
+
+def form_of(text: str) -> str | None:
+    """Which accepted form `text` is in: JSON (an object), EXTENSION (a JSON list of cookie objects), NETSCAPE,
+    HEADER; None for none of them (JSON that does not parse, text without `=`)."""
+    stripped = text.strip().lstrip("\ufeff")
+    if stripped[:1] in "[{":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return None
+        return EXTENSION if isinstance(data, list) or isinstance(data.get("cookies"), list) else JSON
+    if "\t" in stripped or stripped.startswith("# Netscape") or stripped.startswith("# HTTP Cookie File"):
+        return NETSCAPE
+    return HEADER if "=" in stripped else None
+
+
+def jar_of(text: str, form: str | None) -> dict[str, str]:
+    """{name: value} of `text` read as `form` (see `form_of`); {} for None. Empty names and values are left out."""
+    stripped = text.strip().lstrip("\ufeff")
+    if form in (JSON, EXTENSION):
+        jar = _from_json(json.loads(stripped))
+    elif form == NETSCAPE:
+        jar = _netscape(stripped)
+    elif form == HEADER:
+        jar = parse_header(stripped)
+    else:
+        jar = {}
+    return {k: v for k, v in jar.items() if k and v}
+
+
 def parse_cookies(text: str) -> dict[str, str]:
     """{name: value} from any accepted form (see the module docstring). Raises CookieFormatError when nothing
     is found or `__Secure-1PSID` is missing."""
-    stripped = text.strip().lstrip("\ufeff")
-    jar: dict[str, str] = {}
-    if stripped[:1] in "[{":
-        try:
-            jar = _from_json(json.loads(stripped))
-        except ValueError:
-            jar = {}
-    elif "\t" in stripped or stripped.startswith("# Netscape") or stripped.startswith("# HTTP Cookie File"):
-        jar = _netscape(stripped)
-    elif "=" in stripped:
-        jar = parse_header(stripped)
-    jar = {k: v for k, v in jar.items() if k and v}
+    jar = jar_of(text, form_of(text))
     if not jar:
         raise CookieFormatError(
             "no cookies found: give a JSON {\"cookie\": \"<Cookie header>\"}, a Netscape cookies.txt, a browser "
@@ -106,11 +130,14 @@ def header(jar: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
-def merge_set_cookies(jar: dict[str, str], set_cookies: list[str], host: str) -> bool:
+def merge_set_cookies(jar: dict[str, str], set_cookies: list[str], host: str,
+                      expires: dict[str, float] | None = None, now: float | None = None) -> bool:
     """Apply `Set-Cookie` header values to `jar` in place (a value replaced; Max-Age=0 or an empty value
-    removes it); only cookies for google.com or for `host` itself (a fake, a mirror) are taken. Returns
-    whether the jar changed."""
+    removes it); only cookies for google.com or for `host` itself (a fake, a mirror) are taken. With
+    `expires` ({name: epoch seconds}), each taken cookie's `Max-Age` (from `now`) or `Expires` is recorded there
+    (RFC 6265 §5.2.2: Max-Age wins) and a session cookie's entry dropped. Returns whether the jar changed."""
     changed = False
+    now = time.time() if now is None else now
     for line in set_cookies:
         first, *attrs = line.split(";")
         name, sep, value = first.strip().partition("=")
@@ -124,9 +151,28 @@ def merge_set_cookies(jar: dict[str, str], set_cookies: list[str], host: str) ->
         if domain and not (domain.endswith(_GOOGLE) or domain == host):
             continue
         gone = options.get("max-age") == "0" or not value.strip()
+        if expires is not None:
+            until = None if gone else _expiry(options, now)
+            if until is None:
+                expires.pop(name, None)
+            else:
+                expires[name] = until
         if gone:
             changed |= jar.pop(name, None) is not None
         elif jar.get(name) != value.strip():
             jar[name] = value.strip()
             changed = True
     return changed
+
+
+def _expiry(options: dict[str, str], now: float) -> float | None:
+    """Epoch seconds a Set-Cookie's attributes say it ends at (Max-Age over Expires, RFC 6265 §5.2.2); None for
+    a session cookie or unreadable attributes."""
+    try:
+        if options.get("max-age"):
+            return now + int(options["max-age"])
+        if options.get("expires"):
+            return parsedate_to_datetime(options["expires"]).timestamp()
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None

@@ -19,6 +19,11 @@ USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/145.0.0.0 Safari/537.36"
 )
 FORM_TYPE = "application/x-www-form-urlencoded;charset=utf-8"
+# RotateCookies (§2.1): this body literally (leading zeros: not strict JSON, so never serialised), only these two
+# cookies (more gave HTTP 401, §1.3 and §2.4), and the accounts page as Origin.
+ROTATE_BODY = b'[000,"-0000000000000000000"]'
+ROTATE_COOKIES = ("__Secure-1PSID", "__Secure-1PSIDTS")
+ROTATE_ORIGIN = "https://accounts.google.com"
 
 
 def account_path(path: str, auth_user: int | None) -> str:
@@ -40,6 +45,12 @@ def page_headers(origin: str, cookie: str, auth_user: int | None) -> dict[str, s
     if auth_user is not None:
         headers["X-Goog-AuthUser"] = str(auth_user)
     return headers
+
+
+def rotate_headers(cookie: str) -> dict[str, str]:
+    """RotateCookies' headers (§2.1): JSON content type, the accounts page's Origin, a browser identity, cookies."""
+    return {"Content-Type": "application/json", "Origin": ROTATE_ORIGIN, "User-Agent": USER_AGENT,
+            "Accept-Language": "en-US,en;q=0.9", "Cookie": cookie}
 
 
 def query(tokens, reqid: int, **extra: str) -> dict[str, str]:
