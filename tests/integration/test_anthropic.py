@@ -113,8 +113,8 @@ def test_request_translation(gw, fake_api):
     assert [d["name"] for d in declared] == ["Bash", "Nothing"] and "parameters" not in declared[1]
     assert sent["toolConfig"] == {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["Bash"]}}
     config = sent["generationConfig"]
-    assert (config["temperature"], config["topP"], config["topK"], config["stopSequences"], config["maxOutputTokens"]) == \
-        (0.5, 0.9, 20, ["END"], 500)
+    assert (config["temperature"], config["topP"], config["topK"], config["maxOutputTokens"]) == (0.5, 0.9, 20, 500)
+    assert "stopSequences" not in config  # matched by the gateway, which names the one met (test_stop_sequences)
     assert config["thinkingConfig"] == {"includeThoughts": False}  # thinking not asked: none shown
 
 

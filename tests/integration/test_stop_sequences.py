@@ -3,8 +3,8 @@
 gemini-web accounts: the web app has no stop sequences, so the gateway cuts the answer for every dialect
 (OpenAI `stop`, Gemini `stopSequences`, Anthropic `stop_sequences`), streamed and whole alike, and closes the
 upstream at the match. Anthropic says `stop_reason: "stop_sequence"` with the sequence, in the message and in
-the stream's message_delta, through the anthropic SDK too. Gemini API accounts: the sequences still go to
-Google, which stops there itself."""
+the stream's message_delta, through the anthropic SDK too. Gemini API accounts: Anthropic's sequences are kept
+from Google (which would report a plain STOP) and matched by the gateway alone."""
 
 from __future__ import annotations
 
@@ -129,10 +129,10 @@ def test_the_anthropic_sdk_reads_stop_sequence(web_gw):
     assert "".join(texts) == CUT
 
 
-def test_gemini_api_accounts_still_get_the_sequences(gw, fake_api):
-    """Google applies stopSequences itself (the fake as documented: the first appearance, not included), so the
-    answer is cut there; the gateway sees no sequence to name and says end_turn."""
+def test_gemini_api_accounts_report_the_sequence_too(gw, fake_api):
+    """Google would stop at a sequence itself and report a plain STOP (end_turn): Anthropic's sequences are
+    kept from it and matched by the gateway alone, so the answer names the sequence on every kind."""
     msg = messages(gw, ask(PROMPT + " stops-api", "gemini-2.5-flash", stop_sequences=["two three"])).json()
-    assert upstream_body(fake_api, "stops-api")["generationConfig"]["stopSequences"] == ["two three"]
+    assert "stopSequences" not in upstream_body(fake_api, "stops-api").get("generationConfig", {})
     assert msg["content"] == [{"type": "text", "text": CUT}]
-    assert (msg["stop_reason"], msg["stop_sequence"]) == ("end_turn", None)
+    assert (msg["stop_reason"], msg["stop_sequence"]) == ("stop_sequence", "two three")

@@ -154,6 +154,14 @@ def stop_sequences(request: dict) -> tuple[str, ...]:
     return tuple(s for s in stops if isinstance(s, str) and s)
 
 
+def reporting_cut(stops: tuple[str, ...], native: bool) -> StopCut:
+    """The cut of a dialect that names the matched sequence (Anthropic's stop_sequence) and so keeps its
+    `stops` from Google, which would stop there itself and report only STOP (module docstring): the gateway
+    alone matches them, on every kind (`native` does not matter). The model generates until the gateway sees
+    the match and closes the upstream: at most the rest of the chunk that completed it. One candidate."""
+    return StopCut(stops, 1, True)
+
+
 def stop_cut(request: dict, report: bool, native: bool) -> StopCut | None:
     """The cut one attempt needs for `request`'s stop sequences: None when it has none, or when the serving
     kind applies them itself (`native`) and the dialect does not `report` which one matched."""

@@ -14,7 +14,7 @@ from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.normalise import normalise_history
 from ...gemini.param_ranges import MAX_STOP_SEQUENCES
-from ...gemini.stops import stop_cut
+from ...gemini.stops import reporting_cut, stop_sequences
 from ...gemini.schema import to_gemini_schema
 from ...gemini.thinking import ThinkingRequest
 from ...upstreams.base import Capability
@@ -64,9 +64,13 @@ def parse_messages(inp: ParseInput) -> Generation:
     config["maxOutputTokens"] = max_tokens
     request["generationConfig"] = config
     reply = MessagesReply(body["model"], names, schemas, stream)
-    # stop_sequences go to Google and are matched by the gateway too, which says which one stopped the answer.
+    # stop_sequences are matched by the gateway alone, which says which one stopped the answer: sent to Google,
+    # a sequence it meets itself would come back as a plain STOP (end_turn), naming none.
+    stops = stop_sequences(request)
+    config.pop("stopSequences", None)
     return Generation(body["model"], request, stream, reply, _thinking(body), history.media, history.signatures,
-                      tuple(notes), names=REQUEST_RULE_NAMES, cut=partial(stop_cut, request, True))
+                      tuple(notes), names=REQUEST_RULE_NAMES,
+                      cut=partial(reporting_cut, stops) if stops else None)
 
 
 def parse_count_tokens(inp: ParseInput) -> Unary:
