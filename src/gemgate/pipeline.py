@@ -93,6 +93,8 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             work.reply.model = spec.requested  # the configured default_model answered: the reply names it
         gw.admit(call.identity, spec)
         if isinstance(work, Unary):
+            if work.media:  # media by URL, fetched behind the same SSRF guard as a generation's
+                await gw.media.inline_all(work.media)
             body = work.build(spec)
             result = await with_failover(
                 gw, spec, work.capability, outcome, lambda up, lease: _unary(up, lease, spec, work, body)
@@ -117,6 +119,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 finish,
                 call.started,  # the first keepalive is due keepalive_seconds after the request arrived
                 headers,
+                lambda err: work.reply.failed(err, ctx),
             )
         response = await generate_whole(gw, spec, work.request, outcome, prefer, cut)
         outcome.ttfb = loop.time() - call.started

@@ -122,6 +122,10 @@ class Reply(abc.ABC):
     def stream_error(self, err: GatewayError) -> bytes:
         """The bytes that end a committed stream with an error, leaving the stream well-formed."""
 
+    async def failed(self, err: GatewayError, ctx: RenderContext) -> None:
+        """Called once, before the client hears of it, when a generation whose id the client may know (a
+        committed stream) failed; a dialect keeping answers keeps the failure here. Default: nothing."""
+
 
 class ChunkCut(Protocol):
     """What one upstream attempt's chunks go through before anything else sees them (the streamed answer and
@@ -174,6 +178,7 @@ class Unary:
     build: Callable[[ModelSpec], dict]
     render: Callable[[dict, ModelSpec], dict]
     batch: bool = False
+    media: list[MediaRef] = field(default_factory=list)  # fetched (SSRF-guarded) before `build`, as for a Generation
 
 
 @dataclass(slots=True)

@@ -30,11 +30,15 @@ class Kept:
 
     async def put(self, key: str, value: dict) -> None:
         """Keep `value` under `key` (replacing any), written before this returns."""
-        raw, key = orjson.dumps(value), self._key(key)
+        await self.put_many({key: value})
+
+    async def put_many(self, values: dict[str, dict]) -> None:
+        """Keep each value under its key (replacing any), in one write of the store, done before this returns."""
+        raws = {self._key(key): orjson.dumps(value) for key, value in values.items()}
         if self._store is None:
-            self._local[key] = raw
+            self._local.update(raws)
         else:
-            await self._store.put_values(self.namespace, {key: raw.decode()}, self.ttl)
+            await self._store.put_values(self.namespace, {k: v.decode() for k, v in raws.items()}, self.ttl)
 
     async def get(self, key: str) -> dict | None:
         """The unexpired value under `key`, or None."""

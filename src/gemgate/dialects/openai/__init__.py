@@ -11,6 +11,7 @@ from .chat_native import parse_chat_any
 from .common import openai_error_body
 from .embeddings import parse_embeddings
 from .responses_request import parse_responses
+from .responses_items import parse_input_items
 from .responses_store import parse_delete, parse_get
 
 _CREATED = int(time.time())
@@ -35,6 +36,7 @@ class OpenAIDialect(Dialect):
             Endpoint("/v1/responses", ("POST",), parse=parse_responses, api=RESPONSES_API),
             Endpoint("/v1/responses/{response_id}", ("GET",), parse=parse_get, api=RESPONSES_API),
             Endpoint("/v1/responses/{response_id}", ("DELETE",), parse=parse_delete, api=RESPONSES_API),
+            Endpoint("/v1/responses/{response_id}/input_items", ("GET",), parse=parse_input_items, api=RESPONSES_API),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
             Endpoint("/v1/models", ("GET",), listing="list"),
             Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),

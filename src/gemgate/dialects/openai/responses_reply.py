@@ -76,8 +76,10 @@ class Echo:
     store: bool
     summaries: bool  # reasoning.summary asked for: thoughts as summary_text
     carry: bool  # include has reasoning.encrypted_content
-    request: dict = field(default_factory=dict)  # the Gemini request (contents to keep with a stored response)
+    own: list = field(default_factory=list)  # this request's own Gemini contents (kept with a stored response)
     system: list = field(default_factory=list)  # system parts from input messages (kept; `instructions` are not)
+    items: list = field(default_factory=list)  # the input items, each with an id (kept: input_items, item_reference)
+    previous: str | None = None  # previous_response_id (a stored response links to it)
 
 
 class ResponsesReply(Reply):
@@ -123,7 +125,7 @@ class ResponsesReply(Reply):
             await ctx.signatures.put(call_id, signature)
         builder.signed.clear()
         if self.echo.store:
-            await keep_response(ctx, response, self.echo.request, self.echo.system, turn)
+            await keep_response(ctx, response, self.echo, turn)
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
         """The response object for a complete Gemini GenerateContentResponse."""
@@ -182,10 +184,19 @@ class ResponsesReply(Reply):
         yield self._event("response.incomplete" if final["status"] == "incomplete" else "response.completed",
                           {"response": final})
 
+    def _failure(self, err: GatewayError) -> dict:
+        """The `failed` response object for `err` (its `error` as OpenAI's: code and message)."""
+        return self._response("failed", [], error={"code": failure_code(err), "message": err.message})
+
     def stream_error(self, err: GatewayError) -> bytes:
         """`response.failed` with the error (after `response.created` when nothing was sent yet, as the SDK
         stream helpers require it first)."""
         frames = [] if self._started else self._opening()
-        error = {"code": failure_code(err), "message": err.message}
-        frames.append(self._event("response.failed", {"response": self._response("failed", [], error=error)}))
+        frames.append(self._event("response.failed", {"response": self._failure(err)}))
         return b"".join(frames)
+
+    async def failed(self, err: GatewayError, ctx: RenderContext) -> None:
+        """Keep the `failed` response (when `store`) before the client sees its `response.failed`: OpenAI keeps
+        failed responses, readable by GET and continued from like others (their input, no output)."""
+        if self.echo.store:
+            await keep_response(ctx, self._failure(err), self.echo, None)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.thinking import ThinkingRequest
-from ..base import Generation, ParseInput
+from ..base import Generation, ParseInput, RenderContext
 from ..validate import expect, integer, no_unknown, one_of
 from .chat_request import REQUEST_RULE_NAMES, json_schema_config, reasoning_effort
 from ..parts import gemini_request, sampling_config
-from .responses_input import input_names, responses_input
+from .responses_input import Converted, input_names, responses_input
+from .responses_items import item_references, with_ids
 from .responses_reply import Echo, ResponsesReply
-from .responses_store import continue_from
+from .responses_store import continue_from, referenced_items
 from .responses_tools import declared_names, responses_tools
 
 KNOWN_FIELDS = frozenset({
@@ -86,7 +87,10 @@ def parse_responses(inp: ParseInput) -> Generation:
     tools, tool_config = responses_tools(body, names, schemas, inp.limits, notes, namespaced)
     if body.get("input") is None:
         raise bad_request("'input' is required: a string or a list of items", "input")
-    converted = responses_input(body["input"], names, inp.limits, previous=bool(body.get("previous_response_id")))
+    previous = body.get("previous_response_id") or None
+    refs = item_references(body["input"])
+    # With item references the input is converted once they are loaded (`_resolver`); till then it is empty.
+    converted = Converted() if refs else responses_input(body["input"], names, inp.limits, previous=bool(previous))
     notes += converted.notes
     system = []
     if body.get("instructions") is not None:
@@ -101,14 +105,41 @@ def parse_responses(inp: ParseInput) -> Generation:
     store = body.get("store") is not False
     fields["store"] = store
     echo = Echo(model if isinstance(model, str) else "", fields, store, summaries,
-                "reasoning.encrypted_content" in include, gemini, converted.system)
+                "reasoning.encrypted_content" in include, own=list(converted.contents), system=converted.system,
+                items=[] if refs else with_ids(body["input"]), previous=previous)
     reply = ResponsesReply(echo, names, schemas, namespaced)
     work = Generation(model, gemini, stream, reply, thinking, converted.media, converted.signatures, tuple(notes),
                       names=RULE_NAMES)
     work.affinity = _affinity(body, inp)
-    if body.get("previous_response_id"):
-        work.resolve = continue_from(body["previous_response_id"], work, converted.system, converted.pending, names)
+    if previous or refs:
+        work.resolve = _resolver(body["input"], refs, work, echo, converted.pending, names, inp)
     return work
+
+
+def _resolver(raw: list, refs: list[tuple[int, str]], work: Generation, echo: Echo, pending: list,
+              names: ToolNameMap, inp: ParseInput):
+    """A `Generation.resolve`: the referenced items loaded and the input converted with them (when `refs`),
+    then the previous response's chain put before it (when `echo.previous`)."""
+
+    async def resolve(ctx: RenderContext) -> None:
+        """Load what the request refers to from this client's stored responses."""
+        nonlocal pending
+        if refs:
+            found = await referenced_items(ctx, [(rid, f"input[{i}].id") for i, rid in refs])
+            items = [found[item["id"]] if i in dict(refs) else item for i, item in enumerate(raw)]
+            converted = responses_input(items, names, inp.limits, previous=bool(echo.previous))
+            work.request["contents"] = converted.contents
+            if converted.system:
+                work.request.setdefault("systemInstruction", {"parts": []})["parts"].extend(converted.system)
+            work.media += converted.media
+            work.signatures += converted.signatures
+            work.adjusted += tuple(converted.notes)
+            echo.own, echo.system, echo.items = list(converted.contents), converted.system, with_ids(items)
+            pending = converted.pending
+        if echo.previous:
+            await continue_from(echo.previous, work, echo.system, pending, names, inp.limits.messages)(ctx)
+
+    return resolve
 
 
 def _affinity(body: dict, inp: ParseInput) -> str | None:
