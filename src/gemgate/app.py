@@ -125,9 +125,10 @@ def _handler(members: Members) -> Callable:
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits
-            # GET, HEAD and DELETE carry no body (a preflight, a stored response); anything else is JSON.
+            # GET, HEAD and DELETE carry no body (a preflight, a stored response), nor a bodiless endpoint's
+            # POST (a cancel); anything else is JSON.
             body = None
-            if request.method not in _BODILESS:
+            if request.method not in _BODILESS and not endpoint.bodiless:
                 body = await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
         except GatewayError as err:

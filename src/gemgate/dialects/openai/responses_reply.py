@@ -23,7 +23,7 @@ from ...gemini.parts import parts_of
 from ..base import RenderContext, Reply, StreamFormat
 from ..parts import new_id
 from .responses_output import OutputBuilder
-from .responses_store import keep_response
+from .responses_store import NAMESPACE, RUNNING, heartbeat, keep_response
 
 # SSE comments fill silences: every SSE parser skips them, so nothing renderable reaches the client.
 RESPONSES_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
@@ -80,6 +80,7 @@ class Echo:
     system: list = field(default_factory=list)  # system parts from input messages (kept; `instructions` are not)
     items: list = field(default_factory=list)  # the input items, each with an id (kept: input_items, item_reference)
     previous: str | None = None  # previous_response_id (a stored response links to it)
+    background: bool = False  # run in the background (gemgate.background): answered at once, polled by GET
 
 
 class ResponsesReply(Reply):
@@ -107,7 +108,7 @@ class ResponsesReply(Reply):
         """The response object (platform.openai.com/docs/api-reference/responses/object)."""
         return {
             "id": self.id, "object": "response", "created_at": self.created_at, "status": status,
-            "background": False, "error": None, "incomplete_details": None, "model": self.echo.model,
+            "background": self.echo.background, "error": None, "incomplete_details": None, "model": self.echo.model,
             "output": output, "usage": usage, **self.echo.fields, **more,
         }  # fmt: skip
 
@@ -124,8 +125,16 @@ class ResponsesReply(Reply):
         for call_id, signature in builder.signed:
             await ctx.signatures.put(call_id, signature)
         builder.signed.clear()
-        if self.echo.store:
+        if self.echo.store and await self._keepable(ctx):
             await keep_response(ctx, response, self.echo, turn)
+
+    async def _keepable(self, ctx: RenderContext) -> bool:
+        """Whether the end of this response may be kept: always, but for a background run cancelled or deleted
+        meanwhile (its kept state then stays as the client left it)."""
+        if not self.echo.background:
+            return True
+        record = await ctx.kept(NAMESPACE).get(self.id)
+        return record is not None and record["response"].get("status") in RUNNING
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
         """The response object for a complete Gemini GenerateContentResponse."""
@@ -198,5 +207,21 @@ class ResponsesReply(Reply):
     async def failed(self, err: GatewayError, ctx: RenderContext) -> None:
         """Keep the `failed` response (when `store`) before the client sees its `response.failed`: OpenAI keeps
         failed responses, readable by GET and continued from like others (their input, no output)."""
-        if self.echo.store:
+        if self.echo.store and await self._keepable(ctx):
             await keep_response(ctx, self._failure(err), self.echo, None)
+
+    async def accepted(self, ctx: RenderContext) -> dict:
+        """The `queued` response answered at once for `background: true`, kept with its heartbeat."""
+        response = self._response("queued", [])
+        await keep_response(ctx, response, self.echo, None, beat=True)
+        return response
+
+    async def alive(self, ctx: RenderContext) -> bool:
+        """Renew the heartbeat (the first one also marks the run `in_progress`); False once the response was
+        cancelled or deleted."""
+        record = await heartbeat(ctx, self.id)
+        if record is None or record["response"].get("status") not in RUNNING:
+            return False
+        if record["response"]["status"] == "queued":
+            await keep_response(ctx, self._response("in_progress", []), self.echo, None, beat=True)
+        return True

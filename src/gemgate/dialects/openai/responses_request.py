@@ -30,7 +30,6 @@ KNOWN_FIELDS = frozenset({
 })  # fmt: skip
 # Refused unless empty: what they ask needs OpenAI's own services.
 REFUSED_FIELDS = {
-    "background": "responses are answered while the request is open; send it without background",
     "conversation": "OpenAI's Conversations are not kept here; use previous_response_id or send the items",
     "prompt": "OpenAI's stored prompt templates are not available here; send the instructions and input",
 }
@@ -104,13 +103,15 @@ def parse_responses(inp: ParseInput) -> Generation:
     fields["reasoning"] = {"effort": (body.get("reasoning") or {}).get("effort"), "summary": (body.get("reasoning") or {}).get("summary")}
     store = body.get("store") is not False
     fields["store"] = store
+    background = _background(body, stream, store)
     echo = Echo(model if isinstance(model, str) else "", fields, store, summaries,
                 "reasoning.encrypted_content" in include, own=list(converted.contents), system=converted.system,
-                items=[] if refs else with_ids(body["input"]), previous=previous)
+                items=[] if refs else with_ids(body["input"]), previous=previous, background=background)
     reply = ResponsesReply(echo, names, schemas, namespaced)
     work = Generation(model, gemini, stream, reply, thinking, converted.media, converted.signatures, tuple(notes),
                       names=RULE_NAMES)
     work.affinity = _affinity(body, inp)
+    work.background = background
     if previous or refs:
         work.resolve = _resolver(body["input"], refs, work, echo, converted.pending, names, inp)
     return work
@@ -140,6 +141,21 @@ def _resolver(raw: list, refs: list[tuple[int, str]], work: Generation, echo: Ec
             await continue_from(echo.previous, work, echo.system, pending, names, inp.limits.messages)(ctx)
 
     return resolve
+
+
+def _background(body: dict, stream: bool, store: bool) -> bool:
+    """Whether the response runs in the background (gemgate.background). OpenAI's rule: background needs
+    store (platform.openai.com/docs/guides/background). A background stream (resumed with `starting_after`)
+    is not offered: its events would have to be kept for replay. Raises GatewayError 400 for either."""
+    if not expect(body.get("background") or False, bool, "background"):
+        return False
+    if not store:
+        raise bad_request("Background mode requires store=true; send store true (or leave it out) with "
+                          "background", "background")
+    if stream:
+        raise bad_request("'background' with 'stream' is not supported here: send background without stream "
+                          "and poll GET /v1/responses/{id}, or stream without background", "stream")
+    return True
 
 
 def _affinity(body: dict, inp: ParseInput) -> str | None:

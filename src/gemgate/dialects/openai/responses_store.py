@@ -21,6 +21,9 @@ missing link (expired, deleted) is OpenAI's `previous_response_not_found` naming
 
 from __future__ import annotations
 
+import time
+
+from ... import background as runs
 from ...errors import GatewayError, bad_request
 from ...gemini.names import ToolNameMap
 from ..base import Generation, Local, LocalState, ParseInput, RenderContext
@@ -29,11 +32,15 @@ from .responses_tools import qualified
 
 NAMESPACE = "resp"
 _ITEM = "item/"
+_BEAT = "beat/"  # a background run's heartbeat: {"at": epoch seconds}
+RUNNING = ("queued", "in_progress")
+LOST = ("The gateway instance running this background response stopped before it finished; "
+        "create the response again")
 
 
-async def keep_response(ctx: RenderContext, response: dict, echo, turn: dict | None) -> None:
+async def keep_response(ctx: RenderContext, response: dict, echo, turn: dict | None, beat: bool = False) -> None:
     """Store `response` with what this request added to the conversation (`echo.own` contents and input items,
-    `echo.system`) plus the model's `turn`, linked to `echo.previous`."""
+    `echo.system`) plus the model's `turn`, linked to `echo.previous`; with a heartbeat when `beat`."""
     contents = list(echo.own)
     if turn and turn.get("parts"):
         contents.append({"role": "model", "parts": turn["parts"]})
@@ -41,7 +48,33 @@ async def keep_response(ctx: RenderContext, response: dict, echo, turn: dict | N
     record = {"response": response, "input": echo.items, "contents": contents, "system": echo.system,
               "calls": calls, "previous": echo.previous}
     index = {_ITEM + item["id"]: {"response": response["id"]} for item in echo.items + response["output"] if item.get("id")}
+    if beat:
+        index[_BEAT + response["id"]] = {"at": time.time()}
     await ctx.kept(NAMESPACE).put_many({response["id"]: record, **index})
+
+
+async def heartbeat(ctx: RenderContext, rid: str) -> dict | None:
+    """Renew the heartbeat of background response `rid`; its record (None when gone)."""
+    kept = ctx.kept(NAMESPACE)
+    record = await kept.get(rid)
+    if record is not None and record["response"].get("status") in RUNNING:
+        await kept.put(_BEAT + rid, {"at": time.time()})
+    return record
+
+
+async def current(ctx: RenderContext, rid: str) -> dict | None:
+    """The record of `rid` (None: not kept); a queued or in-progress one whose heartbeat stopped (its instance
+    stopped: `gemgate.background`) is settled as failed first, and kept so."""
+    kept = ctx.kept(NAMESPACE)
+    record = await kept.get(rid)
+    if record is None or record["response"].get("status") not in RUNNING:
+        return record
+    beat = await kept.get(_BEAT + rid)
+    if beat is None or time.time() - float(beat.get("at") or 0) > runs.BEAT_SECONDS * runs.STALE_BEATS:
+        record["response"] = {**record["response"], "status": "failed",
+                              "error": {"code": "server_error", "message": LOST}}
+        await kept.put(rid, record)
+    return record
 
 
 def previous_not_found(rid: str) -> GatewayError:
@@ -60,10 +93,10 @@ async def chain(ctx: RenderContext, previous_id: str, bound: int) -> list[dict]:
         if len(records) >= bound:
             raise bad_request(f"the chain of previous responses is longer than {bound} (the 'messages' limit); "
                               "send the history as input items instead", "previous_response_id")
-        record = await kept.get(rid)
+        record = await current(ctx, rid)
         if record is None:
             raise previous_not_found(rid)
-        if not records and record["response"].get("status") in ("queued", "in_progress"):
+        if not records and record["response"].get("status") in RUNNING:
             raise bad_request(f"Previous response with id '{rid[:200]}' is still {record['response']['status']}; "
                               "wait until it is done (GET /v1/responses/{id}) or cancel it", "previous_response_id")
         records.append(record)
@@ -135,12 +168,40 @@ def parse_get(inp: ParseInput) -> Local:
 
     async def run(state: LocalState) -> dict:
         """The stored response."""
-        record = await state.ctx.kept(NAMESPACE).get(rid)
+        record = await current(state.ctx, rid)
         if record is None:
             raise not_found(rid)
         return record["response"]
 
     return Local(run, "get")
+
+
+def parse_cancel(inp: ParseInput) -> Local:
+    """`POST /v1/responses/{response_id}/cancel`: a background response still queued or in progress is cancelled
+    (its task stopped here, or by its own instance at its next heartbeat) and returned with status `cancelled`;
+    cancelling a cancelled one returns it again (platform.openai.com/docs/api-reference/responses/cancel).
+    Raises GatewayError 404 for an unknown id, 400 for a response not made in the background or already done."""
+    rid = _response_id(inp)
+
+    async def run(state: LocalState) -> dict:
+        """Cancel the run and keep it cancelled."""
+        record = await current(state.ctx, rid)
+        if record is None:
+            raise not_found(rid)
+        response = record["response"]
+        if not response.get("background"):
+            raise bad_request("Only responses created with background=true can be cancelled.", "response_id")
+        status = response.get("status")
+        if status == "cancelled":
+            return response
+        if status not in RUNNING:
+            raise bad_request(f"Cannot cancel a response with status '{status}'.", "response_id")
+        state.ctx.runs.cancel(state.ctx.owner, rid)  # here: stopped now; elsewhere: at its next heartbeat
+        record["response"] = response = {**response, "status": "cancelled"}
+        await state.ctx.kept(NAMESPACE).put(rid, record)  # the run's own end then leaves it so (`_keepable`)
+        return response
+
+    return Local(run, "cancel")
 
 
 def parse_delete(inp: ParseInput) -> Local:
@@ -154,9 +215,10 @@ def parse_delete(inp: ParseInput) -> Local:
         record = await kept.get(rid)
         if record is None or not await kept.delete(rid):
             raise not_found(rid)
-        for item in record.get("input", []) + record["response"].get("output", []):
-            if item.get("id"):
-                await kept.delete(_ITEM + item["id"])
+        state.ctx.runs.cancel(state.ctx.owner, rid)
+        for key in [_ITEM + i["id"] for i in record.get("input", []) + record["response"].get("output", []) if i.get("id")]:
+            await kept.delete(key)
+        await kept.delete(_BEAT + rid)
         return {"id": rid, "object": "response.deleted", "deleted": True}
 
     return Local(run, "delete")
