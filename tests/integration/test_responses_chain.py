@@ -44,21 +44,21 @@ def test_a_chain_is_stored_in_linear_bytes_and_continues_anywhere(make_gateway, 
     assert len(sent) == 61 and "turn 00" in sent[0]["parts"][0]["text"] and "turn 29" in sent[58]["parts"][0]["text"]
 
     # Another instance on the same store, and this one after a restart, continue the chain.
-    other = GatewayThread(gw.settings.data_dir, fake_api.url, gw.api_keys, db_path=_db(gw)).start()
-    try:
-        assert responses(other, {"model": "gemini-2.5-flash", "previous_response_id": previous,
-                                 "input": "chain-other-2"}).status == 200
-        assert len(upstream_body(fake_api, "chain-other-2")["contents"]) == 61
-    finally:
-        other.stop()
+    _continues(GatewayThread(gw.settings.data_dir, fake_api.url, gw.api_keys, db_path=_db(gw)), fake_api, previous,
+               "chain-other-2")
     gw.stop()
-    again = GatewayThread(gw.settings.data_dir, fake_api.url, gw.api_keys).start()
+    _continues(GatewayThread(gw.settings.data_dir, fake_api.url, gw.api_keys), fake_api, previous, "chain-restart-3")
+
+
+def _continues(server: GatewayThread, fake_api, previous: str, marker: str) -> None:
+    """`server` continues the chain ending at `previous` with its whole history."""
+    server.start()
     try:
-        assert responses(again, {"model": "gemini-2.5-flash", "previous_response_id": previous,
-                                 "input": "chain-restart-3"}).status == 200
-        assert len(upstream_body(fake_api, "chain-restart-3")["contents"]) == 61
+        r = responses(server, {"model": "gemini-2.5-flash", "previous_response_id": previous, "input": marker})
+        assert r.status == 200, r.text
+        assert len(upstream_body(fake_api, marker)["contents"]) == 61
     finally:
-        again.stop()
+        server.stop()
 
 
 def _db(gw):
