@@ -144,3 +144,13 @@ def test_input_items_list_and_item_reference(oai, fake_api):
     with pytest.raises(openai.BadRequestError) as info:
         oai.responses.create(model="gemini-2.5-flash", input=[{"type": "item_reference", "id": "msg_unknown"}])
     assert "msg_unknown" in info.value.message
+
+
+def test_conversations(oai):
+    """The SDK's conversations.create / items.list and `conversation=` on responses.create."""
+    conversation = oai.conversations.create(items=[{"role": "user", "content": "remember sdk-conv"}])
+    answer = oai.responses.create(model="gemini-2.5-flash", conversation=conversation.id, input="what did I say?")
+    assert answer.output_text.startswith("echo: remember sdk-conv")
+    items = list(oai.conversations.items.list(conversation.id, order="asc"))
+    assert [i.type for i in items] == ["message"] * 3 and items[-1].role == "assistant"
+    assert oai.conversations.delete(conversation.id).deleted is True

@@ -49,6 +49,15 @@ class Kept:
             raw = (await self._store.get_values(self.namespace, [key])).get(key)
         return orjson.loads(raw) if raw is not None else None
 
+    async def get_many(self, keys: list[str]) -> dict[str, dict]:
+        """The unexpired values among `keys` (key -> value), in one read of the store."""
+        wanted = {self._key(key): key for key in keys}
+        if self._store is None:
+            raws = {k: self._local[k] for k in wanted if k in self._local}
+        else:
+            raws = await self._store.get_values(self.namespace, list(wanted)) if wanted else {}
+        return {wanted[k]: orjson.loads(raw) for k, raw in raws.items()}
+
     async def delete(self, key: str) -> bool:
         """Forget `key`; whether a value was there."""
         key = self._key(key)

@@ -7,6 +7,7 @@ import time
 
 from ...errors import GatewayError
 from ..base import Dialect, Endpoint
+from . import conversations
 from .chat_native import parse_chat_any
 from .common import openai_error_body
 from .embeddings import parse_embeddings
@@ -21,7 +22,7 @@ RESPONSES_API = "openai-responses"  # how Responses requests are named in outcom
 
 
 class OpenAIDialect(Dialect):
-    """`/v1/chat/completions`, `/v1/responses` (and GET / DELETE / cancel / input_items of a stored one), `/v1/embeddings`,
+    """`/v1/chat/completions`, `/v1/responses` (and GET / DELETE / cancel / input_items of a stored one), a minimal Conversations API, `/v1/embeddings`,
     `GET /v1/models[/{id}]`; errors `{"error": {message, type, param, code}}`."""
 
     name = "openai"
@@ -39,6 +40,15 @@ class OpenAIDialect(Dialect):
             Endpoint("/v1/responses/{response_id}/input_items", ("GET",), parse=parse_input_items, api=RESPONSES_API),
             Endpoint("/v1/responses/{response_id}/cancel", ("POST",), parse=parse_cancel, api=RESPONSES_API,
                      bodiless=True),
+            Endpoint("/v1/conversations", ("POST",), parse=conversations.parse_create, api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}", ("GET",), parse=conversations.parse_retrieve,
+                     api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}", ("DELETE",), parse=conversations.parse_delete,
+                     api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}/items", ("GET",), parse=conversations.parse_list_items,
+                     api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}/items", ("POST",), parse=conversations.parse_add_items,
+                     api=RESPONSES_API),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
             Endpoint("/v1/models", ("GET",), listing="list"),
             Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),

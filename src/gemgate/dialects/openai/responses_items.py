@@ -49,31 +49,42 @@ def with_ids(value: object) -> list[dict]:
     return items
 
 
+def page_query(inp: ParseInput) -> tuple[str, str | None, int]:
+    """(order, after, limit) of a list request's query: order asc/desc (default desc), limit 1-100 (default
+    20). Raises GatewayError 400 naming the bad one."""
+    query = inp.query
+    order = one_of(query.get("order", "desc"), ("asc", "desc"), "order")
+    limit = integer(_number(query.get("limit", "20"), "limit"), "limit", 1, 100)
+    return order, query.get("after"), limit
+
+
+def paged(items: list[dict], query: tuple[str, str | None, int], where: str) -> dict:
+    """One page of `items` (oldest first) in OpenAI's list shape for `page_query`'s (order, after, limit).
+    Raises GatewayError 400 when `after` names no item of `where`."""
+    order, after, limit = query
+    items = list(reversed(items)) if order == "desc" else list(items)
+    if after is not None:
+        at = next((i for i, item in enumerate(items) if item.get("id") == after), None)
+        if at is None:
+            raise bad_request(f"No item with id '{after[:200]}' in {where}.", "after")
+        items = items[at + 1:]
+    page = items[:limit]
+    return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit}
+
+
 def parse_input_items(inp: ParseInput) -> Local:
     """`GET /v1/responses/{response_id}/input_items?order=&after=&limit=`: the stored response's input items in
     OpenAI's list shape, or 404. Raises GatewayError 400 for a bad `order`, `limit` or an `after` not listed."""
     rid = inp.path_params.get("response_id", "")
-    query = inp.query
-    order = one_of(query.get("order", "desc"), ("asc", "desc"), "order")
-    limit = integer(_number(query.get("limit", "20"), "limit"), "limit", 1, 100)
-    after = query.get("after")
+    query = page_query(inp)
 
     async def run(state: LocalState) -> dict:
         """The page of items."""
         record = await state.ctx.kept(NAMESPACE).get(rid)
         if record is None:
             raise not_found(rid)
-        items = list(record.get("input") or [])
-        if order == "desc":
-            items.reverse()
-        if after is not None:
-            at = next((i for i, item in enumerate(items) if item.get("id") == after), None)
-            if at is None:
-                raise bad_request(f"No input item with id '{after[:200]}' in response '{rid[:200]}'.", "after")
-            items = items[at + 1:]
-        page = items[:limit]
-        return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
-                "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit}
+        return paged(record.get("input") or [], query, f"response '{rid[:200]}'")
 
     return Local(run, "input_items")
 

@@ -23,6 +23,7 @@ from ...gemini.parts import parts_of
 from ..base import RenderContext, Reply, StreamFormat
 from ..parts import new_id
 from .responses_output import OutputBuilder
+from .conversations import add_items
 from .responses_store import NAMESPACE, RUNNING, heartbeat, keep_response
 
 # SSE comments fill silences: every SSE parser skips them, so nothing renderable reaches the client.
@@ -81,6 +82,7 @@ class Echo:
     items: list = field(default_factory=list)  # the input items, each with an id (kept: input_items, item_reference)
     previous: str | None = None  # previous_response_id (a stored response links to it)
     background: bool = False  # run in the background (gemgate.background): answered at once, polled by GET
+    conversation: str | None = None  # the conversation the input and output items are added to
 
 
 class ResponsesReply(Reply):
@@ -125,7 +127,11 @@ class ResponsesReply(Reply):
         for call_id, signature in builder.signed:
             await ctx.signatures.put(call_id, signature)
         builder.signed.clear()
-        if self.echo.store and await self._keepable(ctx):
+        if not await self._keepable(ctx):
+            return
+        if self.echo.conversation:  # with or without store, as OpenAI adds them
+            await add_items(ctx, self.echo.conversation, self.echo.items + response["output"])
+        if self.echo.store:
             await keep_response(ctx, response, self.echo, turn)
 
     async def _keepable(self, ctx: RenderContext) -> bool:

@@ -96,6 +96,9 @@ async def chain(ctx: RenderContext, previous_id: str, bound: int) -> list[dict]:
         record = await current(ctx, rid)
         if record is None:
             raise previous_not_found(rid)
+        if not records and record["response"].get("conversation"):
+            raise bad_request(f"Response '{rid[:200]}' belongs to a conversation; continue it with 'conversation' "
+                              "instead of previous_response_id", "previous_response_id")
         if not records and record["response"].get("status") in RUNNING:
             raise bad_request(f"Previous response with id '{rid[:200]}' is still {record['response']['status']}; "
                               "wait until it is done (GET /v1/responses/{id}) or cancel it", "previous_response_id")
