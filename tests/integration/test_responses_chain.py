@@ -168,3 +168,18 @@ def test_duplicate_call_ids_are_the_callers_400(gw):
              key=gw.key, key_header="x-api-key", headers={"anthropic-version": "2023-06-01"})
     assert r.status == 400 and r.json()["type"] == "error", r.text
     assert "dup_3" in r.json()["error"]["message"] and "messages[3].content[0].id" in r.json()["error"]["message"]
+
+
+def test_a_chain_is_walked_at_most_the_messages_limit(make_gateway):
+    """The walk back is bounded by `limits.messages` links (a longer chain is more history than one request
+    may send as items): beyond it a 400 says what to do instead of reading on."""
+    gw = make_gateway(limits={"messages": 3})
+    previous = None
+    for turn in range(4):  # the 4th continues a chain of 3 links: still within the bound
+        body = {"model": "gemini-2.5-flash", "input": f"bounded {turn}"}
+        r = responses(gw, {**body, "previous_response_id": previous} if previous else body)
+        assert r.status == 200, r.text
+        previous = r.json()["id"]
+    r = responses(gw, {"model": "gemini-2.5-flash", "input": "one too many", "previous_response_id": previous})
+    assert r.status == 400 and r.json()["error"]["param"] == "previous_response_id"
+    assert "longer than 3" in r.json()["error"]["message"]

@@ -110,7 +110,8 @@ def parse_responses(inp: ParseInput) -> Generation:
     fields["reasoning"] = {"effort": (body.get("reasoning") or {}).get("effort"), "summary": (body.get("reasoning") or {}).get("summary")}
     store = body.get("store") is not False
     fields["store"] = store
-    fields["conversation"] = {"id": conversation} if conversation else None
+    if conversation:
+        fields["conversation"] = {"id": conversation}
     background = _background(body, stream, store)
     echo = Echo(model if isinstance(model, str) else "", fields, store, summaries,
                 "reasoning.encrypted_content" in include, own=list(converted.contents), system=converted.system,
