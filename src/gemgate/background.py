@@ -2,9 +2,9 @@
 this instance, their state kept by the dialect's Reply (`accepted`, `alive`, `whole`, `failed`).
 
 Bounded: at most `PER_OWNER` runs at a time per client key (`ClientIdentity.owner`); one more is a 429. Nothing
-survives a restart: a run's kept state carries a heartbeat renewed every `BEAT_SECONDS` while its task runs, and
-a reader finding a queued/in-progress run whose heartbeat is older than `STALE_BEATS` beats (its instance
-stopped) marks it failed (`responses_store`).
+survives a restart: a gateway stopping cancels its runs, which keep themselves failed (`stop`); one that could
+not (a crash, a kill) leaves a heartbeat, renewed every `BEAT_SECONDS` while its task runs, and a reader finding
+a queued/in-progress run whose heartbeat is older than `STALE_BEATS` beats marks it failed (`responses_store`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class BackgroundRuns:
     def __init__(self, per_owner: int | None = None) -> None:
         self.per_owner = PER_OWNER if per_owner is None else per_owner
         self._runs: dict[str, dict[str, asyncio.Task]] = {}
+        self.stopping = False  # set by `stop`: a run cancelled now keeps itself failed, not cancelled
 
     def start(self, owner: str, run_id: str, run: Awaitable[None], alive: Callable[[], Awaitable[bool]]) -> None:
         """Run `run` as a task, calling `alive()` every BEAT_SECONDS while it runs (False: cancel it); `run`
@@ -77,6 +78,16 @@ class BackgroundRuns:
             return False
         task.cancel()
         return True
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Cancel every run (the gateway is stopping) and wait up to `grace` seconds for them to keep their
+        failure (the store is still open)."""
+        self.stopping = True
+        tasks = [task for mine in self._runs.values() for task in mine.values()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
 
     def count(self, owner: str) -> int:
         """How many runs `owner` has on this instance."""

@@ -162,12 +162,13 @@ async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: O
             await work.reply.whole(response, ctx)
         except asyncio.CancelledError:
             err = client_gone()
+            if ctx.runs.stopping:  # not the client's cancel: the gateway is going away
+                err = GatewayError(503, "The gateway stopped before this background response finished; create "
+                                   "the response again")
+                await _keep_failure(work, err, ctx)
         except Exception as exc:
             err = as_client_error(exc, "running a background response")
-            try:
-                await work.reply.failed(err, ctx)
-            except Exception:
-                log.exception("keeping a failed background response")
+            await _keep_failure(work, err, ctx)
         finally:
             finish(err)
 
@@ -178,6 +179,14 @@ async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: O
         finish(err)
         raise
     return answer
+
+
+async def _keep_failure(work: Generation, err: GatewayError, ctx: RenderContext) -> None:
+    """`reply.failed`; its own failure is logged, never raised (the run's outcome is still closed)."""
+    try:
+        await work.reply.failed(err, ctx)
+    except Exception:
+        log.exception("keeping a failed background response")
 
 
 def _operation(work: Generation | Unary | Local) -> str:

@@ -85,10 +85,16 @@ def test_runs_are_bounded_per_key(make_gateway, monkeypatch):
     assert responses(gw, {**ASK, "input": "now bg-7"}).status == 200
 
 
-def test_a_run_lost_in_a_restart_is_failed(make_gateway, fake_api, monkeypatch):
-    """Nothing survives a restart: the run's heartbeat stops, and after STALE_BEATS beats a reader marks it
-    failed, saying why."""
-    monkeypatch.setattr(background, "BEAT_SECONDS", 0.2)
+@pytest.mark.parametrize("crash", [False, True])
+def test_a_run_does_not_survive_a_restart(make_gateway, fake_api, monkeypatch, crash):
+    """Nothing survives a restart. A stopping gateway keeps its runs failed at once; after a crash (its stop never
+    ran) the run's heartbeat stops, and after STALE_BEATS beats a reader marks it failed. Both say why."""
+    monkeypatch.setattr(background, "BEAT_SECONDS", 0.2 if crash else 5)
+    if crash:
+        async def never(self, grace=10.0):
+            return None
+
+        monkeypatch.setattr(background.BackgroundRuns, "stop", never)
     gw = make_gateway()
     rid = responses(gw, {**ASK, "input": "lost bg-8\nSLOW 30"}).json()["id"]
     assert poll(gw, rid, until=("in_progress",))["status"] == "in_progress"
@@ -97,8 +103,10 @@ def test_a_run_lost_in_a_restart_is_failed(make_gateway, fake_api, monkeypatch):
     gw.stop()
     again = GatewayThread(gw.settings.data_dir, fake_api.url, gw.api_keys).start()
     try:
-        time.sleep(0.8)
+        time.sleep(0.8 if crash else 0)
         lost = get(f"{again.url}/v1/responses/{rid}", key=again.key).json()
-        assert lost["status"] == "failed" and "stopped before it finished" in lost["error"]["message"]
+        assert lost["status"] == "failed" and lost["error"]["code"] == "server_error"
+        said = "instance running this background response stopped" if crash else "gateway stopped before"
+        assert said in lost["error"]["message"] and "create the response again" in lost["error"]["message"]
     finally:
         again.stop()

@@ -145,7 +145,7 @@ async def referenced_items(ctx: RenderContext, ids: list[tuple[str, str]]) -> di
         if rid is not None and rid not in records:
             records[rid] = await kept.get(rid)
         record = records.get(rid) if rid else None
-        items = (record["input"] + record["response"]["output"]) if record else []
+        items = ((record.get("input") or []) + record["response"]["output"]) if record else []
         item = next((i for i in items if i.get("id") == item_id), None)
         if item is None:
             raise bad_request(f"Item with id '{item_id[:200]}' not found.", param)
