@@ -125,9 +125,10 @@ def _handler(members: Members) -> Callable:
             if endpoint.listing is not None:
                 return _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits
-            # GET, HEAD and DELETE carry no body (a preflight, a stored response); anything else is JSON.
+            # GET, HEAD and DELETE carry no body (a preflight, a stored response), nor a bodiless endpoint's
+            # POST (a cancel); anything else is JSON.
             body = None
-            if request.method not in _BODILESS:
+            if request.method not in _BODILESS and not endpoint.bodiless:
                 body = await read_json(request, limits.body_bytes, limits.json_depth)
             work = endpoint.parse(ParseInput(body, request=request, limits=limits))
         except GatewayError as err:
@@ -200,6 +201,10 @@ class ClientAuth:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] in self.open_paths:
             return await self.app(scope, receive, send)
+        if scope["path"] == "/" and scope["method"] in ("GET", "HEAD") and not _has_key(scope):
+            # Claude Code's connectivity preflight (client-harness.md §4) may come before any key is set: a
+            # bare 200 that says nothing about the gateway's accounts or APIs.
+            return await _bare_ok(send)
         key = presented_key(scope["headers"], scope.get("query_string", b""))
         identity = self.gateway.keys.identify(key)
         if identity is not None:
@@ -219,6 +224,16 @@ class ClientAuth:
         headers += [(k.lower().encode(), v.encode()) for k, v in err.headers().items()]
         await send({"type": "http.response.start", "status": 401, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _has_key(scope) -> bool:
+    return bool(presented_key(scope["headers"], scope.get("query_string", b"")))
+
+
+async def _bare_ok(send) -> None:
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"{}"})
 
 
 async def healthz(request: Request) -> Response:

@@ -104,7 +104,8 @@ class Gateway:
         ]
 
     async def stop(self) -> None:
-        """Stop the loops, write pending state, close everything."""
+        """Stop the loops and background runs, write pending state, close everything."""
+        await self.render_context.runs.stop()  # first: a run keeps its failure in the store
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

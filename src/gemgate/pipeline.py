@@ -93,6 +93,8 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             work.reply.model = spec.requested  # the configured default_model answered: the reply names it
         gw.admit(call.identity, spec)
         if isinstance(work, Unary):
+            if work.media:  # media by URL, fetched behind the same SSRF guard as a generation's
+                await gw.media.inline_all(work.media)
             body = work.build(spec)
             result = await with_failover(
                 gw, spec, work.capability, outcome, lambda up, lease: _unary(up, lease, spec, work, body)
@@ -106,6 +108,9 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""
         headers = {ADJUSTED_HEADER: said} if said else None
         cut = work.cut or partial(stop_cut, work.request, False)
+        if work.background:
+            handed_off = True  # the run's own outcome, when it ends
+            return json_response(await _background(gw, spec, work, outcome, ctx, prefer, cut, finish), headers=headers)
         if work.stream:
             handed_off = True
             return await stream_response(
@@ -117,6 +122,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 finish,
                 call.started,  # the first keepalive is due keepalive_seconds after the request arrived
                 headers,
+                lambda err: work.reply.failed(err, ctx),
             )
         response = await generate_whole(gw, spec, work.request, outcome, prefer, cut)
         outcome.ttfb = loop.time() - call.started
@@ -137,12 +143,58 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             finish(None)
 
 
+async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: Outcome, ctx: RenderContext,
+                      prefer: frozenset[str], cut: CutFactory | None,
+                      finish: Callable[[GatewayError | None], None]) -> dict:
+    """Keep `work` as queued, start it on `ctx.runs` (bounded per client key) and return the body answered at
+    once. The run keeps its result (`reply.whole`) or failure (`reply.failed`) and closes the outcome; a
+    cancelled run is booked 499. Raises GatewayError 429 when the key has too many runs."""
+    ctx.runs.admit(ctx.owner)
+    answer = await work.reply.accepted(ctx)
+
+    async def run() -> None:
+        """The whole generation, kept when done."""
+        err: GatewayError | None = None
+        try:
+            if not await work.reply.alive(ctx):  # first: marks it in progress (before any end can be kept)
+                raise asyncio.CancelledError
+            response = await generate_whole(gw, spec, work.request, outcome, prefer, cut)
+            await work.reply.whole(response, ctx)
+        except asyncio.CancelledError:
+            err = client_gone()
+            if ctx.runs.stopping:  # not the client's cancel: the gateway is going away
+                err = GatewayError(503, "The gateway stopped before this background response finished; create "
+                                   "the response again")
+                await _keep_failure(work, err, ctx)
+        except Exception as exc:
+            err = as_client_error(exc, "running a background response")
+            await _keep_failure(work, err, ctx)
+        finally:
+            finish(err)
+
+    try:
+        ctx.runs.start(ctx.owner, answer["id"], run(), lambda: work.reply.alive(ctx))
+    except GatewayError as err:
+        await work.reply.failed(err, ctx)  # kept as failed: the queued record is not left behind
+        finish(err)
+        raise
+    return answer
+
+
+async def _keep_failure(work: Generation, err: GatewayError, ctx: RenderContext) -> None:
+    """`reply.failed`; its own failure is logged, never raised (the run's outcome is still closed)."""
+    try:
+        await work.reply.failed(err, ctx)
+    except Exception:
+        log.exception("keeping a failed background response")
+
+
 def _operation(work: Generation | Unary | Local) -> str:
     if isinstance(work, Local):
         return work.operation
     if isinstance(work, Unary):
         return work.capability.value
-    return "stream" if work.stream else "generate"
+    return "background" if work.background else "stream" if work.stream else "generate"
 
 
 async def prepare(

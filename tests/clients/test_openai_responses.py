@@ -4,6 +4,7 @@ the gateway's /v1/responses."""
 from __future__ import annotations
 
 import json
+import time
 
 import openai
 import pytest
@@ -102,3 +103,54 @@ def test_langchain_responses_api(gw):
 
     message = llm.bind_tools([get_weather]).invoke('CALL get_weather {"city": "Oslo"}')
     assert message.tool_calls[0]["name"] == "get_weather" and message.tool_calls[0]["args"] == {"city": "Oslo"}
+
+
+def _poll(oai, rid: str, *, until=("completed", "failed", "incomplete", "cancelled")):
+    deadline = time.monotonic() + 15
+    response = oai.responses.retrieve(rid)
+    while response.status not in until and time.monotonic() < deadline:
+        time.sleep(0.1)
+        response = oai.responses.retrieve(rid)
+    return response
+
+
+def test_background_polled_and_cancelled(oai):
+    """The SDK's background mode: create answers queued at once, retrieve polls it to completed, cancel stops one."""
+    queued = oai.responses.create(model="gemini-2.5-flash", background=True, input="hello in the background")
+    assert queued.status == "queued" and queued.background is True
+    done = _poll(oai, queued.id)
+    assert done.status == "completed" and done.output_text == "echo: hello in the background"
+    slow = oai.responses.create(model="gemini-2.5-flash", background=True, input="slow one\nSLOW 2")
+    cancelled = oai.responses.cancel(slow.id)
+    assert cancelled.status == "cancelled" and oai.responses.retrieve(slow.id).status == "cancelled"
+    with pytest.raises(openai.BadRequestError):
+        oai.responses.create(model="gemini-2.5-flash", background=True, store=False, input="x")
+
+
+def test_input_items_list_and_item_reference(oai, fake_api):
+    """`responses.input_items.list` pages a stored response's input; its ids (and output item ids) go back as
+    item_reference items."""
+    first = oai.responses.create(model="gemini-3-pro-preview", tools=[WEATHER], input=[
+        {"role": "developer", "content": "sdk rule"}, {"role": "user", "content": 'CALL get_weather {"city": "Riga"}'}])
+    items = list(oai.responses.input_items.list(first.id, order="asc", limit=1))  # the pager follows `after`
+    assert [i.role for i in items] == ["developer", "user"] and all(i.id for i in items)
+    call = next(item for item in first.output if item.type == "function_call")
+    again = oai.responses.create(model="gemini-3-pro-preview", tools=[WEATHER], store=False, input=[
+        {"type": "item_reference", "id": items[1].id}, {"type": "item_reference", "id": call.id},
+        {"type": "function_call_output", "call_id": call.call_id, "output": "windy sdk-ref"}])
+    assert again.output_text == "tool result: windy sdk-ref"
+    sent = upstream_body(fake_api, "windy sdk-ref")["contents"]
+    assert "Riga" in sent[0]["parts"][0]["text"] and "functionCall" in sent[1]["parts"][-1]
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.responses.create(model="gemini-2.5-flash", input=[{"type": "item_reference", "id": "msg_unknown"}])
+    assert "msg_unknown" in info.value.message
+
+
+def test_conversations(oai):
+    """The SDK's conversations.create / items.list and `conversation=` on responses.create."""
+    conversation = oai.conversations.create(items=[{"role": "user", "content": "remember sdk-conv"}])
+    answer = oai.responses.create(model="gemini-2.5-flash", conversation=conversation.id, input="what did I say?")
+    assert answer.output_text.startswith("echo: remember sdk-conv")
+    items = list(oai.conversations.items.list(conversation.id, order="asc"))
+    assert [i.type for i in items] == ["message"] * 3 and items[-1].role == "assistant"
+    assert oai.conversations.delete(conversation.id).deleted is True

@@ -144,6 +144,18 @@ def test_preflight_and_model_lists(gw):
     assert openai_list["object"] == "list" and "models" in openai_list
 
 
+def test_preflight_without_a_key(gw):
+    """Claude Code's `HEAD /` may come before it has a key (client-harness.md §4): a bare 200 telling nothing,
+    where it was a 401; a wrong key and any other path or method still need a key."""
+    for method in ("HEAD", "GET"):
+        r = request(method, gw.url + "/", headers=VERSION)
+        assert r.status == 200, r.text
+        assert r.body in (b"", b"{}")
+    assert request("GET", gw.url + "/", key="wrong", key_header="x-api-key").status == 401
+    assert request("POST", gw.url + "/", headers=VERSION).status == 401
+    assert get(gw.url + "/v1/models").status == 401
+
+
 def _error(r, status: int, kind: str) -> str:
     assert r.status == status, r.text
     body = r.json()

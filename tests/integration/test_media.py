@@ -134,3 +134,33 @@ def test_http_image_is_fetched_when_allowed(make_gateway, fake_api, image_server
         key=server.key,
     )
     assert r.status == 400 and "larger than" in r.json()["error"]["message"]
+
+
+def test_anthropic_count_tokens_fetches_image_urls(make_gateway, fake_api, image_server):
+    """count_tokens takes an image by URL as /v1/messages does, through the same SSRF-guarded fetcher (it
+    answered 400 "counts inline media only" before)."""
+    server = make_gateway(fetch_allow_private=True, fetch_max_bytes=1000)
+    headers = {"anthropic-version": "2023-06-01"}
+
+    def count(url: str, marker: str):
+        content = [{"type": "text", "text": marker}, {"type": "image", "source": {"type": "url", "url": url}}]
+        body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": content}]}
+        return post(f"{server.url}/v1/messages/count_tokens", body, key=server.key, key_header="x-api-key",
+                    headers=headers)
+
+    r = count(f"{image_server}/cat.png", "marker-ct1")
+    assert r.status == 200, r.text
+    assert r.json()["input_tokens"] > 0
+    sent = upstream_body(fake_api, "marker-ct1")["generateContentRequest"]["contents"][-1]["parts"][1]
+    assert sent["inlineData"] == {"mimeType": "image/png", "data": base64.b64encode(PNG).decode()}
+    r = count(f"{image_server}/big.png", "marker-ct2")  # the fetcher's limits hold here too
+    assert r.status == 400 and "larger than" in r.json()["error"]["message"], r.text
+
+
+def test_anthropic_count_tokens_image_url_behind_the_ssrf_guard(gw):
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "url", "url": "http://127.0.0.1:9/x.png"}}]}]}
+    r = post(f"{gw.url}/v1/messages/count_tokens", body, key=gw.key, key_header="x-api-key",
+             headers={"anthropic-version": "2023-06-01"})
+    assert r.status == 400 and r.json()["type"] == "error", r.text
+    assert "messages[0].content[0].source.url" in r.json()["error"]["message"]

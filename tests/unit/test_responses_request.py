@@ -185,7 +185,11 @@ def test_session_header_names_the_conversation():
     ({}, "input"),
     ({"input": "x", "temperature": "hot"}, "temperature"),
     ({"input": "x", "temperature": 3}, "temperature"),
-    ({"input": "x", "background": True}, "background"),
+    ({"input": "x", "background": True, "store": False}, "background"),  # OpenAI: background needs store
+    ({"input": "x", "background": True, "stream": True}, "stream"),  # no resumable background streams here
+    ({"input": "x", "background": "yes"}, "background"),
+    ({"input": "x", "conversation": "conv_1", "previous_response_id": "resp_1"}, "conversation"),
+    ({"input": [{"type": "item_reference"}]}, "input[0].id"),
     ({"input": "x", "include": ["everything"]}, "include[0]"),
     ({"input": "x", "reasoning": {"effort": "extreme"}}, "reasoning.effort"),
     ({"input": "x", "tools": [{"type": "function"}]}, "tools[0].name"),

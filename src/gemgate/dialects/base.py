@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from ..background import BackgroundRuns
 from ..catalog import Catalog, ModelSpec
 from ..config import Limits
 from ..errors import GatewayError
@@ -95,6 +96,7 @@ class RenderContext:
     kept_ttl: float = 30 * 86400.0
     spaces: dict[str, Kept] = field(default_factory=dict)
     owner: str = ""
+    runs: BackgroundRuns = field(default_factory=BackgroundRuns)  # this instance's background generations
 
     def kept(self, namespace: str) -> Kept:
         """The dialect state kept under `namespace` for this context's `owner`, each value for `kept_ttl`
@@ -121,6 +123,21 @@ class Reply(abc.ABC):
     @abc.abstractmethod
     def stream_error(self, err: GatewayError) -> bytes:
         """The bytes that end a committed stream with an error, leaving the stream well-formed."""
+
+    async def failed(self, err: GatewayError, ctx: RenderContext) -> None:
+        """Called once, before the client hears of it, when a generation whose id the client may know (a
+        committed stream, a background run) failed; a dialect keeping answers keeps the failure here. Default:
+        nothing."""
+
+    async def accepted(self, ctx: RenderContext) -> dict:
+        """For a background generation (`Generation.background`): keep it as queued and return the body
+        answered at once. Only a dialect whose parser sets `background` implements it."""
+        raise NotImplementedError
+
+    async def alive(self, ctx: RenderContext) -> bool:
+        """Renew a background generation's kept heartbeat; False when it was cancelled meanwhile (from any
+        instance). Default: True."""
+        return True
 
 
 class ChunkCut(Protocol):
@@ -158,6 +175,7 @@ class Generation:
     # The dialect's own I/O before media and signatures are resolved (e.g. a stored conversation to continue);
     # it may add to `request`, `media` and `signatures`, and raise GatewayError.
     resolve: Callable[[RenderContext], Awaitable[None]] | None = None
+    background: bool = False  # answered at once by `reply.accepted`, run by a task (gemgate.background)
     affinity: str | None = None  # what names the client's conversation (a cache key, a session header); recorded
     # The per-attempt chunk hook; None: the request's stop sequences are cut by the gateway for kinds that do
     # not apply them (gemini.stops.stop_cut without reporting). Anthropic's reports the matched sequence.
@@ -174,6 +192,7 @@ class Unary:
     build: Callable[[ModelSpec], dict]
     render: Callable[[dict, ModelSpec], dict]
     batch: bool = False
+    media: list[MediaRef] = field(default_factory=list)  # fetched (SSRF-guarded) before `build`, as for a Generation
 
 
 @dataclass(slots=True)
@@ -219,6 +238,7 @@ class Endpoint:
     listing: Literal["list", "get"] | None = None
     when: Callable[[Mapping[str, str]], bool] | None = None
     api: str | None = None  # the API's name in outcomes and logs when not the dialect's ("openai-responses")
+    bodiless: bool = False  # a POST whose body is not read (an action on a path: a cancel)
 
 
 class Dialect(abc.ABC):

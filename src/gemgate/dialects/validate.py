@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import bad_request
@@ -99,3 +100,14 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def unique_call_id(call_id: str, seen: Mapping[str, object], what: str, param: str) -> str:
+    """`call_id` when no earlier call of the history has it; a 400 naming the duplicate otherwise (Gemini
+    matches answers to calls by position and name, so a repeated id would pair an answer with the wrong call,
+    and Google's own 400 for what follows names none of the client's fields). `what` is the dialect's name for
+    the id ("tool_call id", "call_id", "`tool_use` id"). An empty id (legacy function_call) is never checked."""
+    if call_id and call_id in seen:
+        raise bad_request(f"{param}: duplicate {what} '{call_id[:200]}': each tool call in the history needs its "
+                          f"own id ({what}s must be unique)", param)
+    return call_id

@@ -80,6 +80,7 @@ async def stream_response(
     on_end: Callable[[GatewayError | None], None],
     started: float | None = None,
     headers: dict[str, str] | None = None,
+    on_failure: Callable[[GatewayError], Awaitable[None]] | None = None,
 ) -> Response | StreamBody:
     """A response for a stream being opened: its error response if opening fails within `interval`
     seconds of `started`, else a committed stream whose frames come from `render(opened)`.
@@ -87,7 +88,8 @@ async def stream_response(
     `started` (event-loop seconds; None: now) is when the request arrived: a silent upstream gets the 200
     committed and the first keepalive sent `interval` seconds after it — once, not after a second interval.
     `on_end(error)` is called once when the response is over (error None: it ended well). `headers` are added
-    to a committed stream's own.
+    to a committed stream's own. `on_failure(error)` is awaited before a committed stream's error frame is
+    sent (a dialect keeping the failed response, so that it can be read as soon as the client knows).
     """
     loop = asyncio.get_running_loop()
     started = loop.time() if started is None else started
@@ -104,12 +106,12 @@ async def stream_response(
         return error_response(err)
     fmt = reply.stream_format
     return StreamBody(
-        _frames(task, render, reply, on_end), fmt.media_type, fmt.keepalive, interval,
+        _frames(task, render, reply, on_end, on_failure), fmt.media_type, fmt.keepalive, interval,
         {**SSE_HEADERS, **headers} if headers else SSE_HEADERS, started,
     )
 
 
-async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> AsyncIterator[bytes]:
+async def _frames(task: asyncio.Future, render, reply: Streamable, on_end, on_failure=None) -> AsyncIterator[bytes]:
     error: GatewayError | None = None
     ended = False  # False in the finally block: the client went away first
     try:
@@ -117,6 +119,7 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
             opened = await task  # while the upstream is silent, StreamBody sends keepalives
         except Exception as exc:
             error, ended = as_client_error(exc, "opening a stream"), True
+            await _failed(on_failure, error)
             yield reply.stream_error(error)
             return
         frames = render(opened)
@@ -126,6 +129,7 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
             ended = True
         except Exception as exc:  # an upstream failure, or a bug rendering a chunk: the stream still ends well
             error, ended = as_client_error(exc, "streaming"), True
+            await _failed(on_failure, error)
             yield reply.stream_error(error)
         finally:
             await frames.aclose()
@@ -134,3 +138,13 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end) -> As
         if not task.done():
             task.cancel()  # the client went away: stop the upstream call too
         on_end(error if ended else client_gone())
+
+
+async def _failed(on_failure: Callable[[GatewayError], Awaitable[None]] | None, error: GatewayError) -> None:
+    """Run `on_failure`; a failure of its own is logged, never in place of the client's error frame."""
+    if on_failure is None:
+        return
+    try:
+        await on_failure(error)
+    except Exception:
+        log.exception("keeping a failed stream's state")

@@ -30,11 +30,15 @@ class Kept:
 
     async def put(self, key: str, value: dict) -> None:
         """Keep `value` under `key` (replacing any), written before this returns."""
-        raw, key = orjson.dumps(value), self._key(key)
+        await self.put_many({key: value})
+
+    async def put_many(self, values: dict[str, dict]) -> None:
+        """Keep each value under its key (replacing any), in one write of the store, done before this returns."""
+        raws = {self._key(key): orjson.dumps(value) for key, value in values.items()}
         if self._store is None:
-            self._local[key] = raw
+            self._local.update(raws)
         else:
-            await self._store.put_values(self.namespace, {key: raw.decode()}, self.ttl)
+            await self._store.put_values(self.namespace, {k: v.decode() for k, v in raws.items()}, self.ttl)
 
     async def get(self, key: str) -> dict | None:
         """The unexpired value under `key`, or None."""
@@ -44,6 +48,15 @@ class Kept:
         else:
             raw = (await self._store.get_values(self.namespace, [key])).get(key)
         return orjson.loads(raw) if raw is not None else None
+
+    async def get_many(self, keys: list[str]) -> dict[str, dict]:
+        """The unexpired values among `keys` (key -> value), in one read of the store."""
+        wanted = {self._key(key): key for key in keys}
+        if self._store is None:
+            raws = {k: self._local[k] for k in wanted if k in self._local}
+        else:
+            raws = await self._store.get_values(self.namespace, list(wanted)) if wanted else {}
+        return {wanted[k]: orjson.loads(raw) for k, raw in raws.items()}
 
     async def delete(self, key: str) -> bool:
         """Forget `key`; whether a value was there."""

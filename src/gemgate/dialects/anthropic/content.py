@@ -17,7 +17,7 @@ from ...gemini.signatures import SignatureRef
 from ...http.sniff import b64_head, checked_type
 from ..base import MediaRef
 from ..parts import append_turn, base64_data, media_part, shallow, tool_response
-from ..validate import at_most, expect, one_of
+from ..validate import at_most, expect, one_of, unique_call_id
 
 # Our thinking blocks' signatures are Gemini thought signatures with this prefix (reply.py), so one made by
 # Anthropic for a conversation begun there is told apart and never sent to Google.
@@ -223,7 +223,8 @@ def _assistant_parts(blocks: list[dict], p: str, history: History) -> tuple[list
             if sig is not None and expect(sig, str, f"{q}.signature").startswith(SIGNATURE_PREFIX):
                 signature = sig[len(SIGNATURE_PREFIX):] or None
         elif kind == "tool_use":
-            call_id = expect(block.get("id"), str, f"{q}.id")
+            call_id = unique_call_id(expect(block.get("id"), str, f"{q}.id"), history.call_names, "`tool_use` id",
+                                     f"{q}.id")
             name = expect(block.get("name"), str, f"{q}.name")
             args = block.get("input")
             args = {} if args is None else expect(args, dict, f"{q}.input")

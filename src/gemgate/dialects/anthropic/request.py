@@ -75,13 +75,10 @@ def parse_messages(inp: ParseInput) -> Generation:
 
 def parse_count_tokens(inp: ParseInput) -> Unary:
     """A count_tokens request -> a COUNT_TOKENS call answered `{"input_tokens": N}` (Gemini's totalTokens for
-    the same contents, system instruction and tools). Media by URL is refused: nothing is fetched to count."""
+    the same contents, system instruction and tools). Media by URL is fetched as for `/v1/messages` (the
+    pipeline's SSRF-guarded fetcher) before counting."""
     body = _body(inp)
     request, _, _, history = _translate(body, inp, [])
-    if history.media:
-        ref = history.media[0]
-        raise bad_request(f"'{ref.param}': count_tokens counts inline media only; send the image or document as "
-                          "base64", ref.param)
 
     def build(spec: ModelSpec) -> dict:
         normalise_history(request)
@@ -90,7 +87,7 @@ def parse_count_tokens(inp: ParseInput) -> Unary:
     def render(result: dict, spec: ModelSpec) -> dict:
         return {"input_tokens": int(result.get("totalTokens") or 0)}
 
-    return Unary(body["model"], Capability.COUNT_TOKENS, build, render)
+    return Unary(body["model"], Capability.COUNT_TOKENS, build, render, media=history.media)
 
 
 def _required(name: str) -> None:

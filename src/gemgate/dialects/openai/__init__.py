@@ -7,11 +7,13 @@ import time
 
 from ...errors import GatewayError
 from ..base import Dialect, Endpoint
+from . import conversations
 from .chat_native import parse_chat_any
 from .common import openai_error_body
 from .embeddings import parse_embeddings
 from .responses_request import parse_responses
-from .responses_store import parse_delete, parse_get
+from .responses_items import parse_input_items
+from .responses_store import parse_cancel, parse_delete, parse_get
 
 _CREATED = int(time.time())
 
@@ -20,7 +22,7 @@ RESPONSES_API = "openai-responses"  # how Responses requests are named in outcom
 
 
 class OpenAIDialect(Dialect):
-    """`/v1/chat/completions`, `/v1/responses` (and GET / DELETE of a stored one), `/v1/embeddings`,
+    """`/v1/chat/completions`, `/v1/responses` (and GET / DELETE / cancel / input_items of a stored one), a minimal Conversations API, `/v1/embeddings`,
     `GET /v1/models[/{id}]`; errors `{"error": {message, type, param, code}}`."""
 
     name = "openai"
@@ -35,6 +37,18 @@ class OpenAIDialect(Dialect):
             Endpoint("/v1/responses", ("POST",), parse=parse_responses, api=RESPONSES_API),
             Endpoint("/v1/responses/{response_id}", ("GET",), parse=parse_get, api=RESPONSES_API),
             Endpoint("/v1/responses/{response_id}", ("DELETE",), parse=parse_delete, api=RESPONSES_API),
+            Endpoint("/v1/responses/{response_id}/input_items", ("GET",), parse=parse_input_items, api=RESPONSES_API),
+            Endpoint("/v1/responses/{response_id}/cancel", ("POST",), parse=parse_cancel, api=RESPONSES_API,
+                     bodiless=True),
+            Endpoint("/v1/conversations", ("POST",), parse=conversations.parse_create, api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}", ("GET",), parse=conversations.parse_retrieve,
+                     api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}", ("DELETE",), parse=conversations.parse_delete,
+                     api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}/items", ("GET",), parse=conversations.parse_list_items,
+                     api=RESPONSES_API),
+            Endpoint("/v1/conversations/{conversation_id}/items", ("POST",), parse=conversations.parse_add_items,
+                     api=RESPONSES_API),
             Endpoint("/v1/embeddings", ("POST",), parse=parse_embeddings),
             Endpoint("/v1/models", ("GET",), listing="list"),
             Endpoint("/v1/models/{rest:path}", ("GET",), listing="get"),

@@ -19,7 +19,7 @@ from ...gemini.think_tags import strip_leading_block
 from ...http.sniff import b64_head, checked_type, sniff
 from ..base import MediaRef
 from ..parts import append_turn, base64_data, media_part, shallow, tool_response
-from ..validate import at_most, expect, one_of
+from ..validate import at_most, expect, one_of, unique_call_id
 
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac"}
@@ -192,7 +192,7 @@ def _calls(
     out: list[tuple[str, dict]] = []
     for call_id, q, fn in calls:
         name = expect(fn.get("name"), str, f"{q}.name")
-        call_names[call_id] = name
+        call_names[unique_call_id(call_id, call_names, "tool_call id", q.removesuffix(".function") + ".id")] = name
         part = function_call_part(names.to_gemini(name), fn.get("arguments"), f"{q}.arguments", limits)
         signatures.append(SignatureRef(part, call_id, first_in_turn=not out))
         out.append((call_id, part))

@@ -18,7 +18,7 @@ from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.signatures import SignatureRef
 from ..base import MediaRef
-from ..validate import at_most, expect, one_of
+from ..validate import at_most, expect, one_of, unique_call_id
 from ..parts import append_turn
 from .chat_messages import content_parts, function_call_part, function_response_part, order_responses
 from .responses_carry import apply_entries, sealed_origin, unseal
@@ -110,7 +110,8 @@ def responses_input(value: object, names: ToolNameMap, limits: Limits, previous:
             else:  # an answer may follow its own response's calls: outputs are checked at the next user message
                 _model(out, turn, content_parts(content, p, out.media, allow_media=False, nullable=True))
         elif kind == "function_call":
-            call_id = expect(item.get("call_id"), str, f"{p}.call_id")
+            call_id = unique_call_id(expect(item.get("call_id"), str, f"{p}.call_id"), call_names, "call_id",
+                                     f"{p}.call_id")
             name = expect(item.get("name"), str, f"{p}.name")
             if item.get("namespace") is not None:
                 name = qualified(expect(item["namespace"], str, f"{p}.namespace"), name)
@@ -137,9 +138,6 @@ def responses_input(value: object, names: ToolNameMap, limits: Limits, previous:
         elif kind == "reasoning":
             turn.entries += unseal(item.get("encrypted_content"))
             turn.origin = sealed_origin(item.get("encrypted_content")) or turn.origin
-        elif kind == "item_reference":
-            raise bad_request(f"{p}: item_reference is not supported; send the item itself, or use "
-                              "previous_response_id", f"{p}.type")
         elif not isinstance(kind, str):
             expect(kind, str, f"{p}.type")
         elif kind not in SKIPPED_ITEMS:  # an item type newer than this gateway: the rest of the history still counts

@@ -23,7 +23,8 @@ from ...gemini.parts import parts_of
 from ..base import RenderContext, Reply, StreamFormat
 from ..parts import new_id
 from .responses_output import OutputBuilder
-from .responses_store import keep_response
+from .conversations import add_items
+from .responses_store import NAMESPACE, RUNNING, heartbeat, keep_response
 
 # SSE comments fill silences: every SSE parser skips them, so nothing renderable reaches the client.
 RESPONSES_STREAM = StreamFormat("text/event-stream", b": keepalive\n\n")
@@ -76,8 +77,12 @@ class Echo:
     store: bool
     summaries: bool  # reasoning.summary asked for: thoughts as summary_text
     carry: bool  # include has reasoning.encrypted_content
-    request: dict = field(default_factory=dict)  # the Gemini request (contents to keep with a stored response)
+    own: list = field(default_factory=list)  # this request's own Gemini contents (kept with a stored response)
     system: list = field(default_factory=list)  # system parts from input messages (kept; `instructions` are not)
+    items: list = field(default_factory=list)  # the input items, each with an id (kept: input_items, item_reference)
+    previous: str | None = None  # previous_response_id (a stored response links to it)
+    background: bool = False  # run in the background (gemgate.background): answered at once, polled by GET
+    conversation: str | None = None  # the conversation the input and output items are added to
 
 
 class ResponsesReply(Reply):
@@ -105,7 +110,7 @@ class ResponsesReply(Reply):
         """The response object (platform.openai.com/docs/api-reference/responses/object)."""
         return {
             "id": self.id, "object": "response", "created_at": self.created_at, "status": status,
-            "background": False, "error": None, "incomplete_details": None, "model": self.echo.model,
+            "background": self.echo.background, "error": None, "incomplete_details": None, "model": self.echo.model,
             "output": output, "usage": usage, **self.echo.fields, **more,
         }  # fmt: skip
 
@@ -122,8 +127,20 @@ class ResponsesReply(Reply):
         for call_id, signature in builder.signed:
             await ctx.signatures.put(call_id, signature)
         builder.signed.clear()
+        if not await self._keepable(ctx):
+            return
+        if self.echo.conversation:  # with or without store, as OpenAI adds them
+            await add_items(ctx, self.echo.conversation, self.echo.items + response["output"])
         if self.echo.store:
-            await keep_response(ctx, response, self.echo.request, self.echo.system, turn)
+            await keep_response(ctx, response, self.echo, turn)
+
+    async def _keepable(self, ctx: RenderContext) -> bool:
+        """Whether the end of this response may be kept: always, but for a background run cancelled or deleted
+        meanwhile (its kept state then stays as the client left it)."""
+        if not self.echo.background:
+            return True
+        record = await ctx.kept(NAMESPACE).get(self.id)
+        return record is not None and record["response"].get("status") in RUNNING
 
     async def whole(self, response: dict, ctx: RenderContext) -> dict:
         """The response object for a complete Gemini GenerateContentResponse."""
@@ -182,10 +199,35 @@ class ResponsesReply(Reply):
         yield self._event("response.incomplete" if final["status"] == "incomplete" else "response.completed",
                           {"response": final})
 
+    def _failure(self, err: GatewayError) -> dict:
+        """The `failed` response object for `err` (its `error` as OpenAI's: code and message)."""
+        return self._response("failed", [], error={"code": failure_code(err), "message": err.message})
+
     def stream_error(self, err: GatewayError) -> bytes:
         """`response.failed` with the error (after `response.created` when nothing was sent yet, as the SDK
         stream helpers require it first)."""
         frames = [] if self._started else self._opening()
-        error = {"code": failure_code(err), "message": err.message}
-        frames.append(self._event("response.failed", {"response": self._response("failed", [], error=error)}))
+        frames.append(self._event("response.failed", {"response": self._failure(err)}))
         return b"".join(frames)
+
+    async def failed(self, err: GatewayError, ctx: RenderContext) -> None:
+        """Keep the `failed` response (when `store`) before the client sees its `response.failed`: OpenAI keeps
+        failed responses, readable by GET and continued from like others (their input, no output)."""
+        if self.echo.store and await self._keepable(ctx):
+            await keep_response(ctx, self._failure(err), self.echo, None)
+
+    async def accepted(self, ctx: RenderContext) -> dict:
+        """The `queued` response answered at once for `background: true`, kept with its heartbeat."""
+        response = self._response("queued", [])
+        await keep_response(ctx, response, self.echo, None, beat=True)
+        return response
+
+    async def alive(self, ctx: RenderContext) -> bool:
+        """Renew the heartbeat (the first one also marks the run `in_progress`); False once the response was
+        cancelled or deleted."""
+        record = await heartbeat(ctx, self.id)
+        if record is None or record["response"].get("status") not in RUNNING:
+            return False
+        if record["response"]["status"] == "queued":
+            await keep_response(ctx, self._response("in_progress", []), self.echo, None, beat=True)
+        return True

@@ -11,13 +11,15 @@ from __future__ import annotations
 from ...errors import bad_request
 from ...gemini.names import ToolNameMap
 from ...gemini.thinking import ThinkingRequest
-from ..base import Generation, ParseInput
+from ..base import Generation, ParseInput, RenderContext
 from ..validate import expect, integer, no_unknown, one_of
 from .chat_request import REQUEST_RULE_NAMES, json_schema_config, reasoning_effort
 from ..parts import gemini_request, sampling_config
-from .responses_input import input_names, responses_input
+from .responses_input import Converted, input_names, responses_input
+from .conversations import conversation_id, conversation_items
+from .responses_items import item_references, with_ids
 from .responses_reply import Echo, ResponsesReply
-from .responses_store import continue_from
+from .responses_store import continue_from, referenced_items
 from .responses_tools import declared_names, responses_tools
 
 KNOWN_FIELDS = frozenset({
@@ -29,8 +31,6 @@ KNOWN_FIELDS = frozenset({
 })  # fmt: skip
 # Refused unless empty: what they ask needs OpenAI's own services.
 REFUSED_FIELDS = {
-    "background": "responses are answered while the request is open; send it without background",
-    "conversation": "OpenAI's Conversations are not kept here; use previous_response_id or send the items",
     "prompt": "OpenAI's stored prompt templates are not available here; send the instructions and input",
 }
 INCLUDABLE = frozenset({
@@ -86,7 +86,17 @@ def parse_responses(inp: ParseInput) -> Generation:
     tools, tool_config = responses_tools(body, names, schemas, inp.limits, notes, namespaced)
     if body.get("input") is None:
         raise bad_request("'input' is required: a string or a list of items", "input")
-    converted = responses_input(body["input"], names, inp.limits, previous=bool(body.get("previous_response_id")))
+    previous = body.get("previous_response_id") or None
+    refs = item_references(body["input"])
+    conversation = conversation_id(body["conversation"]) if body.get("conversation") else None
+    if conversation and previous:  # OpenAI: "mutually exclusive"
+        raise bad_request("'conversation' and 'previous_response_id' cannot be used together; send one",
+                          "conversation")
+    # With item references or a conversation the input is converted once they are loaded (`_resolver`).
+    deferred = bool(refs or conversation)
+    if deferred:  # checked now for errors naming this input's own items; an output may answer an earlier call
+        responses_input(body["input"], names, inp.limits, previous=True)
+    converted = Converted() if deferred else responses_input(body["input"], names, inp.limits, previous=bool(previous))
     notes += converted.notes
     system = []
     if body.get("instructions") is not None:
@@ -100,15 +110,69 @@ def parse_responses(inp: ParseInput) -> Generation:
     fields["reasoning"] = {"effort": (body.get("reasoning") or {}).get("effort"), "summary": (body.get("reasoning") or {}).get("summary")}
     store = body.get("store") is not False
     fields["store"] = store
+    if conversation:
+        fields["conversation"] = {"id": conversation}
+    background = _background(body, stream, store)
     echo = Echo(model if isinstance(model, str) else "", fields, store, summaries,
-                "reasoning.encrypted_content" in include, gemini, converted.system)
+                "reasoning.encrypted_content" in include, own=list(converted.contents), system=converted.system,
+                items=[] if deferred else with_ids(body["input"]), previous=previous, background=background,
+                conversation=conversation)
     reply = ResponsesReply(echo, names, schemas, namespaced)
     work = Generation(model, gemini, stream, reply, thinking, converted.media, converted.signatures, tuple(notes),
                       names=RULE_NAMES)
     work.affinity = _affinity(body, inp)
-    if body.get("previous_response_id"):
-        work.resolve = continue_from(body["previous_response_id"], work, converted.system, converted.pending, names)
+    work.background = background
+    if previous or deferred:
+        work.resolve = _resolver(body["input"], refs, work, echo, converted.pending, names, inp)
     return work
+
+
+def _resolver(raw: list, refs: list[tuple[int, str]], work: Generation, echo: Echo, pending: list,
+              names: ToolNameMap, inp: ParseInput):
+    """A `Generation.resolve`: the referenced items loaded and the input converted with them (when `refs`) after
+    the conversation's items (when `echo.conversation`), then the previous response's chain put before it (when
+    `echo.previous`). A conversation response keeps no Gemini contents of its own: the conversation holds its
+    history (and it is not continued by previous_response_id, `responses_store.chain`)."""
+
+    async def resolve(ctx: RenderContext) -> None:
+        """Load what the request refers to from this client's stored responses and conversations."""
+        nonlocal pending
+        if refs or echo.conversation:
+            found = await referenced_items(ctx, [(rid, f"input[{i}].id") for i, rid in refs])
+            at = dict(refs)
+            given = [{"role": "user", "content": raw}] if isinstance(raw, str) else raw
+            items = [found[item["id"]] if i in at else item for i, item in enumerate(given)]
+            history = await conversation_items(ctx, echo.conversation) if echo.conversation else []
+            converted = responses_input(history + items, names, inp.limits, previous=bool(echo.previous))
+            work.request["contents"] = converted.contents
+            if converted.system:
+                work.request.setdefault("systemInstruction", {"parts": []})["parts"].extend(converted.system)
+            work.media += converted.media
+            work.signatures += converted.signatures
+            work.adjusted += tuple(converted.notes)
+            echo.own, echo.system, echo.items = list(converted.contents), converted.system, with_ids(items)
+            if echo.conversation:
+                echo.own, echo.system = [], []
+            pending = converted.pending
+        if echo.previous:
+            await continue_from(echo.previous, work, echo.system, pending, names, inp.limits.messages)(ctx)
+
+    return resolve
+
+
+def _background(body: dict, stream: bool, store: bool) -> bool:
+    """Whether the response runs in the background (gemgate.background). OpenAI's rule: background needs
+    store (platform.openai.com/docs/guides/background). A background stream (resumed with `starting_after`)
+    is not offered: its events would have to be kept for replay. Raises GatewayError 400 for either."""
+    if not expect(body.get("background") or False, bool, "background"):
+        return False
+    if not store:
+        raise bad_request("Background mode requires store=true; send store true (or leave it out) with "
+                          "background", "background")
+    if stream:
+        raise bad_request("'background' with 'stream' is not supported here: send background without stream "
+                          "and poll GET /v1/responses/{id}, or stream without background", "stream")
+    return True
 
 
 def _affinity(body: dict, inp: ParseInput) -> str | None:

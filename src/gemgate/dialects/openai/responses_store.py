@@ -1,15 +1,29 @@
 """Stored responses: kept in the gateway's store (`ttl_values`, namespace "resp", for `kept_ttl_seconds`) so that
-`previous_response_id`, `GET /v1/responses/{id}` and `DELETE` work on any instance sharing the store and after
-a restart.
+`previous_response_id`, `item_reference`, `GET /v1/responses/{id}` (and `/input_items`) and `DELETE` work on any
+instance sharing the store and after a restart.
 
-Each record holds the response object as answered and the conversation as Gemini saw it: the contents sent
-(media inlined, signatures filled, previous turns included), the model's turn with its thought signatures, and
-the system parts of input messages. OpenAI does not carry `instructions` over to the next response
-(platform.openai.com/docs/api-reference/responses/create#responses-create-instructions), so they are not kept.
+Each record holds one response only, linked to the response it continued (`previous`), so a chain of n turns
+keeps n records of their own size, not n copies of a growing conversation:
+
+  response  the response object as answered (also a `failed` one a client saw the id of, and `incomplete` ones)
+  input     this request's input items, each with an id (`input_items`, `item_reference`)
+  contents  this request's own Gemini contents (media inlined, signatures filled) and the model's turn
+  system    the system parts of this request's input messages (OpenAI does not carry `instructions` over:
+            platform.openai.com/docs/api-reference/responses/create#responses-create-instructions)
+  calls     call_id -> tool name of the response's function calls (a function_call_output answers them)
+  previous  the id of the response it continued, or None
+
+Each item id also has a small record ("item/<id>" -> the response holding it) for `item_reference`.
+Continuing walks the chain back to its start, at most `Limits.messages` links: a longer chain would be a
+history longer than one request may send as items, and the bound keeps one request's store reads bounded. A
+missing link (expired, deleted) is OpenAI's `previous_response_not_found` naming that link's id.
 """
 
 from __future__ import annotations
 
+import time
+
+from ... import background as runs
 from ...errors import GatewayError, bad_request
 from ...gemini.names import ToolNameMap
 from ..base import Generation, Local, LocalState, ParseInput, RenderContext
@@ -17,44 +31,126 @@ from .responses_input import unknown_call
 from .responses_tools import qualified
 
 NAMESPACE = "resp"
+_ITEM = "item/"
+_BEAT = "beat/"  # a background run's heartbeat: {"at": epoch seconds}
+RUNNING = ("queued", "in_progress")
+LOST = ("The gateway instance running this background response stopped before it finished; "
+        "create the response again")
 
 
-async def keep_response(ctx: RenderContext, response: dict, request: dict, system: list, turn: dict | None) -> None:
-    """Store `response` with the conversation that led to it (`request["contents"]`) plus the model's `turn`."""
-    contents = list(request.get("contents") or [])
+async def keep_response(ctx: RenderContext, response: dict, echo, turn: dict | None, beat: bool = False) -> None:
+    """Store `response` with what this request added to the conversation (`echo.own` contents and input items,
+    `echo.system`) plus the model's `turn`, linked to `echo.previous`; with a heartbeat when `beat`."""
+    contents = list(echo.own)
     if turn and turn.get("parts"):
         contents.append({"role": "model", "parts": turn["parts"]})
     calls = {i["call_id"]: qualified(i.get("namespace"), i["name"]) for i in response["output"] if i["type"] == "function_call"}
-    record = {"response": response, "contents": contents, "system": system, "calls": calls}
-    await ctx.kept(NAMESPACE).put(response["id"], record)
+    record = {"response": response, "input": echo.items, "contents": contents, "system": echo.system,
+              "calls": calls, "previous": echo.previous}
+    index = {_ITEM + item["id"]: {"response": response["id"]} for item in echo.items + response["output"] if item.get("id")}
+    if beat:
+        index[_BEAT + response["id"]] = {"at": time.time()}
+    await ctx.kept(NAMESPACE).put_many({response["id"]: record, **index})
 
 
-def continue_from(previous_id: str, work: Generation, system: list, pending: list, names: ToolNameMap):
-    """A `Generation.resolve` putting the stored conversation of `previous_id` before this request's contents
-    (and its input system parts before this request's), and naming the `pending` function responses after the
-    calls they answer. Raises GatewayError 400 (OpenAI's wording and code) when the response is unknown or
-    expired, or a function_call_output answers none of its calls."""
+async def heartbeat(ctx: RenderContext, rid: str) -> dict | None:
+    """Renew the heartbeat of background response `rid`; its record (None when gone)."""
+    kept = ctx.kept(NAMESPACE)
+    record = await kept.get(rid)
+    if record is not None and record["response"].get("status") in RUNNING:
+        await kept.put(_BEAT + rid, {"at": time.time()})
+    return record
+
+
+async def current(ctx: RenderContext, rid: str) -> dict | None:
+    """The record of `rid` (None: not kept); a queued or in-progress one whose heartbeat stopped (its instance
+    stopped: `gemgate.background`) is settled as failed first, and kept so."""
+    kept = ctx.kept(NAMESPACE)
+    record = await kept.get(rid)
+    if record is None or record["response"].get("status") not in RUNNING:
+        return record
+    beat = await kept.get(_BEAT + rid)
+    if beat is None or time.time() - float(beat.get("at") or 0) > runs.BEAT_SECONDS * runs.STALE_BEATS:
+        record["response"] = {**record["response"], "status": "failed",
+                              "error": {"code": "server_error", "message": LOST}}
+        await kept.put(rid, record)
+    return record
+
+
+def previous_not_found(rid: str) -> GatewayError:
+    """OpenAI's 400 for a previous_response_id (or a link of its chain) that is not kept (any more)."""
+    return GatewayError(400, f"Previous response with id '{rid[:200]}' not found.", param="previous_response_id",
+                        code="previous_response_not_found")
+
+
+async def chain(ctx: RenderContext, previous_id: str, bound: int) -> list[dict]:
+    """The records from the start of the conversation to `previous_id`, oldest first. Raises GatewayError 400
+    when a link is missing, the chain is longer than `bound`, or `previous_id` is still running (background)."""
+    kept = ctx.kept(NAMESPACE)
+    records: list[dict] = []
+    rid: str | None = previous_id
+    while rid is not None:
+        if len(records) >= bound:
+            raise bad_request(f"the chain of previous responses is longer than {bound} (the 'messages' limit); "
+                              "send the history as input items instead", "previous_response_id")
+        record = await current(ctx, rid)
+        if record is None:
+            raise previous_not_found(rid)
+        if not records and record["response"].get("conversation"):
+            raise bad_request(f"Response '{rid[:200]}' belongs to a conversation; continue it with 'conversation' "
+                              "instead of previous_response_id", "previous_response_id")
+        if not records and record["response"].get("status") in RUNNING:
+            raise bad_request(f"Previous response with id '{rid[:200]}' is still {record['response']['status']}; "
+                              "wait until it is done (GET /v1/responses/{id}) or cancel it", "previous_response_id")
+        records.append(record)
+        rid = record.get("previous")
+    records.reverse()
+    return records
+
+
+def continue_from(previous_id: str, work: Generation, system: list, pending: list, names: ToolNameMap, bound: int):
+    """A `Generation.resolve` putting the stored conversation of `previous_id` (its whole chain) before this
+    request's contents (and its input system parts before this request's), and naming the `pending` function
+    responses after the calls of the previous response they answer. Raises GatewayError 400 (OpenAI's wording
+    and code) as `chain` does, or when a function_call_output answers none of its calls."""
 
     async def resolve(ctx: RenderContext) -> None:
-        """Load the stored conversation and prepend it."""
-        record = await ctx.kept(NAMESPACE).get(previous_id)
-        if record is None:
-            raise GatewayError(400, f"Previous response with id '{previous_id[:200]}' not found.",
-                               param="previous_response_id", code="previous_response_not_found")
-        calls = record.get("calls") or {}
+        """Load the stored chain and prepend it."""
+        records = await chain(ctx, previous_id, bound)
+        calls = records[-1].get("calls") or {}
         for part, call_id, param in pending:
             if call_id not in calls:
                 raise unknown_call(call_id, param)
             part["functionResponse"]["name"] = names.to_gemini(calls[call_id])
-        work.request["contents"] = list(record.get("contents") or []) + list(work.request.get("contents") or [])
-        kept = list(record.get("system") or [])
+        earlier = [c for r in records for c in r.get("contents") or ()]
+        work.request["contents"] = earlier + list(work.request.get("contents") or [])
+        kept = [p for r in records for p in r.get("system") or ()]
         if kept:
             instruction = work.request.setdefault("systemInstruction", {"parts": []})
             at = len(instruction["parts"]) - len(system)  # after `instructions`, before this input's own
             instruction["parts"][at:at] = kept
-            system[:0] = kept  # kept again with this response
 
     return resolve
+
+
+async def referenced_items(ctx: RenderContext, ids: list[tuple[str, str]]) -> dict[str, dict]:
+    """The stored items of this client's responses with these ids ((id, request field) pairs): id -> item.
+    Raises GatewayError 400 naming the first id no kept response of this client holds."""
+    kept = ctx.kept(NAMESPACE)
+    found: dict[str, dict] = {}
+    records: dict[str, dict | None] = {}
+    for item_id, param in ids:
+        where = await kept.get(_ITEM + item_id)
+        rid = where["response"] if where else None
+        if rid is not None and rid not in records:
+            records[rid] = await kept.get(rid)
+        record = records.get(rid) if rid else None
+        items = ((record.get("input") or []) + record["response"]["output"]) if record else []
+        item = next((i for i in items if i.get("id") == item_id), None)
+        if item is None:
+            raise bad_request(f"Item with id '{item_id[:200]}' not found.", param)
+        found[item_id] = item
+    return found
 
 
 def _response_id(inp: ParseInput) -> str:
@@ -64,7 +160,8 @@ def _response_id(inp: ParseInput) -> str:
     return rid
 
 
-def _not_found(rid: str) -> GatewayError:
+def not_found(rid: str) -> GatewayError:
+    """OpenAI's 404 for a response id not kept for this client."""
     return GatewayError(404, f"Response with id '{rid[:200]}' not found.", param="response_id", code="not_found")
 
 
@@ -74,23 +171,57 @@ def parse_get(inp: ParseInput) -> Local:
 
     async def run(state: LocalState) -> dict:
         """The stored response."""
-        record = await state.ctx.kept(NAMESPACE).get(rid)
+        record = await current(state.ctx, rid)
         if record is None:
-            raise _not_found(rid)
+            raise not_found(rid)
         return record["response"]
 
     return Local(run, "get")
 
 
-def parse_delete(inp: ParseInput) -> Local:
-    """`DELETE /v1/responses/{response_id}`: `{"id", "object": "response.deleted", "deleted": true}`, or 404
-    (platform.openai.com/docs/api-reference/responses/delete)."""
+def parse_cancel(inp: ParseInput) -> Local:
+    """`POST /v1/responses/{response_id}/cancel`: a background response still queued or in progress is cancelled
+    (its task stopped here, or by its own instance at its next heartbeat) and returned with status `cancelled`;
+    cancelling a cancelled one returns it again (platform.openai.com/docs/api-reference/responses/cancel).
+    Raises GatewayError 404 for an unknown id, 400 for a response not made in the background or already done."""
     rid = _response_id(inp)
 
     async def run(state: LocalState) -> dict:
-        """Forget the stored response."""
-        if not await state.ctx.kept(NAMESPACE).delete(rid):
-            raise _not_found(rid)
+        """Cancel the run and keep it cancelled."""
+        record = await current(state.ctx, rid)
+        if record is None:
+            raise not_found(rid)
+        response = record["response"]
+        if not response.get("background"):
+            raise bad_request("Only responses created with background=true can be cancelled.", "response_id")
+        status = response.get("status")
+        if status == "cancelled":
+            return response
+        if status not in RUNNING:
+            raise bad_request(f"Cannot cancel a response with status '{status}'.", "response_id")
+        state.ctx.runs.cancel(state.ctx.owner, rid)  # here: stopped now; elsewhere: at its next heartbeat
+        record["response"] = response = {**response, "status": "cancelled"}
+        await state.ctx.kept(NAMESPACE).put(rid, record)  # the run's own end then leaves it so (`_keepable`)
+        return response
+
+    return Local(run, "cancel")
+
+
+def parse_delete(inp: ParseInput) -> Local:
+    """`DELETE /v1/responses/{response_id}`: `{"id", "object": "response.deleted", "deleted": true}`, or 404
+    (platform.openai.com/docs/api-reference/responses/delete). Its item ids go with it."""
+    rid = _response_id(inp)
+
+    async def run(state: LocalState) -> dict:
+        """Forget the stored response and its item index."""
+        kept = state.ctx.kept(NAMESPACE)
+        record = await kept.get(rid)
+        if record is None or not await kept.delete(rid):
+            raise not_found(rid)
+        state.ctx.runs.cancel(state.ctx.owner, rid)
+        for key in [_ITEM + i["id"] for i in record.get("input", []) + record["response"].get("output", []) if i.get("id")]:
+            await kept.delete(key)
+        await kept.delete(_BEAT + rid)
         return {"id": rid, "object": "response.deleted", "deleted": True}
 
     return Local(run, "delete")

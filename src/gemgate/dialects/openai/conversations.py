@@ -1,0 +1,164 @@
+"""A minimal OpenAI Conversations API (platform.openai.com/docs/api-reference/conversations): create, retrieve,
+delete, list and add items, and `conversation` on `POST /v1/responses` (the conversation's items come before the
+input; the input and output items are added to it once the response is done).
+
+Kept like stored responses (`Kept`, namespace "conv", the caller's own, for `kept_ttl_seconds` from the last
+write): a head record `{"conversation": object, "segments": [keys]}` and one segment record per addition
+holding its items, so adding to a long conversation writes only what it adds (and the head's list of keys).
+Two additions racing on one conversation may lose one's segment from the head (the last head written wins).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ...errors import GatewayError, bad_request
+from ..base import Local, LocalState, ParseInput, RenderContext
+from ..parts import new_id
+from ..validate import at_most, expect, no_unknown
+from .responses_items import page_query, paged, with_ids
+
+NAMESPACE = "conv"
+MAX_ADDED = 20  # items per create or add request (OpenAI's limit for both)
+
+
+def not_found(cid: str) -> GatewayError:
+    """OpenAI's 404 for a conversation id not kept for this client."""
+    return GatewayError(404, f"Conversation with id '{cid[:200]}' not found.", param="conversation_id",
+                        code="not_found")
+
+
+def conversation_id(value: object, param: str = "conversation") -> str:
+    """The id in a response request's `conversation` (a string, or `{"id": ...}`). Raises GatewayError 400."""
+    if isinstance(value, dict):
+        return expect(value.get("id"), str, f"{param}.id")
+    return expect(value, str, param)
+
+
+async def conversation_items(ctx: RenderContext, cid: str) -> list[dict]:
+    """All items of conversation `cid`, oldest first. Raises GatewayError 400 (param `conversation`) when it
+    is not kept for this client."""
+    head = await ctx.kept(NAMESPACE).get(cid)
+    if head is None:
+        raise GatewayError(400, f"Conversation with id '{cid[:200]}' not found.", param="conversation")
+    return await _items(ctx, head)
+
+
+async def _items(ctx: RenderContext, head: dict) -> list[dict]:
+    segments = await ctx.kept(NAMESPACE).get_many(head["segments"])
+    return [item for key in head["segments"] for item in (segments.get(key) or {}).get("items", [])]
+
+
+async def add_items(ctx: RenderContext, cid: str, items: list[dict]) -> bool:
+    """Add `items` (with ids) to conversation `cid` as one segment; whether it is (still) kept."""
+    kept = ctx.kept(NAMESPACE)
+    head = await kept.get(cid)
+    if head is None:
+        return False
+    key = f"{cid}/{new_id('seg_')}"
+    head["segments"].append(key)
+    await kept.put_many({key: {"items": items}, cid: head})
+    return True
+
+
+def _added(body: object, field: str, required: bool) -> list[dict]:
+    """The items of a create (`items`, optional) or add (`items`, required) body, with ids."""
+    raw = body.get(field) if isinstance(body, dict) else None
+    if raw is None:
+        if required:
+            raise bad_request(f"'{field}' is required: a list of items", field)
+        return []
+    items = expect(raw, list, field)
+    at_most(len(items), MAX_ADDED, "items", field, "items")
+    for i, item in enumerate(items):
+        expect(item, dict, f"{field}[{i}]")
+        if item.get("type") == "item_reference":
+            raise bad_request(f"{field}[{i}]: send the item itself, not a reference", f"{field}[{i}].type")
+    return with_ids(items)
+
+
+def parse_create(inp: ParseInput) -> Local:
+    """`POST /v1/conversations` `{items?, metadata?}` -> the conversation object
+    `{id, object: "conversation", created_at, metadata}`."""
+    body = expect(inp.body if inp.body is not None else {}, dict, "body")
+    no_unknown(body, frozenset({"items", "metadata"}), "")
+    metadata = expect(body.get("metadata") or {}, dict, "metadata")
+    items = _added(body, "items", required=False)
+
+    async def run(state: LocalState) -> dict:
+        """Keep the new conversation and its first items."""
+        cid = new_id("conv_")
+        conversation = {"id": cid, "object": "conversation", "created_at": int(time.time()), "metadata": metadata}
+        key = f"{cid}/{new_id('seg_')}"
+        await state.ctx.kept(NAMESPACE).put_many({cid: {"conversation": conversation, "segments": [key]},
+                                                  key: {"items": items}})
+        return conversation
+
+    return Local(run, "conversation")
+
+
+def _cid(inp: ParseInput) -> str:
+    return inp.path_params.get("conversation_id", "")
+
+
+def parse_retrieve(inp: ParseInput) -> Local:
+    """`GET /v1/conversations/{id}`: the conversation object, or 404."""
+    cid = _cid(inp)
+
+    async def run(state: LocalState) -> dict:
+        """The kept conversation object."""
+        head = await state.ctx.kept(NAMESPACE).get(cid)
+        if head is None:
+            raise not_found(cid)
+        return head["conversation"]
+
+    return Local(run, "conversation")
+
+
+def parse_delete(inp: ParseInput) -> Local:
+    """`DELETE /v1/conversations/{id}`: `{id, object: "conversation.deleted", deleted: true}`, or 404."""
+    cid = _cid(inp)
+
+    async def run(state: LocalState) -> dict:
+        """Forget the conversation and its items."""
+        kept = state.ctx.kept(NAMESPACE)
+        head = await kept.get(cid)
+        if head is None:
+            raise not_found(cid)
+        for key in [cid, *head["segments"]]:
+            await kept.delete(key)
+        return {"id": cid, "object": "conversation.deleted", "deleted": True}
+
+    return Local(run, "conversation")
+
+
+def parse_list_items(inp: ParseInput) -> Local:
+    """`GET /v1/conversations/{id}/items?order=&after=&limit=`: its items in OpenAI's list shape, or 404."""
+    cid = _cid(inp)
+    query = page_query(inp)
+
+    async def run(state: LocalState) -> dict:
+        """A page of the conversation's items."""
+        head = await state.ctx.kept(NAMESPACE).get(cid)
+        if head is None:
+            raise not_found(cid)
+        return paged(await _items(state.ctx, head), query, f"conversation '{cid[:200]}'")
+
+    return Local(run, "conversation")
+
+
+def parse_add_items(inp: ParseInput) -> Local:
+    """`POST /v1/conversations/{id}/items` `{items}`: the added items (with their ids) as a list, or 404."""
+    cid = _cid(inp)
+    body = expect(inp.body, dict, "body")
+    no_unknown(body, frozenset({"items"}), "")
+    items = _added(body, "items", required=True)
+
+    async def run(state: LocalState) -> dict:
+        """Add the items."""
+        if not await add_items(state.ctx, cid, items):
+            raise not_found(cid)
+        return {"object": "list", "data": items, "first_id": items[0]["id"] if items else None,
+                "last_id": items[-1]["id"] if items else None, "has_more": False}
+
+    return Local(run, "conversation")
