@@ -64,10 +64,10 @@ class Gateway:
         return self._kinds_with[capability]
 
     async def preferred_account(self, spec: ModelSpec, request: dict) -> str | None:
-        """The account a generation should go to, as the first upstream kind that may serve `spec` and has one
-        in mind says (`Upstream.preferred_account`); None: any."""
+        """The account a generation should go to, as the first upstream kind with an account for `spec` that has
+        one in mind says (`Upstream.preferred_account`); None: any."""
         for kind in self._kinds_with[Capability.GENERATE]:
-            if spec.kinds is None or kind in spec.kinds:
+            if (spec.kinds is None or kind in spec.kinds) and self.pool is not None and self.pool.serves(spec, kind):
                 account = await self.upstreams[kind].preferred_account(spec.model, request)
                 if account is not None:
                     return account

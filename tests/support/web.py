@@ -37,6 +37,7 @@ class WebGateway(GatewayThread):
     def __init__(self, data_dir, web_url: str, secrets: dict[str, dict], api_url: str = "http://127.0.0.1:9",
                  **overrides):
         upstreams = {"gemini_web": {"base_url": web_url, "rotate_cookies_url": f"{web_url}/RotateCookies",
+                                    "upload_url": f"{web_url}/upload",
                                     **overrides.pop("web", {})}}
         super().__init__(data_dir, api_url, [], upstreams=upstreams, **overrides)
         self.secrets = secrets

@@ -128,6 +128,10 @@ class Pool:
             self._candidates[key] = cands
         return cands
 
+    def serves(self, spec: ModelSpec, kind: str) -> bool:
+        """Whether an account of `kind` is configured for `spec` (usable now or not)."""
+        return bool(self._candidate_list((spec.model, spec.kinds, frozenset({kind})), spec, frozenset({kind})))
+
     def acquire(
         self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = (), capability: str = "generate",
         pinned: str | None = None,

@@ -6,7 +6,7 @@ The same conversation arrives differently from each dialect: OpenAI chat replays
 signatures, Gemini-native as parts with `thought: true` and `thoughtSignature`, and a client may split or join
 text blocks. What is kept of a turn, in order: its answer text with every whitespace character removed (so
 splitting, joining, trimming and re-indenting cannot matter) and a leading think-tag block dropped; each file
-as the SHA-256 of its bytes (inlineData) or its URI (fileData); each function call or result as its name and
+as the SHA-256 of its base64 data (inlineData) or its URI (fileData); each function call or result as its name and
 arguments/response in sorted-key JSON. Thoughts and signatures are left out. Consecutive turns of one role are
 one turn; a role other than "model" is the user's. The system instruction is part of the key: another one is
 another conversation.
@@ -14,8 +14,6 @@ another conversation.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 
@@ -32,12 +30,9 @@ def _part(part: object) -> str | None:
         return None
     if isinstance(part.get("text"), str):
         return _SPACE.sub("", strip_leading_block(part["text"]))
-    if isinstance(part.get("inlineData"), dict):
-        try:
-            raw = base64.b64decode(part["inlineData"].get("data") or "")
-        except (binascii.Error, ValueError, TypeError):
-            raw = str(part["inlineData"].get("data")).encode()
-        return "\0file:" + hashlib.sha256(raw).hexdigest() + "\0"
+    if isinstance(part.get("inlineData"), dict):  # the base64 text as every dialect passes it on (no decoding)
+        data = _SPACE.sub("", str(part["inlineData"].get("data") or ""))
+        return "\0file:" + hashlib.sha256(data.encode()).hexdigest() + "\0"
     if isinstance(part.get("fileData"), dict):
         return "\0uri:" + str(part["fileData"].get("fileUri")) + "\0"
     for kind in ("functionCall", "functionResponse"):
