@@ -89,7 +89,16 @@ def test_continuation_lands_on_the_same_account_with_the_ids(fake, make):
         assert sent.extra["inner"][2] == [conv.cid, ans.rid, ans.rcid, None, None, None, None, None, None, ans.context]
         assert sent.extra["inner"][0][0] == question  # the last turn alone
         ans = conv.answers[-1]
-    assert len(conv.answers) == 3
+    # Streamed, the same: the closing chunk waits for the context token, then the turn is kept.
+    history += [{"role": "assistant", "content": answer_of(first)}, {"role": "user", "content": "streamed one"}]
+    streamed = chat(gw, {"model": "gemini-web/flash", "messages": history, "stream": True})
+    events = [e for e in streamed.sse() if isinstance(e, dict) and e.get("choices")]
+    assert "".join(e["choices"][0]["delta"].get("content") or "" for e in events) == "echo: streamed one"
+    assert events[-1]["choices"][0]["finish_reason"] == "stop" and last_stream(fake).extra["continued"] == conv.cid
+    history += [{"role": "assistant", "content": "echo: streamed one"}, {"role": "user", "content": "after stream"}]
+    assert chat(gw, {"model": "gemini-web/flash", "messages": history}).status == 200
+    assert last_stream(fake).extra["continued"] == conv.cid and last_stream(fake).extra["inner"][0][0] == "after stream"
+    assert len(conv.answers) == 5
 
 
 def test_a_replay_through_each_dialect_continues_the_same_conversation(fake, make):
@@ -177,6 +186,21 @@ def test_error_1050_and_another_model_start_a_new_conversation(fake, make):
     assert third.status == 200, third.text
     (sent,) = fake.requests_to("StreamGenerate")[before:]
     assert sent.extra["inner"][2][0] == "" and "and to four" in sent.extra["inner"][0][0]
+
+
+def test_a_conversation_the_web_app_no_longer_holds_starts_anew_on_the_same_account(fake, make):
+    gw = make(["forgotten"])
+    history = [{"role": "user", "content": "a temporary thought"}]
+    first = chat(gw, {"model": "gemini-web/flash", "messages": history})
+    conv, _ = conversation_of(fake, last_stream(fake))
+    del fake.conversations[conv.cid]  # not kept by the server (a temporary chat it did not persist)
+    history += [{"role": "assistant", "content": answer_of(first)}, {"role": "user", "content": "go on"}]
+    before = len(fake.requests_to("StreamGenerate"))
+    second = chat(gw, {"model": "gemini-web/flash", "messages": history})
+    assert second.status == 200 and answer_of(second).endswith("User: go on"), second.text
+    refused, sent = fake.requests_to("StreamGenerate")[before:]
+    assert refused.extra["inner"][2][0] == conv.cid and sent.extra["inner"][2][0] == ""
+    assert sent.account == conv.psid and "a temporary thought" in sent.extra["inner"][0][0]
 
 
 def test_an_expired_mapping_starts_a_new_conversation(fake, make):

@@ -186,7 +186,8 @@ class GeminiWeb(Upstream):
         """StreamGenerate for `request`; see `Upstream.stream`. A request whose history (without its last user
         turn) is an answer this account gave continues that web conversation with the last turn alone; any
         other starts a new one carrying the history in the prompt (`prompt`). Files are uploaded and attached.
-        Error 1050 on a continued conversation (the model changed) sends the turn again as a new one. A stale
+        A continuation the web app refuses before answering (error 1050: the model changed; or a passing
+        failure, `_not_continued`) is sent again as a new conversation. A stale
         XSRF token re-reads the page and tries once more; a page now signed out is AUTH_EXPIRED, so the
         keeper's refresh finds it and marks the account needs-re-auth. After the answer its conversation is
         kept (`conversations`) before the closing chunk is given."""
@@ -211,10 +212,11 @@ class GeminiWeb(Upstream):
                 async for chunk in self._generate(account, session, chosen, turn, answer):
                     yield chunk
                 return
-            except ModelInconsistent:
-                if thread is None or answer:
+            except UpstreamError as err:
+                if thread is None or answer or not _not_continued(err):
                     raise
-                log.info("account %s: the conversation's model changed (1050), starting a new one", account.name)
+                log.info("account %s: the web app did not continue the conversation (%s), starting a new one",
+                         account.name, err.message)
                 thread = None
 
     async def _attach(self, session: Session, account: AccountRecord, request: dict, thread, uploads: dict) -> list:
@@ -288,7 +290,10 @@ class GeminiWeb(Upstream):
             return
         model_id = chosen[0].id if chosen[0] is not None else ""
         thread = Thread(account.id, snapshots.cid, snapshots.rid, snapshots.rcid, snapshots.context or "", model_id)
-        await self.threads.remember(history.answered_key(turn.request, answer), thread)
+        try:
+            await self.threads.remember(history.answered_key(turn.request, answer), thread)
+        except Exception:  # the answer stands; only its continuation is lost (the next turn starts anew)
+            log.warning("account %s: could not keep the web conversation", account.name, exc_info=True)
 
     async def _reinit(self, account: AccountRecord) -> Session:
         """A new session after an XSRF rejection; a signed-out page becomes AUTH_EXPIRED (see `stream`)."""
@@ -325,6 +330,16 @@ class Turn:
     def __init__(self, request: dict, thread: Thread | None, files: list) -> None:
         self.request, self.thread, self.files = request, thread, files
         self.prompt = prompt.last_turn_prompt(request) if thread is not None else prompt.build_prompt(request)
+
+
+def _not_continued(err: UpstreamError) -> bool:
+    """Whether a failure before any answer means the web app would not continue the conversation, so the turn
+    is sent again as a new one on the same account: error 1050 (the model changed, §3.7), or a passing failure
+    that is not the account's (what Google answers for a conversation it no longer holds, e.g. a temporary chat
+    it did not keep, error 1096 in zexadev's end frames, is not in the reference)."""
+    if isinstance(err, ModelInconsistent):
+        return True
+    return err.failure in (Failure.TRANSIENT, Failure.MALFORMED) and err.cause is not Cause.ACCOUNT
 
 
 def _finished(chunk: dict) -> bool:
