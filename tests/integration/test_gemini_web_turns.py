@@ -14,18 +14,12 @@ import pytest
 
 from tests.support.gateway import chat
 from tests.support.http import post
-from tests.support.web import WebGateway, cookie, psid, running_web_fake
+from tests.support.web import WebGateway, cookie, psid, web_fake  # noqa: F401 (the `fake` fixture)
 
 # A 1×1 PNG (the media sniffer checks the declared type against the bytes).
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 PNG64 = base64.b64encode(PNG).decode()
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with running_web_fake() as server:
-        yield server
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from gemgate.store import AccountRecord
 from gemgate.testing import FakeGeminiWeb
 
@@ -28,6 +30,13 @@ def running_web_fake() -> Iterator[FakeGeminiWeb]:
     server = FakeGeminiWeb()
     with server.running() as url:
         server.url = url
+        yield server
+
+
+@pytest.fixture(scope="module", name="fake")
+def web_fake() -> Iterator[FakeGeminiWeb]:
+    """The fake gemini.google.com shared by a test module (import it to use the `fake` fixture)."""
+    with running_web_fake() as server:
         yield server
 
 
