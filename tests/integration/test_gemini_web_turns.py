@@ -14,6 +14,8 @@ import pytest
 
 from tests.support.gateway import chat
 from tests.support.http import post
+from tests.support.ssrf import GENERIC, GuardSpy, media_server
+from tests.support.ssrf import PNG as MEDIA_PNG
 from tests.support.web import WebGateway, cookie, psid, web_fake  # noqa: F401 (the `fake` fixture)
 
 # A 1×1 PNG (the media sniffer checks the declared type against the bytes).
@@ -282,9 +284,15 @@ def test_too_large_files_are_a_clear_400(fake, make):
     assert reply.status == 400 and "too large" in reply.json()["error"]["message"], reply.text
 
 
-def test_file_urls_are_fetched_behind_the_ssrf_guard(fake, make):
+def test_file_urls_are_fetched_behind_the_ssrf_guard(fake, make, monkeypatch):
+    spy = GuardSpy(monkeypatch)  # lets the "public" media server through, records every other verdict
     gw = make(["urls"])
-    part = {"fileData": {"fileUri": f"{fake.url}/secret.png", "mimeType": "image/png"}}  # loopback: refused
-    reply = native(gw, "gemini-web/flash", {"contents": [{"role": "user", "parts": [part, {"text": "see"}]}]})
-    assert reply.status == 400 and "not allowed or not reachable" in reply.json()["error"]["message"], reply.text
-    assert not [e for e in fake.exchanges if e.path == "/secret.png"]
+    with media_server() as base:
+        part = {"fileData": {"fileUri": f"{base}/png", "mimeType": "image/png"}}
+        reply = native(gw, "gemini-web/flash", {"contents": [{"role": "user", "parts": [part, {"text": "see"}]}]})
+    assert reply.status == 200, reply.text
+    assert last_stream(fake).extra["files"][0].data == MEDIA_PNG
+    inward = {"fileData": {"fileUri": f"{fake.url}/secret.png", "mimeType": "image/png"}}  # loopback: refused
+    reply = native(gw, "gemini-web/flash", {"contents": [{"role": "user", "parts": [inward, {"text": "see"}]}]})
+    assert reply.status == 400 and GENERIC in reply.json()["error"]["message"], reply.text
+    assert not [e for e in fake.exchanges if e.path == "/secret.png"] and spy.passed() == []
