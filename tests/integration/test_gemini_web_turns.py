@@ -24,15 +24,17 @@ PNG = base64.b64decode(
 PNG64 = base64.b64encode(PNG).decode()
 
 
-@pytest.fixture
-def make(fake, tmp_path):
+@pytest.fixture(params=["chrome", ""], ids=["curl_cffi", "aiohttp"])
+def make(fake, tmp_path, request):
+    """Gateways with fresh web accounts (tags), on either transport (uploads are multipart bodies on both)."""
     started: list[WebGateway] = []
 
     def start(tags: list[str], **web) -> WebGateway:
         for tag in tags:
-            fake.account(psid(tag), blocked=None)
-        secrets = {f"web-{tag}": {"cookie": cookie(tag)} for tag in tags}
-        gw = WebGateway(tmp_path / f"gw{len(started)}", fake.url, secrets, web={"impersonate": "", **web}).start()
+            fake.account(psid(f"{tag}-{request.param}"), blocked=None)
+        secrets = {f"web-{tag}": {"cookie": cookie(f"{tag}-{request.param}")} for tag in tags}
+        web = {"impersonate": request.param, **web}
+        gw = WebGateway(tmp_path / f"gw{len(started)}", fake.url, secrets, web=web).start()
         started.append(gw)
         return gw
 
@@ -144,7 +146,7 @@ def test_pinned_account_that_cannot_serve_starts_a_new_conversation_elsewhere(fa
         assert sent.account != conv.psid and sent.extra["inner"][2][0] == ""
         prompt = sent.extra["inner"][0][0]
         assert "remember the word kestrel" in prompt and prompt.endswith("User: which word")
-        holder_name = "web-" + ("pin-a" if conv.psid == psid("pin-a") else "pin-b")
+        holder_name = next(name for name, secret in gw.secrets.items() if conv.psid in secret["cookie"])
         gw.wait_state(holder_name, "cooling")
         refused = [e for e in fake.exchanges if e.account == conv.psid and e.status == 429]
         assert refused  # the pin was tried first

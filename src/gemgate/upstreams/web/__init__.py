@@ -206,7 +206,8 @@ class GeminiWeb(Upstream):
             thread = None  # another account's conversation (its own was not usable), or another model's
         uploads: dict[str, list] = {}
         while True:
-            turn = Turn(request, thread, await self._attach(session, account, request, thread, uploads))
+            turn = Turn(request, thread)  # the prompt first: what cannot be sent is refused before any upload
+            turn.files = await self._attach(session, account, request, thread, uploads)
             answer: list[str] = []
             try:
                 async for chunk in self._generate(account, session, chosen, turn, answer):
@@ -327,8 +328,9 @@ class Turn:
     """What one StreamGenerate sends: the message (`prompt.last_turn_prompt` when continuing `thread`, else
     `prompt.build_prompt`) and its attachment tuples."""
 
-    def __init__(self, request: dict, thread: Thread | None, files: list) -> None:
-        self.request, self.thread, self.files = request, thread, files
+    def __init__(self, request: dict, thread: Thread | None) -> None:
+        self.request, self.thread = request, thread
+        self.files: list = []
         self.prompt = prompt.last_turn_prompt(request) if thread is not None else prompt.build_prompt(request)
 
 
