@@ -18,7 +18,7 @@ def model(*parts):
 
 
 FIRST = {"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [user({"text": "name a colour"})]}
-KEY = answered_key(FIRST, "echo: name a colour")
+KEY = answered_key(FIRST, [{"text": "echo: name"}, {"text": " a colour"}])
 
 
 def follow(*answer_parts, system="Be brief.", question="name a colour"):
@@ -48,7 +48,7 @@ def test_files_and_calls_are_part_of_the_key():
     png = base64.b64encode(b"\x89PNG one").decode()
     other = base64.b64encode(b"\x89PNG two").decode()
     with_file = {"contents": [user({"text": "see"}, {"inlineData": {"mimeType": "image/png", "data": png}})]}
-    key = answered_key(with_file, "ok")
+    key = answered_key(with_file, [{"text": "ok"}])
     again = {"contents": [*with_file["contents"], model({"text": "ok"}), user({"text": "more"})]}
     assert prior_key(again) == key
     again["contents"][0]["parts"][1]["inlineData"]["data"] = other

@@ -205,16 +205,18 @@ class GeminiWeb(Upstream):
         if thread is not None and (thread.account != account.id or thread.model != model_id):
             thread = None  # another account's conversation (its own was not usable), or another model's
         uploads: dict[str, list] = {}
+        sent = False  # a chunk reached the caller: the answer cannot start over
         while True:
             turn = Turn(request, thread)  # the prompt first: what cannot be sent is refused before any upload
             turn.files = await self._attach(session, account, request, thread, uploads)
-            answer: list[str] = []
+            answer: list[dict] = []
             try:
                 async for chunk in self._generate(account, session, chosen, turn, answer):
+                    sent = True
                     yield chunk
                 return
             except UpstreamError as err:
-                if thread is None or answer or not _not_continued(err):
+                if thread is None or sent or not _not_continued(err):
                     raise
                 log.info("account %s: the web app did not continue the conversation (%s), starting a new one",
                          account.name, err.message)
@@ -253,8 +255,8 @@ class GeminiWeb(Upstream):
                                 cause=Cause.REQUEST) from None
 
     async def _generate(self, account: AccountRecord, session: Session, chosen: tuple, turn: Turn,
-                        answer: list[str]) -> AsyncIterator[dict]:
-        """One turn's chunks (the answer's text parts also appended to `answer`); the closing chunk is held
+                        answer: list[dict]) -> AsyncIterator[dict]:
+        """One turn's chunks (the answer's parts also appended to `answer`); the closing chunk is held
         until the body ended, so the context token that follows it (§3.5 frame order) is kept with the thread."""
         for attempt in (1, 2):
             body, headers = self._request(session, chosen, turn)
@@ -264,15 +266,15 @@ class GeminiWeb(Upstream):
             try:
                 async for frame in frames:
                     for chunk in snapshots.feed(frame):
-                        answer.extend(_texts(chunk))
+                        answer.extend(_answer_parts(chunk))
                         if _finished(chunk):
                             closing.append(chunk)
                         else:
                             yield chunk
                 for chunk in snapshots.end():
-                    answer.extend(_texts(chunk))
+                    answer.extend(_answer_parts(chunk))
                     closing.append(chunk)
-                await self._remember(account, chosen, turn, snapshots, "".join(answer))
+                await self._remember(account, chosen, turn, snapshots, answer)
                 for chunk in closing:
                     yield chunk
                 return
@@ -285,7 +287,7 @@ class GeminiWeb(Upstream):
                 await frames.aclose()
 
     async def _remember(self, account: AccountRecord, chosen: tuple, turn: Turn, snapshots: Snapshots,
-                        answer: str) -> None:
+                        answer: list[dict]) -> None:
         """Keep the answer's conversation under the key of the history it completes (when the app named it)."""
         if not (snapshots.cid and snapshots.rid and snapshots.rcid):
             return
@@ -348,8 +350,8 @@ def _finished(chunk: dict) -> bool:
     return any(c.get("finishReason") for c in chunk.get("candidates") or ())
 
 
-def _texts(chunk: dict) -> list[str]:
-    """The answer text (no thoughts) of a chunk's first candidate."""
+def _answer_parts(chunk: dict) -> list[dict]:
+    """The answer's parts (no thoughts) in a chunk's first candidate."""
     cands = chunk.get("candidates") or ({},)
     parts = (cands[0].get("content") or {}).get("parts") or ()
-    return [p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought")]
+    return [p for p in parts if isinstance(p, dict) and not p.get("thought")]

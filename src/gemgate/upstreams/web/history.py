@@ -73,7 +73,8 @@ def prior_key(request: dict) -> str | None:
     return _key(request.get("systemInstruction"), turns[:-1])
 
 
-def answered_key(request: dict, answer: str) -> str:
-    """The key of `request`'s history followed by the model's `answer` text (what a client replays next)."""
-    contents = [*(request.get("contents") or []), {"role": "model", "parts": [{"text": answer}]}]
+def answered_key(request: dict, answer: list[dict]) -> str:
+    """The key of `request`'s history followed by the model's answer (its Gemini parts as the client got them,
+    in any number of pieces: what a client replays next)."""
+    contents = [*(request.get("contents") or []), {"role": "model", "parts": answer}]
     return _key(request.get("systemInstruction"), _turns(contents))
