@@ -63,6 +63,16 @@ class Gateway:
         """The upstream kinds that have `capability`."""
         return self._kinds_with[capability]
 
+    async def preferred_account(self, spec: ModelSpec, request: dict) -> str | None:
+        """The account a generation should go to, as the first upstream kind with an account for `spec` that has
+        one in mind says (`Upstream.preferred_account`); None: any."""
+        for kind in self._kinds_with[Capability.GENERATE]:
+            if (spec.kinds is None or kind in spec.kinds) and self.pool is not None and self.pool.serves(spec, kind):
+                account = await self.upstreams[kind].preferred_account(spec.model, request)
+                if account is not None:
+                    return account
+        return None
+
     def admit(self, identity: ClientIdentity | None, spec: ModelSpec) -> None:
         """Run the admission checks (identity and limits) for a request; a check raises GatewayError to refuse."""
         for check in self.admission:
@@ -88,6 +98,7 @@ class Gateway:
         )
         self.pool.on_quota_stale = self.quota.soon
         for upstream in self.upstreams.values():
+            upstream.attach(self.store, self.media)
             await upstream.start()
             if self.settings.auto_load_env_creds:
                 await upstream.import_environment(self.store, os.environ)

@@ -104,6 +104,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         ctx = replace(gw.render_context, signatures=gw.signatures.scoped(lambda: outcome.kind, owner), owner=owner)
         await prepare(work, gw.catalog, gw.media, ctx.signatures, spec, ctx)
         prefer = issuing_kinds(work.signatures)
+        pinned = await gw.preferred_account(spec, work.request)
         # A header is Latin-1 text: anything else a note quotes from the request is escaped, never a 500.
         said = "; ".join(work.adjusted).encode("ascii", "backslashreplace").decode() if work.adjusted else ""
         headers = {ADJUSTED_HEADER: said} if said else None
@@ -114,7 +115,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         if work.stream:
             handed_off = True
             return await stream_response(
-                open_stream(gw, spec, work.request, outcome, call.started, prefer, cut),
+                open_stream(gw, spec, work.request, outcome, call.started, prefer, cut, pinned),
                 lambda opened: work.reply.stream(opened.first, opened.rest, ctx),
                 work.reply,
                 gw.settings.keepalive_seconds,
@@ -124,7 +125,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
                 headers,
                 lambda err: work.reply.failed(err, ctx),
             )
-        response = await generate_whole(gw, spec, work.request, outcome, prefer, cut)
+        response = await generate_whole(gw, spec, work.request, outcome, prefer, cut, pinned)
         outcome.ttfb = loop.time() - call.started
         return json_response(await work.reply.whole(response, ctx), headers=headers)
     except Exception as exc:  # GatewayError, or a bug anywhere after parsing: answered in the dialect's shape
@@ -234,8 +235,10 @@ async def with_failover(
     outcome: Outcome,
     attempt: Callable[[Upstream, Lease], Awaitable[T]],
     prefer: frozenset[str] = frozenset(),
+    pinned: str | None = None,
 ) -> T:
-    """Run `attempt` on one account after another until one succeeds or `max_attempts` is reached.
+    """Run `attempt` on one account after another until one succeeds or `max_attempts` is reached, the
+    `pinned` account first when it can serve now (`Pool.acquire`).
 
     Only accounts whose kind has `capability` are tried; accounts of the `prefer` kinds first while one of
     them can serve (the kinds that issued the thought signatures the request replays: another kind would
@@ -255,7 +258,7 @@ async def with_failover(
     unclear: list[tuple[Lease, UpstreamError]] = []
     for _ in range(max(1, gw.settings.max_attempts)):
         try:
-            lease = await _acquire(gw, spec, kinds, prefer, tried, capability.value)
+            lease = await _acquire(gw, spec, kinds, prefer, tried, capability.value, pinned)
         except GatewayError:
             if failures:  # what the upstream said beats the pool's own view of it
                 raise most_informative(failures).to_gateway() from None
@@ -299,29 +302,31 @@ async def with_failover(
 
 
 async def _acquire(
-    gw: Gateway, spec: ModelSpec, kinds: frozenset[str], prefer: frozenset[str], tried: list[str], capability: str
+    gw: Gateway, spec: ModelSpec, kinds: frozenset[str], prefer: frozenset[str], tried: list[str], capability: str,
+    pinned: str | None = None,
 ) -> Lease:
     """`pool.acquire` (of the `prefer` kinds first, `_preferred`), except that an account whose quota cooldown
     ended unchecked has its quota read first and is passed over when the reading cools it again (each such
     account at most once: it then cools). Raises GatewayError as `Pool.acquire`."""
     while True:
-        lease = _preferred(gw, spec, kinds, prefer, tried, capability)
+        lease = _preferred(gw, spec, kinds, prefer, tried, capability, pinned)
         if not lease.recheck or await gw.quota.recheck(lease):
             return lease
 
 
 def _preferred(
-    gw: Gateway, spec: ModelSpec, kinds: frozenset[str], prefer: frozenset[str], tried: list[str], capability: str
+    gw: Gateway, spec: ModelSpec, kinds: frozenset[str], prefer: frozenset[str], tried: list[str], capability: str,
+    pinned: str | None = None,
 ) -> Lease:
     """An account of the `prefer` kinds when one can serve now, else of any of `kinds` (a preference, not a
     pin: the pool's errors come from the wider choice)."""
     preferred = kinds & prefer
     if preferred and preferred != kinds:
         try:
-            return gw.pool.acquire(spec, preferred, tried, capability)
+            return gw.pool.acquire(spec, preferred, tried, capability, pinned)
         except GatewayError:
             pass  # none of the issuing kind is usable now: another kind, whose refusal the sentinel answers
-    return gw.pool.acquire(spec, kinds, tried, capability)
+    return gw.pool.acquire(spec, kinds, tried, capability, pinned)
 
 
 # Which failure tells a client most when several accounts failed differently: a retry hint first (another
@@ -409,9 +414,10 @@ async def open_stream(
     started: float,
     prefer: frozenset[str] = frozenset(),
     cut: CutFactory | None = None,
+    pinned: str | None = None,
 ) -> Opened:
     """Start generation and wait for the first chunk, failing over while nothing has been sent (accounts of
-    the `prefer` kinds first, see `with_failover`).
+    the `prefer` kinds first, the `pinned` account before all, see `with_failover`).
 
     `started` is the request's arrival (event-loop seconds) for the outcome's ttfb. A first chunk that is a
     malformed function call counts as Failure.MALFORMED. Thoughts are passed on as they come; when the
@@ -442,7 +448,7 @@ async def open_stream(
 
     def reopen() -> Awaitable[Opened]:
         """A new generation of the same request, with failover (after a malformed call mid-way)."""
-        return with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer)
+        return with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer, pinned)
 
     opened = await reopen()
     return Opened(opened.first, _continued(opened, reopen, outcome, gw.settings.max_attempts), opened.lease)
@@ -515,10 +521,11 @@ def _without_thoughts(chunk: dict) -> dict | None:
 async def generate_whole(
     gw: Gateway, spec: ModelSpec, request: dict, outcome: Outcome, prefer: frozenset[str] = frozenset(),
     cut: CutFactory | None = None,
+    pinned: str | None = None,
 ) -> dict:
     """A complete Gemini GenerateContentResponse for a non-streaming caller (the stream, through the attempt's
     `cut` as a streamed answer's is, folded by `aggregate`); any failure, even mid-stream, tries another
-    account (of the `prefer` kinds first). Raises GatewayError as `with_failover`."""
+    account (of the `prefer` kinds first, the `pinned` one before all). Raises GatewayError as `with_failover`."""
 
     def attempt(upstream: Upstream, lease: Lease) -> Awaitable[dict]:
         """The whole answer from this account (signatures dropped and tried once more if refused)."""
@@ -533,7 +540,7 @@ async def generate_whole(
         outcome.tokens_from(usage_tokens(response.get("usageMetadata")))
         return response
 
-    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer)
+    return await with_failover(gw, spec, Capability.GENERATE, outcome, attempt, prefer, pinned)
 
 
 def _through(upstream: Upstream, cut: CutFactory | None, chunks: AsyncIterator[dict]) -> AsyncIterator[dict]:

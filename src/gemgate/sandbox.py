@@ -121,8 +121,10 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
     """
     upstreams = {"gemini_api": {"base_url": fake_url}, **({"code_assist": code_assist} if code_assist else {})}
     if web_url:
-        # RotateCookies too (the fake serves it): a sandbox left running rotates its web accounts' cookies there.
-        upstreams["gemini_web"] = {"base_url": web_url, "rotate_cookies_url": web_url.rstrip("/") + "/RotateCookies"}
+        # RotateCookies and uploads too (the fake serves them): a sandbox left running rotates its web accounts'
+        # cookies there, and files sent to them are uploaded there.
+        upstreams["gemini_web"] = {"base_url": web_url, "rotate_cookies_url": web_url.rstrip("/") + "/RotateCookies",
+                                   "upload_url": web_url.rstrip("/") + "/upload"}
     return Settings(
         host=host,
         port=port,

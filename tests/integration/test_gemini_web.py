@@ -310,9 +310,9 @@ def test_what_the_web_app_cannot_carry_yet_is_a_400_saying_so(fake, make):
     tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
     reply = chat(gw, {"model": "gemini-web/flash", "tools": tools, "messages": [{"role": "user", "content": "hi"}]})
     assert reply.status == 400 and "tool declarations" in reply.json()["error"]["message"], reply.text
-    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
-    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": [image]}]})
-    assert reply.status == 400 and "the file in contents[0]" in reply.json()["error"]["message"], reply.text
+    stored = {"fileData": {"fileUri": "gs://bucket/cat.png", "mimeType": "image/png"}}  # no bytes to upload
+    reply = native(gw, "gemini-web/flash", "generateContent", {"contents": [{"role": "user", "parts": [stored]}]})
+    assert reply.status == 400 and "the file in contents[0].parts[0]" in reply.json()["error"]["message"], reply.text
     assert gw.accounts()["web-tools"].state == "ok"
 
 

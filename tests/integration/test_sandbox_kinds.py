@@ -4,6 +4,7 @@ gemini.google.com), each reachable by pinning the kind."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ import urllib.request
 from tests.support.gateway import free_port
 from tests.support.http import get, post
 from tests.support.processes import spawn_gemgate
+from tests.support.ssrf import PNG
 
 
 def test_sandbox_serves_a_chat_through_each_kind_and_profile():
@@ -31,6 +33,11 @@ def test_sandbox_serves_a_chat_through_each_kind_and_profile():
                          key="try-me")
             assert reply.status == 200, (model, reply.text)
             assert reply.json()["choices"][0]["message"]["content"] == f"echo: {model}"
+        # An image for the web account is uploaded to the sandbox's fake, not to Google's upload host.
+        image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{base64.b64encode(PNG).decode()}"}}
+        reply = post(f"{url}/v1/chat/completions", {"model": "gemini-web/flash", "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "look"}, image]}]}, key="try-me")
+        assert reply.status == 200 and "[saw file-1.png: image/png" in reply.json()["choices"][0]["message"]["content"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)

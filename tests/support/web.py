@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from gemgate.store import AccountRecord
 from gemgate.testing import FakeGeminiWeb
 
@@ -31,12 +33,20 @@ def running_web_fake() -> Iterator[FakeGeminiWeb]:
         yield server
 
 
+@pytest.fixture(scope="module", name="fake")
+def web_fake() -> Iterator[FakeGeminiWeb]:
+    """The fake gemini.google.com shared by a test module (import it to use the `fake` fixture)."""
+    with running_web_fake() as server:
+        yield server
+
+
 class WebGateway(GatewayThread):
     """A gateway whose only accounts are gemini-web ones (`secrets`: name -> secret) at the fake `web_url`."""
 
     def __init__(self, data_dir, web_url: str, secrets: dict[str, dict], api_url: str = "http://127.0.0.1:9",
                  **overrides):
         upstreams = {"gemini_web": {"base_url": web_url, "rotate_cookies_url": f"{web_url}/RotateCookies",
+                                    "upload_url": f"{web_url}/upload",
                                     **overrides.pop("web", {})}}
         super().__init__(data_dir, api_url, [], upstreams=upstreams, **overrides)
         self.secrets = secrets

@@ -32,6 +32,19 @@ def test_no_account_of_a_capable_kind_is_a_503():
     assert exc.value.status == 503
 
 
+async def test_a_pinned_account_is_taken_while_it_can_serve():
+    pool = pool_with("gemini-web", "gemini-web", "gemini-web")
+    assert {pool.acquire(SPEC, pinned="a2").account.id for _ in range(4)} == {"a2"}
+    assert pool.acquire(SPEC, pinned="a2", tried=["a2"]).account.id != "a2"  # it failed: failover goes on
+    pool.store = _Store()
+    pool.cool(pool.accounts["a2"], "*", 60, "blocked")  # cooling: another account, as if there were no pin
+    assert {pool.acquire(SPEC, pinned="a2").account.id for _ in range(4)} == {"a0", "a1"}
+    pool.disable(pool.accounts["a1"], "off")
+    assert {pool.acquire(SPEC, pinned="a1").account.id for _ in range(2)} == {"a0"}
+    assert pool.acquire(SPEC, pinned="gone").account.id == "a0"
+    await pool.flush()
+
+
 class _Store:
     """Just the writes the pool makes here."""
 
@@ -42,6 +55,9 @@ class _Store:
         self.health.append(record)
 
     async def add_stats(self, *args) -> None:
+        pass
+
+    async def set_account_enabled(self, *args) -> None:
         pass
 
 

@@ -136,8 +136,13 @@ def test_prompt_flattening():
                          {"role": "user", "parts": [{"text": "c"}]}]}
     assert build_prompt(many) == ("System instructions (follow them in every answer):\nBe brief.\n\n"
                                   "The conversation so far:\nUser: a\n\nAssistant: b\n\nUser: c")
-    for bad in ({"contents": [{"role": "user", "parts": [{"inlineData": {"data": "", "mimeType": "image/png"}}]}]},
-                {**one, "tools": [{"functionDeclarations": [{"name": "f"}]}]},
+    image = {"inlineData": {"data": "", "mimeType": "image/png"}}
+    assert build_prompt({"contents": [{"role": "user", "parts": [image]}]}) == "[file-1.png]"
+    assert build_prompt({"contents": [{"role": "user", "parts": [image, {"text": "what is it"}]}]}) == "what is it"
+    with pytest.raises(UpstreamError) as exc:
+        build_prompt({"contents": [{"role": "user", "parts": [{"text": " "}]}]})
+    assert exc.value.status == 400 and not exc.value.retryable  # the request's own fault
+    for bad in ({**one, "tools": [{"functionDeclarations": [{"name": "f"}]}]},
                 {**one, "generationConfig": {"candidateCount": 2}}):
         with pytest.raises(UpstreamError) as exc:
             build_prompt(bad)

@@ -128,10 +128,17 @@ class Pool:
             self._candidates[key] = cands
         return cands
 
+    def serves(self, spec: ModelSpec, kind: str) -> bool:
+        """Whether an account of `kind` is configured for `spec` (usable now or not)."""
+        return bool(self._candidate_list((spec.model, spec.kinds, frozenset({kind})), spec, frozenset({kind})))
+
     def acquire(
-        self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = (), capability: str = "generate"
+        self, spec: ModelSpec, kinds: frozenset[str] | None = None, tried: Iterable[str] = (), capability: str = "generate",
+        pinned: str | None = None,
     ) -> Lease:
-        """The next account that can serve `spec` now, of one of `kinds` (None: any), skipping `tried` ids.
+        """The next account that can serve `spec` now, of one of `kinds` (None: any), skipping `tried` ids;
+        the `pinned` account id first when it is among them and can serve now (affinity: it holds the upstream
+        conversation the request continues), without moving the round-robin turn.
 
         `capability` ("generate", "embed", "count_tokens") scopes what upstreams said about a model (not
         found, rate-limited): a model that cannot generate may still embed, and Google meters generateContent,
@@ -154,6 +161,11 @@ class Pool:
         not_found: str | None = None
         tried = set(tried)
         key_state = state_key(spec.model, capability)
+        if pinned is not None and pinned not in tried:
+            acc = self.accounts.get(pinned)
+            if acc is not None and acc in cands and not (acc.missing and acc.missing_reason(key_state, t)) \
+                    and acc.blocked_until(key_state, t) is None:
+                return Lease(self, acc, spec.model, capability)
         for i in range(n):
             acc = cands[(start + i) % n]
             if acc.missing:

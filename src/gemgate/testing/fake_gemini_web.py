@@ -6,7 +6,12 @@ the gateway's web upstream). It serves:
 * `POST /_/BardChatUi/data/batchexecute`: `otAQ7b` (status and model rows, §6.1); other RPCs `[]` (§7.3 step 5).
 * `POST …/StreamGenerate`: the fake model's answer as cumulative snapshots in the `rt=c` framing (§3.5), or as
   the pre-1.18 un-prefixed body without `rt=c` (§3.1); a model id the account lacks is error 1052 (§4.1); each
-  answer sets a fresh `__Secure-1PSIDCC` (zexadev merges the *SIDCC that StreamGenerate sets, §2.4).
+  answer sets a fresh `__Secure-1PSIDCC` (zexadev merges the *SIDCC that StreamGenerate sets, §2.4). A turn
+  may continue a conversation (inner[2], §3.7) and attach uploads (inner[0][3], §5.3), see `web_turns`; the
+  fake model is told of each attached file (a line `[saw <name>: <type>, <n> bytes]` after the prompt, so its
+  echo shows it). `conversations` holds every conversation by cid.
+* `POST /upload` (the test's `upload_url`): the upload of §5.1 (`web_turns.upload_problem`); `uploads` holds
+  every file received by id.
 * `POST /RotateCookies` (the `rotate_cookies_url`, §2): strict per §2.1 (POST, `Content-Type: application/json`,
   `Origin: https://accounts.google.com`, the literal body, only `__Secure-1PSID` and `__Secure-1PSIDTS`: more
   gave 401, §1.3 and §2.4); a signed-in account with a working 1PSIDTS gets a new `__Secure-1PSIDTS` and
@@ -39,6 +44,7 @@ from gemgate.testing.web_accounts import MODEL_ROWS, SORRY_URL, WebAccount, app_
 from gemgate.testing.web_answer import (
     CANNED_TEXT, FAIL_CODES, TRANSIENT, Conversation, answer_frames, error_frames, web_directive,
 )
+from gemgate.testing.web_turns import ATTACHMENT_REJECTED, Answer, FakeConversation, Upload, attached, continued, upload_problem
 from gemgate.testing.web_wire import GUARD, body_pieces, dumps, error_part, rpc_part
 
 STREAM = "/_/BardChatUi/data/assistant.lamda.BardFrontendService/StreamGenerate"
@@ -52,6 +58,8 @@ ROTATED_MAX_AGE = 365 * 86400
 XSRF_BODY = ')]}\'\n\n[["er",null,400,null,[{"48448350":["xsrf"]}]]]'  # the shape 782042369's tests use (§1.5)
 FRAME_INTERVAL = 0.01  # seconds between frames, so a client sees them arrive apart
 FAKE_MODEL = "gemini-2.5-flash"  # what the shared fake model answers as (thinks when asked)
+UPLOAD = "/upload"
+PUSH_ID = "feeds/mcudyrk2a4khkz"  # the page's qKIAYe (web_accounts.app_page), required as Push-ID
 
 
 def _cookies(request: web.Request) -> dict[str, str]:
@@ -83,6 +91,9 @@ class FakeGeminiWeb(FakeServer):
         self._cookie_counter = itertools.count(1)
         self.session_id = "-1091091728961866802"  # §1.2 example FdrFJe
         self.clock: Callable[[], float] = time.time
+        self.uploads: dict[str, Upload] = {}
+        self.conversations: dict[str, FakeConversation] = {}
+        self.upload_limit = 10 * 1024 * 1024  # bytes per file (413 past it)
 
     def account(self, psid: str, **fields: Any) -> WebAccount:
         """The account with this `__Secure-1PSID`, created (or updated) with `fields` (see WebAccount)."""
@@ -116,6 +127,8 @@ class FakeGeminiWeb(FakeServer):
         if acc is not None and not acc.psidts_works(_cookies(request).get("__Secure-1PSIDTS"), self.clock()):
             acc = None  # an expired 1PSIDTS: Google serves the signed-out app (§1.5)
         ex.account = psid
+        if request.path == UPLOAD:
+            return self._upload(ex)
         if path == ROTATE_PATH:
             ex.action = "RotateCookies"
             return self._rotate(request, ex, acc)
@@ -172,6 +185,16 @@ class FakeGeminiWeb(FakeServer):
         response.headers.add("Set-Cookie", f"__Secure-3PSIDTS={fresh}; {attrs}; SameSite=None")
         return response
 
+    def _upload(self, ex: Exchange) -> web.Response:
+        ex.action = "upload"
+        got = upload_problem(ex, PUSH_ID, self.upload_limit)
+        if isinstance(got, tuple):
+            ex.status = got[0]
+            return web.Response(status=got[0], text=got[1])
+        self.uploads[got.file_id] = got
+        ex.status = 200
+        return web.Response(text=got.file_id, content_type="text/plain")
+
     @staticmethod
     def _blocked(how: str) -> web.Response:
         if how == "429":
@@ -216,8 +239,17 @@ class FakeGeminiWeb(FakeServer):
             return await self._frames(request, ex, headers, error_frames(1052), None)
         if directive and directive[0] == "error":
             return await self._frames(request, ex, headers, error_frames(directive[1]), None)
+        files = attached(inner[0], self.uploads)
+        if files and (acc is None or not acc.signed_in):
+            files = ATTACHMENT_REJECTED  # an anonymous session referencing an upload (zexadev, §5.3)
+        conv = continued(inner[2], self.conversations, ex.account, model_hex)
+        for code in (files, conv):
+            if isinstance(code, int):
+                return await self._frames(request, ex, headers, error_frames(code), None)
+        ex.extra["files"], ex.extra["continued"] = files, conv.cid if conv is not None else None
+        seen = "".join(f"\n[saw {u.name}: {u.mime}, {len(u.data)} bytes]" for u in files)
         extended = inner[80] == 2 if len(inner) > 80 else False
-        req = {"contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        req = {"contents": [{"role": "user", "parts": [{"text": prompt + seen}]}],
                "generationConfig": {"thinkingConfig": {"includeThoughts": True, "thinkingBudget": -1}} if extended else {}}
         reply = plan_reply(req, FAKE_MODEL, first_attempt=prompt not in self._failed_once)
         if directive:  # WEB-CANNED: the same answer, with the canned failure text as its words
@@ -231,10 +263,15 @@ class FakeGeminiWeb(FakeServer):
         if reply.delay:
             await asyncio.sleep(reply.delay)
         slug = served.get(model_hex or "", "flash")
-        conv = Conversation(next_id("c"), next_id("r"), next_id("rc"), f"AwAAAA{next_id('ctx')}",
-                            MODEL_ROWS[slug][0], MODEL_ROWS[slug][3])
-        frames, complete_at = answer_frames(reply, conv, prompt[:40])
+        if conv is None:
+            conv = FakeConversation(next_id("c"), ex.account, model_hex, inner[45] == 1)
+            self.conversations[conv.cid] = conv
+        ids = Conversation(conv.cid, next_id("r"), next_id("rc"), f"AwAAAA{next_id('ctx')}",
+                           MODEL_ROWS[slug][0], MODEL_ROWS[slug][3])
+        frames, complete_at = answer_frames(reply, ids, prompt[:40])
         fault = reply.fault
+        if fault is None:
+            conv.answers.append(Answer(ids.rid, ids.rcid, ids.context, prompt, files))
         if "rt" not in request.query:  # pre-1.18 clients: one un-prefixed JSON array on line index 2 (§3.1)
             ex.status = 200
             return web.Response(text=GUARD + dumps([p for f in frames for p in f]) + "\n", headers=headers)

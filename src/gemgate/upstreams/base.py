@@ -17,6 +17,7 @@ from ..redaction import redact
 from ..store import AccountRecord, QuotaSnapshot, Store
 
 if TYPE_CHECKING:
+    from ..http.media import MediaFetcher
     from .credentials import CredentialKeeper
 
 
@@ -81,6 +82,11 @@ class Upstream(abc.ABC):
 
     def __init__(self, settings: UpstreamSettings) -> None:
         self.settings = settings
+
+    def attach(self, store: Store, media: MediaFetcher) -> None:
+        """The gateway's store (for state a kind keeps between requests, e.g. conversations to continue) and its
+        media fetcher (URLs fetched behind the SSRF guard); given once, at gateway start before `start`.
+        Default: neither is used."""
 
     async def start(self) -> None:
         """Create long-lived HTTP clients (once, at gateway start)."""
@@ -192,6 +198,13 @@ class Upstream(abc.ABC):
         return {}
 
     # capabilities
+
+    async def preferred_account(self, model: str, request: dict) -> str | None:
+        """The id of the account that should serve this generation (a Gemini GenerateContentRequest, after the
+        pipeline prepared it), e.g. the one holding the upstream conversation it continues; None: any. The pool
+        takes that account when it can serve now and picks as usual otherwise, so `stream` must serve the
+        request on any account. Default: None."""
+        return None
 
     @abc.abstractmethod
     def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:

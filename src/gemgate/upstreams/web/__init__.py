@@ -14,6 +14,8 @@ it persists atomically before use. A signed-out page is NeedsReauth, never guest
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import time
 import uuid
@@ -25,11 +27,12 @@ import typer
 from ...errors import Cause, Failure, Scope, UpstreamError
 from ...store import AccountRecord
 from ..base import Capability, NeedsReauth, Upstream
-from . import cookies, migrate, protocol
+from . import cookies, history, migrate, prompt, protocol
 from .client import LABEL, WebClient, XsrfRejected
 from .lifecycle import CookieLifecycle, lifetime_warning
 from .models import STANDARD, resources
-from .prompt import build_prompt
+from .conversations import Thread, Threads
+from .errors import ModelInconsistent
 from .session import Session
 from .settings import GeminiWebSettings
 from .snapshots import Snapshots
@@ -109,6 +112,13 @@ class GeminiWeb(Upstream):
         self.client = WebClient(settings, self.transport)
         self.sessions: dict[str, Session] = {}  # account id -> live session
         self.lifecycle = CookieLifecycle(self)
+        self.threads = Threads(settings.conversation_ttl_seconds)
+        self.media = None  # the gateway's MediaFetcher (`attach`): fileData URLs behind its SSRF guard
+
+    def attach(self, store, media) -> None:
+        """Keep conversations in the gateway's store; fetch fileData URLs with its media fetcher."""
+        self.threads.attach(store)
+        self.media = media
 
     async def start(self) -> None:
         """Open the transport's session."""
@@ -167,29 +177,105 @@ class GeminiWeb(Upstream):
         session = await self._session(account)
         return resources(session.catalogue)
 
+    async def preferred_account(self, model: str, request: dict) -> str | None:
+        """The account holding the web conversation `request` continues (`history.prior_key`), if one is kept."""
+        thread = await self.threads.find(history.prior_key(request))
+        return thread.account if thread is not None else None
+
     def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
-        """StreamGenerate for the flattened prompt (`prompt.build_prompt`); see `Upstream.stream`. A stale XSRF
-        token re-reads the page and tries once more; a page now signed out is AUTH_EXPIRED, so the keeper's
-        refresh finds it and marks the account needs-re-auth."""
+        """StreamGenerate for `request`; see `Upstream.stream`. A request whose history (without its last user
+        turn) is an answer this account gave continues that web conversation with the last turn alone; any
+        other starts a new one carrying the history in the prompt (`prompt`). Files are uploaded and attached.
+        A continuation the web app refuses before answering (error 1050: the model changed; or a passing
+        failure, `_not_continued`) is sent again as a new conversation. A stale
+        XSRF token re-reads the page and tries once more; a page now signed out is AUTH_EXPIRED, so the
+        keeper's refresh finds it and marks the account needs-re-auth. After the answer its conversation is
+        kept (`conversations`) before the closing chunk is given."""
         return self._stream(account, model, request)
 
     async def _stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
-        prompt = build_prompt(request)
         session = await self._session(account)
         chosen = session.catalogue.resolve(model) if session.catalogue else None
         if chosen is None:
             have = ", ".join(session.catalogue.public_ids()) if session.catalogue else "none"
             raise UpstreamError(Failure.NOT_FOUND, f"this gemini-web account has no model '{model}' (it has: {have})",
                                 status=404, cause=Cause.ACCOUNT)
+        model_id = chosen[0].id if chosen[0] is not None else ""
+        thread = await self.threads.find(history.prior_key(request))
+        if thread is not None and (thread.account != account.id or thread.model != model_id):
+            thread = None  # another account's conversation (its own was not usable), or another model's
+        uploads: dict[str, list] = {}
+        sent = False  # a chunk reached the caller: the answer cannot start over
+        while True:
+            turn = Turn(request, thread)  # the prompt first: what cannot be sent is refused before any upload
+            turn.files = await self._attach(session, account, request, thread, uploads)
+            answer: list[dict] = []
+            try:
+                async for chunk in self._generate(account, session, chosen, turn, answer):
+                    sent = True
+                    yield chunk
+                return
+            except UpstreamError as err:
+                if thread is None or sent or not _not_continued(err):
+                    raise
+                log.info("account %s: the web app did not continue the conversation (%s), starting a new one",
+                         account.name, err.message)
+                thread = None
+
+    async def _attach(self, session: Session, account: AccountRecord, request: dict, thread, uploads: dict) -> list:
+        """The attachment tuples of the turn's files (every turn's for a new conversation, the last turn's when
+        continuing), each uploaded once per request (`uploads` by name). Raises UpstreamError BAD_REQUEST for
+        a file over `upload_max_bytes` or one that cannot be read."""
+        out = []
+        for file in prompt.files(request, last_only=thread is not None):
+            if file.name not in uploads:
+                data = await self._file_bytes(file)
+                if len(data) > self.settings.upload_max_bytes:
+                    raise prompt.refuse(
+                        f"the file in {file.where}: it has {len(data)} bytes and the Gemini web app takes files up "
+                        f"to {self.settings.upload_max_bytes} bytes (upstreams.gemini_web.upload_max_bytes)")
+                file_id = await self.client.upload(session, account, file.name, file.mime, data)
+                uploads[file.name] = protocol.attachment(file_id, file.name, file.mime)
+            out.append(uploads[file.name])
+        return out
+
+    async def _file_bytes(self, file: prompt.FilePart) -> bytes:
+        """The bytes of an inlineData part, or of a fileData part's http(s) URL fetched by the gateway's media
+        fetcher (behind its SSRF guard; its GatewayError 400 passes through)."""
+        inline = file.part.get("inlineData")
+        if inline is None:
+            uri = str((file.part.get("fileData") or {}).get("fileUri") or "")
+            if self.media is None or not uri.lower().startswith(("http://", "https://")):
+                raise prompt.refuse(f"the file in {file.where}: only inline data and http(s) URLs can be uploaded")
+            inline = (await self.media.inline(uri, f"{file.where}.fileData.fileUri"))["inlineData"]
+        try:
+            return base64.b64decode(inline.get("data") or "", validate=True)
+        except (binascii.Error, ValueError):
+            raise UpstreamError(Failure.BAD_REQUEST, f"{file.where}.inlineData.data is not base64", status=400,
+                                cause=Cause.REQUEST) from None
+
+    async def _generate(self, account: AccountRecord, session: Session, chosen: tuple, turn: Turn,
+                        answer: list[dict]) -> AsyncIterator[dict]:
+        """One turn's chunks (the answer's parts also appended to `answer`); the closing chunk is held
+        until the body ended, so the context token that follows it (§3.5 frame order) is kept with the thread."""
         for attempt in (1, 2):
-            body, headers = self._request(session, chosen, prompt)
+            body, headers = self._request(session, chosen, turn)
             snapshots = Snapshots(LABEL, self.settings)
             frames = self.client.stream_frames(session, account, body, headers)
+            closing: list[dict] = []
             try:
                 async for frame in frames:
                     for chunk in snapshots.feed(frame):
-                        yield chunk
+                        answer.extend(_answer_parts(chunk))
+                        if _finished(chunk):
+                            closing.append(chunk)
+                        else:
+                            yield chunk
                 for chunk in snapshots.end():
+                    answer.extend(_answer_parts(chunk))
+                    closing.append(chunk)
+                await self._remember(account, chosen, turn, snapshots, answer)
+                for chunk in closing:
                     yield chunk
                 return
             except XsrfRejected:
@@ -199,6 +285,18 @@ class GeminiWeb(Upstream):
                 session = await self._reinit(account)
             finally:
                 await frames.aclose()
+
+    async def _remember(self, account: AccountRecord, chosen: tuple, turn: Turn, snapshots: Snapshots,
+                        answer: list[dict]) -> None:
+        """Keep the answer's conversation under the key of the history it completes (when the app named it)."""
+        if not (snapshots.cid and snapshots.rid and snapshots.rcid):
+            return
+        model_id = chosen[0].id if chosen[0] is not None else ""
+        thread = Thread(account.id, snapshots.cid, snapshots.rid, snapshots.rcid, snapshots.context or "", model_id)
+        try:
+            await self.threads.remember(history.answered_key(turn.request, answer), thread)
+        except Exception:  # the answer stands; only its continuation is lost (the next turn starts anew)
+            log.warning("account %s: could not keep the web conversation", account.name, exc_info=True)
 
     async def _reinit(self, account: AccountRecord) -> Session:
         """A new session after an XSRF rejection; a signed-out page becomes AUTH_EXPIRED (see `stream`)."""
@@ -210,11 +308,11 @@ class GeminiWeb(Upstream):
         self.sessions[account.id] = session
         return session
 
-    def _request(self, session: Session, chosen: tuple, prompt: str) -> tuple[bytes, dict[str, str]]:
-        """The StreamGenerate body and headers for the chosen (row, thinking)."""
+    def _request(self, session: Session, chosen: tuple, turn: Turn) -> tuple[bytes, dict[str, str]]:
+        """The StreamGenerate body and headers for the chosen (row, thinking) and the turn."""
         row, thinking = chosen
         request_uuid = str(uuid.uuid4()).upper()
-        temporary = self.settings.temporary_chats
+        temporary = self.settings.temporary
         header = None
         mode = protocol.AUTO_MODE
         if row is not None:
@@ -222,6 +320,38 @@ class GeminiWeb(Upstream):
             header = protocol.model_header(row.id, cat.capacity, cat.capacity_field, row.mode, thinking,
                                            session.client_uuid, temporary)
             mode = row.mode
-        inner = protocol.inner_request(prompt, session.tokens.language, request_uuid, mode,
-                                       thinking or STANDARD, temporary)
+        inner = protocol.inner_request(turn.prompt, session.tokens.language, request_uuid, mode,
+                                       thinking or STANDARD, temporary,
+                                       turn.thread.metadata() if turn.thread is not None else None, turn.files)
         return protocol.stream_body(session.tokens.xsrf or "", inner), protocol.generation_headers(request_uuid, header)
+
+
+class Turn:
+    """What one StreamGenerate sends: the message (`prompt.last_turn_prompt` when continuing `thread`, else
+    `prompt.build_prompt`) and its attachment tuples."""
+
+    def __init__(self, request: dict, thread: Thread | None) -> None:
+        self.request, self.thread = request, thread
+        self.files: list = []
+        self.prompt = prompt.last_turn_prompt(request) if thread is not None else prompt.build_prompt(request)
+
+
+def _not_continued(err: UpstreamError) -> bool:
+    """Whether a failure before any answer means the web app would not continue the conversation, so the turn
+    is sent again as a new one on the same account: error 1050 (the model changed, §3.7), or a passing failure
+    that is not the account's (what Google answers for a conversation it no longer holds, e.g. a temporary chat
+    it did not keep, error 1096 in zexadev's end frames, is not in the reference)."""
+    if isinstance(err, ModelInconsistent):
+        return True
+    return err.failure in (Failure.TRANSIENT, Failure.MALFORMED) and err.cause is not Cause.ACCOUNT
+
+
+def _finished(chunk: dict) -> bool:
+    return any(c.get("finishReason") for c in chunk.get("candidates") or ())
+
+
+def _answer_parts(chunk: dict) -> list[dict]:
+    """The answer's parts (no thoughts) in a chunk's first candidate."""
+    cands = chunk.get("candidates") or ({},)
+    parts = (cands[0].get("content") or {}).get("parts") or ()
+    return [p for p in parts if isinstance(p, dict) and not p.get("thought")]

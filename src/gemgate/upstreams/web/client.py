@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import AsyncIterator
+
+import aiohttp
 from urllib.parse import urljoin, urlsplit
 
-from ...errors import Failure, Scope, UpstreamError
+from ...errors import Cause, Failure, Scope, UpstreamError
 from ...store import AccountRecord
 from ..base import NeedsReauth
 from . import cookies, protocol
@@ -174,6 +176,30 @@ class WebClient:
         except (FramingError, ValueError):
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable {rpc} answer") from None
         raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent no {rpc} answer")
+
+    async def upload(self, session: Session, account: AccountRecord, name: str, mime: str, data: bytes) -> str:
+        """Upload one file as 2.1.1 does (§5.1, verified): a multipart POST to `upload_url` with the form field
+        `file` (filename and type), `protocol.upload_headers`, no cookies; the answer's body is the file id.
+        Raises UpstreamError: BAD_REQUEST 400 when the file is refused as too large (HTTP 413), else as any
+        other non-200 answer (`errors.http_error`)."""
+        form = aiohttp.FormData()
+        form.add_field("file", data, filename=name, content_type=mime)
+        writer = form()
+        headers = {**protocol.upload_headers(self.origin, session.tokens.push_id or protocol.DEFAULT_PUSH_ID),
+                   "Content-Type": writer.content_type}
+        response = await self.transport.send("POST", self.settings.upload_url, headers=headers,
+                                             body=await writer.as_bytes(), params=None,
+                                             proxy=account.proxy or self.settings.proxy)
+        if response.status == 413:
+            await response.close()
+            raise UpstreamError(Failure.BAD_REQUEST, f"{LABEL} refused a file of {len(data)} bytes as too large",
+                                status=400, cause=Cause.SERVICE)
+        if response.status != 200:
+            raise await self._fail(response, None)
+        file_id = (await self._text(response)).strip()
+        if not file_id:
+            raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered an upload without a file id")
+        return file_id
 
     async def stream_frames(self, session: Session, account: AccountRecord, body: bytes,
                             headers: dict[str, str]) -> AsyncIterator[object]:

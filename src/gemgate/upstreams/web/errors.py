@@ -15,6 +15,11 @@ IP_BLOCKED = 1060  # TemporarilyBlockedError: IP temporarily blocked (§4.1)
 ACCOUNT_RATE = 1095  # per-account rate limit of about a minute (Mag1cFall protocol.md, §4.1)
 ACCOUNT_RATE_SECONDS = 60.0
 
+class ModelInconsistent(UpstreamError):
+    """Error 1050: the model differs from the one the continued conversation used (§3.7); the turn is then
+    sent again as a new conversation."""
+
+
 def blocked(label: str, why: str, seconds: float) -> UpstreamError:
     """Google's "sorry" page, an HTTP 429 or error 1060: the account's address is blocked for a while, so the
     whole account (and so its proxy) cools down."""
@@ -38,7 +43,7 @@ def in_band_error(code: int, label: str, settings) -> UpstreamError:
             status=404, cause=Cause.ACCOUNT,
         )
     if code == MODEL_INCONSISTENT:
-        return UpstreamError(
+        return ModelInconsistent(
             Failure.BAD_REQUEST, f"{label}: the model differs from the one the conversation used (error 1050)",
             status=400, cause=Cause.REQUEST,
         )

@@ -1,63 +1,121 @@
-"""A Gemini GenerateContentRequest as one web-app prompt.
+"""A Gemini GenerateContentRequest as one web-app message.
 
-The web app takes one message per turn (reference/gemini-web-protocol.md §3.4 inner[0]); until conversations
-are continued (a later slice), earlier turns travel inside the prompt, and the system instruction leads it
-(issue 9: "System prompts: injected in the prompt"). Only text can be carried so far: files, images and tool
-calls are refused with a 400 that says so.
+The web app takes one message per turn (reference/gemini-web-protocol.md §3.4 inner[0]). A conversation the
+web app already holds (`conversations`) gets only the last user turn (`last_turn_prompt`); a new one carries
+the earlier turns inside the prompt, led by the system instruction (issue 9: "System prompts: injected in the
+prompt"; `build_prompt`). Files travel as uploads attached to the message (`files`): a new conversation
+attaches every turn's files, each named in the prompt where its turn had it ("[file-2.png]"), so the model
+knows which turn showed what; a continued one attaches the last turn's only (the web app has the others).
+Tool calls are refused with a 400 that says so.
 """
 
 from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
 
 from ...errors import Cause, Failure, UpstreamError
 
 ROLE_NAMES = {"user": "User", "model": "Assistant"}
 
 
-def _refuse(what: str) -> UpstreamError:
-    """What this kind cannot carry yet. Not the request's fault (Cause.SERVICE): an account of another kind
-    serving the same model id may take it, so the pool tries on; with none, the client gets this 400."""
+@dataclass(frozen=True)
+class FilePart:
+    """A file of the request: its name in the prompt and upload, its media type, and where it is
+    (`contents[i].parts[j]`); `part` is the Gemini part (inlineData or fileData)."""
+
+    name: str
+    mime: str
+    where: str
+    part: dict
+
+
+def refuse(what: str) -> UpstreamError:
+    """What this kind cannot carry. Not the request's fault (Cause.SERVICE): an account of another kind serving
+    the same model id may take it, so the pool tries on; with none, the client gets this 400."""
     return UpstreamError(
-        Failure.BAD_REQUEST,
-        f"gemini-web accounts take text only for now: {what} cannot be sent to the Gemini web app yet",
+        Failure.BAD_REQUEST, f"gemini-web accounts cannot send {what} to the Gemini web app",
         status=400, cause=Cause.SERVICE,
     )
 
 
-def _text(content: object, where: str) -> str:
-    """The text of a Content's parts (thought parts of earlier answers left out)."""
+def _mime(part: dict) -> str:
+    data = part.get("inlineData") or part.get("fileData") or {}
+    return str(data.get("mimeType") or "application/octet-stream")
+
+
+def files(request: dict, last_only: bool = False) -> list[FilePart]:
+    """The request's inlineData and fileData parts in order, named `file-<n><ext>` (n counts from 1 over the
+    whole request, so a name is the same whichever turns are taken); with `last_only` those of the last turn."""
+    out: list[FilePart] = []
+    contents = [c for c in request.get("contents") or () if isinstance(c, dict)]
+    for i, content in enumerate(contents):
+        for j, part in enumerate(content.get("parts") or ()):
+            if isinstance(part, dict) and ("inlineData" in part or "fileData" in part):
+                mime = _mime(part)
+                ext = mimetypes.guess_extension(mime.split(";")[0].strip()) or ".bin"
+                out.append(FilePart(f"file-{len(out) + 1}{ext}", mime, f"contents[{i}].parts[{j}]", part))
+    if last_only:
+        last = f"contents[{len(contents) - 1}]."
+        out = [f for f in out if f.where.startswith(last)]
+    return out
+
+
+def _text(content: object, where: str, names: dict[int, str]) -> str:
+    """The text of a Content's parts (thought parts of earlier answers left out), each file as `[name]`."""
     parts = content.get("parts") if isinstance(content, dict) else None
     texts = []
     for part in parts or ():
         if not isinstance(part, dict):
             continue
         if "functionCall" in part or "functionResponse" in part:
-            raise _refuse(f"the tool call in {where}")
-        if "inlineData" in part or "fileData" in part:
-            raise _refuse(f"the file in {where}")
-        if isinstance(part.get("text"), str) and not part.get("thought"):
+            raise refuse(f"the tool call in {where} (tool calling is not supported yet)")
+        if id(part) in names:
+            texts.append(f"[{names[id(part)]}]")
+        elif isinstance(part.get("text"), str) and not part.get("thought"):
             texts.append(part["text"])
     return "".join(texts)
 
 
-def build_prompt(request: dict) -> str:
-    """The prompt for `request`: the system instruction, then the earlier turns as `User:` / `Assistant:`
-    lines, then the last user turn. A single user turn without a system instruction is sent as it is.
-    Raises UpstreamError BAD_REQUEST (the request's) for declared tools, non-text parts or no user text."""
+def _check(request: dict) -> list[tuple[str, str]]:
+    """(role, text) per turn, files named; raises UpstreamError BAD_REQUEST for declared tools, more than one
+    candidate, or a last turn that is not the user's with text or a file."""
     if any(isinstance(t, dict) and t for t in request.get("tools") or ()):
-        raise _refuse("tool declarations")
+        raise refuse("tool declarations (tool calling is not supported yet)")
     count = (request.get("generationConfig") or {}).get("candidateCount")
     if isinstance(count, int) and count > 1:
         raise UpstreamError(Failure.BAD_REQUEST, "gemini-web accounts give one answer per request: ask for one candidate (n=1)",
                             status=400, cause=Cause.SERVICE)
-    system = _text(request.get("systemInstruction"), "systemInstruction").strip()
+    names = {id(f.part): f.name for f in files(request)}
     contents = [c for c in request.get("contents") or () if isinstance(c, dict)]
-    turns = [(c.get("role") or "user", _text(c, f"contents[{i}]")) for i, c in enumerate(contents)]
+    turns = [(c.get("role") or "user", _text(c, f"contents[{i}]", names)) for i, c in enumerate(contents)]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
-        raise UpstreamError(Failure.BAD_REQUEST, "the last message must be the user's, with text", status=400,
-                            cause=Cause.REQUEST)
-    *history, (_, last) = turns
+        raise UpstreamError(Failure.BAD_REQUEST, "the last message must be the user's, with text or a file",
+                            status=400, cause=Cause.REQUEST)
+    return turns
+
+
+def last_turn_prompt(request: dict) -> str:
+    """The message that continues a conversation the web app holds: the last user turn's text alone (its files
+    are attached, `files(request, last_only=True)`, and named here only when there is no text). Raises as
+    `build_prompt`."""
+    last = _check(request)[-1][1]
+    names = {f.name for f in files(request, last_only=True)}
+    text = last
+    for name in names:
+        text = text.replace(f"[{name}]", "")
+    return text if text.strip() else last
+
+
+def build_prompt(request: dict) -> str:
+    """The prompt of a new conversation for `request`: the system instruction, then the earlier turns as
+    `User:` / `Assistant:` lines, then the last user turn. A single user turn without a system instruction is
+    sent as it is. Raises UpstreamError BAD_REQUEST (see `refuse`) for declared tools, tool calls, more than
+    one candidate, or a last turn without text or file."""
+    system = _text(request.get("systemInstruction"), "systemInstruction", {}).strip()
+    *history, (_, last) = _check(request)
     if not system and not history:
-        return last
+        return last_turn_prompt(request)
     sections = []
     if system:
         sections.append(f"System instructions (follow them in every answer):\n{system}")

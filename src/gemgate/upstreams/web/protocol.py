@@ -24,6 +24,7 @@ FORM_TYPE = "application/x-www-form-urlencoded;charset=utf-8"
 ROTATE_BODY = b'[000,"-0000000000000000000"]'
 ROTATE_COOKIES = ("__Secure-1PSID", "__Secure-1PSIDTS")
 ROTATE_ORIGIN = "https://accounts.google.com"
+DEFAULT_PUSH_ID = "feeds/mcudyrk2a4khkz"  # Push-ID when the page names none (2.1.1's default, §1.2)
 
 
 def account_path(path: str, auth_user: int | None) -> str:
@@ -93,13 +94,31 @@ def generation_headers(request_uuid: str, model: str | None) -> dict[str, str]:
     return headers
 
 
+def attachment(file_id: str, name: str, mime: str) -> list:
+    """One file of inner[0][3] as the browser sends it (§5.3, zexadev/782042369): `[[id, kind, null, mime], name,
+    null×6, [0]]`, kind 1 image, 2 video, 3 anything else. (2.1.1's short `[[id], name]` is reported to be
+    refused with 1100 by 782042369; the browser's shape is what the real app sends.)"""
+    top = mime.split("/")[0]
+    kind = {"image": 1, "video": 2}.get(top, 3)
+    return [[file_id, kind, None, mime], name, None, None, None, None, None, None, [0]]
+
+
+def upload_headers(origin: str, push_id: str) -> dict[str, str]:
+    """The upload's headers in 2.1.1 (§5.1, verified): Origin and Referer of the app, `X-Tenant-Id:
+    bard-storage`, `Push-ID` (the page's qKIAYe); a browser identity; never a Cookie (the app's `.google.com`
+    cookies do not match `googleapis.com`)."""
+    return {"Origin": origin, "Referer": origin + "/", "X-Tenant-Id": "bard-storage", "Push-ID": push_id,
+            "User-Agent": USER_AGENT}
+
+
 def inner_request(prompt: str, language: str, request_uuid: str, mode: int, thinking: int, temporary: bool,
-                  metadata: list | None = None) -> list:
-    """The 81-slot inner request of 2.1.1 (§3.4): the message at [0], language [1], conversation metadata [2]
-    (fresh: nine empty/None slots), the constant slots, temporary chat [45], the request UUID [59], the mode
-    [79] and thinking [80]."""
+                  metadata: list | None = None, files: list | None = None) -> list:
+    """The 81-slot inner request of 2.1.1 (§3.4): the message at [0] (with `files`, `attachment` tuples, at
+    [0][3]), language [1], conversation metadata [2] (fresh: nine empty/None slots; continuing:
+    `conversations.Thread.metadata`, §3.7), the constant slots, temporary chat [45], the request UUID [59],
+    the mode [79] and thinking [80]."""
     inner: list = [None] * INNER_SLOTS
-    inner[0] = [prompt, 0, None, None, None, None, 0]
+    inner[0] = [prompt, 0, None, files or None, None, None, 0]
     inner[1] = [language]
     inner[2] = metadata or ["", "", "", None, None, None, None, None, None, ""]
     inner[6] = [1]

@@ -11,11 +11,14 @@ class GeminiWebSettings(UpstreamSettings):
     """The web app's URLs and the kind's own timings (seconds).
 
     `base_url` serves the app page, StreamGenerate and batchexecute (reference/gemini-web-protocol.md §1.1,
-    §3.1, §6.8); `upload_url` the file uploads (§5) and `rotate_cookies_url` the cookie rotation (§2).
+    §3.1, §6.8); `upload_url` the file uploads (§5.1) and `rotate_cookies_url` the cookie rotation (§2).
     `blocked_cooldown_seconds`: how long an account whose address Google blocked ("sorry" page,
     HTTP 429, error 1060) rests; `usage_limit_cooldown_seconds`: how long a model whose usage limit (1037) the
     account reached rests; `session_seconds`: how long scraped page tokens are used before the page is read
-    again; `temporary_chats`: conversations are not saved in the user's Gemini history (inner[45], §3.4).
+    again; `temporary`: conversations are not saved in the user's Gemini history (inner[45] and header[7], §3.4,
+    §3.3); `conversation_ttl_seconds`: how long an answer's web conversation can be continued by a request that
+    replays it (`conversations`); `upload_max_bytes`: the largest file uploaded (the web app's own limit is not
+    in the reference; its help pages say 100 MB per file).
     Cookie lifecycle: `rotate_seconds` ± `rotate_jitter_seconds` between RotateCookies calls per account (2.1.1
     sleeps max(60, 600 ± uniform(15)), §2.3; never under a minute, whatever these say, nor across instances
     sharing the store); `cookie_file_poll_seconds`: how often an account's cookie file is looked at for changes.
@@ -30,7 +33,9 @@ class GeminiWebSettings(UpstreamSettings):
     blocked_cooldown_seconds: float = Field(600.0, ge=0)
     usage_limit_cooldown_seconds: float = Field(3600.0, ge=0)
     session_seconds: float = Field(3600.0, gt=0)
-    temporary_chats: bool = True
+    temporary: bool = True
+    conversation_ttl_seconds: float = Field(24 * 3600.0, gt=0)
+    upload_max_bytes: int = Field(100 * 1000 * 1000, ge=1)
     rotate_seconds: float = Field(600.0, ge=60)
     rotate_jitter_seconds: float = Field(15.0, ge=0)
     cookie_file_poll_seconds: float = Field(2.0, gt=0)
