@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # Media fetched from http(s) URLs in requests; fetch_allow_private lets sockets reach loopback, private and
     # other non-public addresses (the SSRF guard in http/addresses.py is off): for tests or a trusted LAN only.
     fetch_allow_private: bool = False
+    # Media URLs on this machine only: loopback addresses and `localhost`, no DNS lookup of any other name, no
+    # other address connected to (`gemgate sandbox`, whose README promise is that nothing leaves the machine).
+    fetch_loopback_only: bool = False
     fetch_max_bytes: int = 20 * 1024 * 1024
     fetch_timeout: float = 20.0
 

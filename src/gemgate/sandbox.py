@@ -116,7 +116,8 @@ def write_cli_config(data_dir: Path, upstreams: dict) -> Path:
 def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, host: str = "127.0.0.1",
                      code_assist: dict | None = None, web_url: str | None = None) -> Settings:
     """Settings for a sandbox gateway: data in `data_dir`, the fake Gemini API at `fake_url`, one client key
-    `api_key`, short keepalive and cooldown (5 s) so failure paths show quickly; `code_assist` the
+    `api_key`, short keepalive and cooldown (5 s) so failure paths show quickly, media URLs fetched from this
+    machine only (`fetch_loopback_only`); `code_assist` the
     `[upstreams.code_assist]` section (`code_assist_section`), if any; `web_url` the fake gemini.google.com.
     """
     upstreams = {"gemini_api": {"base_url": fake_url}, **({"code_assist": code_assist} if code_assist else {})}
@@ -134,6 +135,7 @@ def sandbox_settings(data_dir: Path, fake_url: str, port: int, api_key: str, hos
         upstreams=upstreams,
         keepalive_seconds=5,
         default_cooldown_seconds=5,
+        fetch_loopback_only=True,  # image URLs served on this machine can be tried; nothing else is reached
     )
 
 

@@ -99,3 +99,18 @@ def guarded_socket(addr_info: tuple) -> socket.socket:
     if reason is not None:
         raise OSError(errno.EACCES, f"refused by the SSRF guard: {reason}")  # strerror shows in aiohttp's message
     return socket.socket(family=family, type=type_, proto=proto)
+
+
+def loopback_socket(addr_info: tuple) -> socket.socket:
+    """Socket factory like `guarded_socket`, for a fetcher kept on this machine (`fetch_loopback_only`): a new
+    socket for a loopback address (127.0.0.0/8, ::1, and IPv6 forms carrying 127/8), else OSError before any
+    packet is sent."""
+    family, type_, proto, _, sockaddr = addr_info
+    try:
+        ip: IPAddress = ipaddress.ip_address(sockaddr[0])
+    except ValueError:
+        ip = ipaddress.IPv4Address(0)
+    embedded = _embedded_v4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if not (embedded or ip).is_loopback:
+        raise OSError(errno.EACCES, f"refused: media URLs reach only this machine here, not {sockaddr[0]}")
+    return socket.socket(family=family, type=type_, proto=proto)

@@ -17,14 +17,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import errno
 import logging
+import socket
 from urllib.parse import unquote_to_bytes, urljoin
 
 import aiohttp
 
 from ..config import Settings
 from ..errors import GatewayError, bad_request
-from .addresses import guarded_socket
+from .addresses import guarded_socket, loopback_socket
 from .budget import LEDGER, Ledger
 from .sniff import HEAD_BYTES, b64_head, checked_type
 
@@ -89,6 +91,19 @@ class Share:
             self.ledger.take(more)
 
 
+class LocalNamesOnly(aiohttp.ThreadedResolver):
+    """The resolver of a fetcher kept on this machine (`fetch_loopback_only`): `localhost` and its subdomains
+    (RFC 6761 §6.3: always loopback) are looked up, any other name fails with OSError before a DNS query is
+    sent. IP literals never reach a resolver (aiohttp answers them itself); `loopback_socket` vets those."""
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        """aiohttp's ResolveResult list for `host`, or OSError for a name other than localhost."""
+        name = host.rstrip(".").lower()
+        if name != "localhost" and not name.endswith(".localhost"):
+            raise OSError(errno.EACCES, f"refused: media URLs reach only this machine here, not {host}")
+        return await super().resolve("localhost", port, family)
+
+
 class MediaFetcher:
     """Fetches http(s) media for requests with one aiohttp session: at most `fetch_max_bytes` bytes, within
     `fetch_timeout` seconds in total, redirects followed by hand (5 hops). Unless `fetch_allow_private`,
@@ -101,15 +116,20 @@ class MediaFetcher:
     def __init__(self, settings: Settings) -> None:
         self.limits = settings.limits
         self.allow_private = settings.fetch_allow_private
+        self.loopback_only = settings.fetch_loopback_only
         self.max_bytes = settings.fetch_max_bytes
         self.timeout = settings.fetch_timeout
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        """Open the session (sockets vetted by address unless private fetches are allowed)."""
+        """Open the session: sockets vetted by address unless private fetches are allowed; only loopback
+        addresses and localhost when `fetch_loopback_only` (that wins)."""
         factory = None if self.allow_private else guarded_socket
+        resolver = None
+        if self.loopback_only:
+            factory, resolver = loopback_socket, LocalNamesOnly()
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=64, socket_factory=factory),
+            connector=aiohttp.TCPConnector(limit=64, socket_factory=factory, resolver=resolver),
             timeout=aiohttp.ClientTimeout(total=self.timeout),
             trust_env=False,
         )
