@@ -38,7 +38,9 @@ class GatewayThread:
         self.url = f"http://127.0.0.1:{self.port}"
         self.key = CLIENT_KEY
         base = sandbox_settings(data_dir, upstream_url, self.port, CLIENT_KEY)
-        tuned = {"keepalive_seconds": 1.0, "state_sync_seconds": 0.3, "default_cooldown_seconds": 30}
+        # the media fetcher as a served gateway has it (the SSRF guard), not the sandbox's loopback-only one
+        tuned = {"keepalive_seconds": 1.0, "state_sync_seconds": 0.3, "default_cooldown_seconds": 30,
+                 "fetch_loopback_only": False}
         merged = {**base.model_dump(exclude_unset=True), **tuned, **overrides}
         merged["upstreams"] = dict(base.upstreams)  # a kind's section overridden keeps the other kinds'
         for kind, section in overrides.get("upstreams", {}).items():  # sections add to the fake's base_url
