@@ -145,14 +145,21 @@ def _handler(members: Members) -> Callable:
 
 
 def _refused(call: Call, err: GatewayError) -> None:
-    """Book a request refused before it was parsed (400, 408, 413, 503; 499 when the client left mid-upload):
-    its access-log line, operation "request" (what it asked is unknown)."""
+    """Book a request refused before it was parsed (400, 408, 413, 503; 499 when the client left mid-upload)."""
     if err.status == 499:
         log.debug("%s: the client left before its request body was complete", call.dialect)
-    loop_time = asyncio.get_running_loop().time()
-    outcome = Outcome(call.dialect, "request", call.identity, status=err.status, error=err.message[:200])
-    outcome.latency = loop_time - call.started
-    call.gw.outcomes.emit(outcome)
+    book_refusal(call.gw, call.dialect, call.identity, err, call.started)
+
+
+def book_refusal(gw: Gateway, dialect: str, identity, err: GatewayError, started: float | None) -> None:
+    """The access-log line (and other outcome hooks) of a request refused before any work: operation
+    "request" (what it asked is unknown), `err`'s status and message; `started` its event-loop arrival time
+    (None: latency 0, for callers outside the loop). Also for 401s and unknown paths, so a client with the
+    wrong key or address shows in the log."""
+    outcome = Outcome(dialect, "request", identity, status=err.status, error=err.message[:200])
+    if started is not None:
+        outcome.latency = asyncio.get_running_loop().time() - started
+    gw.outcomes.emit(outcome)
 
 
 async def _serve_while_present(request: Request, call: Call, work) -> Response:
@@ -205,6 +212,7 @@ class ClientAuth:
             # Claude Code's connectivity preflight (client-harness.md §4) may come before any key is set: a
             # bare 200 that says nothing about the gateway's accounts or APIs.
             return await _bare_ok(send)
+        started = asyncio.get_running_loop().time()
         key = presented_key(scope["headers"], scope.get("query_string", b""))
         identity = self.gateway.keys.identify(key)
         if identity is not None:
@@ -219,7 +227,9 @@ class ClientAuth:
             "'x-api-key', 'x-goog-api-key' or '?key='."
         )
         err = GatewayError(401, message)
-        body = orjson.dumps(self.routes.shape_for(scope).body(err))
+        shape = self.routes.shape_for(scope)
+        book_refusal(self.gateway, shape.name, None, err, started)
+        body = orjson.dumps(shape.body(err))
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         headers += [(k.lower().encode(), v.encode()) for k, v in err.headers().items()]
         await send({"type": "http.response.start", "status": 401, "headers": headers})
@@ -251,6 +261,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             status = exc.status_code
             text = f"No route for {request.method} {request.url.path}" if status in (404, 405) else str(exc.detail)
             err = GatewayError(status, text)
+            if status in (404, 405):  # no dialect booked it: a client at the wrong address shows in the log
+                identity = request.scope.get("state", {}).get("identity")
+                book_refusal(gw, routes.shape_for(request.scope).name, identity, err, None)  # run in a worker thread
         elif isinstance(exc, GatewayError):
             err = exc
         else:
