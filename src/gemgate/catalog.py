@@ -178,7 +178,11 @@ def apply_model_spec(
     return tuple(notes)
 
 
-NO_ACCOUNTS_HINT = "add one with `gemgate accounts add-apikey <GEMINI_API_KEY>`"
+# How to add a first account, said by `gemgate serve` at start and by the 503 below: the key is asked for, never
+# typed on the command line (where `ps` and the shell history show it).
+NO_ACCOUNTS_HINT = ("add a Gemini API key with `gemgate accounts add-apikey --name NAME` (it asks for the key), "
+                    "sign in a Google account with `gemgate login`, or bring accounts from another tool with "
+                    "`gemgate import PATH`")
 
 
 def no_accounts_error() -> GatewayError:

@@ -106,6 +106,8 @@ def test_serve_first_start_makes_a_key(tmp_path, fake_api):
         assert "gemgate 0.1.0" in out and f"127.0.0.1:{port}" in out
         assert "accounts: 1 gemini-api" in out and "client keys: 1" in out
         key = re.search(r"(gg-\S+)", out).group(1)
+        # rich wraps at 80 columns off a terminal: the key's lines are printed unwrapped, as written
+        assert "Clients send it as 'Authorization: Bearer <key>' (or x-api-key / x-goog-api-key)." in out, out
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url)
         assert get(f"{url}/v1/models").status == 401, "never runs open"

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__, admin
+from ..catalog import NO_ACCOUNTS_HINT
 from ..config import Settings
 from ..listen import CannotListen, bind_socket
 from ..store import Store
@@ -32,9 +33,7 @@ def _startup_report(settings: Settings, accounts: list[admin.AccountView], key_c
     console.print(f"accounts: {by_kind}")
     console.print(f"client keys: {key_count}")
     if not accounts:
-        console.print("[yellow]No accounts yet: add a Gemini API key with `gemgate accounts add-apikey --name NAME` "
-                      "(it asks for the key), sign in a Google account with `gemgate login`, or bring accounts from "
-                      "another tool with `gemgate import PATH`.[/yellow]", soft_wrap=True)
+        console.print(f"[yellow]No accounts yet: {NO_ACCOUNTS_HINT}.[/yellow]", soft_wrap=True)
 
 
 @app.command()
@@ -66,7 +65,8 @@ def serve(
         console.print(
             "[bold yellow]No client key existed, so one was created. It is shown only this once:[/bold yellow]\n"
             f"  {new_key}\n"
-            "Clients send it as 'Authorization: Bearer <key>' (or x-api-key / x-goog-api-key)."
+            "Clients send it as 'Authorization: Bearer <key>' (or x-api-key / x-goog-api-key).",
+            soft_wrap=True,  # off a terminal rich wraps at 80 columns: the key and its lines stay whole
         )
     try:
         application = create_app(settings)
