@@ -29,13 +29,34 @@ ROUTES = {
     "gemini-sse": (f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse", True),
     "gemini-array": (f"/v1/models/{MODEL}:streamGenerateContent", True),
     "gemini-count": (f"/v1beta/models/{MODEL}:countTokens", False),
+    "responses": ("/v1/responses", False),
+    "responses-stream": ("/v1/responses", True),
+    "anthropic": ("/v1/messages", False),
+    "anthropic-stream": ("/v1/messages", True),
+    "anthropic-stop": ("/v1/messages", False),  # stop_sequences: the gateway's own cut reads the stream
+    "anthropic-stop-stream": ("/v1/messages", True),
+    "anthropic-count": ("/v1/messages/count_tokens", False),
+    "code-assist": ("/v1internal:generateContent", False),
+    "code-assist-stream": ("/v1internal:streamGenerateContent?alt=sse", True),
 }
 
 
 def body_for(route: str, text: str) -> dict:
+    stream = ROUTES[route][1]
     if route.startswith("openai"):
-        return {"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": ROUTES[route][1]}
-    return {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+        return {"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": stream}
+    if route.startswith("responses"):
+        return {"model": MODEL, "input": text, "stream": stream}
+    if route == "anthropic-count":
+        return {"model": MODEL, "messages": [{"role": "user", "content": text}]}
+    if route.startswith("anthropic"):
+        stops = {"stop_sequences": ["never said"]} if "stop" in route else {}
+        return {"model": MODEL, "max_tokens": 100, "messages": [{"role": "user", "content": text}], "stream": stream,
+                **stops}
+    contents = [{"role": "user", "parts": [{"text": text}]}]
+    if route.startswith("code-assist"):  # the Gemini CLI's envelope (reference/codeassist-and-gemini-api.md §A3)
+        return {"model": MODEL, "project": "gemgate", "request": {"contents": contents}}
+    return {"contents": contents}
 
 
 def wait_for(check, seconds: float, what: str):
@@ -76,13 +97,18 @@ def test_the_upstream_call_stops_when_the_client_leaves(make_gateway, fake_api, 
     assert len(upstream_requests(fake_api, marker)) == 1, "no other account was tried for a client that left"
 
 
-@pytest.mark.parametrize("route", ["openai-stream", "gemini-sse"])
+@pytest.mark.parametrize("route", ["openai-stream", "gemini-sse", "responses-stream", "anthropic-stream",
+                                   "anthropic-stop-stream", "code-assist-stream"])
 def test_a_stream_stops_when_the_client_leaves_after_the_first_chunk(make_gateway, fake_api, route):
     conn, marker = start(make_gateway, route, "STALL-AFTER 2 20")  # openai shows the thought chunk first
     response = conn.getresponse()
     assert response.status == 200
-    assert marker.encode() in response.read1(65536)  # the first chunks; then the fake stalls
-    leave_and_check(conn, upstream_requests(fake_api, marker)[0])
+    seen = b""
+    while marker.encode() not in seen:  # the first chunks (some dialects open with events of their own)
+        more = response.read1(65536)
+        assert more, seen
+        seen += more
+    leave_and_check(conn, upstream_requests(fake_api, marker)[0])  # then the fake stalls
 
 
 @pytest.mark.parametrize("impersonate", ["chrome", ""], ids=["curl_cffi", "aiohttp"])
