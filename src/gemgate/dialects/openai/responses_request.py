@@ -138,7 +138,8 @@ def _resolver(raw: list, refs: list[tuple[int, str]], work: Generation, echo: Ec
         """Load what the request refers to from this client's stored responses and conversations."""
         nonlocal pending
         if refs or echo.conversation:
-            found = await referenced_items(ctx, [(rid, f"input[{i}].id") for i, rid in refs])
+            found = await referenced_items(ctx, [(rid, f"input[{i}].id") for i, rid in refs],
+                                           inp.limits.body_bytes)
             at = dict(refs)
             given = [{"role": "user", "content": raw}] if isinstance(raw, str) else raw
             items = [found[item["id"]] if i in at else item for i, item in enumerate(given)]

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import time
 
+import orjson
+
 from ... import background as runs
 from ...errors import GatewayError, bad_request
 from ...gemini.names import ToolNameMap
@@ -133,23 +135,31 @@ def continue_from(previous_id: str, work: Generation, system: list, pending: lis
     return resolve
 
 
-async def referenced_items(ctx: RenderContext, ids: list[tuple[str, str]]) -> dict[str, dict]:
-    """The stored items of this client's responses with these ids ((id, request field) pairs): id -> item.
-    Raises GatewayError 400 naming the first id no kept response of this client holds."""
+async def referenced_items(ctx: RenderContext, ids: list[tuple[str, str]], most_bytes: int) -> dict[str, dict]:
+    """The stored items of this client's responses with these ids ((id, request field) pairs): id -> item, in
+    two reads of the store. A reference stands for sending its item, so together they may come to at most
+    `most_bytes` (limits.body_bytes; each reference counts its item's JSON once): else one stored item named
+    10,000 times would reach Gemini, memory and the store 10,000 times over. Raises GatewayError 400 naming the
+    first id no kept response of this client holds, or `input` when the items pass `most_bytes`."""
     kept = ctx.kept(NAMESPACE)
+    wanted = list(dict.fromkeys(item_id for item_id, _ in ids))
+    where = await kept.get_many([_ITEM + item_id for item_id in wanted])
+    holders = list(dict.fromkeys(w["response"] for w in where.values()))
+    records = await kept.get_many(holders) if holders else {}
     found: dict[str, dict] = {}
-    records: dict[str, dict | None] = {}
+    sizes: dict[str, int] = {}
     for item_id, param in ids:
-        where = await kept.get(_ITEM + item_id)
-        rid = where["response"] if where else None
-        if rid is not None and rid not in records:
-            records[rid] = await kept.get(rid)
-        record = records.get(rid) if rid else None
-        items = ((record.get("input") or []) + record["response"]["output"]) if record else []
-        item = next((i for i in items if i.get("id") == item_id), None)
-        if item is None:
-            raise bad_request(f"Item with id '{item_id[:200]}' not found.", param)
-        found[item_id] = item
+        if item_id not in found:
+            record = records.get((where.get(_ITEM + item_id) or {}).get("response", ""))
+            items = ((record.get("input") or []) + record["response"]["output"]) if record else []
+            item = next((i for i in items if i.get("id") == item_id), None)
+            if item is None:
+                raise bad_request(f"Item with id '{item_id[:200]}' not found.", param)
+            found[item_id], sizes[item_id] = item, len(orjson.dumps(item))
+    total = sum(sizes[item_id] for item_id, _ in ids)
+    if total > most_bytes:
+        raise bad_request(f"The items 'input' references come to {total} bytes, more than this gateway's limit of "
+                          f"{most_bytes} bytes for a request (limits.body_bytes); reference fewer", "input")
     return found
 
 
