@@ -31,3 +31,49 @@ def test_item_references_cannot_multiply_a_stored_item_past_the_body_limit(make_
     assert not upstream_requests(fake_api, "ref-many")
     few = responses(gw, {"model": MODEL, "input": [ref, {"role": "user", "content": "ref-few"}]})
     assert few.status == 200, few.text
+
+
+def conversations(gw, path: str, body):
+    return post(f"{gw.url}/v1/conversations{path}", body, key=gw.key)
+
+
+BAD_ITEMS = [
+    ({"type": "message", "role": "robot", "content": "x"}, "items[0].role"),
+    ({"type": 5}, "items[0].type"),
+    ({"type": "message", "role": "user", "content": 5}, "items[0].content"),
+    ({"type": "function_call", "call_id": 7, "name": "f", "arguments": "{}"}, "items[0].call_id"),
+    ({"type": "function_call_output", "call_id": "c", "output": {"not": "text"}}, "items[0].output"),
+]
+
+
+def test_conversation_items_are_checked_when_added(gw):
+    """An item no response could send is refused where it is given (a 400 naming `items[i]...`): kept, it made
+    every later response of the conversation a 400 about an item that request never sent."""
+    for item, param in BAD_ITEMS:
+        r = conversations(gw, "", {"items": [item]})
+        assert r.status == 400 and r.json()["error"]["param"].startswith(param), (item, r.text)
+    cid = conversations(gw, "", {"items": [{"role": "user", "content": "hello conv-check"}]}).json()["id"]
+    for item, param in BAD_ITEMS:
+        r = conversations(gw, f"/{cid}/items", {"items": [{"role": "user", "content": "fine"}, item]})
+        assert r.status == 400 and r.json()["error"]["param"].startswith(param.replace("[0]", "[1]")), (item, r.text)
+    # A call may be added before its output (in a later addition), and the conversation still answers.
+    call = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"}
+    assert conversations(gw, f"/{cid}/items", {"items": [call]}).status == 200
+    done = {"type": "function_call_output", "call_id": "call_1", "output": "found"}
+    assert conversations(gw, f"/{cid}/items", {"items": [done]}).status == 200
+    r = responses(gw, {"model": MODEL, "input": "and now conv-check", "conversation": cid})
+    assert r.status == 200, r.text
+
+
+def test_concurrent_additions_to_one_conversation_all_stay(gw):
+    """Twenty additions at once on one instance: every one is kept (each rewrote the head from what it read, so
+    all but a few were lost)."""
+    cid = conversations(gw, "", {}).json()["id"]
+    threads = [threading.Thread(target=conversations, args=(gw, f"/{cid}/items", {"items": [
+        {"role": "user", "content": f"add {n}"}]})) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    listed = get(f"{gw.url}/v1/conversations/{cid}/items?limit=100", key=gw.key).json()["data"]
+    assert sorted(i["content"][0]["text"] for i in listed) == sorted(f"add {n}" for n in range(20))

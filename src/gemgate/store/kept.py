@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import orjson
 
 from .base import Store
@@ -14,16 +18,34 @@ class Kept:
     (a gateway not yet started, unit tests) they live in this object only."""
 
     def __init__(self, store: Store | None, namespace: str, ttl: float, owner: str = "",
-                 local: dict[str, bytes] | None = None) -> None:
+                 local: dict[str, bytes] | None = None, locks: dict[str, list] | None = None) -> None:
         self._store = store
         self.namespace = namespace
         self.ttl = ttl
         self.owner = owner
         self._local: dict[str, bytes] = {} if local is None else local
+        self._locks: dict[str, list] = {} if locks is None else locks  # key -> [lock, holders and waiters]
 
     def owned_by(self, owner: str) -> Kept:
-        """This namespace as `owner` sees it (same store and memory, keys of that owner only)."""
-        return self if owner == self.owner else Kept(self._store, self.namespace, self.ttl, owner, self._local)
+        """This namespace as `owner` sees it (same store, memory and locks, keys of that owner only)."""
+        if owner == self.owner:
+            return self
+        return Kept(self._store, self.namespace, self.ttl, owner, self._local, self._locks)
+
+    @asynccontextmanager
+    async def locked(self, key: str) -> AsyncIterator[None]:
+        """Hold `key` against the other `locked(key)` of this instance, for a read-modify-write of its value (two
+        instances sharing a store still race: the last write wins)."""
+        full = self._key(key)
+        entry = self._locks.setdefault(full, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._locks[full]
 
     def _key(self, key: str) -> str:
         return f"{self.owner}/{key}"

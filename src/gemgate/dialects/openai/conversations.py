@@ -5,17 +5,21 @@ input; the input and output items are added to it once the response is done).
 Kept like stored responses (`Kept`, namespace "conv", the caller's own, for `kept_ttl_seconds` from the last
 write): a head record `{"conversation": object, "segments": [keys]}` and one segment record per addition
 holding its items, so adding to a long conversation writes only what it adds (and the head's list of keys).
-Two additions racing on one conversation may lose one's segment from the head (the last head written wins).
+Additions on one instance go in turn (`Kept.locked`); two on different instances sharing a store may still lose
+one's segment from the head (the last head written wins).
 """
 
 from __future__ import annotations
 
 import time
 
+from ...config import Limits
 from ...errors import GatewayError, bad_request
+from ...gemini.names import ToolNameMap
 from ..base import Local, LocalState, ParseInput, RenderContext
 from ..parts import new_id
 from ..validate import at_most, expect, no_unknown
+from .responses_input import input_names, responses_input
 from .responses_items import page_query, paged, with_ids
 
 NAMESPACE = "conv"
@@ -52,17 +56,21 @@ async def _items(ctx: RenderContext, head: dict) -> list[dict]:
 async def add_items(ctx: RenderContext, cid: str, items: list[dict]) -> bool:
     """Add `items` (with ids) to conversation `cid` as one segment; whether it is (still) kept."""
     kept = ctx.kept(NAMESPACE)
-    head = await kept.get(cid)
-    if head is None:
-        return False
-    key = f"{cid}/{new_id('seg_')}"
-    head["segments"].append(key)
-    await kept.put_many({key: {"items": items}, cid: head})
+    async with kept.locked(cid):  # the head is rewritten from what was read: additions here go in turn
+        head = await kept.get(cid)
+        if head is None:
+            return False
+        key = f"{cid}/{new_id('seg_')}"
+        head["segments"].append(key)
+        await kept.put_many({key: {"items": items}, cid: head})
     return True
 
 
-def _added(body: object, field: str, required: bool) -> list[dict]:
-    """The items of a create (`items`, optional) or add (`items`, required) body, with ids."""
+def _added(body: object, field: str, required: bool, limits: Limits) -> list[dict]:
+    """The items of a create (`items`, optional) or add (`items`, required) body, with ids. Each must be an item a
+    response could send (checked as `input` is, a call's output possibly in an earlier addition, a call's in a
+    later one): kept, a bad one would make every later response of the conversation a 400. Raises GatewayError
+    400 naming the item's field."""
     raw = body.get(field) if isinstance(body, dict) else None
     if raw is None:
         if required:
@@ -74,6 +82,7 @@ def _added(body: object, field: str, required: bool) -> list[dict]:
         expect(item, dict, f"{field}[{i}]")
         if item.get("type") == "item_reference":
             raise bad_request(f"{field}[{i}]: send the item itself, not a reference", f"{field}[{i}].type")
+    responses_input(items, ToolNameMap(input_names(items)), limits, previous=True, field=field, open_calls=True)
     return with_ids(items)
 
 
@@ -83,7 +92,7 @@ def parse_create(inp: ParseInput) -> Local:
     body = expect(inp.body if inp.body is not None else {}, dict, "body")
     no_unknown(body, frozenset({"items", "metadata"}), "")
     metadata = expect(body.get("metadata") or {}, dict, "metadata")
-    items = _added(body, "items", required=False)
+    items = _added(body, "items", required=False, limits=inp.limits)
 
     async def run(state: LocalState) -> dict:
         """Keep the new conversation and its first items."""
@@ -122,11 +131,12 @@ def parse_delete(inp: ParseInput) -> Local:
     async def run(state: LocalState) -> dict:
         """Forget the conversation and its items."""
         kept = state.ctx.kept(NAMESPACE)
-        head = await kept.get(cid)
-        if head is None:
-            raise not_found(cid)
-        for key in [cid, *head["segments"]]:
-            await kept.delete(key)
+        async with kept.locked(cid):  # not between an addition's read and its write (which would revive it)
+            head = await kept.get(cid)
+            if head is None:
+                raise not_found(cid)
+            for key in [cid, *head["segments"]]:
+                await kept.delete(key)
         return {"id": cid, "object": "conversation.deleted", "deleted": True}
 
     return Local(run, "conversation")
@@ -152,7 +162,7 @@ def parse_add_items(inp: ParseInput) -> Local:
     cid = _cid(inp)
     body = expect(inp.body, dict, "body")
     no_unknown(body, frozenset({"items"}), "")
-    items = _added(body, "items", required=True)
+    items = _added(body, "items", required=True, limits=inp.limits)
 
     async def run(state: LocalState) -> dict:
         """Add the items."""

@@ -76,24 +76,26 @@ class _Turn:
         self.__init__()
 
 
-def responses_input(value: object, names: ToolNameMap, limits: Limits, previous: bool = False) -> Converted:
-    """Convert `input` (a string, or a list of items). Raises GatewayError 400 naming the field (`input[i]....`):
-    wrong types, unknown roles or item types, a function_call_output whose call_id no earlier function_call has
-    (unless it may answer the `previous` response: then it is `pending`), or a function_call left without output
-    before the next message (OpenAI: "No tool output found for function call ...")."""
+def responses_input(value: object, names: ToolNameMap, limits: Limits, previous: bool = False,
+                    field: str = "input", open_calls: bool = False) -> Converted:
+    """Convert `input` (a string, or a list of items; `field` names it in errors). Raises GatewayError 400
+    naming the field (`input[i]....`): wrong types, unknown roles or item types, a function_call_output whose
+    call_id no earlier function_call has (unless it may answer the `previous` response: then it is `pending`),
+    or a function_call left without output before the next message (OpenAI: "No tool output found for function
+    call ..."), or at the end unless `open_calls` (a conversation's items, whose outputs may come later)."""
     out = Converted()
     if isinstance(value, str):
         append_turn(out.contents, "user", [{"text": value}])
         return out
-    items = expect(value, list, "input")
-    at_most(len(items), limits.messages, "messages", "input", "items")
+    items = expect(value, list, field)
+    at_most(len(items), limits.messages, "messages", field, "items")
     turn = _Turn()
     call_names: dict[str, str] = {}
     call_index: dict[str, int] = {}
     positions: dict[int, int] = {}
     unanswered: dict[str, int] = {}
     for i, item in enumerate(items):
-        p = f"input[{i}]"
+        p = f"{field}[{i}]"
         expect(item, dict, p)
         kind = item.get("type", "message")
         if kind == "message" or (kind is None and "role" in item):
@@ -104,7 +106,7 @@ def responses_input(value: object, names: ToolNameMap, limits: Limits, previous:
             if role in ("system", "developer"):
                 out.system.extend(content_parts(content, p, out.media, allow_media=False))
             elif role == "user":
-                _answered(unanswered)
+                _answered(unanswered, field)
                 turn.close()
                 append_turn(out.contents, "user", content_parts(content, p, out.media, allow_media=True))
             else:  # an answer may follow its own response's calls: outputs are checked at the next user message
@@ -142,7 +144,8 @@ def responses_input(value: object, names: ToolNameMap, limits: Limits, previous:
             expect(kind, str, f"{p}.type")
         elif kind not in SKIPPED_ITEMS:  # an item type newer than this gateway: the rest of the history still counts
             out.notes.append(f"{p} of type {kind[:40]} left out (not an item Gemini can take)")
-    _answered(unanswered)
+    if not open_calls:
+        _answered(unanswered, field)
     turn.close()
     order_responses(out.contents, positions)
     return out
@@ -161,8 +164,8 @@ def _model(out: Converted, turn: _Turn, parts: list[dict]) -> None:
     turn.parts = out.contents[-1]["parts"]
 
 
-def _answered(unanswered: dict[str, int]) -> None:
+def _answered(unanswered: dict[str, int], field: str) -> None:
     """OpenAI's 400 for a function_call with no function_call_output before the next message."""
     if unanswered:
         call_id, at = next(iter(unanswered.items()))
-        raise bad_request(f"No tool output found for function call {call_id[:200]}.", f"input[{at}]")
+        raise bad_request(f"No tool output found for function call {call_id[:200]}.", f"{field}[{at}]")
