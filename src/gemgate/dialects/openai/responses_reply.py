@@ -127,12 +127,13 @@ class ResponsesReply(Reply):
         for call_id, signature in builder.signed:
             await ctx.signatures.put(call_id, signature)
         builder.signed.clear()
-        if not await self._keepable(ctx):
-            return
-        if self.echo.conversation:  # with or without store, as OpenAI adds them
-            await add_items(ctx, self.echo.conversation, self.echo.items + response["output"])
-        if self.echo.store:
-            await keep_response(ctx, response, self.echo, turn)
+        async with ctx.kept(NAMESPACE).locked(self.id):  # no cancel between the check and the write
+            if not await self._keepable(ctx):
+                return
+            if self.echo.conversation:  # with or without store, as OpenAI adds them
+                await add_items(ctx, self.echo.conversation, self.echo.items + response["output"])
+            if self.echo.store:
+                await keep_response(ctx, response, self.echo, turn)
 
     async def _keepable(self, ctx: RenderContext) -> bool:
         """Whether the end of this response may be kept: always, but for a background run cancelled or deleted
@@ -213,8 +214,9 @@ class ResponsesReply(Reply):
     async def failed(self, err: GatewayError, ctx: RenderContext) -> None:
         """Keep the `failed` response (when `store`) before the client sees its `response.failed`: OpenAI keeps
         failed responses, readable by GET and continued from like others (their input, no output)."""
-        if self.echo.store and await self._keepable(ctx):
-            await keep_response(ctx, self._failure(err), self.echo, None)
+        async with ctx.kept(NAMESPACE).locked(self.id):
+            if self.echo.store and await self._keepable(ctx):
+                await keep_response(ctx, self._failure(err), self.echo, None)
 
     async def accepted(self, ctx: RenderContext) -> dict:
         """The `queued` response answered at once for `background: true`, kept with its heartbeat."""
@@ -225,9 +227,10 @@ class ResponsesReply(Reply):
     async def alive(self, ctx: RenderContext) -> bool:
         """Renew the heartbeat (the first one also marks the run `in_progress`); False once the response was
         cancelled or deleted."""
-        record = await heartbeat(ctx, self.id)
-        if record is None or record["response"].get("status") not in RUNNING:
-            return False
-        if record["response"]["status"] == "queued":
-            await keep_response(ctx, self._response("in_progress", []), self.echo, None, beat=True)
+        async with ctx.kept(NAMESPACE).locked(self.id):  # not over a cancel made meanwhile
+            record = await heartbeat(ctx, self.id)
+            if record is None or record["response"].get("status") not in RUNNING:
+                return False
+            if record["response"]["status"] == "queued":
+                await keep_response(ctx, self._response("in_progress", []), self.echo, None, beat=True)
         return True

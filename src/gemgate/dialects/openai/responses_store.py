@@ -198,23 +198,29 @@ def parse_cancel(inp: ParseInput) -> Local:
 
     async def run(state: LocalState) -> dict:
         """Cancel the run and keep it cancelled."""
-        record = await current(state.ctx, rid)
-        if record is None:
-            raise not_found(rid)
-        response = record["response"]
-        if not response.get("background"):
-            raise bad_request("Only responses created with background=true can be cancelled.", "response_id")
-        status = response.get("status")
-        if status == "cancelled":
-            return response
-        if status not in RUNNING:
-            raise bad_request(f"Cannot cancel a response with status '{status}'.", "response_id")
-        state.ctx.runs.cancel(state.ctx.owner, rid)  # here: stopped now; elsewhere: at its next heartbeat
-        record["response"] = response = {**response, "status": "cancelled"}
-        await state.ctx.kept(NAMESPACE).put(rid, record)  # the run's own end then leaves it so (`_keepable`)
-        return response
+        async with state.ctx.kept(NAMESPACE).locked(rid):  # the run's heartbeat and end wait (or went first)
+            return await _cancelled(state.ctx, rid)
 
     return Local(run, "cancel")
+
+
+async def _cancelled(ctx: RenderContext, rid: str) -> dict:
+    """The response `rid` cancelled (see `parse_cancel`)."""
+    record = await current(ctx, rid)
+    if record is None:
+        raise not_found(rid)
+    response = record["response"]
+    if not response.get("background"):
+        raise bad_request("Only responses created with background=true can be cancelled.", "response_id")
+    status = response.get("status")
+    if status == "cancelled":
+        return response
+    if status not in RUNNING:
+        raise bad_request(f"Cannot cancel a response with status '{status}'.", "response_id")
+    ctx.runs.cancel(ctx.owner, rid)  # here: stopped now; elsewhere: at its next heartbeat
+    record["response"] = response = {**response, "status": "cancelled"}
+    await ctx.kept(NAMESPACE).put(rid, record)  # the run's own end then leaves it so (`_keepable`)
+    return response
 
 
 def parse_delete(inp: ParseInput) -> Local:
@@ -225,9 +231,10 @@ def parse_delete(inp: ParseInput) -> Local:
     async def run(state: LocalState) -> dict:
         """Forget the stored response and its item index."""
         kept = state.ctx.kept(NAMESPACE)
-        record = await kept.get(rid)
-        if record is None or not await kept.delete(rid):
-            raise not_found(rid)
+        async with kept.locked(rid):  # a run's end waits, then finds it gone (`_keepable`)
+            record = await kept.get(rid)
+            if record is None or not await kept.delete(rid):
+                raise not_found(rid)
         state.ctx.runs.cancel(state.ctx.owner, rid)
         for key in [_ITEM + i["id"] for i in record.get("input", []) + record["response"].get("output", []) if i.get("id")]:
             await kept.delete(key)
