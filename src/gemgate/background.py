@@ -10,10 +10,12 @@ a queued/in-progress run whose heartbeat is older than `STALE_BEATS` beats marks
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
 from .errors import GatewayError
+from .http.budget import LEDGER
 
 log = logging.getLogger("gemgate.background")
 
@@ -40,9 +42,14 @@ class BackgroundRuns:
             getattr(run, "close", lambda: None)()
             raise
         mine = self._runs.setdefault(owner, {})
-        task = asyncio.ensure_future(run)
+        # The run outlives the request that started it, whose share of the body budget is then given back:
+        # what the run and its heartbeat read is not counted on that request's ledger.
+        context = contextvars.copy_context()
+        context.run(LEDGER.set, None)
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(run, context=context)
         mine[run_id] = task
-        beat = asyncio.ensure_future(self._beat(task, alive))
+        beat = loop.create_task(self._beat(task, alive), context=context)
 
         def done(_: asyncio.Task) -> None:
             beat.cancel()

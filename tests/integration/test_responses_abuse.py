@@ -5,6 +5,7 @@ and additions racing on one conversation."""
 from __future__ import annotations
 
 import threading
+import time
 
 from tests.support.http import get, post
 from tests.support.upstream import upstream_requests
@@ -77,3 +78,40 @@ def test_concurrent_additions_to_one_conversation_all_stay(gw):
         t.join()
     listed = get(f"{gw.url}/v1/conversations/{cid}/items?limit=100", key=gw.key).json()["data"]
     assert sorted(i["content"][0]["text"] for i in listed) == sorted(f"add {n}" for n in range(20))
+
+
+def test_a_stored_chain_counts_in_the_budget_of_bodies_in_flight(make_gateway):
+    """Continuing stored responses reads them back into memory for as long as a body: their bytes count in
+    limits.bodies_in_flight_bytes like a body's. A chain larger than the whole budget is a 400 (no retry would
+    fit); before, any number of concurrent continuations each held the whole chain outside the budget."""
+    gw = make_gateway(limits={"bodies_in_flight_bytes": 1024 * 1024})
+    previous, refused = None, None
+    for turn in range(8):  # each link keeps its ~100 KB input twice (items and contents): ~200 KB a link
+        body = {"model": MODEL, "input": f"chain-budget {turn} " + "y" * 100 * 1024}
+        r = responses(gw, {**body, "previous_response_id": previous} if previous else body)
+        if r.status != 200:
+            refused = (turn, r)
+            break
+        previous = r.json()["id"]
+    assert refused is not None, "a chain past the whole budget was read back"
+    turn, r = refused
+    assert turn >= 3, r.text  # the chains that fit were served
+    assert r.status == 400 and "limits.bodies_in_flight_bytes" in r.json()["error"]["message"], r.text
+    assert responses(gw, {"model": MODEL, "input": "still served"}).status == 200
+
+
+def test_background_runs_leave_nothing_held_in_the_budget(make_gateway):
+    """A background run reads and writes its kept response after its request was answered (and gave back its
+    share of the budget): those reads are not counted on that request, or the budget would fill for good."""
+    from tests.integration.test_body_budget import _held
+
+    gw = make_gateway()
+    first = responses(gw, {"model": MODEL, "input": "bg-held " + "z" * 300 * 1024})
+    assert first.status == 200, first.text
+    rid = responses(gw, {"model": MODEL, "background": True, "input": "bg-held next\nSLOW 0.5",
+                         "previous_response_id": first.json()["id"]}).json()["id"]
+    deadline = time.monotonic() + 10
+    while get(f"{gw.url}/v1/responses/{rid}", key=gw.key).json()["status"] in ("queued", "in_progress"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert _held(gw) == 0

@@ -1,5 +1,10 @@
 """JSON objects a dialect keeps between requests (stored responses), each for a time to live, in the store's
-`ttl_values` so that a later request on any instance sharing the store, or after a restart, finds them."""
+`ttl_values` so that a later request on any instance sharing the store, or after a restart, finds them.
+
+What a request reads back (a chain of stored responses, a conversation's items) lives as long as its body, so
+its bytes count in the budget of bodies in flight (`http.budget.LEDGER`) as fetched media do: else concurrent
+requests continuing one large stored conversation each held it outside the budget.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,23 @@ from contextlib import asynccontextmanager
 
 import orjson
 
+from ..errors import GatewayError
+from ..http.budget import LEDGER, SMALL_BODY
 from .base import Store
+
+
+def _charge(size: int) -> None:
+    """Count `size` bytes read back as held by the request being served (none outside one). Raises
+    GatewayError 400 when this request's reads and media alone pass the budget (no retry would fit), 503 (the
+    budget's `busy`) when they fit but others hold too much now; reads under SMALL_BODY are always admitted."""
+    ledger = LEDGER.get()
+    if ledger is None or not size:
+        return
+    if ledger.taken + size > ledger.budget.limit:
+        raise GatewayError(400, f"The stored responses or conversation items this request continues come to more "
+                           f"than this gateway holds for one request ({ledger.budget.limit} bytes, "
+                           "limits.bodies_in_flight_bytes); send the history as input items, or start anew")
+    ledger.take(size, check=ledger.taken + size > SMALL_BODY)
 
 
 class Kept:
@@ -69,7 +90,10 @@ class Kept:
             raw = self._local.get(key)
         else:
             raw = (await self._store.get_values(self.namespace, [key])).get(key)
-        return orjson.loads(raw) if raw is not None else None
+        if raw is None:
+            return None
+        _charge(len(raw))
+        return orjson.loads(raw)
 
     async def get_many(self, keys: list[str]) -> dict[str, dict]:
         """The unexpired values among `keys` (key -> value), in one read of the store."""
@@ -78,6 +102,7 @@ class Kept:
             raws = {k: self._local[k] for k in wanted if k in self._local}
         else:
             raws = await self._store.get_values(self.namespace, list(wanted)) if wanted else {}
+        _charge(sum(len(raw) for raw in raws.values()))
         return {wanted[k]: orjson.loads(raw) for k, raw in raws.items()}
 
     async def delete(self, key: str) -> bool:
