@@ -115,3 +115,13 @@ def test_background_runs_leave_nothing_held_in_the_budget(make_gateway):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert _held(gw) == 0
+
+
+def test_a_conversation_named_wrongly_is_a_400_not_ignored(gw):
+    """`conversation: {}` or `""` answered without any conversation (its history silently left out), and a
+    conversation's `metadata: []` was kept as {}: each is now a 400 naming the field."""
+    for value, param in (({}, "conversation.id"), ("", "conversation"), ({"id": ""}, "conversation.id")):
+        r = responses(gw, {"model": MODEL, "input": "named wrongly", "conversation": value})
+        assert r.status == 400 and r.json()["error"]["param"] == param, (value, r.text)
+    r = conversations(gw, "", {"metadata": []})
+    assert r.status == 400 and r.json()["error"]["param"] == "metadata", r.text

@@ -33,10 +33,14 @@ def not_found(cid: str) -> GatewayError:
 
 
 def conversation_id(value: object, param: str = "conversation") -> str:
-    """The id in a response request's `conversation` (a string, or `{"id": ...}`). Raises GatewayError 400."""
+    """The id in a response request's `conversation` (a string, or `{"id": ...}`). Raises GatewayError 400 for
+    another type or an empty id (else the response would be answered without the conversation)."""
     if isinstance(value, dict):
-        return expect(value.get("id"), str, f"{param}.id")
-    return expect(value, str, param)
+        param += ".id"
+        value = value.get("id")
+    if not expect(value, str, param):
+        raise bad_request(f"'{param}' must be a conversation id (conv_...), got an empty string", param)
+    return value
 
 
 async def conversation_items(ctx: RenderContext, cid: str) -> list[dict]:
@@ -91,7 +95,7 @@ def parse_create(inp: ParseInput) -> Local:
     `{id, object: "conversation", created_at, metadata}`."""
     body = expect(inp.body if inp.body is not None else {}, dict, "body")
     no_unknown(body, frozenset({"items", "metadata"}), "")
-    metadata = expect(body.get("metadata") or {}, dict, "metadata")
+    metadata = {} if body.get("metadata") is None else expect(body["metadata"], dict, "metadata")
     items = _added(body, "items", required=False, limits=inp.limits)
 
     async def run(state: LocalState) -> dict:

@@ -88,7 +88,7 @@ def parse_responses(inp: ParseInput) -> Generation:
         raise bad_request("'input' is required: a string or a list of items", "input")
     previous = body.get("previous_response_id") or None
     refs = item_references(body["input"])
-    conversation = conversation_id(body["conversation"]) if body.get("conversation") else None
+    conversation = conversation_id(body["conversation"]) if body.get("conversation") is not None else None
     if conversation and previous:  # OpenAI: "mutually exclusive"
         raise bad_request("'conversation' and 'previous_response_id' cannot be used together; send one",
                           "conversation")
