@@ -125,3 +125,13 @@ def test_a_conversation_named_wrongly_is_a_400_not_ignored(gw):
         assert r.status == 400 and r.json()["error"]["param"] == param, (value, r.text)
     r = conversations(gw, "", {"metadata": []})
     assert r.status == 400 and r.json()["error"]["param"] == "metadata", r.text
+
+
+def test_ids_naming_the_stores_own_records_are_not_found(gw):
+    """The store keeps item indexes ("item/<id>") and heartbeats ("beat/<id>") beside the responses clients
+    name; a previous_response_id naming one reached it (a 500)."""
+    first = responses(gw, {"model": MODEL, "input": "own records"}).json()
+    running = responses(gw, {"model": MODEL, "input": "own records\nSLOW 1", "background": True}).json()
+    for prev in (f"item/{first['output'][0]['id']}", f"beat/{running['id']}"):
+        r = responses(gw, {"model": MODEL, "input": "next", "previous_response_id": prev})
+        assert r.status == 400 and r.json()["error"]["code"] == "previous_response_not_found", r.text

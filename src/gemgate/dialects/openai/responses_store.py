@@ -67,6 +67,8 @@ async def heartbeat(ctx: RenderContext, rid: str) -> dict | None:
 async def current(ctx: RenderContext, rid: str) -> dict | None:
     """The record of `rid` (None: not kept); a queued or in-progress one whose heartbeat stopped (its instance
     stopped: `gemgate.background`) is settled as failed first, and kept so."""
+    if "/" in rid:  # an id given in a body naming an index or heartbeat record (`_ITEM`, `_BEAT`): no response
+        return None
     kept = ctx.kept(NAMESPACE)
     record = await kept.get(rid)
     if record is None or record["response"].get("status") not in RUNNING:
