@@ -37,6 +37,8 @@ class Limits(BaseModel):
     # reservation that lapses while the upload stalls), or more for many small JSON objects (a body is held
     # until its answer is complete; a counted byte costs about three in memory).
     # A request past 256 KiB that would pass it is a 503 with Retry-After; smaller ones are always admitted.
+    # Stored state a request reads back (Responses chains, conversation items: store.kept) counts too; past the
+    # whole limit it is a 400.
     # 128 MiB: four bodies at the body_bytes limit.
     bodies_in_flight_bytes: int = Field(128 * 1024 * 1024, ge=1024 * 1024)
     # Media fetched from http(s) URLs for one request (image_url, file_data): how many URLs, their bytes in
