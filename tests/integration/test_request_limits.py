@@ -114,6 +114,14 @@ OVERSIZED = [
         400,
         "limits.parts_per_message",
     ),
+    (
+        "too many Anthropic system blocks",
+        "/v1/messages",
+        {"model": MODEL, "max_tokens": 5, "messages": [{"role": "user", "content": "x"}],
+         "system": [{"type": "text", "text": "x"}] * (DEFAULTS.parts_per_message + 1)},
+        400,
+        "limits.parts_per_message",
+    ),
     ("too many native parts", f"/v1beta/models/{MODEL}:generateContent", {"contents": [{"role": "user", "parts": [{"text": "x"}] * (DEFAULTS.parts_per_message + 1)}]}, 400, "limits.parts_per_message"),
     ("too many tools", "/v1/chat/completions", chat(tools=[TOOL] * (DEFAULTS.tools + 1)), 400, "limits.tools"),
     ("too many functions", "/v1/chat/completions", chat(functions=[TOOL["function"]] * (DEFAULTS.tools + 1)), 400, "limits.tools"),
@@ -160,6 +168,8 @@ def test_oversized_input_is_refused_quickly(gw, path, body, status, words):
     error = answer["error"]
     if path.startswith("/v1beta"):
         assert error["status"] == "INVALID_ARGUMENT" and error["code"] == status
+    elif path.startswith("/v1/messages"):
+        assert answer["type"] == "error" and error["type"] == "invalid_request_error"
     else:
         assert set(error) == {"message", "type", "param", "code"}
     assert words in error["message"], error

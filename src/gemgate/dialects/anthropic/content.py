@@ -48,13 +48,17 @@ class History:
 
 
 def system_parts(system: object, history: History) -> None:
-    """The top-level `system` (a string or text blocks) into `history.system`."""
+    """The top-level `system` (a string or text blocks) into `history.system`. Raises GatewayError 400 naming
+    the field: a wrong type, or more blocks than limits.parts_per_message (the system instruction is one
+    Gemini content, bounded as the native dialect bounds it)."""
     if system is None:
         return
     if isinstance(system, str):
         history.system.append({"text": system})
         return
-    for j, block in enumerate(expect(system, list, "system")):
+    blocks = expect(system, list, "system")
+    at_most(len(blocks), history.limits.parts_per_message, "parts_per_message", "system", "blocks")  # one content
+    for j, block in enumerate(blocks):
         q = f"system[{j}]"
         expect(block, dict, q)
         one_of(block.get("type"), ("text",), f"{q}.type")
