@@ -43,7 +43,7 @@ BAD_ITEMS = [
     ({"type": 5}, "items[0].type"),
     ({"type": "message", "role": "user", "content": 5}, "items[0].content"),
     ({"type": "function_call", "call_id": 7, "name": "f", "arguments": "{}"}, "items[0].call_id"),
-    ({"type": "function_call_output", "call_id": "c", "output": {"not": "text"}}, "items[0].output"),
+    ({"type": "function_call_output", "call_id": "c", "output": {"not": "text"}}, "items[0]"),  # or its call_id
 ]
 
 
@@ -57,6 +57,11 @@ def test_conversation_items_are_checked_when_added(gw):
     for item, param in BAD_ITEMS:
         r = conversations(gw, f"/{cid}/items", {"items": [{"role": "user", "content": "fine"}, item]})
         assert r.status == 400 and r.json()["error"]["param"].startswith(param.replace("[0]", "[1]")), (item, r.text)
+    # An output must answer a call of the conversation (else every later response is a 400 about it).
+    orphan = {"type": "function_call_output", "call_id": "call_nowhere", "output": "x"}
+    for path in ("", f"/{cid}/items"):
+        r = conversations(gw, path, {"items": [orphan]})
+        assert r.status == 400 and r.json()["error"]["param"] == "items[0].call_id", r.text
     # A call may be added before its output (in a later addition), and the conversation still answers.
     call = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"}
     assert conversations(gw, f"/{cid}/items", {"items": [call]}).status == 200

@@ -19,7 +19,7 @@ from ...gemini.names import ToolNameMap
 from ..base import Local, LocalState, ParseInput, RenderContext
 from ..parts import new_id
 from ..validate import at_most, expect, no_unknown
-from .responses_input import input_names, responses_input
+from .responses_input import input_names, responses_input, unknown_call
 from .responses_items import page_query, paged, with_ids
 
 NAMESPACE = "conv"
@@ -57,17 +57,29 @@ async def _items(ctx: RenderContext, head: dict) -> list[dict]:
     return [item for key in head["segments"] for item in (segments.get(key) or {}).get("items", [])]
 
 
-async def add_items(ctx: RenderContext, cid: str, items: list[dict]) -> bool:
-    """Add `items` (with ids) to conversation `cid` as one segment; whether it is (still) kept."""
+async def add_items(ctx: RenderContext, cid: str, items: list[dict], field: str | None = None) -> bool:
+    """Add `items` (with ids) to conversation `cid` as one segment; whether it is (still) kept. With `field`
+    (items a client gave, not yet checked against the conversation), raises GatewayError 400 naming
+    `<field>[i].call_id` for a function_call_output answering no call of the conversation or of `items`."""
     kept = ctx.kept(NAMESPACE)
     async with kept.locked(cid):  # the head is rewritten from what was read: additions here go in turn
         head = await kept.get(cid)
         if head is None:
             return False
+        if field is not None:
+            _outputs_answer(await _items(ctx, head), items, field)
         key = f"{cid}/{new_id('seg_')}"
         head["segments"].append(key)
         await kept.put_many({key: {"items": items}, cid: head})
     return True
+
+
+def _outputs_answer(history: list[dict], items: list[dict], field: str) -> None:
+    """Raise OpenAI's 400 for the first function_call_output of `items` whose call is in neither list."""
+    calls = {i.get("call_id") for i in history + items if i.get("type") == "function_call"}
+    for i, item in enumerate(items):
+        if item.get("type") == "function_call_output" and item.get("call_id") not in calls:
+            raise unknown_call(item["call_id"], f"{field}[{i}].call_id")
 
 
 def _added(body: object, field: str, required: bool, limits: Limits) -> list[dict]:
@@ -86,7 +98,8 @@ def _added(body: object, field: str, required: bool, limits: Limits) -> list[dic
         expect(item, dict, f"{field}[{i}]")
         if item.get("type") == "item_reference":
             raise bad_request(f"{field}[{i}]: send the item itself, not a reference", f"{field}[{i}].type")
-    responses_input(items, ToolNameMap(input_names(items)), limits, previous=True, field=field, open_calls=True)
+    # outputs may answer calls of earlier additions (checked by `add_items`); a new conversation has none
+    responses_input(items, ToolNameMap(input_names(items)), limits, previous=required, field=field, open_calls=True)
     return with_ids(items)
 
 
@@ -170,7 +183,7 @@ def parse_add_items(inp: ParseInput) -> Local:
 
     async def run(state: LocalState) -> dict:
         """Add the items."""
-        if not await add_items(state.ctx, cid, items):
+        if not await add_items(state.ctx, cid, items, "items"):
             raise not_found(cid)
         return {"object": "list", "data": items, "first_id": items[0]["id"] if items else None,
                 "last_id": items[-1]["id"] if items else None, "has_more": False}
