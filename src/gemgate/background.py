@@ -1,7 +1,8 @@
 """Generations run in the background (OpenAI Responses `background: true`): answered at once, run by a task of
 this instance, their state kept by the dialect's Reply (`accepted`, `alive`, `whole`, `failed`).
 
-Bounded: at most `PER_OWNER` runs at a time per client key (`ClientIdentity.owner`); one more is a 429. Nothing
+Bounded: at most `PER_OWNER` runs at a time per client key (`ClientIdentity.owner`); one more is a 429. Each
+run's request stays in the budget of bodies in flight (`http.budget`) until the run ends (`ended`). Nothing
 survives a restart: a gateway stopping cancels its runs, which keep themselves failed (`stop`); one that could
 not (a crash, a kill) leaves a heartbeat, renewed every `BEAT_SECONDS` while its task runs, and a reader finding
 a queued/in-progress run whose heartbeat is older than `STALE_BEATS` beats marks it failed (`responses_store`).
@@ -32,10 +33,12 @@ class BackgroundRuns:
         self._runs: dict[str, dict[str, asyncio.Task]] = {}
         self.stopping = False  # set by `stop`: a run cancelled now keeps itself failed, not cancelled
 
-    def start(self, owner: str, run_id: str, run: Awaitable[None], alive: Callable[[], Awaitable[bool]]) -> None:
+    def start(self, owner: str, run_id: str, run: Awaitable[None], alive: Callable[[], Awaitable[bool]],
+              ended: Callable[[], None] = lambda: None) -> None:
         """Run `run` as a task, calling `alive()` every BEAT_SECONDS while it runs (False: cancel it); `run`
-        calls it once first itself (before anything else can be kept). Raises
-        GatewayError 429 when `owner` has PER_OWNER runs already (`run` is closed unstarted)."""
+        calls it once first itself (before anything else can be kept). `ended()` is called once the task is
+        done, however it ended (also cancelled before its first step). Raises GatewayError 429 when `owner` has
+        PER_OWNER runs already (`run` is closed unstarted, `ended` not called)."""
         try:
             self.admit(owner)
         except GatewayError:
@@ -52,6 +55,7 @@ class BackgroundRuns:
         beat = loop.create_task(self._beat(task, alive), context=context)
 
         def done(_: asyncio.Task) -> None:
+            ended()
             beat.cancel()
             mine.pop(run_id, None)
             if not mine:

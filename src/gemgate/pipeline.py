@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
+import orjson
 from starlette.responses import Response
 
 from .auth import ClientIdentity
@@ -30,6 +31,7 @@ from .gemini.signatures import SKIP_SENTINEL, SignatureStore, issuing_kinds
 from .gemini.stops import stop_cut
 from .gemini.thinking import needs_signatures
 from .http.body import json_response
+from .http.budget import LEDGER
 from .http.media import MediaFetcher
 from .http.respond import as_client_error, client_gone, stream_response
 from .outcome import Outcome
@@ -152,6 +154,9 @@ async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: O
     cancelled run is booked 499. Raises GatewayError 429 when the key has too many runs."""
     ctx.runs.admit(ctx.owner)
     answer = await work.reply.accepted(ctx)
+    # The request stays in memory while the run goes on: its bytes stay in the body budget until the run ends.
+    ledger = LEDGER.get()
+    held = ledger.carried(len(orjson.dumps(work.request))) if ledger is not None else None
 
     async def run() -> None:
         """The whole generation, kept when done."""
@@ -173,9 +178,11 @@ async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: O
         finally:
             finish(err)
 
+    release = held.release if held is not None else lambda: None
     try:
-        ctx.runs.start(ctx.owner, answer["id"], run(), lambda: work.reply.alive(ctx))
+        ctx.runs.start(ctx.owner, answer["id"], run(), lambda: work.reply.alive(ctx), release)
     except GatewayError as err:
+        release()
         await work.reply.failed(err, ctx)  # kept as failed: the queued record is not left behind
         finish(err)
         raise

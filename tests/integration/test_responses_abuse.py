@@ -140,3 +140,23 @@ def test_ids_naming_the_stores_own_records_are_not_found(gw):
     for prev in (f"item/{first['output'][0]['id']}", f"beat/{running['id']}"):
         r = responses(gw, {"model": MODEL, "input": "next", "previous_response_id": prev})
         assert r.status == 400 and r.json()["error"]["code"] == "previous_response_not_found", r.text
+
+
+def test_a_background_run_holds_its_request_in_the_budget_until_it_ends(make_gateway):
+    """A background response is answered at once but its request stays in memory while it runs: it keeps its
+    bytes in limits.bodies_in_flight_bytes until it ends (16 runs a key, each of up to body_bytes, were held
+    outside the budget), and gives them back then."""
+    from tests.integration.test_body_budget import _held
+
+    gw = make_gateway(limits={"bodies_in_flight_bytes": 1024 * 1024})
+    rid = responses(gw, {"model": MODEL, "background": True, "input": "bg-budget " + "q" * 700 * 1024 + "\nSLOW 3"})
+    assert rid.status == 200, rid.text
+    assert _held(gw) >= 700 * 1024
+    second = responses(gw, {"model": MODEL, "input": "bg-budget second " + "r" * 700 * 1024})
+    assert second.status == 503 and "limits.bodies_in_flight_bytes" in second.json()["error"]["message"], second.text
+    deadline = time.monotonic() + 15
+    while get(f"{gw.url}/v1/responses/{rid.json()['id']}", key=gw.key).json()["status"] in ("queued", "in_progress"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert _held(gw) == 0

@@ -77,6 +77,18 @@ class Ledger:
         self.budget.admit(more, check)
         self.taken += more
 
+    def carried(self, size: int) -> Ledger:
+        """A ledger of its own holding `size` bytes this request holds now (so not checked again), for work that
+        outlives the request (a background run): the holder gives them back with `release` when it ends."""
+        kept = Ledger(self.budget)
+        kept.take(size, check=False)
+        return kept
+
+    def release(self) -> None:
+        """Give back everything this ledger took (a carried ledger, once its work ends)."""
+        self.budget.held -= self.taken
+        self.taken = 0
+
 
 # The ledger of the request being served (set by BodyBudget for every POST), for bytes the handler gets
 # later than its body: media fetched from URLs. None outside a request.
