@@ -302,3 +302,18 @@ def test_deep_research_plans_starts_and_reports(fake, make):
                     "report": "# Report: RCU and double buffering\n\nFindings."}
     assert "temporary" in assert_error(call(gw, "POST", "/api/chat", {"prompt": "x", "deep_research": True,
                                                                         "temporary": True}, tag="research"), "INVALID_BODY")
+
+
+def test_a_named_conversation_is_continued_as_named_or_fails(fake, make):
+    fake.account(psid("named"))
+    gw = make()
+    first = assert_success(call(gw, "POST", "/api/chat", {"prompt": "on flash", "model": "flash"}, tag="named"))
+    before = len(fake.requests_to("StreamGenerate"))
+    message = assert_error(call(gw, "POST", "/api/chat", {"prompt": "now on pro", "model": "pro",
+                                                           "conversation": first["conversation"]}, tag="named"),
+                           "MODEL_INVALID")
+    assert "1050" in message
+    assert len(fake.requests_to("StreamGenerate")) == before + 1  # not restarted as a new conversation
+    forged = {**first["conversation"], "responseId": "r_forged"}
+    assert_error(call(gw, "POST", "/api/chat", {"prompt": "again", "conversation": forged, "model": "flash"},
+                      tag="named"), "API_ERROR")
