@@ -15,13 +15,7 @@ import pytest
 
 from gemgate.upstreams.web.bridge.envelope import CODES
 from tests.support.http import get, post, request
-from tests.support.web import WebGateway, cookie, psid, running_web_fake
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with running_web_fake() as server:
-        yield server
+from tests.support.web import WebGateway, cookie, psid, web_fake  # noqa: F401 - the `fake` fixture
 
 
 @pytest.fixture

@@ -11,13 +11,7 @@ import pytest
 
 from tests.support.gateway import chat
 from tests.support.http import get, post
-from tests.support.web import WebGateway, psid, running_web_fake
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with running_web_fake() as server:
-        yield server
+from tests.support.web import WebGateway, psid, web_fake  # noqa: F401 - the `fake` fixture
 
 
 @pytest.fixture
