@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
+from . import personal
 from .auth import presented_key
 from .config import Settings
 from .dialects import DIALECTS
@@ -123,7 +124,7 @@ def _handler(members: Members) -> Callable:
             if endpoint.api is not None:
                 call.dialect = endpoint.api
             if endpoint.listing is not None:
-                return _listing(gw, request, chosen, endpoint.listing)
+                return await _listing(gw, request, chosen, endpoint.listing)
             limits = gw.settings.limits
             # GET, HEAD and DELETE carry no body (a preflight, a stored response), nor a bodiless endpoint's
             # POST (a cancel); anything else is JSON.
@@ -139,7 +140,7 @@ def _handler(members: Members) -> Callable:
             return shape.response(internal_error())
         if isinstance(work, Generation) and len(chosen) > 1:
             raise RuntimeError("generation endpoints cannot be shared")  # a registration mistake
-        return await _serve_while_present(request, call, work)
+        return await serve_while_present(request, call, work)
 
     return handle
 
@@ -162,7 +163,7 @@ def book_refusal(gw: Gateway, dialect: str, identity, err: GatewayError, started
     gw.outcomes.emit(outcome)
 
 
-async def _serve_while_present(request: Request, call: Call, work) -> Response:
+async def serve_while_present(request: Request, call: Call, work) -> Response:
     """`serve`, cancelled as soon as the client hangs up (the body is read: the next ASGI message can only be
     the disconnect); a stream carries the watch on. What is returned to a client that left is never sent."""
     watch = ClientWatch(request.receive, request.scope)
@@ -180,16 +181,19 @@ async def _serve_while_present(request: Request, call: Call, work) -> Response:
     return response
 
 
-def _listing(gw: Gateway, request: Request, members: list[tuple[Dialect, Endpoint]], which: str) -> Response:
-    """A model list or a single model, in the merged shape of every dialect answering this path."""
+async def _listing(gw: Gateway, request: Request, members: list[tuple[Dialect, Endpoint]], which: str) -> Response:
+    """A model list or a single model, in the merged shape of every dialect answering this path: of the models
+    of the account the request carries for itself (`personal`), else of the gateway's catalogue."""
     dialects = [d for d, _ in members]
+    record = personal.current()
+    catalog = gw.catalog if record is None else await personal.personal_catalog(gw.upstreams[record.kind], record, gw.catalog)
     body: dict = {}
     if which == "list":
-        entries, following = listing.page(gw.catalog, request.query_params, dialects[0].listing_page_size)
+        entries, following = listing.page(catalog, request.query_params, dialects[0].listing_page_size)
         for dialect in dialects:
             body.update(dialect.list_models(entries, following))
     else:
-        listed, resource = listing.find(gw.catalog, request.path_params["rest"])
+        listed, resource = listing.find(catalog, request.path_params["rest"])
         for dialect in reversed(dialects):  # the first dialect's fields win
             body.update(dialect.get_model(listed, resource))
     return json_response(body)
@@ -204,9 +208,10 @@ class ClientAuth:
         self.gateway = gateway
         self.routes = routes
         self.open_paths = open_paths
+        self.open_prefixes = tuple(p for p in open_paths if p.endswith("/"))  # a whole subtree (a kind's own API)
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.open_paths:
+        if scope["type"] != "http" or scope["path"] in self.open_paths or scope["path"].startswith(self.open_prefixes):
             return await self.app(scope, receive, send)
         if scope["path"] == "/" and scope["method"] in ("GET", "HEAD") and not _has_key(scope):
             # Claude Code's connectivity preflight (client-harness.md §4) may come before any key is set: a
@@ -218,7 +223,12 @@ class ClientAuth:
         if identity is not None:
             scope.setdefault("state", {})["identity"] = identity
             with client_key_scope(key):  # an upstream echoing the caller's key never shows it
-                return await self.app(scope, receive, send)
+                try:
+                    record = personal.from_headers(Headers(scope=scope))
+                except GatewayError as err:
+                    return await self._refuse(scope, send, err, identity, started)
+                with personal.personal_scope(record):  # the request's own credential, never stored
+                    return await self.app(scope, receive, send)
         message = (
             "Incorrect API key provided. Send a gemgate client key as 'Authorization: Bearer <key>', "
             "'x-api-key', 'x-goog-api-key' or '?key='; create one with `gemgate keys create`."
@@ -226,13 +236,16 @@ class ClientAuth:
             else "Missing client key. Send a gemgate client key as 'Authorization: Bearer <key>', "
             "'x-api-key', 'x-goog-api-key' or '?key='."
         )
-        err = GatewayError(401, message)
+        await self._refuse(scope, send, GatewayError(401, message), None, started)
+
+    async def _refuse(self, scope, send, err: GatewayError, identity, started: float) -> None:
+        """Answer `err` in the route's error shape without reaching the app, and book it (`book_refusal`)."""
         shape = self.routes.shape_for(scope)
-        book_refusal(self.gateway, shape.name, None, err, started)
+        book_refusal(self.gateway, shape.name, identity, err, started)
         body = orjson.dumps(shape.body(err))
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         headers += [(k.lower().encode(), v.encode()) for k, v in err.headers().items()]
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.start", "status": err.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -122,6 +122,13 @@ class UpstreamError(Exception):
         return self.cause in (Cause.ACCOUNT, Cause.SERVICE) or (self.cause is Cause.UNCLEAR and self.confirmed)
 
     def to_gateway(self) -> GatewayError:
+        """The error as the client sees it (`_client_view`), remembering the upstream `failure` it came from
+        (APIs with their own error codes, the bridge's, name it)."""
+        out = self._client_view()
+        out.failure = self.failure
+        return out
+
+    def _client_view(self) -> GatewayError:
         """The error as the client sees it. The request's own failures (and unclear ones nobody served, but
         an unexplained 401, which is never the client's) keep the upstream's status, message and google.rpc
         status; a refused account credential is the gateway's 502; other failures keep Google's 429 or 5xx
@@ -203,6 +210,7 @@ class GatewayError(Exception):
         self.upstream = upstream
         self.close = close
         self.rpc_status = rpc_status
+        self.failure: Failure | None = None  # the upstream failure it came from (set by UpstreamError.to_gateway)
 
     def headers(self, status: int | None = None) -> dict[str, str]:
         """HTTP headers that go with the error answered with `status` (default `self.status`): Retry-After in

@@ -35,6 +35,7 @@ from .http.budget import LEDGER
 from .http.media import MediaFetcher
 from .http.respond import as_client_error, client_gone, stream_response
 from .outcome import Outcome
+from .personal import PersonalLease, current as personal_account, personal_error, personal_spec
 from .pool import Lease, no_usable_account
 from .upstreams.base import Capability, NeedsReauth, Upstream
 
@@ -89,7 +90,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         if isinstance(work, Local):  # the gateway's own state: no model, no account
             body = work.answer(LocalState(gw.catalog, replace(gw.render_context, owner=owner)))
             return json_response(await body if inspect.isawaitable(body) else body)
-        spec = gw.catalog.resolve(work.model)
+        spec = await _resolve(gw, work.model)
         outcome.model = spec.requested
         if not work.model and getattr(work.reply, "model", None) == "":
             work.reply.model = spec.requested  # the configured default_model answered: the reply names it
@@ -144,6 +145,15 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
     finally:
         if not handed_off:
             finish(None)
+
+
+async def _resolve(gw: Gateway, name: object) -> ModelSpec:
+    """The ModelSpec of a client's model name: among the models of the account the request carries for
+    itself (`personal`), else in the gateway's catalogue. Raises GatewayError as `Catalog.resolve`."""
+    record = personal_account()
+    if record is None:
+        return gw.catalog.resolve(name)
+    return await personal_spec(gw.upstreams[record.kind], record, name, gw.catalog)
 
 
 async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: Outcome, ctx: RenderContext,
@@ -256,6 +266,9 @@ async def with_failover(
     informative upstream failure as the client sees it, or the pool's own (429 cooling, 503 none usable, 400
     no kind can do it).
     """
+    record = personal_account()
+    if record is not None:
+        return await _personal(gw, record, spec, capability, outcome, attempt)
     kinds = gw.kinds_with(capability)
     if not kinds or (spec.kinds is not None and not kinds & spec.kinds):
         raise GatewayError(400, f"No upstream kind serving '{spec.requested}' supports {capability.value}")
@@ -306,6 +319,23 @@ async def with_failover(
     if not failures:
         raise no_usable_account(spec.requested)
     raise most_informative(failures).to_gateway()
+
+
+async def _personal(
+    gw: Gateway, record, spec: ModelSpec, capability: Capability, outcome: Outcome,
+    attempt: Callable[[Upstream, Lease], Awaitable[T]],
+) -> T:
+    """`attempt` once on the account the request carries for itself (`gemgate.personal`): no pool, no
+    failover, nothing booked, no credential persisted. Raises GatewayError: 400 when its kind cannot do
+    `capability`, else its failure as `personal_error`."""
+    if record.kind not in gw.kinds_with(capability):
+        raise GatewayError(400, f"The per-request {record.kind} credentials cannot serve {capability.value}")
+    outcome.attempts += 1
+    outcome.account, outcome.kind = record.name, record.kind
+    try:
+        return await attempt(gw.upstreams[record.kind], PersonalLease(record, spec.model, capability.value))
+    except UpstreamError as err:
+        raise personal_error(err) from None
 
 
 async def _acquire(

@@ -33,6 +33,7 @@ _SHAPES = re.compile(
 _URL_PASSWORD = re.compile(r"(://[^/\s:@\"']*):[^@\s/\"']+@")
 
 _client_key: ContextVar[str | None] = ContextVar("gemgate_client_key", default=None)
+_request_secrets: ContextVar[tuple[str, ...]] = ContextVar("gemgate_request_secrets", default=())
 
 
 class KnownSecrets:
@@ -114,6 +115,24 @@ class client_key_scope:  # noqa: N801 - used like a function: `with client_key_s
         _client_key.reset(self._token)
 
 
+class request_secrets_scope:  # noqa: N801 - used like a function: `with request_secrets_scope(values):`
+    """Within the block (one client request, and the tasks it starts), `redact` also scrubs `values`: the
+    credentials a request carries for itself (per-request cookies), which no registry holds. Values shorter
+    than MIN_SECRET_CHARS are left out, as in `KnownSecrets`; longest first, as there."""
+
+    __slots__ = ("_values", "_token")
+
+    def __init__(self, values: list[str]) -> None:
+        kept = {v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_CHARS}
+        self._values = tuple(sorted(kept, key=len, reverse=True))
+
+    def __enter__(self) -> None:
+        self._token = _request_secrets.set(_request_secrets.get() + self._values)
+
+    def __exit__(self, *exc: object) -> None:
+        _request_secrets.reset(self._token)
+
+
 def redact(text: str) -> str:
     """`text` with known secret values, the calling client's key and secret-shaped strings replaced by
     "[redacted]", and URL passwords by "***"."""
@@ -123,4 +142,7 @@ def redact(text: str) -> str:
     client = _client_key.get()
     if client is not None and client in text:
         text = text.replace(client, MASK)
+    for value in _request_secrets.get():
+        if value in text:
+            text = text.replace(value, MASK)
     return _URL_PASSWORD.sub(r"\1:***@", _SHAPES.sub(MASK, text))

@@ -3,7 +3,10 @@ the gateway's web upstream). It serves:
 
 * `GET /app` (and `/u/<N>/app`): the app page with the tokens of §1.2 for a known, signed-in `__Secure-1PSID`;
   the signed-out page (no SNlM0e) for an unknown or expired one (§1.5); a NID cookie (§1.3, verified).
-* `POST /_/BardChatUi/data/batchexecute`: `otAQ7b` (status and model rows, §6.1); other RPCs `[]` (§7.3 step 5).
+* `POST /_/BardChatUi/data/batchexecute`: `otAQ7b` (status and model rows, §6.1); the chat and usage RPCs
+  (`web_history`, §6.6/§6.7) and the gem RPCs (`web_gems`, §6.5) of a signed-in account, each answer part
+  carrying its call's identifier (§6.8); other RPCs `[]` (§7.3 step 5). A non-temporary answer is also kept in
+  the account's chats (what the chat RPCs list, read and delete), with its deep research (`web_research`, §6.9).
 * `POST …/StreamGenerate`: the fake model's answer as cumulative snapshots in the `rt=c` framing (§3.5), or as
   the pre-1.18 un-prefixed body without `rt=c` (§3.1); a model id the account lacks is error 1052 (§4.1); each
   answer sets a fresh `__Secure-1PSIDCC` (zexadev merges the *SIDCC that StreamGenerate sets, §2.4). A turn
@@ -45,6 +48,12 @@ from gemgate.testing.web_answer import (
     CANNED_TEXT, FAIL_CODES, TRANSIENT, Conversation, answer_frames, error_frames, web_directive,
 )
 from gemgate.testing.web_turns import ATTACHMENT_REJECTED, Answer, FakeConversation, Upload, attached, continued, upload_problem
+from gemgate.testing import web_research
+from gemgate.testing.web_gems import GEM_RPCS
+from gemgate.testing.web_gems import answer as gems_answer
+from gemgate.testing.web_history import HISTORY_RPCS, Refused, Turn
+from gemgate.testing.web_history import answer as history_answer
+from gemgate.testing.web_history import Chat
 from gemgate.testing.web_wire import GUARD, body_pieces, dumps, error_part, rpc_part
 
 STREAM = "/_/BardChatUi/data/assistant.lamda.BardFrontendService/StreamGenerate"
@@ -208,7 +217,22 @@ class FakeGeminiWeb(FakeServer):
             ex.status = 400
             return web.Response(status=400, text="f.req is not [[[rpcid, payload, null, id], …]]")
         ex.action = ",".join(r for r, _ in rows)
-        parts = [[rpc_part(rpc, status_payload(acc) if rpc == "otAQ7b" else [], ident)] for rpc, ident in rows]
+        parts = []
+        for (rpc, ident), row in zip(rows, outer[0]):
+            if rpc in HISTORY_RPCS | GEM_RPCS and acc is not None and acc.signed_in:
+                try:
+                    asked = json.loads(row[1])
+                    payload = (gems_answer(rpc, asked, acc.gems) if rpc in GEM_RPCS else
+                               history_answer(rpc, asked, acc.chats, acc.usage, request.query.get("source-path")))
+                except (Refused, ValueError, TypeError) as exc:
+                    ex.status = 400
+                    return web.Response(status=400, text=f"{rpc}: {exc}")
+                except KeyError:  # no such chat or gem: the reference says nothing; an in-band error part as refusals are (§4.1)
+                    parts.append([error_part(3, rpc)])
+                    continue
+            else:
+                payload = status_payload(acc) if rpc == "otAQ7b" else []
+            parts.append([rpc_part(rpc, payload, ident)])
         ex.status = 200
         return web.Response(text="".join(body_pieces(parts)), content_type="application/json")
 
@@ -254,6 +278,14 @@ class FakeGeminiWeb(FakeServer):
         reply = plan_reply(req, FAKE_MODEL, first_attempt=prompt not in self._failed_once)
         if directive:  # WEB-CANNED: the same answer, with the canned failure text as its words
             reply = Reply(chunks=[Chunk([{"text": CANNED_TEXT[:20]}]), Chunk([{"text": CANNED_TEXT[20:]}], "STOP")])
+        rich = research = None
+        if inner[49] == 1:  # deep research (§6.9)
+            why = web_research.refusal(inner)
+            if why:
+                ex.status = 400
+                return web.Response(status=400, text=why)
+            known = acc.chats.get(conv.cid) if acc is not None and conv is not None else None
+            reply, rich, research = web_research.turn(known.research if known else None, prompt)
         if reply.fail_once:
             self._failed_once.add(prompt)
         else:
@@ -268,7 +300,9 @@ class FakeGeminiWeb(FakeServer):
             self.conversations[conv.cid] = conv
         ids = Conversation(conv.cid, next_id("r"), next_id("rc"), f"AwAAAA{next_id('ctx')}",
                            MODEL_ROWS[slug][0], MODEL_ROWS[slug][3])
-        frames, complete_at = answer_frames(reply, ids, prompt[:40])
+        frames, complete_at = answer_frames(reply, ids, prompt[:40], rich)
+        self._save(acc, inner, ids, prompt, "".join(p.get("text", "") for c in reply.chunks or [] for p in c.parts
+                                                    if not p.get("thought")), research)
         fault = reply.fault
         if fault is None:
             conv.answers.append(Answer(ids.rid, ids.rcid, ids.context, prompt, files))
@@ -285,6 +319,16 @@ class FakeGeminiWeb(FakeServer):
         if fault.kind == "RESET":
             return await self._frames(request, ex, headers, head, None, reset=True)
         return await self._frames(request, ex, headers, frames, (1 + fault.after, fault.seconds))
+
+    @staticmethod
+    def _save(acc: WebAccount | None, inner: list, conv: Conversation, prompt: str, text: str, research=None) -> None:
+        """Keep a signed-in account's non-temporary turn (inner[45] = 1 is a temporary chat, §3.4) in its chats,
+        with the conversation's deep research when it has one."""
+        if acc is None or not acc.signed_in or (len(inner) > 45 and inner[45] == 1):
+            return
+        chat = acc.chats.setdefault(conv.cid, Chat(conv.cid, prompt[:40]))
+        chat.turns.append(Turn(conv.rid, prompt, conv.rcid, text, int(time.time())))
+        chat.research = research or chat.research
 
     async def _frames(self, request: web.Request, ex: Exchange, headers: dict, frames: list[list],
                       stall: tuple[int, float] | None, reset: bool = False) -> web.StreamResponse:

@@ -12,6 +12,9 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
+from gemgate.testing.web_gems import Gem, predefined
+from gemgate.testing.web_history import Chat, Usage
+
 # category slug -> (hex id, category, description, display name, mode): §6.2 free ids, §6.3 modes
 MODEL_ROWS = {
     "flash": ("fbb127bbb056c959", "Flash", "All-around help", "3.6 Flash", 1),
@@ -46,6 +49,8 @@ class WebAccount:
     with it, only the values in `issued` (value -> epoch seconds issued, by `issue_psidts` or RotateCookies)
     do, and an older or unknown one is served as signed out: exported cookies that are not rotated die within
     hours (§2.4 "die in 1-2 h"; peers.md #22 "30 min-2 h").
+    `chats` the conversations saved by non-temporary answers (read, listed and deleted by the chat RPCs, §6.6);
+    `usage` what the usage RPC reports (§6.7); `gems` its predefined and custom gems (§6.5).
     """
 
     psid: str
@@ -60,6 +65,9 @@ class WebAccount:
     xsrf: str = ""
     psidts_lifetime: float | None = None
     issued: dict[str, float] = field(default_factory=dict)
+    chats: dict[str, Chat] = field(default_factory=dict)  # saved conversations by cid (§6.6)
+    usage: Usage = field(default_factory=Usage)  # what jSf9Qc reports (§6.7)
+    gems: dict[str, Gem] = field(default_factory=predefined)  # predefined and custom gems by id (§6.5)
 
     def __post_init__(self) -> None:
         if not self.xsrf:

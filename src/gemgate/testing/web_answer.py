@@ -87,10 +87,11 @@ class Conversation:
                 [stream_part([None, ids, {"26": self.context, "44": False}])]]
 
 
-def answer_frames(reply: Reply, conv: Conversation, title: str) -> tuple[list[list], int]:
+def answer_frames(reply: Reply, conv: Conversation, title: str, rich: list | None = None) -> tuple[list[list], int]:
     """Every frame of the answer, and how many lead up to completion (the candidate frames' count, with the
     head): frames past that index are the completion and the tail. One snapshot per fake-model chunk; the fake
-    model's citation sources (`CITE <uri>`) become the web app's citation block on the last one."""
+    model's citation sources (`CITE <uri>`) become the web app's citation block on the last one, or `rich` (a
+    deep-research plan) is its rich content."""
     frames = [conv.head()]
     text = thoughts = ""
     chunks = reply.chunks or []
@@ -103,11 +104,11 @@ def answer_frames(reply: Reply, conv: Conversation, title: str) -> tuple[list[li
                     text += part["text"]
         last = i == len(chunks) - 1
         sources = (chunk.fields.get("citationMetadata") or {}).get("citationSources") if last else None
-        rich = None
+        block = rich if last else None
         if sources:
-            marker, rich = citations([s["uri"] for s in sources])
+            marker, block = citations([s["uri"] for s in sources])
             text += marker
-        frames.append(conv.snapshot(text, thoughts, COMPLETE if last else GENERATING, rich))
+        frames.append(conv.snapshot(text, thoughts, COMPLETE if last else GENERATING, block))
     return frames + conv.tail(title), len(frames) - 1
 
 

@@ -122,8 +122,17 @@ class Upstream(abc.ABC):
     @classmethod
     def routes(cls) -> tuple[list, frozenset[str]]:
         """HTTP routes this kind adds to the gateway (starlette Routes, e.g. a sign-in flow), and which of
-        their paths are served without a client key (protected otherwise, e.g. by a one-time state)."""
+        their paths are served without a client key (protected otherwise, e.g. by a one-time state, or by
+        authenticating the caller themselves); a path ending in "/" opens every path under it."""
         return [], frozenset()
+
+    @classmethod
+    def personal_account(cls, headers: Mapping[str, str]) -> AccountRecord | None:
+        """The account a request carries for itself in its headers (stateless per-request credentials, e.g.
+        gemini-web's `x-gemini-psid`), used for that request only: never stored, never in the pool, named
+        without its secret. None when the request carries none of this kind. Raises ValueError, with a
+        message that names the headers to fix and never a value, for a malformed one."""
+        return None
 
     @classmethod
     def suggest_name(cls, secret: dict) -> str | None:

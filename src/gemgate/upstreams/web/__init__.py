@@ -30,9 +30,12 @@ from ..base import Capability, NeedsReauth, Upstream
 from . import cookies, history, migrate, prompt, protocol
 from .client import LABEL, WebClient, XsrfRejected
 from .lifecycle import CookieLifecycle, lifetime_warning
-from .models import STANDARD, resources
+from .models import EXTENDED, STANDARD, resources
 from .conversations import Thread, Threads
 from .errors import ModelInconsistent
+from .personal import PSID_HEADER, PersonalSessions, is_personal, personal_account
+from .research import plan_of
+from .asked import ASKED, Asked
 from .session import Session
 from .settings import GeminiWebSettings
 from .snapshots import Snapshots
@@ -100,6 +103,18 @@ class GeminiWeb(Upstream):
         return text + (f", file {secret['cookie_file']}" if isinstance(secret.get("cookie_file"), str) else "")
 
     @classmethod
+    def routes(cls) -> tuple[list, frozenset[str]]:
+        """The bridge API under `/api/` (`bridge`), which authenticates its callers itself."""
+        from .bridge import routes  # it runs requests through the pipeline, which imports this package
+
+        return routes()
+
+    @classmethod
+    def personal_account(cls, headers) -> AccountRecord | None:
+        """An account of the request's own `x-gemini-psid` (+ `x-gemini-psidts`) cookies (`personal`)."""
+        return personal_account(headers)
+
+    @classmethod
     def suggest_name(cls, secret: dict) -> str | None:
         """"web-" and the last 4 characters of `__Secure-1PSID` (the account's stable identity)."""
         psid = cookies.parse_header(secret.get("cookie") or "").get(cookies.PSID) if isinstance(secret.get("cookie"), str) else None
@@ -112,6 +127,8 @@ class GeminiWeb(Upstream):
         self.client = WebClient(settings, self.transport)
         self.sessions: dict[str, Session] = {}  # account id -> live session
         self.lifecycle = CookieLifecycle(self)
+        # sessions of per-request cookies: bounded and aged, in memory only (see `personal`)
+        self.personal = PersonalSessions(settings.personal_sessions, settings.personal_session_seconds)
         self.threads = Threads(settings.conversation_ttl_seconds)
         self.media = None  # the gateway's MediaFetcher (`attach`): fileData URLs behind its SSRF guard
 
@@ -128,6 +145,7 @@ class GeminiWeb(Upstream):
         """Close it; the sessions go with it."""
         await self.transport.close()
         self.sessions.clear()
+        self.personal.clear()
 
     # credential lifecycle
 
@@ -165,9 +183,29 @@ class GeminiWeb(Upstream):
         return {**account.secret, "cookie": session.stored, "signed_in_at": time.time()}
 
     async def _session(self, account: AccountRecord) -> Session:
+        if is_personal(account):
+            return await self.personal.get_or_start(account.id, lambda: self._start(account))
         session = self.sessions.get(account.id)
         if session is None:  # not made fresh by the keeper (a direct call): read the page now
-            session = self.sessions[account.id] = await self.client.start_session(account)
+            session = await self._start(account)
+        return session
+
+    async def _start(self, account: AccountRecord, jar: dict[str, str] | None = None) -> Session:
+        """A new session for the account (from `jar` when given), kept with its kind: per-request cookies in the
+        bounded `personal` cache, whose signed-out page is the caller's AUTH_EXPIRED (reason SIGNED_OUT) — no
+        pool account to mark — and pool accounts in `sessions`. Raises NeedsReauth (pool accounts), UpstreamError."""
+        if not is_personal(account):
+            session = self.sessions[account.id] = await self.client.start_session(account, jar)
+            return session
+        try:
+            session = await self.client.start_session(account, jar)
+        except NeedsReauth:
+            raise UpstreamError(
+                Failure.AUTH_EXPIRED, f"Google serves a signed-out page for the cookies sent in '{PSID_HEADER}': "
+                "send the __Secure-1PSID (and __Secure-1PSIDTS) of a browser signed in to gemini.google.com",
+                status=401, scope=Scope.ACCOUNT, reason="SIGNED_OUT",
+            ) from None
+        self.personal.put(account.id, session)
         return session
 
     # capabilities
@@ -182,18 +220,41 @@ class GeminiWeb(Upstream):
         thread = await self.threads.find(history.prior_key(request))
         return thread.account if thread is not None else None
 
+    async def rpc(self, account: AccountRecord, rpc: str, payload: object, source_path: str = "/app") -> object:
+        """One batchexecute call (§6.8) on the account's session, its payload decoded (None when empty): the
+        account's chats, usage and gems for the bridge API. See `rpcs`."""
+        return (await self.rpcs(account, [(rpc, payload, "generic")], source_path))["generic"]
+
+    async def rpcs(self, account: AccountRecord, calls: list[tuple[str, object, str]],
+                   source_path: str = "/app") -> dict[str, object]:
+        """Several batchexecute calls `(rpc, payload, identifier)` in one request: each identifier's payload
+        (`WebClient.batch_calls`). A stale XSRF token re-reads the page and tries once more (as `stream`).
+        Raises UpstreamError."""
+        session = await self._session(account)
+        try:
+            return await self.client.batch_calls(session, account, calls, source_path)
+        except XsrfRejected:
+            session = await self._reinit(account)
+            try:
+                return await self.client.batch_calls(session, account, calls, source_path)
+            except XsrfRejected:
+                raise UpstreamError(Failure.AUTH_EXPIRED, f"{LABEL} refused a fresh XSRF token", scope=Scope.ACCOUNT) from None
+
     def stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
         """StreamGenerate for `request`; see `Upstream.stream`. A request whose history (without its last user
         turn) is an answer this account gave continues that web conversation with the last turn alone; any
         other starts a new one carrying the history in the prompt (`prompt`). Files are uploaded and attached.
         A continuation the web app refuses before answering (error 1050: the model changed; or a passing
-        failure, `_not_continued`) is sent again as a new conversation. A stale
+        failure, `_not_continued`) is sent again as a new conversation — but one a bridge caller named
+        (`asked.Asked.conversation`) is continued as named or fails. A stale
         XSRF token re-reads the page and tries once more; a page now signed out is AUTH_EXPIRED, so the
         keeper's refresh finds it and marks the account needs-re-auth. After the answer its conversation is
         kept (`conversations`) before the closing chunk is given."""
         return self._stream(account, model, request)
 
     async def _stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        # Read at the first step: later steps may run where the caller's context is gone (a committed stream).
+        asked = ASKED.get() or Asked()
         session = await self._session(account)
         chosen = session.catalogue.resolve(model) if session.catalogue else None
         if chosen is None:
@@ -204,6 +265,8 @@ class GeminiWeb(Upstream):
         thread = await self.threads.find(history.prior_key(request))
         if thread is not None and (thread.account != account.id or thread.model != model_id):
             thread = None  # another account's conversation (its own was not usable), or another model's
+        if asked.conversation:  # a bridge caller names the conversation itself: continued as asked, or refused
+            thread = Thread(account.id, *asked.conversation[:3], asked.conversation[9] or "", model_id)
         uploads: dict[str, list] = {}
         sent = False  # a chunk reached the caller: the answer cannot start over
         while True:
@@ -211,12 +274,12 @@ class GeminiWeb(Upstream):
             turn.files = await self._attach(session, account, request, thread, uploads)
             answer: list[dict] = []
             try:
-                async for chunk in self._generate(account, session, chosen, turn, answer):
+                async for chunk in self._generate(account, session, chosen, turn, answer, asked):
                     sent = True
                     yield chunk
                 return
             except UpstreamError as err:
-                if thread is None or sent or not _not_continued(err):
+                if thread is None or sent or asked.conversation or not _not_continued(err):
                     raise
                 log.info("account %s: the web app did not continue the conversation (%s), starting a new one",
                          account.name, err.message)
@@ -255,11 +318,11 @@ class GeminiWeb(Upstream):
                                 cause=Cause.REQUEST) from None
 
     async def _generate(self, account: AccountRecord, session: Session, chosen: tuple, turn: Turn,
-                        answer: list[dict]) -> AsyncIterator[dict]:
+                        answer: list[dict], asked: Asked) -> AsyncIterator[dict]:
         """One turn's chunks (the answer's parts also appended to `answer`); the closing chunk is held
         until the body ended, so the context token that follows it (§3.5 frame order) is kept with the thread."""
         for attempt in (1, 2):
-            body, headers = self._request(session, chosen, turn)
+            body, headers = self._request(session, chosen, turn, asked)
             snapshots = Snapshots(LABEL, self.settings)
             frames = self.client.stream_frames(session, account, body, headers)
             closing: list[dict] = []
@@ -275,6 +338,7 @@ class GeminiWeb(Upstream):
                     answer.extend(_answer_parts(chunk))
                     closing.append(chunk)
                 await self._remember(account, chosen, turn, snapshots, answer)
+                _tell(asked, snapshots)
                 for chunk in closing:
                     yield chunk
                 return
@@ -300,19 +364,19 @@ class GeminiWeb(Upstream):
 
     async def _reinit(self, account: AccountRecord) -> Session:
         """A new session after an XSRF rejection; a signed-out page becomes AUTH_EXPIRED (see `stream`)."""
-        old = self.sessions.pop(account.id, None)
+        old = (self.personal if is_personal(account) else self.sessions).pop(account.id, None)
         try:  # with the old session's jar: what it merged and had not persisted yet is the newest
-            session = await self.client.start_session(account, old.jar if old is not None else None)
+            return await self._start(account, old.jar if old is not None else None)
         except NeedsReauth as exc:
             raise UpstreamError(Failure.AUTH_EXPIRED, exc.reason, scope=Scope.ACCOUNT) from None
-        self.sessions[account.id] = session
-        return session
 
-    def _request(self, session: Session, chosen: tuple, turn: Turn) -> tuple[bytes, dict[str, str]]:
-        """The StreamGenerate body and headers for the chosen (row, thinking) and the turn."""
+    def _request(self, session: Session, chosen: tuple, turn: Turn, asked: Asked) -> tuple[bytes, dict[str, str]]:
+        """The StreamGenerate body and headers for the chosen (row, thinking), the turn, and what a bridge caller
+        `asked` beyond the Gemini request (an empty Asked: nothing)."""
         row, thinking = chosen
         request_uuid = str(uuid.uuid4()).upper()
-        temporary = self.settings.temporary
+        temporary = self.settings.temporary if asked.temporary is None else asked.temporary
+        thinking = EXTENDED if asked.extended else thinking
         header = None
         mode = protocol.AUTO_MODE
         if row is not None:
@@ -323,6 +387,10 @@ class GeminiWeb(Upstream):
         inner = protocol.inner_request(turn.prompt, session.tokens.language, request_uuid, mode,
                                        thinking or STANDARD, temporary,
                                        turn.thread.metadata() if turn.thread is not None else None, turn.files)
+        if asked.gem:
+            inner[protocol.GEM_SLOT] = asked.gem
+        if asked.research:
+            protocol.deep_research(inner)
         return protocol.stream_body(session.tokens.xsrf or "", inner), protocol.generation_headers(request_uuid, header)
 
 
@@ -355,3 +423,11 @@ def _answer_parts(chunk: dict) -> list[dict]:
     cands = chunk.get("candidates") or ({},)
     parts = (cands[0].get("content") or {}).get("parts") or ()
     return [p for p in parts if isinstance(p, dict) and not p.get("thought")]
+
+
+def _tell(asked: Asked, snapshots: Snapshots) -> None:
+    """Give a bridge caller's Asked the answer's ids, context token, model, images and deep-research plan."""
+    asked.cid, asked.rid, asked.rcid, asked.context = snapshots.cid, snapshots.rid, snapshots.rcid, snapshots.context
+    asked.model_name = snapshots.model_name
+    asked.images = list(snapshots.last.images) if snapshots.last is not None else []
+    asked.plan = plan_of(snapshots.last.plan) if snapshots.last is not None else None

@@ -18,6 +18,7 @@ _CARD = re.compile(r"^https?://googleusercontent\.com/card_content/\d+")
 CANNED_FAILURES = ("Sorry, something went wrong. Please try your request again.",)
 RICH = 12  # cand[12]: the rich content block, itself JSPB
 WEB_IMAGES, GENERATED_IMAGES, CITATIONS = 1, 7, 43
+RESEARCH_PLAN = 55  # rich-content field of a deep-research plan (sparse key "56"; §3.6, the step-1 capture)
 
 
 @dataclass
@@ -30,11 +31,12 @@ class Candidate:
     complete: bool = False
     images: list[dict] = dc_field(default_factory=list)  # {"url", "alt", "mime"?}
     citations: list[tuple[str, list[dict]]] = dc_field(default_factory=list)  # (marker, [{"uri", "title"}])
+    plan: list | None = None  # a deep-research plan as sent (`research.plan_of` reads it)
 
 
 def read_candidate(cand: list) -> Candidate:
     """The candidate's content (§3.6 paths: rcid [0], text [1][0] or [22][0] for a card link, thoughts
-    [37][0][0], completion [8][0], rich block [12])."""
+    [37][0][0], completion [8][0], rich block [12], a deep-research plan in its field 55)."""
     text = text_at(cand, 1, 0) or ""
     if _CARD.match(text):
         text = text_at(cand, 22, 0) or text
@@ -47,6 +49,7 @@ def read_candidate(cand: list) -> Candidate:
         complete=flag == COMPLETE,
         images=_web_images(rich) + _generated_images(rich),
         citations=_citations(rich),
+        plan=plan if isinstance(plan := field(rich, RESEARCH_PLAN), list) else None,
     )
 
 

@@ -155,8 +155,17 @@ class WebClient:
     async def batch(self, session: Session, account: AccountRecord, rpc: str, payload: object,
                     source_path: str = "/app") -> object:
         """One batchexecute call; its payload decoded (None when empty). Raises XsrfRejected, UpstreamError."""
-        body = protocol.batch_body(session.tokens.xsrf or "", [(rpc, payload, "generic")])
-        params = protocol.query(session.tokens, session.next_reqid(), rpcids=rpc, **{"source-path": source_path})
+        return (await self.batch_calls(session, account, [(rpc, payload, "generic")], source_path))["generic"]
+
+    async def batch_calls(self, session: Session, account: AccountRecord, calls: list[tuple[str, object, str]],
+                          source_path: str = "/app") -> dict[str, object]:
+        """Several batchexecute calls `(rpc, payload, identifier)` in one request (§6.8; gems list two `CNgdBe`
+        calls told apart by identifier, §6.5): each identifier's payload decoded (None when empty), the answer's
+        part matched by its rpc id and identifier (`part[-1]`). An error part fails them all. Raises
+        XsrfRejected, UpstreamError."""
+        rpcids = ",".join(dict.fromkeys(rpc for rpc, _, _ in calls))
+        body = protocol.batch_body(session.tokens.xsrf or "", calls)
+        params = protocol.query(session.tokens, session.next_reqid(), rpcids=rpcids, **{"source-path": source_path})
         headers = {"X-Same-Domain": "1", "x-goog-ext-525001261-jspb": protocol.neutral_header(session.client_uuid),
                    "x-goog-ext-73010989-jspb": "[0]"}
         response = await self._send("POST", protocol.BATCH_PATH, account, session.cookie_header, body=body,
@@ -164,18 +173,23 @@ class WebClient:
         if response.status != 200:
             raise await self._fail(response, session)
         session.take_cookies(response.set_cookies, self.host)
+        wanted = {(rpc, ident) for rpc, _, ident in calls}
+        found: dict[str, object] = {}
         try:
-            frames = read_frames(await self._text(response))
-            for frame in frames:
+            for frame in read_frames(await self._text(response)):
                 for part in wrb_parts(frame):
-                    if part[1] == rpc:
-                        code = error_code(part)
-                        if code is not None:
-                            raise in_band_error(code, LABEL, self.settings)
-                        return payload_of(part)
+                    code = error_code(part) if part[1] in {rpc for rpc, _ in wanted} else None
+                    if code is not None:
+                        raise in_band_error(code, LABEL, self.settings)
+                    ident = part[-1] if isinstance(part[-1], str) else "generic"
+                    if (part[1], ident) in wanted and ident not in found:
+                        found[ident] = payload_of(part)
         except (FramingError, ValueError):
-            raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable {rpc} answer") from None
-        raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent no {rpc} answer")
+            raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable {rpcids} answer") from None
+        missing = [ident for _, _, ident in calls if ident not in found]
+        if missing:
+            raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent no {rpcids} answer for {', '.join(missing)}")
+        return found
 
     async def upload(self, session: Session, account: AccountRecord, name: str, mime: str, data: bytes) -> str:
         """Upload one file as 2.1.1 does (§5.1, verified): a multipart POST to `upload_url` with the form field

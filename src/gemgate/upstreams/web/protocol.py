@@ -4,6 +4,8 @@ parameters and the double-encoded `f.req` bodies of StreamGenerate and batchexec
 from __future__ import annotations
 
 import json
+import secrets
+import uuid
 from urllib.parse import urlencode
 
 APP_PATH = "/app"  # §1.1
@@ -14,6 +16,7 @@ REQID_STEP = 100000  # _reqid grows by this per request, StreamGenerate and batc
 INNER_SLOTS = 81  # 2.1.1's inner request length (§3.4)
 CAPABILITIES = [4, 5, 6, 8]  # header[8] (§3.3)
 AUTO_MODE = 1  # inner[79] when no model is chosen (§3.4)
+GEM_SLOT = 19  # inner[19]: the gem a chat uses (§6.5 "Use")
 # A current desktop browser's identity (2.1.1 sends curl_cffi's chrome145 one, §1.1).
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/145.0.0.0 Safari/537.36"
@@ -139,6 +142,17 @@ def inner_request(prompt: str, language: str, request_uuid: str, mode: int, thin
     inner[79] = mode
     inner[80] = thinking
     return inner
+
+
+def deep_research(inner: list) -> None:
+    """Make `inner` a deep-research turn as 2.1.1 does (§3.4, §6.9): a stand-in attestation token
+    `"!" + token_urlsafe(2600)` at [3], a `uuid4().hex` at [4], the tool selector 1 at [49], `[[[[[1]]]]]` at
+    [54] and `[[1]]` at [55]."""
+    inner[3] = "!" + secrets.token_urlsafe(2600)
+    inner[4] = uuid.uuid4().hex
+    inner[49] = 1
+    inner[54] = [[[[[1]]]]]
+    inner[55] = [[1]]
 
 
 def stream_body(at: str, inner: list) -> bytes:

@@ -25,6 +25,8 @@ class GeminiWebSettings(UpstreamSettings):
     `language`: the `hl` sent when the page names none. `impersonate`: the browser whose TLS and HTTP/2
     fingerprint curl_cffi presents (a curl_cffi target such as "chrome", "chrome145", "firefox"); "" sends with
     plain aiohttp instead. `connections`: transfers at once over it (streams hold one each).
+    `personal_session_seconds` / `personal_sessions`: how long, and for how many distinct cookie sets at most,
+    the session (page tokens, models) of per-request cookies (`x-gemini-psid`) is kept in memory (`personal`).
     """
 
     base_url: str = "https://gemini.google.com"
@@ -42,3 +44,5 @@ class GeminiWebSettings(UpstreamSettings):
     language: str = "en"
     impersonate: str = "chrome"
     connections: int = Field(64, ge=1)
+    personal_session_seconds: float = Field(300.0, gt=0)
+    personal_sessions: int = Field(256, ge=1)
