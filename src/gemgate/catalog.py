@@ -234,6 +234,10 @@ class Catalog:
         kinds = self._kinds.get(model)
         return bool(kinds) and (kind is None or kind in kinds)
 
+    def kinds_of(self, model: str) -> frozenset[str]:
+        """The upstream kinds some account of which serves the model id (empty when none does)."""
+        return frozenset(self._kinds.get(model, ()))
+
     def resource(self, model: str) -> dict | None:
         """The Gemini Model resource for a model id, if served."""
         return self._models.get(model)

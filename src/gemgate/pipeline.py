@@ -20,13 +20,13 @@ import orjson
 from starlette.responses import Response
 
 from .auth import ClientIdentity
-from .catalog import Catalog, ModelSpec, apply_model_spec
+from .catalog import Catalog, ModelSpec
 from .dialects.base import ChunkCut, CutFactory, Generation, Local, LocalState, RenderContext, Unary
 from .errors import Cause, Failure, GatewayError, UpstreamError
 from .gateway import Gateway
 from .gemini.aggregate import aggregate
 from .gemini.normalise import normalise_history
-from .gemini.parts import is_answer_part, malformed_call, parts_of, usage_tokens, walk
+from .gemini.parts import is_answer_part, malformed_call, usage_tokens, walk, without_thoughts
 from .gemini.signatures import SKIP_SENTINEL, SignatureStore, issuing_kinds
 from .gemini.stops import stop_cut
 from .gemini.thinking import needs_signatures
@@ -37,6 +37,7 @@ from .http.respond import as_client_error, client_gone, stream_response
 from .outcome import Outcome
 from .personal import PersonalLease, current as personal_account, personal_error, personal_spec
 from .pool import Lease, no_usable_account
+from .upstreams import UPSTREAM_KINDS
 from .upstreams.base import Capability, NeedsReauth, Upstream
 
 T = TypeVar("T")
@@ -229,7 +230,8 @@ async def prepare(
     history into a shape Gemini accepts (`gemini.normalise`). Returns the ModelSpec; raises GatewayError (404
     unknown model, 400 bad media, 400 nothing to send, what `resolve` raises)."""
     spec = spec or catalog.resolve(work.model)
-    work.adjusted += apply_model_spec(work.request, spec, work.thinking, work.names)  # after the parser's own notes
+    # after the parser's own notes; a kind that alone serves the model says what it honours (Upstream.adjust_request)
+    work.adjusted += _shaper(catalog, spec).adjust_request(work.request, spec, work.thinking, work.names)
     if work.resolve is not None:
         await work.resolve(ctx or RenderContext(signatures, False))
     if work.media:
@@ -237,6 +239,14 @@ async def prepare(
     await signatures.fill(work.signatures, sentinel=needs_signatures(spec.model))
     normalise_history(work.request)  # last: media and signatures are in their parts by now
     return spec
+
+
+def _shaper(catalog: Catalog, spec: ModelSpec) -> type[Upstream]:
+    """The upstream kind that alone serves `spec` (pinned by name, or the only one serving the model), else the
+    base contract (the Gemini API's rules)."""
+    kinds = spec.kinds or catalog.kinds_of(spec.model)
+    only = next(iter(kinds)) if len(kinds) == 1 else None
+    return UPSTREAM_KINDS.get(only, Upstream) if only else Upstream
 
 
 def _unary(up: Upstream, lease: Lease, spec: ModelSpec, work: Unary, body: dict) -> Awaitable[dict]:
@@ -518,7 +528,7 @@ async def _continued(
                         break
                     answered = any(is_answer_part(part) for _, part in walk(chunk))
                     if resumed:
-                        chunk = _without_thoughts(chunk)
+                        chunk = without_thoughts(chunk)
                         if chunk is None:
                             continue
                 yield chunk
@@ -534,25 +544,9 @@ async def _continued(
         current = await reopen()
         resumed = True
         answered = any(is_answer_part(part) for _, part in walk(current.first))
-        first = _without_thoughts(current.first)
+        first = without_thoughts(current.first)
         if first is not None:
             yield first
-
-
-def _without_thoughts(chunk: dict) -> dict | None:
-    """`chunk` without its thought parts; None when no candidate keeps a part or a finishReason (a chunk of
-    thoughts only: its usage comes again in later chunks)."""
-    candidates = []
-    for cand in chunk.get("candidates") or ():
-        parts = [p for p in parts_of(cand) if not p.get("thought")]
-        if parts or cand.get("finishReason"):
-            rest = {k: v for k, v in cand.items() if k != "content"}
-            if parts:
-                rest["content"] = {**cand["content"], "parts": parts}
-            candidates.append(rest)
-    if not candidates and not (chunk.get("promptFeedback") or {}).get("blockReason"):
-        return None
-    return {**chunk, "candidates": candidates} if candidates else chunk
 
 
 async def generate_whole(

@@ -65,3 +65,34 @@ def upkeep(gw: WebGateway, now: float) -> None:
     loop = gateway._tasks[0].get_loop()
     job = asyncio.run_coroutine_threadsafe(gateway.upkeep(gateway.upstreams["gemini-web"], now), loop)
     job.result(timeout=30)
+
+
+@contextmanager
+def web_gateway(data_dir, *tags: str) -> Iterator[WebGateway]:
+    """A fake gemini.google.com and a started gateway whose accounts `web-<tag>` are signed in there (one per
+    tag); the fake is the gateway's `.fake`. Both stopped after."""
+    with running_web_fake() as fake:
+        for tag in tags:
+            fake.account(psid(tag))
+        gateway = WebGateway(data_dir, fake.url, {f"web-{tag}": {"cookie": cookie(tag)} for tag in tags}).start()
+        gateway.fake = fake
+        try:
+            yield gateway
+        finally:
+            gateway.stop()
+
+
+def module_gateway(tag: str):
+    """The fixtures a test module assigns as `gw, fake = module_gateway(tag)`: `gw` a module-wide web_gateway with
+    the one account `web-<tag>`, `fake` its fake gemini.google.com."""
+
+    @pytest.fixture(scope="module", name="gw")
+    def gateway(tmp_path_factory) -> Iterator[WebGateway]:
+        with web_gateway(tmp_path_factory.mktemp("gw"), tag) as started:
+            yield started
+
+    @pytest.fixture(name="fake")
+    def its_fake(gw: WebGateway) -> FakeGeminiWeb:
+        return gw.fake
+
+    return gateway, its_fake

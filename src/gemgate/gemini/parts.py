@@ -64,3 +64,19 @@ def usage_tokens(usage: dict | None) -> tuple[int, int, int, int]:
         int(usage.get("thoughtsTokenCount") or 0),
         int(usage.get("cachedContentTokenCount") or 0),
     )
+
+
+def without_thoughts(chunk: dict) -> dict | None:
+    """`chunk` without its thought parts; None when no candidate keeps a part or a finishReason (a chunk of
+    thoughts only: its usage comes again in later chunks)."""
+    candidates = []
+    for cand in chunk.get("candidates") or ():
+        parts = [p for p in parts_of(cand) if not p.get("thought")]
+        if parts or cand.get("finishReason"):
+            rest = {k: v for k, v in cand.items() if k != "content"}
+            if parts:
+                rest["content"] = {**cand["content"], "parts": parts}
+            candidates.append(rest)
+    if not candidates and not (chunk.get("promptFeedback") or {}).get("blockReason"):
+        return None
+    return {**chunk, "candidates": candidates} if candidates else chunk

@@ -24,8 +24,11 @@ the gateway's web upstream). It serves:
   HTTP 400 with the "xsrf" marker body (§1.5, Appendix A); a blocked account gets a 302 to the sorry page or a
   429 (§1.5); the query must have `bl`, `f.sid`, `_reqid` (§3.1); `f.req` must be the double-encoded form (§3.2).
 
+The fake model answers as a model following gemgate's tool prompt would (`web_tools`): its function calls, and
+its MALFORMED[-ONCE] answers, come as tool-call blocks in the text.
+
 Directives (the fake model's, see fake_model, mapped by `web_answer`; plus `WEB-ERROR <code>`, `WEB-HTTP
-<status>`, `SORRY`, `WEB-CANNED`). `replay(body)` serves recorded bytes verbatim for the next StreamGenerate.
+<status>`, `SORRY`, `WEB-CANNED [n]`, `WEB-ER <status>`). `replay(body)` serves recorded bytes verbatim for the next StreamGenerate.
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ from gemgate.testing.http_record import Exchange, record
 from gemgate.testing.stream_writer import ConnectionReset, write_pieces
 from gemgate.testing.web_accounts import MODEL_ROWS, SORRY_URL, WebAccount, app_page, next_id, sorry_page, status_payload
 from gemgate.testing.web_answer import (
-    CANNED_TEXT, FAIL_CODES, TRANSIENT, Conversation, answer_frames, error_frames, web_directive,
+    CANNED_TEXTS, FAIL_CODES, TRANSIENT, Conversation, answer_frames, er_frames, error_frames, web_directive,
 )
+from gemgate.testing.web_tools import as_text_reply, model_request
 from gemgate.testing.web_turns import ATTACHMENT_REJECTED, Answer, FakeConversation, Upload, attached, continued, upload_problem
 from gemgate.testing import web_research
 from gemgate.testing.web_gems import GEM_RPCS
@@ -255,7 +259,7 @@ class FakeGeminiWeb(FakeServer):
             ex.status = 200
             return await write_pieces(request, headers, [self.replays.pop(0).encode()])
         directive = web_directive(prompt)
-        if directive and directive[0] not in ("error", "canned"):
+        if directive and directive[0] not in ("error", "canned", "er"):
             ex.status = directive[1]
             return self._blocked("sorry") if directive[0] == "sorry" else web.Response(status=directive[1], text="error")
         served = acc.row_ids() if acc is not None and acc.signed_in else {MODEL_ROWS["flash"][0]: "flash"}
@@ -263,6 +267,8 @@ class FakeGeminiWeb(FakeServer):
             return await self._frames(request, ex, headers, error_frames(1052), None)
         if directive and directive[0] == "error":
             return await self._frames(request, ex, headers, error_frames(directive[1]), None)
+        if directive and directive[0] == "er":
+            return await self._frames(request, ex, headers, er_frames(directive[1]), None)
         files = attached(inner[0], self.uploads)
         if files and (acc is None or not acc.signed_in):
             files = ATTACHMENT_REJECTED  # an anonymous session referencing an upload (zexadev, §5.3)
@@ -273,11 +279,11 @@ class FakeGeminiWeb(FakeServer):
         ex.extra["files"], ex.extra["continued"] = files, conv.cid if conv is not None else None
         seen = "".join(f"\n[saw {u.name}: {u.mime}, {len(u.data)} bytes]" for u in files)
         extended = inner[80] == 2 if len(inner) > 80 else False
-        req = {"contents": [{"role": "user", "parts": [{"text": prompt + seen}]}],
-               "generationConfig": {"thinkingConfig": {"includeThoughts": True, "thinkingBudget": -1}} if extended else {}}
-        reply = plan_reply(req, FAKE_MODEL, first_attempt=prompt not in self._failed_once)
-        if directive:  # WEB-CANNED: the same answer, with the canned failure text as its words
-            reply = Reply(chunks=[Chunk([{"text": CANNED_TEXT[:20]}]), Chunk([{"text": CANNED_TEXT[20:]}], "STOP")])
+        req = model_request(prompt + seen, {"thinkingConfig": {"includeThoughts": True, "thinkingBudget": -1}} if extended else {})
+        reply = as_text_reply(plan_reply(req, FAKE_MODEL, first_attempt=prompt not in self._failed_once), req)
+        if directive:  # WEB-CANNED: the same answer, with a canned failure text as its words
+            text = CANNED_TEXTS[directive[1] - 1]
+            reply = Reply(chunks=[Chunk([{"text": text[:20]}]), Chunk([{"text": text[20:]}], "STOP")])
         rich = research = None
         if inner[49] == 1:  # deep research (§6.9)
             why = web_research.refusal(inner)

@@ -15,9 +15,16 @@ GENERATING, COMPLETE = 1, 2
 _WEB_ERROR = re.compile(r"^[ \t]*WEB-ERROR[ \t]+(\d+)[ \t]*$", re.M)
 _WEB_HTTP = re.compile(r"^[ \t]*WEB-HTTP[ \t]+(\d{3})[ \t]*$", re.M)
 _SORRY = re.compile(r"^[ \t]*SORRY[ \t]*$", re.M)
-_CANNED = re.compile(r"^[ \t]*WEB-CANNED[ \t]*$", re.M)
-# A failure text the app answers with inside a normal 200 candidate (Mag1cFall protocol.md, reference §4.1).
-CANNED_TEXT = "Sorry, something went wrong. Please try your request again."
+_CANNED = re.compile(r"^[ \t]*WEB-CANNED(?:[ \t]+([1-4]))?[ \t]*$", re.M)
+_ER = re.compile(r"^[ \t]*WEB-ER[ \t]+(\d{3})[ \t]*$", re.M)
+# The failure texts the app answers with inside a normal 200 candidate (reference §4.1; the four known ones are
+# listed by Mag1cFall/Gemini-Web2API docs/protocol.md §4 and internal/gemini/failure_text.go).
+CANNED_TEXTS = (
+    "Sorry, something went wrong. Please try your request again.",
+    "I encountered an error doing what you asked. Could you try again?",
+    "I seem to be encountering an error. Can I try something else for you?",
+    "I'm having a hard time fulfilling your request. Can I help you with something else instead?",
+)
 # The fake model's FAIL statuses as the web app says them (§4.1): a quota (429) is the usage limit 1037, a
 # missing model (404) 1052, a bad request (400) 1050 (model inconsistent), anything else the transient 1013.
 FAIL_CODES = {429: 1037, 404: 1052, 400: 1050}
@@ -27,15 +34,19 @@ TRANSIENT = 1013
 def web_directive(prompt: str) -> tuple[str, int] | None:
     """The fake's own directives, in any line of the prompt: `WEB-ERROR <code>` (that BardErrorInfo code in a
     200 answer), `WEB-HTTP <status>` (that HTTP status), `SORRY` (a 302 to Google's sorry page),
-    `WEB-CANNED` (a complete answer whose text is the canned failure text)."""
+    `WEB-CANNED [n]` (a complete answer whose text is the n-th (default 1st) of CANNED_TEXTS), `WEB-ER <status>`
+    (a 200 body whose only frame is the in-band `["er",null,null,null,null,<status>,null,null,null,3]` error of
+    reference §4.1, Mag1cFall decoder_test.go)."""
     if m := _WEB_ERROR.search(prompt):
         return "error", int(m.group(1))
     if m := _WEB_HTTP.search(prompt):
         return "http", int(m.group(1))
     if _SORRY.search(prompt):
         return "sorry", 302
-    if _CANNED.search(prompt):
-        return "canned", 200
+    if m := _CANNED.search(prompt):
+        return "canned", int(m.group(1) or 1)
+    if m := _ER.search(prompt):
+        return "er", int(m.group(1))
     return None
 
 
@@ -110,6 +121,11 @@ def answer_frames(reply: Reply, conv: Conversation, title: str, rich: list | Non
             text += marker
         frames.append(conv.snapshot(text, thoughts, COMPLETE if last else GENERATING, block))
     return frames + conv.tail(title), len(frames) - 1
+
+
+def er_frames(status: int) -> list[list]:
+    """An answer that is one in-band protocol error frame (reference §4.1)."""
+    return [[["er", None, None, None, None, status, None, None, None, 3]]]
 
 
 def error_frames(code: int) -> list[list]:

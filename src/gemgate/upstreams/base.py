@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 import typer
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..catalog import ModelSpec, apply_model_spec
+from ..gemini.thinking import ThinkingRequest
 from ..redaction import redact
 from ..store import AccountRecord, QuotaSnapshot, Store
 
@@ -176,6 +178,16 @@ class Upstream(abc.ABC):
     def proxy_for(self, account: AccountRecord) -> str | None:
         """The proxy URL this account's calls go through: its own, else the kind's default."""
         return account.proxy or self.settings.proxy
+
+    @classmethod
+    def adjust_request(
+        cls, request: dict, spec: ModelSpec, asked: ThinkingRequest | None, names: Mapping[str, str] | None
+    ) -> tuple[str, ...]:
+        """Write into a Gemini GenerateContentRequest what the model name and the client's own fields ask, within
+        what this kind honours; called by the pipeline when this kind alone serves the model. Returns one note per
+        value approximated or ignored, said in the X-Gemgate-Adjusted header; raises GatewayError 400 for what
+        the kind refuses. Default: the Gemini API's own rules (`catalog.apply_model_spec`)."""
+        return apply_model_spec(request, spec, asked, names)
 
     # credential lifecycle
 

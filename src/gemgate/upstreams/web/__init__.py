@@ -19,18 +19,23 @@ import binascii
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from pathlib import Path
 
 import typer
 
-from ...errors import Cause, Failure, Scope, UpstreamError
+from ...catalog import ModelSpec
+from ...errors import Cause, Failure, Scope, UpstreamError, bad_request
+from ...gemini.parts import without_thoughts
+from ...gemini.thinking import ThinkingRequest, merge_thinking
 from ...store import AccountRecord
 from ..base import Capability, NeedsReauth, Upstream
-from . import cookies, history, migrate, prompt, protocol
+from . import cookies, errors, generation, history, migrate, prompt, protocol, tools, usage
+from .answer import Reshaped, Unusable
 from .client import LABEL, WebClient, XsrfRejected
 from .lifecycle import CookieLifecycle, lifetime_warning
-from .models import EXTENDED, STANDARD, resources
+from .models import ALIASES, EXTENDED, STANDARD, resources
 from .conversations import Thread, Threads
 from .errors import ModelInconsistent
 from .personal import PSID_HEADER, PersonalSessions, is_personal, personal_account
@@ -119,6 +124,20 @@ class GeminiWeb(Upstream):
         """"web-" and the last 4 characters of `__Secure-1PSID` (the account's stable identity)."""
         psid = cookies.parse_header(secret.get("cookie") or "").get(cookies.PSID) if isinstance(secret.get("cookie"), str) else None
         return f"web-{psid[-4:]}" if psid and len(psid) >= 16 else None
+
+    @classmethod
+    def adjust_request(cls, request: dict, spec: ModelSpec, asked: ThinkingRequest | None,
+                       names: Mapping[str, str] | None) -> tuple[str, ...]:
+        """What the web app honours of the request (`generation.adjust`): thinking mapped onto standard and
+        extended (a `-thinking` alias or suffix is extended), other settings said or refused (GatewayError 400)."""
+        suffix = spec.thinking
+        default = EXTENDED if ALIASES.get(spec.model, (None, STANDARD))[1] == EXTENDED or (
+            suffix is not None and suffix.effort == "auto") else STANDARD
+        try:
+            notes = generation.adjust(request, merge_thinking(suffix, asked), default)
+        except UpstreamError as err:
+            raise bad_request(err.message) from None
+        return notes + ((f"-search ignored ({generation.OWN_TOOLS})",) if spec.search else ())
 
     def __init__(self, settings: GeminiWebSettings) -> None:
         super().__init__(settings)
@@ -253,8 +272,23 @@ class GeminiWeb(Upstream):
         return self._stream(account, model, request)
 
     async def _stream(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        async with aclosing(self._answer(account, model, request)) as chunks:
+            if generation.thinking_of(request, STANDARD)[1]:
+                async for chunk in chunks:
+                    yield chunk
+                return
+            async for chunk in chunks:  # thoughts hidden (includeThoughts false, or thinking "off")
+                chunk = without_thoughts(chunk)
+                if chunk is not None:
+                    yield chunk
+
+    async def _answer(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
+        """The answer's chunks, tool calls read out of it and a JSON answer checked (`_reshape`): an unusable
+        one is asked for once more on the same account (the pipeline's MALFORMED_FUNCTION_CALL retry would move
+        to another account and end in an error; issue 9 wants the text after the second try)."""
         # Read at the first step: later steps may run where the caller's context is gone (a committed stream).
         asked = ASKED.get() or Asked()
+        generation.settings_notes(request)  # what the web app refuses, when the pipeline did not ask this kind
         session = await self._session(account)
         chosen = session.catalogue.resolve(model) if session.catalogue else None
         if chosen is None:
@@ -262,6 +296,7 @@ class GeminiWeb(Upstream):
             raise UpstreamError(Failure.NOT_FOUND, f"this gemini-web account has no model '{model}' (it has: {have})",
                                 status=404, cause=Cause.ACCOUNT)
         model_id = chosen[0].id if chosen[0] is not None else ""
+        chosen = (chosen[0], generation.thinking_of(request, chosen[1])[0])  # the alias's, unless the request asks
         thread = await self.threads.find(history.prior_key(request))
         if thread is not None and (thread.account != account.id or thread.model != model_id):
             thread = None  # another account's conversation (its own was not usable), or another model's
@@ -269,15 +304,19 @@ class GeminiWeb(Upstream):
             thread = Thread(account.id, *asked.conversation[:3], asked.conversation[9] or "", model_id)
         uploads: dict[str, list] = {}
         sent = False  # a chunk reached the caller: the answer cannot start over
+        reshape = None
         while True:
             turn = Turn(request, thread)  # the prompt first: what cannot be sent is refused before any upload
             turn.files = await self._attach(session, account, request, thread, uploads)
             answer: list[dict] = []
+            reshape = _reshape(request, f"{LABEL} account {account.name}", reshape)
             try:
-                async for chunk in self._generate(account, session, chosen, turn, answer, asked):
+                async for chunk in self._generate(account, session, chosen, turn, answer, asked, reshape):
                     sent = True
                     yield chunk
                 return
+            except Unusable as exc:
+                log.info("account %s: unusable %s (%s), asking once more", account.name, reshape.what, exc.reason)
             except UpstreamError as err:
                 if thread is None or sent or asked.conversation or not _not_continued(err):
                     raise
@@ -318,9 +357,11 @@ class GeminiWeb(Upstream):
                                 cause=Cause.REQUEST) from None
 
     async def _generate(self, account: AccountRecord, session: Session, chosen: tuple, turn: Turn,
-                        answer: list[dict], asked: Asked) -> AsyncIterator[dict]:
-        """One turn's chunks (the answer's parts also appended to `answer`); the closing chunk is held
-        until the body ended, so the context token that follows it (§3.5 frame order) is kept with the thread."""
+                        answer: list[dict], asked: Asked, reshape: Reshaped | None = None) -> AsyncIterator[dict]:
+        """One turn's chunks as `reshape` makes them (the answer's parts also appended to `answer`, so the
+        conversation is kept under what the client was given); the closing chunk is held until the body ended,
+        so the context token that follows it (§3.5 frame order) is kept with the thread. Raises Unusable (from
+        `reshape`), UpstreamError (error 1037 with the usage windows' reset, `_usage_limit`)."""
         for attempt in (1, 2):
             body, headers = self._request(session, chosen, turn, asked)
             snapshots = Snapshots(LABEL, self.settings)
@@ -328,13 +369,13 @@ class GeminiWeb(Upstream):
             closing: list[dict] = []
             try:
                 async for frame in frames:
-                    for chunk in snapshots.feed(frame):
+                    for chunk in _reshaped(reshape, snapshots.feed(frame)):
                         answer.extend(_answer_parts(chunk))
                         if _finished(chunk):
                             closing.append(chunk)
                         else:
                             yield chunk
-                for chunk in snapshots.end():
+                for chunk in _reshaped(reshape, snapshots.end()):
                     answer.extend(_answer_parts(chunk))
                     closing.append(chunk)
                 await self._remember(account, chosen, turn, snapshots, answer)
@@ -342,6 +383,10 @@ class GeminiWeb(Upstream):
                 for chunk in closing:
                     yield chunk
                 return
+            except UpstreamError as err:
+                if err.failure is not Failure.QUOTA_EXHAUSTED:
+                    raise
+                raise await self._usage_limit(account) from None
             except XsrfRejected:
                 if attempt == 2:
                     raise UpstreamError(Failure.AUTH_EXPIRED, f"{LABEL} refused a fresh XSRF token", scope=Scope.ACCOUNT) from None
@@ -361,6 +406,20 @@ class GeminiWeb(Upstream):
             await self.threads.remember(history.answered_key(turn.request, answer), thread)
         except Exception:  # the answer stands; only its continuation is lost (the next turn starts anew)
             log.warning("account %s: could not keep the web conversation", account.name, exc_info=True)
+
+    async def _usage_limit(self, account: AccountRecord) -> UpstreamError:
+        """Error 1037, its cooldown lasting until the usage RPC's reset time when it says one (`usage`), else
+        `usage_limit_cooldown_seconds`."""
+        fallback = self.settings.usage_limit_cooldown_seconds
+        try:
+            reset = usage.limit_reset(await self.rpc(account, usage.USAGE_RPC, [], usage.USAGE_PATH))
+        except UpstreamError as exc:
+            log.info("account %s: no usage reading after error 1037 (%s)", account.name, exc)
+            reset = None
+        now = time.time()
+        if reset is None or reset <= now:
+            return errors.usage_limit(LABEL, fallback)
+        return errors.usage_limit(LABEL, reset - now, time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(reset)))
 
     async def _reinit(self, account: AccountRecord) -> Session:
         """A new session after an XSRF rejection; a signed-out page becomes AUTH_EXPIRED (see `stream`)."""
@@ -412,6 +471,26 @@ def _not_continued(err: UpstreamError) -> bool:
     if isinstance(err, ModelInconsistent):
         return True
     return err.failure in (Failure.TRANSIENT, Failure.MALFORMED) and err.cause is not Cause.ACCOUNT
+
+
+def _reshape(request: dict, label: str, previous: Reshaped | None) -> Reshaped | None:
+    """What reads the answer of this attempt: tool calls (`tools.ToolAnswer`) when functions are offered, a
+    JSON check (`generation.JsonAnswer`) in JSON mode, else nothing. The first attempt's is strict; the one
+    after it retries `previous` and passes an unusable answer on as text."""
+    offer = tools.calling(request)
+    strict = previous is None
+    if offer is not None:
+        return tools.ToolAnswer(offer, label, strict, previous)
+    if generation.json_mode(request) is not None:
+        return generation.JsonAnswer(label, strict, previous)
+    return None
+
+
+def _reshaped(reshape: Reshaped | None, chunks: list[dict]) -> list[dict]:
+    """`chunks` as `reshape` gives them (those it holds back left out)."""
+    if reshape is None:
+        return chunks
+    return [out for out in map(reshape.chunk, chunks) if out is not None]
 
 
 def _finished(chunk: dict) -> bool:

@@ -13,9 +13,15 @@ COMPLETE = 2  # cand[8][0]: 1 while generating, 2 when complete
 # `…/card_content/0`, `…/deep_research_confirmation_content/0`): 2.1.1 strips them (ARTIFACTS_RE, §3.6).
 PLACEHOLDER = re.compile(r"https?://googleusercontent\.com/[A-Za-z_]+/\d+\n?")
 _CARD = re.compile(r"^https?://googleusercontent\.com/card_content/\d+")
-# Failure texts the app returns inside a normal 200 candidate (Mag1cFall protocol.md, §4.1: "not detected by
-# 2.1.1"); issue 9 asks to treat them as an upstream failure and try elsewhere.
-CANNED_FAILURES = ("Sorry, something went wrong. Please try your request again.",)
+# Failure texts the app returns as the whole answer of a normal 200 candidate (reference §4.1: "not detected by
+# 2.1.1"; the list is Mag1cFall/Gemini-Web2API internal/gemini/failure_text.go, MIT, docs/protocol.md §4 "错误与
+# 重试"); issue 9 asks to treat them as an upstream failure and try elsewhere.
+CANNED_FAILURES = (
+    "Sorry, something went wrong. Please try your request again.",
+    "I encountered an error doing what you asked. Could you try again?",
+    "I seem to be encountering an error. Can I try something else for you?",
+    "I'm having a hard time fulfilling your request. Can I help you with something else instead?",
+)
 RICH = 12  # cand[12]: the rich content block, itself JSPB
 WEB_IMAGES, GENERATED_IMAGES, CITATIONS = 1, 7, 43
 RESEARCH_PLAN = 55  # rich-content field of a deep-research plan (sparse key "56"; §3.6, the step-1 capture)

@@ -14,6 +14,9 @@ MODEL_UNAVAILABLE = 1052  # ModelInvalidError: model header invalid or model una
 IP_BLOCKED = 1060  # TemporarilyBlockedError: IP temporarily blocked (§4.1)
 ACCOUNT_RATE = 1095  # per-account rate limit of about a minute (Mag1cFall protocol.md, §4.1)
 ACCOUNT_RATE_SECONDS = 60.0
+ATTACHMENT_REJECTED = 1100  # the attachment tuple's shape, or an anonymous session referencing an upload (§4.1)
+TRANSIENT_CODES = {1013: "a passing failure", 1155: "an empty rejection"}  # §4.1: 2.1.1 retries 1013; zexadev 1155
+
 
 class ModelInconsistent(UpstreamError):
     """Error 1050: the model differs from the one the continued conversation used (§3.7); the turn is then
@@ -29,14 +32,21 @@ def blocked(label: str, why: str, seconds: float) -> UpstreamError:
     )
 
 
+def usage_limit(label: str, seconds: float, until: str = "") -> UpstreamError:
+    """Error 1037: the account's usage limit for the model; that model rests `seconds` (`until`: when it ends,
+    as the usage RPC said, for the message)."""
+    when = f", until {until}" if until else ""
+    return UpstreamError(
+        Failure.QUOTA_EXHAUSTED, f"{label}: this account reached its usage limit for the model (error 1037{when})",
+        retry_after=seconds, scope=Scope.MODEL, status=429, cause=Cause.ACCOUNT,
+    )
+
+
 def in_band_error(code: int, label: str, settings) -> UpstreamError:
     """The UpstreamError for a BardErrorInfo code in a StreamGenerate or batchexecute part (§4.1); `settings`
     (GeminiWebSettings) gives the cooldowns."""
     if code == USAGE_LIMIT:
-        return UpstreamError(
-            Failure.QUOTA_EXHAUSTED, f"{label}: this account reached its usage limit for the model (error 1037)",
-            retry_after=settings.usage_limit_cooldown_seconds, scope=Scope.MODEL, status=429, cause=Cause.ACCOUNT,
-        )
+        return usage_limit(label, settings.usage_limit_cooldown_seconds)
     if code == MODEL_UNAVAILABLE:
         return UpstreamError(
             Failure.NOT_FOUND, f"{label}: the model is not available to this account (error 1052)",
@@ -54,7 +64,24 @@ def in_band_error(code: int, label: str, settings) -> UpstreamError:
             Failure.RATE_LIMITED, f"{label}: too many requests from this account (error 1095)",
             retry_after=ACCOUNT_RATE_SECONDS, scope=Scope.ACCOUNT, status=429, cause=Cause.ACCOUNT,
         )
-    return UpstreamError(Failure.TRANSIENT, f"{label} answered with error {code}")
+    if code == ATTACHMENT_REJECTED:
+        return UpstreamError(Failure.BAD_REQUEST, f"{label} rejected the request's attachment (error 1100)",
+                             status=400, cause=Cause.UNCLEAR)
+    what = TRANSIENT_CODES.get(code, "an error it did not explain")
+    return UpstreamError(Failure.TRANSIENT, f"{label} answered with {what} (error {code})")
+
+
+def frame_error(status: int, label: str) -> UpstreamError:
+    """An in-band `["er", …]` frame of a StreamGenerate body, its status at [5] (reference §4.1 "In-band protocol
+    error frame"; Mag1cFall docs/protocol.md §5: `er[5]` is the code, and a 401/403 there means the session must
+    be renewed, as over HTTP): 401/403 AUTH_EXPIRED, 429 a rate limit of the account, anything else TRANSIENT."""
+    if status in (401, 403):
+        return UpstreamError(Failure.AUTH_EXPIRED, f"{label} refused the account's session in its answer ({status})",
+                             status=status, scope=Scope.ACCOUNT)
+    if status == 429:
+        return UpstreamError(Failure.RATE_LIMITED, f"{label}: too many requests from this account (in-band 429)",
+                             retry_after=ACCOUNT_RATE_SECONDS, scope=Scope.ACCOUNT, status=429, cause=Cause.ACCOUNT)
+    return UpstreamError(Failure.TRANSIENT, f"{label} answered with a protocol error frame ({status})")
 
 
 def is_xsrf_rejection(status: int, body: bytes) -> bool:

@@ -46,6 +46,15 @@ def error_code(part: list) -> int | None:
     return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
+def er_status(frame: object) -> int | None:
+    """The status of an `["er", …]` item of a frame (its [5], reference §4.1), or None when it has none."""
+    for item in frame if isinstance(frame, list) else ():
+        if isinstance(item, list) and item and item[0] == "er":
+            status = item[5] if len(item) > 5 else None
+            return status if isinstance(status, int) and not isinstance(status, bool) else 0
+    return None
+
+
 def wrb_parts(frame: object) -> list[list]:
     """The `["wrb.fr", …]` parts of one frame (batchexecute may nest them one level deeper, as the o30O0e
     capture shows)."""

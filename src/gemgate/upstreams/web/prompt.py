@@ -6,7 +6,9 @@ the earlier turns inside the prompt, led by the system instruction (issue 9: "Sy
 prompt"; `build_prompt`). Files travel as uploads attached to the message (`files`): a new conversation
 attaches every turn's files, each named in the prompt where its turn had it ("[file-2.png]"), so the model
 knows which turn showed what; a continued one attaches the last turn's only (the web app has the others).
-Tool calls are refused with a 400 that says so.
+Declared functions, earlier calls and their results travel in the protocol of `tools`; the functions offered
+and a JSON-mode instruction (`generation.json_mode`) go with every message, continued or not, as they may
+change from one request to the next.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import mimetypes
 from dataclasses import dataclass
 
 from ...errors import Cause, Failure, UpstreamError
+from . import tools
+from .generation import json_mode
 
 ROLE_NAMES = {"user": "User", "model": "Assistant"}
 
@@ -68,59 +72,68 @@ def _text(content: object, where: str, names: dict[int, str]) -> str:
     for part in parts or ():
         if not isinstance(part, dict):
             continue
-        if "functionCall" in part or "functionResponse" in part:
-            raise refuse(f"the tool call in {where} (tool calling is not supported yet)")
-        if id(part) in names:
+        block = tools.history_block(part)
+        if block is not None:
+            texts.append(f"\n\n{block}\n\n")
+        elif id(part) in names:
             texts.append(f"[{names[id(part)]}]")
         elif isinstance(part.get("text"), str) and not part.get("thought"):
             texts.append(part["text"])
-    return "".join(texts)
+    return "".join(texts).strip("\n")
+
+
+def _turn(role: str, text: str) -> str:
+    """`User: text` / `Assistant: text`; a turn that opens with a tool block starts it on a line of its own."""
+    return f"{ROLE_NAMES.get(role, 'User')}:{chr(10) if text.startswith(tools.FENCE) else ' '}{text}"
 
 
 def _check(request: dict) -> list[tuple[str, str]]:
-    """(role, text) per turn, files named; raises UpstreamError BAD_REQUEST for declared tools, more than one
-    candidate, or a last turn that is not the user's with text or a file."""
-    if any(isinstance(t, dict) and t for t in request.get("tools") or ()):
-        raise refuse("tool declarations (tool calling is not supported yet)")
-    count = (request.get("generationConfig") or {}).get("candidateCount")
-    if isinstance(count, int) and count > 1:
-        raise UpstreamError(Failure.BAD_REQUEST, "gemini-web accounts give one answer per request: ask for one candidate (n=1)",
-                            status=400, cause=Cause.SERVICE)
+    """(role, text) per turn, files named; raises UpstreamError BAD_REQUEST for a last turn that is not the
+    user's (tool results are) with text or a file. (What the web app cannot honour of the settings is refused
+    by `generation.settings_notes`.)"""
     names = {id(f.part): f.name for f in files(request)}
     contents = [c for c in request.get("contents") or () if isinstance(c, dict)]
     turns = [(c.get("role") or "user", _text(c, f"contents[{i}]", names)) for i, c in enumerate(contents)]
-    if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
+    if not turns or turns[-1][0] not in ("user", "function") or not turns[-1][1].strip():
         raise UpstreamError(Failure.BAD_REQUEST, "the last message must be the user's, with text or a file",
                             status=400, cause=Cause.REQUEST)
     return turns
 
 
+def _framed(request: dict, message: str, head: list[str] | None = None) -> str:
+    """The `head` sections (the system instruction), the functions offered (`tools.instructions`), `message`,
+    then the JSON-mode instruction, each when there is one."""
+    offer = tools.calling(request)
+    answer_as = json_mode(request)
+    sections = (head or []) + ([tools.instructions(offer)] if offer is not None else []) + [message]
+    return "\n\n".join(sections + ([answer_as] if answer_as is not None else []))
+
+
 def last_turn_prompt(request: dict) -> str:
     """The message that continues a conversation the web app holds: the last user turn's text alone (its files
-    are attached, `files(request, last_only=True)`, and named here only when there is no text). Raises as
-    `build_prompt`."""
+    are attached, `files(request, last_only=True)`, and named here only when there is no text), framed by the
+    functions offered and the JSON instruction (`_framed`). Raises as `build_prompt`."""
     last = _check(request)[-1][1]
     names = {f.name for f in files(request, last_only=True)}
     text = last
     for name in names:
         text = text.replace(f"[{name}]", "")
-    return text if text.strip() else last
+    return _framed(request, text if text.strip() else last)
 
 
 def build_prompt(request: dict) -> str:
     """The prompt of a new conversation for `request`: the system instruction, then the earlier turns as
     `User:` / `Assistant:` lines, then the last user turn. A single user turn without a system instruction is
-    sent as it is. Raises UpstreamError BAD_REQUEST (see `refuse`) for declared tools, tool calls, more than
-    one candidate, or a last turn without text or file."""
+    sent as it is. Declared functions lead the conversation, and a JSON-mode request ends with its instruction
+    (`_framed`). Raises UpstreamError BAD_REQUEST for a last turn without text or file."""
     system = _text(request.get("systemInstruction"), "systemInstruction", {}).strip()
     *history, (_, last) = _check(request)
     if not system and not history:
         return last_turn_prompt(request)
+    head = [f"System instructions (follow them in every answer):\n{system}"] if system else []
     sections = []
-    if system:
-        sections.append(f"System instructions (follow them in every answer):\n{system}")
     if history:
-        lines = "\n\n".join(f"{ROLE_NAMES.get(role, 'User')}: {text}" for role, text in history if text.strip())
+        lines = "\n\n".join(_turn(role, text) for role, text in history if text.strip())
         sections.append(f"The conversation so far:\n{lines}")
-    sections.append(f"User: {last}" if history else last)
-    return "\n\n".join(sections)
+    sections.append(_turn("user", last) if history else last)
+    return _framed(request, "\n\n".join(sections), head)

@@ -13,8 +13,8 @@ import logging
 
 from ...errors import Failure, UpstreamError
 from .candidate import Candidate, is_canned, may_be_canned, read_candidate, shown_text
-from .errors import in_band_error
-from .payload import error_code, field, payload_of, text_at, wrb_parts
+from .errors import frame_error, in_band_error
+from .payload import er_status, error_code, field, payload_of, text_at, wrb_parts
 
 log = logging.getLogger("gemgate.web")
 NOT_PERSISTED = 1096
@@ -57,6 +57,9 @@ class Snapshots:
     def feed(self, frame: object) -> list[dict]:
         """The chunks one frame adds (often none: metadata frames, `di`/`e` trailers)."""
         out: list[dict] = []
+        status = er_status(frame)
+        if status is not None and not self.finished:
+            raise frame_error(status, self.label)
         for part in wrb_parts(frame):
             code = error_code(part)
             if code == NOT_PERSISTED or (code is not None and self.finished):
