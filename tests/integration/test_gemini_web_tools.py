@@ -69,10 +69,18 @@ def test_chat_round_trip_streamed_and_whole_agree(oai, fake):
     second = oai.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
     assert second.choices[0].message.content == "tool result: sunny 21C"
     assert second.choices[0].finish_reason == "stop"
-    prompt = fake.requests_to("StreamGenerate")[-1].extra["inner"][0][0]
-    # the model sees its own call and the result in the same protocol
-    assert 'Assistant:\n```tool-call\n{"name":"get_weather","arguments":{"city":"Paris"}}\n```' in prompt
-    assert "```tool-result\n" in prompt and "sunny 21C" in prompt
+    sent = fake.requests_to("StreamGenerate")[-1]
+    assert sent.extra["continued"]  # the web conversation that holds the call goes on, with the result alone
+    assert sent.extra["inner"][0][0].startswith("Functions you can call")  # offered again: they may change
+    assert sent.extra["inner"][0][0].endswith('```tool-result\n{"name":"get_weather","response":{"result":"sunny 21C"}}\n```')
+
+    # a history the web app does not hold (another client's call) travels in the prompt, in the same protocol
+    messages[1]["tool_calls"][0]["function"]["arguments"] = '{"city": "Lyon"}'
+    third = oai.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
+    assert third.choices[0].message.content == "tool result: sunny 21C"
+    sent = fake.requests_to("StreamGenerate")[-1]
+    assert not sent.extra["continued"]
+    assert 'Assistant:\n```tool-call\n{"name":"get_weather","arguments":{"city":"Lyon"}}\n```' in sent.extra["inner"][0][0]
 
 
 def test_parallel_calls(oai):
