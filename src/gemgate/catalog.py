@@ -1,7 +1,11 @@
 """The model catalogue, aliases, and the model-name grammar (suffixes are parsed here, once).
 
-    name     := [kind "/"] ["models/"] base {suffix} ["@think=" 0-4]
+    name     := [kind "/"] ["models/"] base {suffix} ["@think=" 0-4] ["@gem=" gem-id]
     suffix   := -thinking | -nothinking | -maxthinking | -low | -medium | -high | -search
+
+`@gem=<id>` names a gem (a saved set of instructions of a Gemini web-app account, reference/gemini-web-protocol.md
+§6.5) for the request: only kinds with the GEMS capability serve it (`pipeline`); the id is 1-64 ASCII letters,
+digits, `_` or `-` (predefined gems look like "coding-partner", custom ones are hex).
 
 A suffix is only taken off when the name with it is not itself a known model, so real ids such as
 `gemini-2.0-flash-thinking-exp` keep working. Each suffix may appear once, and one effort at most (`-thinking`
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import GatewayError, bad_request
 from .gemini.capabilities import Refused, capabilities, check_thinking_config
@@ -29,7 +33,9 @@ _SUFFIX_EFFORT = {
     "-high": "high",
 }
 _THINK = "@think="
-_THINK_DEPTH = re.compile(r"[0-4]", re.ASCII)  # one ASCII digit: int() never sees a long or non-ASCII one
+_THINK_DEPTH = re.compile(r"[0-4]", re.ASCII)
+_GEM = "@gem="
+_GEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)  # one ASCII digit: int() never sees a long or non-ASCII one
 _SUFFIXES = ("-search", *_SUFFIX_EFFORT)
 MAX_NAME_LENGTH = 256  # the default of Settings.limits.model_name_chars
 
@@ -53,6 +59,7 @@ class ModelSpec:
     thinking: ThinkingRequest | None
     search: bool = False
     output_token_limit: int | None = None
+    gem: str | None = None  # the gem its `@gem=` suffix names (see the module docstring)
 
     @property
     def thinks(self) -> bool:
@@ -115,6 +122,18 @@ def parse_name(
         elif _SUFFIX_EFFORT[suffix] != "auto":
             raise BadName("the model name asks for two thinking efforts; use one suffix (or @think=N)")
     return ParsedName(name[:end], kind, effort, search)
+
+
+def split_gem(name: str) -> tuple[str, str | None]:
+    """(the name without its trailing `@gem=<id>`, the id or None). Raises BadName for an id outside the
+    grammar of the module docstring."""
+    at = name.rfind(_GEM)
+    if at < 0:
+        return name, None
+    gem = name[at + len(_GEM):]
+    if not _GEM_ID.fullmatch(gem):
+        raise BadName(f"'{_GEM}' takes a gem id (1-64 letters, digits, '_' or '-'), last in the name")
+    return name[:at], gem
 
 
 def apply_model_spec(
@@ -258,7 +277,8 @@ class Catalog:
         return out
 
     def _try_resolve(self, name: str) -> ModelSpec | None:
-        parsed = parse_name(name, self.known, self.kinds, self._longest)  # BadName propagates
+        name, gem = split_gem(name)  # BadName propagates
+        parsed = parse_name(name, self.known, self.kinds, self._longest)
         if parsed is None:
             return None
         thinking = ThinkingRequest(effort=parsed.effort) if parsed.effort else None
@@ -266,7 +286,20 @@ class Catalog:
         limit = (self._models.get(parsed.base) or {}).get("outputTokenLimit")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 1:  # embeddings list 1
             limit = capabilities(parsed.base).output_token_limit
-        return ModelSpec(name, parsed.base, kinds, thinking, parsed.search, limit)
+        return ModelSpec(name, parsed.base, kinds, thinking, parsed.search, limit, gem)
+
+    def _not_served(self, name: str, target: str) -> str:
+        """Why `name` (`target` after aliases) is a 404: for a name pinned to a kind, what that kind's accounts
+        do serve (e.g. free Gemini web-app accounts have no Pro model), at most 20 ids."""
+        kind = target.partition("/")[0] if "/" in target else None
+        if kind in self.kinds:
+            have = sorted(m for m, kinds in self._kinds.items() if kind in kinds)
+            listed = ", ".join(f"{kind}/{m}" for m in have[:20]) + (", …" if len(have) > 20 else "")
+            return (f"The model '{name}' is not served by any configured {kind} account: "
+                    + (f"they have {listed}" if have else f"there is no {kind} account") + ". "
+                    "GET /v1/models lists the models available to you.")
+        return (f"The model '{name}' does not exist or no configured account serves it. "
+                "GET /v1/models lists the models available to you.")
 
     def resolve(self, name: object) -> ModelSpec:
         """The ModelSpec for a client's model name (aliases first; None or "": `default_model` when set).
@@ -294,14 +327,8 @@ class Catalog:
         if spec is None and self.accounts == 0:
             raise no_accounts_error()
         if spec is None:
-            raise GatewayError(
-                404,
-                f"The model '{name}' does not exist or no configured account serves it. "
-                "GET /v1/models lists the models available to you.",
-                param="model",
-                code="model_not_found",
-            )
-        spec = ModelSpec(name, spec.model, spec.kinds, spec.thinking, spec.search, spec.output_token_limit)
+            raise GatewayError(404, self._not_served(name, target), param="model", code="model_not_found")
+        spec = replace(spec, requested=name)
         if len(self._resolved) < 4096:  # client-chosen names: bounded
             self._resolved[name] = spec
         return spec

@@ -38,7 +38,7 @@ from .outcome import Outcome
 from .personal import PersonalLease, current as personal_account, personal_error, personal_spec
 from .pool import Lease, no_usable_account
 from .upstreams import UPSTREAM_KINDS
-from .upstreams.base import Capability, NeedsReauth, Upstream
+from .upstreams.base import NAMED_GEM, Capability, NeedsReauth, Upstream
 
 T = TypeVar("T")
 log = logging.getLogger("gemgate.pipeline")
@@ -91,10 +91,15 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         if isinstance(work, Local):  # the gateway's own state: no model, no account
             body = work.answer(LocalState(gw.catalog, replace(gw.render_context, owner=owner)))
             return json_response(await body if inspect.isawaitable(body) else body)
-        spec = await _resolve(gw, work.model)
+        spec, served_instead = await _resolve(gw, work.model)
         outcome.model = spec.requested
         if not work.model and getattr(work.reply, "model", None) == "":
             work.reply.model = spec.requested  # the configured default_model answered: the reply names it
+        if served_instead:
+            _name_model(work.reply, spec.requested)
+            if isinstance(work, Generation):
+                work.adjusted += (served_instead,)
+        NAMED_GEM.set(spec.gem)  # for this request's task (and the background run it starts)
         gw.admit(call.identity, spec)
         if isinstance(work, Unary):
             if work.media:  # media by URL, fetched behind the same SSRF guard as a generation's
@@ -148,13 +153,50 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
             finish(None)
 
 
-async def _resolve(gw: Gateway, name: object) -> ModelSpec:
+async def _resolve(gw: Gateway, name: object) -> tuple[ModelSpec, str]:
     """The ModelSpec of a client's model name: among the models of the account the request carries for
-    itself (`personal`), else in the gateway's catalogue. Raises GatewayError as `Catalog.resolve`."""
+    itself (`personal`), else in the gateway's catalogue; and "" or, when no account serves the name but a
+    kind's settings allow a lesser model (`Upstream.substitute`), the note saying which was served instead.
+    A name naming a gem (`@gem=`) is kept to the kinds with Capability.GEMS. Raises GatewayError as
+    `Catalog.resolve`, and 400 for a gem no kind serving the model has."""
     record = personal_account()
-    if record is None:
-        return gw.catalog.resolve(name)
-    return await personal_spec(gw.upstreams[record.kind], record, name, gw.catalog)
+    if record is not None:
+        return _gem_kinds(gw, await personal_spec(gw.upstreams[record.kind], record, name, gw.catalog),
+                          frozenset({record.kind})), ""
+    try:
+        return _gem_kinds(gw, gw.catalog.resolve(name), None), ""
+    except GatewayError as err:
+        if err.code != "model_not_found" or not isinstance(name, str):
+            raise
+        for kind, upstream in gw.upstreams.items():
+            instead = upstream.substitute(name, partial(gw.catalog.known, kind=kind))
+            if instead is not None:
+                spec = _gem_kinds(gw, gw.catalog.resolve(instead), None)
+                return spec, f"model={instead} (asked {name}: no {kind} account has it; upstreams.*.downgrade)"
+        raise
+
+
+def _gem_kinds(gw: Gateway, spec: ModelSpec, kinds: frozenset[str] | None) -> ModelSpec:
+    """`spec`, kept to the kinds with Capability.GEMS serving its model when its name names a gem (`kinds`: the
+    kinds the name may be served by, None: the catalogue's). Raises GatewayError 400 when none of them does."""
+    if spec.gem is None:
+        return spec
+    gems = gw.kinds_with(Capability.GEMS)
+    able = frozenset(k for k in gems & (kinds or spec.kinds or gems) if kinds or gw.catalog.known(spec.model, k))
+    if not able:
+        which = ", ".join(sorted(gems)) or "no configured"
+        raise GatewayError(400, f"The model '{spec.requested}' names a gem, and only {which} accounts have gems: "
+                           "name one of their models with it, e.g. gemini-web/flash@gem=ID", param="model")
+    return replace(spec, kinds=able)
+
+
+def _name_model(reply: object, name: str) -> None:
+    """Make the reply name the model that answered (`model` of a chat completion or message, `echo.model` of a
+    response); Gemini-native answers name it in X-Gemgate-Adjusted only (their modelVersion is the upstream's)."""
+    if hasattr(reply, "model"):
+        reply.model = name
+    elif hasattr(getattr(reply, "echo", None), "model"):
+        reply.echo.model = name
 
 
 async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: Outcome, ctx: RenderContext,

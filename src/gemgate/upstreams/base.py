@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -30,6 +31,12 @@ class Capability(StrEnum):
     COUNT_TOKENS = "count_tokens"
     EMBED = "embed"
     LIST_MODELS = "list_models"
+    GEMS = "gems"  # serves a gem the model name names (`@gem=<id>`, catalog); the gem is in NAMED_GEM
+
+
+# The gem the running request's model name names (`catalog.split_gem`), set by the pipeline for its task; only
+# kinds with Capability.GEMS are given such a request, and they read it here when their stream starts.
+NAMED_GEM: ContextVar[str | None] = ContextVar("gemgate_named_gem", default=None)
 
 
 class UpstreamSettings(BaseModel):
@@ -219,6 +226,13 @@ class Upstream(abc.ABC):
         return {}
 
     # capabilities
+
+    def substitute(self, name: str, served: Callable[[str], bool]) -> str | None:
+        """The model name to serve instead of `name`, which no account serves, when this kind's settings allow
+        serving a lesser model (a downgrade the pipeline reports in X-Gemgate-Adjusted and in the response's
+        `model`); `served(model_id)` says whether an account of this kind serves a model id. None (the
+        default): no substitute, the request is a 404."""
+        return None
 
     async def preferred_account(self, model: str, request: dict) -> str | None:
         """The id of the account that should serve this generation (a Gemini GenerateContentRequest, after the

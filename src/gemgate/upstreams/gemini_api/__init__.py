@@ -43,7 +43,7 @@ class GeminiAPI(Upstream):
     """Official Gemini API keys: generation, token counting, embeddings and model listing."""
 
     kind = KIND
-    capabilities = frozenset(Capability)
+    capabilities = frozenset(Capability) - {Capability.GEMS}  # gems are the web app's (§6.5 of its reference)
     settings_model = GeminiAPISettings
     secret_fields = ("api_key",)
     fallback_models: ClassVar[tuple[str, ...]] = (

@@ -30,12 +30,12 @@ from ...errors import Cause, Failure, Scope, UpstreamError, bad_request
 from ...gemini.parts import without_thoughts
 from ...gemini.thinking import ThinkingRequest, merge_thinking
 from ...store import AccountRecord
-from ..base import Capability, NeedsReauth, Upstream
+from ..base import NAMED_GEM, Capability, NeedsReauth, Upstream
 from . import cookies, errors, generation, history, migrate, prompt, protocol, tools, usage
 from .answer import Reshaped, Unusable
 from .client import LABEL, WebClient, XsrfRejected
 from .lifecycle import CookieLifecycle, lifetime_warning
-from .models import ALIASES, EXTENDED, STANDARD, resources
+from .models import ALIASES, EXTENDED, STANDARD, resources, substitute
 from .conversations import Thread, Threads
 from .errors import ModelInconsistent
 from .personal import PSID_HEADER, PersonalSessions, is_personal, personal_account
@@ -54,7 +54,7 @@ class GeminiWeb(Upstream):
     """Gemini web-app accounts (cookies): generation and per-account model discovery."""
 
     kind = KIND
-    capabilities = frozenset({Capability.GENERATE, Capability.LIST_MODELS})
+    capabilities = frozenset({Capability.GENERATE, Capability.LIST_MODELS, Capability.GEMS})
     applies_stop_sequences = False  # the web app's request has no stop sequences: the gateway cuts (gemini.stops)
     settings_model = GeminiWebSettings
     secret_fields = ("cookie",)
@@ -234,6 +234,11 @@ class GeminiWeb(Upstream):
         session = await self._session(account)
         return resources(session.catalogue)
 
+    def substitute(self, name: str, served) -> str | None:
+        """With `downgrade` set, the best web model served instead of a web model id no account has
+        (`models.substitute`); None otherwise."""
+        return substitute(name, KIND, served) if self.settings.downgrade else None
+
     async def preferred_account(self, model: str, request: dict) -> str | None:
         """The account holding the web conversation `request` continues (`history.prior_key`), if one is kept."""
         thread = await self.threads.find(history.prior_key(request))
@@ -287,7 +292,7 @@ class GeminiWeb(Upstream):
         one is asked for once more on the same account (the pipeline's MALFORMED_FUNCTION_CALL retry would move
         to another account and end in an error; issue 9 wants the text after the second try)."""
         # Read at the first step: later steps may run where the caller's context is gone (a committed stream).
-        asked = ASKED.get() or Asked()
+        asked = ASKED.get() or Asked(gem=NAMED_GEM.get())  # a bridge turn, or a model name's `@gem=`
         generation.settings_notes(request)  # what the web app refuses, when the pipeline did not ask this kind
         session = await self._session(account)
         chosen = session.catalogue.resolve(model) if session.catalogue else None

@@ -89,6 +89,27 @@ class Catalogue:
         return ids
 
 
+# The categories from best to least (§6.2 tiers: Pro above Flash above Flash-Lite); what a downgrade serves
+BEST_FIRST = ("pro", "flash", "flash-lite")
+
+
+def substitute(name: str, kind: str, served) -> str | None:
+    """The best model to serve instead of `name` (`[kind "/"] ["models/"] public-id [@…]`), which no account
+    has: the pinned public id of the first BEST_FIRST category other than the asked one that `served(slug)`,
+    with the name's `@` suffixes kept; None when `name` is no web-app model id or nothing is served."""
+    head, sep, rest = name.partition("/")
+    body = rest if sep and head == kind else name
+    body = body.removeprefix("models/")
+    base, at, suffixes = body.partition("@")
+    asked = ALIASES.get(base, (base, STANDARD))[0]
+    if asked not in BEST_FIRST:
+        return None
+    for slug in BEST_FIRST:
+        if slug != asked and served(slug):
+            return f"{kind}/{slug}{at}{suffixes}"
+    return None
+
+
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 

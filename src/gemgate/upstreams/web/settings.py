@@ -27,6 +27,9 @@ class GeminiWebSettings(UpstreamSettings):
     plain aiohttp instead. `connections`: transfers at once over it (streams hold one each).
     `personal_session_seconds` / `personal_sessions`: how long, and for how many distinct cookie sets at most,
     the session (page tokens, models) of per-request cookies (`x-gemini-psid`) is kept in memory (`personal`).
+    `downgrade`: a request for a model no web account has (e.g. `gemini-web/pro` with free accounts only) is
+    served by the best model they have, said in X-Gemgate-Adjusted and the response's `model`; false (the
+    default): it is a 404 naming what they have (`models.substitute`).
     """
 
     base_url: str = "https://gemini.google.com"
@@ -46,3 +49,4 @@ class GeminiWebSettings(UpstreamSettings):
     connections: int = Field(64, ge=1)
     personal_session_seconds: float = Field(300.0, gt=0)
     personal_sessions: int = Field(256, ge=1)
+    downgrade: bool = False
