@@ -295,8 +295,8 @@ class Catalog:
         if kind in self.kinds:
             have = sorted(m for m, kinds in self._kinds.items() if kind in kinds)
             listed = ", ".join(f"{kind}/{m}" for m in have[:20]) + (", …" if len(have) > 20 else "")
-            return (f"The model '{name}' is not served by any configured {kind} account: "
-                    + (f"they have {listed}" if have else f"there is no {kind} account") + ". "
+            return (f"The model '{name}' is not served by the {kind} accounts that could take this request: "
+                    + (f"they have {listed}" if have else "there is none") + ". "
                     "GET /v1/models lists the models available to you.")
         return (f"The model '{name}' does not exist or no configured account serves it. "
                 "GET /v1/models lists the models available to you.")

@@ -1,6 +1,6 @@
 """`gemgate sandbox`: the fake Google upstreams (Gemini API, Google OAuth, Code Assist, gemini.google.com) and a
 gateway wired to them, in one offline process: two API-key accounts, one Code Assist account of each profile and
-one Gemini web-app (cookie) account."""
+two Gemini web-app (cookie) accounts of different tiers."""
 
 from __future__ import annotations
 
@@ -77,19 +77,28 @@ async def seed_code_assist_accounts(settings: Settings, oauth: FakeGoogleOAuth, 
         await store.close()
 
 
-# The sandbox's web-app account: its __Secure-1PSID at the fake gemini.google.com (any value shaped like one).
+# The sandbox's web-app accounts at the fake gemini.google.com: name -> (__Secure-1PSID, the fake's account fields).
+# Two tiers, so a model one lacks can be tried: sandbox-web has Pro (otAQ7b flag 19, the Pro capability of the
+# recorded user-status answer), sandbox-web-free has Flash and Flash-Lite only (a free account, §6.2).
 SANDBOX_WEB_PSID = "g.a000sandbox" + "w" * 63
+SANDBOX_WEB_FREE_PSID = "g.a000sandbox-free-account"  # short enough to paste into an x-gemini-psid header
+SANDBOX_WEB_ACCOUNTS = {
+    "sandbox-web": (SANDBOX_WEB_PSID, {"models": ("flash", "pro", "flash-lite"), "flags": [19]}),
+    "sandbox-web-free": (SANDBOX_WEB_FREE_PSID, {"models": ("flash", "flash-lite")}),
+}
 
 
 async def seed_web_account(settings: Settings, web: FakeGeminiWeb) -> None:
-    """Store one gemini-web account, sandbox-web, signed in at the fake with SANDBOX_WEB_PSID."""
-    web.account(SANDBOX_WEB_PSID)
+    """Store the gemini-web accounts of SANDBOX_WEB_ACCOUNTS, each signed in at the fake with its PSID."""
     store = await open_store(settings)
     try:
-        if "sandbox-web" not in {a.name for a in await store.list_accounts()}:
-            cookie = f"__Secure-1PSID={SANDBOX_WEB_PSID}; __Secure-1PSIDTS=sidts-sandbox-0000000000"
-            await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name="sandbox-web", kind="gemini-web",
-                                                  secret={"cookie": cookie}))
+        stored = {a.name for a in await store.list_accounts()}
+        for name, (psid, fields) in SANDBOX_WEB_ACCOUNTS.items():
+            web.account(psid, **fields)
+            if name not in stored:
+                cookie = f"__Secure-1PSID={psid}; __Secure-1PSIDTS=sidts-{name}-0000000000"
+                await store.add_account(AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind="gemini-web",
+                                                      secret={"cookie": cookie}))
     finally:
         await store.close()
 

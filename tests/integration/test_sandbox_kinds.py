@@ -1,6 +1,6 @@
 """`gemgate sandbox` serves every upstream kind: its API-key accounts, one Code Assist account of each profile
-(the fake OAuth and Code Assist servers run inside it) and one Gemini web-app account (the fake
-gemini.google.com), each reachable by pinning the kind."""
+(the fake OAuth and Code Assist servers run inside it) and two Gemini web-app accounts of different tiers (the
+fake gemini.google.com), each reachable by pinning the kind."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from tests.support.gateway import free_port
 from tests.support.http import get, post
 from tests.support.processes import spawn_gemgate
 from tests.support.ssrf import PNG
+from gemgate.sandbox import SANDBOX_WEB_FREE_PSID
 
 
 def test_sandbox_serves_a_chat_through_each_kind_and_profile():
     port = free_port()
-    proc, _ = spawn_gemgate(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
+    proc, lines = spawn_gemgate(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
     try:
         url = f"http://127.0.0.1:{port}"
         ids = {m["id"] for m in get(f"{url}/v1/models", key="try-me").json()["data"]}
@@ -38,11 +39,25 @@ def test_sandbox_serves_a_chat_through_each_kind_and_profile():
         reply = post(f"{url}/v1/chat/completions", {"model": "gemini-web/flash", "messages": [
             {"role": "user", "content": [{"type": "text", "text": "look"}, image]}]}, key="try-me")
         assert reply.status == 200 and "[saw file-1.png: image/png" in reply.json()["choices"][0]["message"]["content"]
+        # Two web tiers: Pro is served (by sandbox-web); the free account's own cookies cannot have it.
+        ask_pro = {"model": "gemini-web/pro", "messages": [{"role": "user", "content": "pro?"}]}
+        assert post(f"{url}/v1/chat/completions", ask_pro, key="try-me").status == 200
+        free = post(f"{url}/v1/chat/completions", ask_pro, key="try-me", headers={"x-gemini-psid": SANDBOX_WEB_FREE_PSID})
+        assert free.status == 404 and "gemini-web/pro" in free.text and "gemini-web/flash-lite" in free.text, free.text
+        listed = subprocess.run([sys.executable, "-m", "gemgate", "accounts", "list"], capture_output=True, text=True,
+                                env={**os.environ, **_sandbox_env(lines)}, timeout=60)
+        assert "sandbox-web-free" in listed.stdout and "sandbox-web " in listed.stdout, listed.stdout + listed.stderr
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
         if proc.stdout:
             proc.stdout.close()
+
+
+def _sandbox_env(lines: list[str]) -> dict[str, str]:
+    """The variables the sandbox's ready output says point the CLI at its data."""
+    env_line = next(line for line in lines if "GEMGATE_DATA_DIR=" in line)
+    return dict(re.findall(r"(GEMGATE_\w+)=(\S+)", env_line))
 
 
 def _browser_redirect(url: str) -> str:
@@ -67,8 +82,7 @@ def test_cli_pointed_at_the_sandbox_signs_in_with_its_fake_google():
     port = free_port()
     proc, lines = spawn_gemgate(["sandbox", "--port", str(port), "--api-key", "try-me"], {}, "gemgate sandbox ready")
     try:
-        env_line = next(line for line in lines if "GEMGATE_DATA_DIR=" in line)
-        env = dict(re.findall(r"(GEMGATE_\w+)=(\S+)", env_line))
+        env = _sandbox_env(lines)
         login = subprocess.Popen([sys.executable, "-m", "gemgate", "login", "--no-browser"], env={**os.environ, **env},
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
