@@ -72,12 +72,15 @@ async def history(caller: Caller) -> Response:
     record = await caller.account()
     listed = []
     for pinned, request in ((True, PINNED), (False, UNPINNED)):
-        payload = await _upstream(caller).rpc(record, LIST_CHATS, request)
-        for row in field(payload, 2) or ():
-            if text_at(row, 0):
-                listed.append({"id": text_at(row, 0), "title": text_at(row, 1) or "", "pinned": pinned,
-                               "updatedAt": _time(field(row, 5))})
+        listed += conversations_of(await _upstream(caller).rpc(record, LIST_CHATS, request), pinned)
     return _answer(caller, {"conversations": listed})
+
+
+def conversations_of(payload: object, pinned: bool) -> list[dict]:
+    """`[{"id", "title", "pinned", "updatedAt"}]` of a MaZiqc payload's rows (see `history`); rows without an id
+    are skipped."""
+    return [{"id": text_at(row, 0), "title": text_at(row, 1) or "", "pinned": pinned, "updatedAt": _time(field(row, 5))}
+            for row in field(payload, 2) or () if text_at(row, 0)]
 
 
 def _chat_id(caller: Caller) -> str:
@@ -97,12 +100,15 @@ async def conversation(caller: Caller) -> Response:
         raise BridgeError("INVALID_BODY", f"'limit' must be a whole number from 1 to {MAX_TURNS}")
     record = await caller.account()
     payload = await _upstream(caller).rpc(record, READ_CHAT, [cid, int(raw), None, 1, [1], [4], None, 1])
-    turns = []
-    for turn in reversed(field(payload, 0) or []):
-        turns.append({"responseId": text_at(turn, 0, 1), "prompt": text_at(turn, 2, 0, 0),
-                      "choiceId": text_at(turn, 3, 0, 0, 0), "text": text_at(turn, 3, 0, 0, 1, 0),
-                      "createdAt": _time(field(turn, 4))})
-    return _answer(caller, {"id": cid, "turns": turns})
+    return _answer(caller, {"id": cid, "turns": turns_of(payload)})
+
+
+def turns_of(payload: object) -> list[dict]:
+    """`[{"responseId", "prompt", "choiceId", "text", "createdAt"}]` oldest first of an hNvQHb payload (see
+    `conversation`)."""
+    return [{"responseId": text_at(turn, 0, 1), "prompt": text_at(turn, 2, 0, 0), "choiceId": text_at(turn, 3, 0, 0, 0),
+             "text": text_at(turn, 3, 0, 0, 1, 0), "createdAt": _time(field(turn, 4))}
+            for turn in reversed(field(payload, 0) or [])]
 
 
 async def delete(caller: Caller) -> Response:
