@@ -125,3 +125,23 @@ def test_model_listings_show_the_models_of_the_cookies(fake, gw):
     gone = fake.account(psid("listing-out"), signed_in=False)
     refused = get(f"{gw.url}/v1/models", key=gw.key, headers=cookie_headers("listing-out"))
     assert refused.status == 401 and gone.psid not in refused.text
+
+
+def test_stored_responses_and_continued_conversations_keep_no_cookie(fake, gw, tmp_path, caplog):
+    # The Responses API stores what it answers and the web kind keeps the conversation it continues: with
+    # per-request cookies neither may hold them (issue 9: "per-request cookies never written anywhere").
+    caplog.set_level(logging.DEBUG)
+    fake.account(psid("kept"))
+    headers = cookie_headers("kept")
+    first = post(f"{gw.url}/v1/responses", {"model": "gemini-web/flash", "input": "remember me", "store": True},
+                 key=gw.key, headers=headers)
+    assert first.status == 200, first.text
+    second = post(f"{gw.url}/v1/responses", {"model": "gemini-web/flash@gem=brainstormer", "input": "and now?",
+                                             "previous_response_id": first.json()["id"], "store": True},
+                  key=gw.key, headers=headers)
+    assert second.status == 200, second.text
+    assert fake.requests_to("StreamGenerate")[-1].extra["inner"][19] == "brainstormer"
+    assert get(f"{gw.url}/v1/responses/{second.json()['id']}", key=gw.key).status == 200  # it was stored
+    assert gw.accounts() == {}
+    gw.stop()
+    assert_nowhere(tmp_path / "gw", caplog, headers["x-gemini-psid"], headers["x-gemini-psidts"])
