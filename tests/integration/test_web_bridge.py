@@ -124,6 +124,12 @@ def test_gem_goes_in_inner_19(fake, make):
     gw = make()
     assert_success(call(gw, "POST", "/api/chat", {"prompt": "code please", "gem": "coding-partner"}, tag="gem"))
     assert fake.requests_to("StreamGenerate")[-1].extra["inner"][19] == "coding-partner"
+    # a gem named in the model as on the other APIs (`flash@gem=ID`), the body's `gem` winning over it
+    assert_success(call(gw, "POST", "/api/chat", {"prompt": "ideas", "model": "flash@gem=brainstormer"}, tag="gem"))
+    assert fake.requests_to("StreamGenerate")[-1].extra["inner"][19] == "brainstormer"
+    assert_success(call(gw, "POST", "/api/chat", {"prompt": "ideas", "model": "flash@gem=brainstormer",
+                                                  "gem": "coding-partner"}, tag="gem"))
+    assert fake.requests_to("StreamGenerate")[-1].extra["inner"][19] == "coding-partner"
 
 
 def test_models_and_quota_of_the_credentials(fake, make):

@@ -292,7 +292,8 @@ class GeminiWeb(Upstream):
         one is asked for once more on the same account (the pipeline's MALFORMED_FUNCTION_CALL retry would move
         to another account and end in an error; issue 9 wants the text after the second try)."""
         # Read at the first step: later steps may run where the caller's context is gone (a committed stream).
-        asked = ASKED.get() or Asked(gem=NAMED_GEM.get())  # a bridge turn, or a model name's `@gem=`
+        asked = ASKED.get() or Asked()
+        asked.gem = asked.gem or NAMED_GEM.get()  # the bridge's `gem`, else the model name's `@gem=`
         generation.settings_notes(request)  # what the web app refuses, when the pipeline did not ask this kind
         session = await self._session(account)
         chosen = session.catalogue.resolve(model) if session.catalogue else None
