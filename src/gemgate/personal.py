@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextvars import ContextVar
 
-from .catalog import Catalog, ModelSpec
+from .catalog import Catalog
 from .disclosure import for_client
 from .errors import Failure, GatewayError, UpstreamError
 from .pool import Account, Lease
@@ -106,9 +106,3 @@ async def personal_catalog(upstream: Upstream, record: AccountRecord, catalog: C
     own.replace({record.kind: {r["name"].removeprefix("models/"): r for r in resources}})
     own.accounts = 1
     return own
-
-
-async def personal_spec(upstream: Upstream, record: AccountRecord, name: object, catalog: Catalog) -> ModelSpec:
-    """The ModelSpec for `name` among the per-request account's own models (`personal_catalog`). Raises
-    GatewayError: 400/404 as `Catalog.resolve`, the account's failure as `personal_error`."""
-    return (await personal_catalog(upstream, record, catalog)).resolve(name)

@@ -35,7 +35,7 @@ from .http.budget import LEDGER
 from .http.media import MediaFetcher
 from .http.respond import as_client_error, client_gone, stream_response
 from .outcome import Outcome
-from .personal import PersonalLease, current as personal_account, personal_error, personal_spec
+from .personal import PersonalLease, current as personal_account, personal_catalog, personal_error
 from .pool import Lease, no_usable_account
 from .upstreams import UPSTREAM_KINDS
 from .upstreams.base import NAMED_GEM, Capability, NeedsReauth, Upstream
@@ -160,19 +160,21 @@ async def _resolve(gw: Gateway, name: object) -> tuple[ModelSpec, str]:
     A name naming a gem (`@gem=`) is kept to the kinds with Capability.GEMS. Raises GatewayError as
     `Catalog.resolve`, and 400 for a gem no kind serving the model has."""
     record = personal_account()
+    catalog, kinds = gw.catalog, None
     if record is not None:
-        return _gem_kinds(gw, await personal_spec(gw.upstreams[record.kind], record, name, gw.catalog),
-                          frozenset({record.kind})), ""
+        catalog = await personal_catalog(gw.upstreams[record.kind], record, gw.catalog)
+        kinds = frozenset({record.kind})
     try:
-        return _gem_kinds(gw, gw.catalog.resolve(name), None), ""
+        return _gem_kinds(gw, catalog.resolve(name), kinds), ""
     except GatewayError as err:
         if err.code != "model_not_found" or not isinstance(name, str):
             raise
         for kind, upstream in gw.upstreams.items():
-            instead = upstream.substitute(name, partial(gw.catalog.known, kind=kind))
+            instead = upstream.substitute(name, partial(catalog.known, kind=kind))
             if instead is not None:
-                spec = _gem_kinds(gw, gw.catalog.resolve(instead), None)
-                return spec, f"model={instead} (asked {name}: no {kind} account has it; upstreams.*.downgrade)"
+                spec = _gem_kinds(gw, catalog.resolve(instead), kinds)
+                return spec, (f"model={instead} (asked {name}: no {kind} account has it; "
+                              f"upstreams.{kind.replace('-', '_')}.downgrade)")
         raise
 
 

@@ -125,3 +125,17 @@ def test_downgrade_serves_the_best_model_and_says_so(fake, make, dialect):
     assert alias.status == 200, alias.text
     assert alias.json()["model"] == "gemini-web/flash@gem=brainstormer"
     assert fake.requests_to("StreamGenerate")[-1].extra["inner"][19] == "brainstormer"
+
+
+def test_per_request_cookies_of_a_free_account_get_the_404_or_the_downgrade(fake, make):
+    fake.account(psid("ownfree"), models=("flash", "flash-lite"))
+    headers = {"x-gemini-psid": psid("ownfree")}
+    body = {"model": "gemini-web/pro", "messages": [{"role": "user", "content": "hi"}]}
+    strict = make({})
+    refused = chat(strict, body, headers=headers)
+    assert refused.status == 404 and "gemini-web/flash-lite" in refused.text, refused.text
+    lenient = make({}, web={"downgrade": True})
+    served = chat(lenient, body, headers=headers)
+    assert served.status == 200, served.text
+    assert served.json()["model"] == "gemini-web/flash"
+    assert "upstreams.gemini_web.downgrade" in served.headers.get("X-Gemgate-Adjusted", "")
