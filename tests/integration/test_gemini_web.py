@@ -28,7 +28,7 @@ def make(fake, tmp_path, request):
     started: list[WebGateway] = []
 
     def start(secrets: dict, **kw) -> WebGateway:
-        kw.setdefault("web", {"impersonate": request.param})
+        kw["web"] = {"impersonate": request.param, **kw.get("web", {})}
         gw = WebGateway(tmp_path / f"gw{len(started)}", fake.url, secrets, **kw).start()
         started.append(gw)
         return gw
@@ -322,3 +322,44 @@ def test_anthropic_messages_through_a_web_account(fake, make):
     text = "".join(b["text"] for b in reply.json()["content"] if b["type"] == "text")
     assert text.startswith("echo: System instructions") and text.endswith("hello from claude")
     assert reply.json()["stop_reason"] == "end_turn"
+
+
+# -- configured build label and XSRF token (issue 9: per-account overrides; the replaced server's gemini_bl) ----
+
+def test_a_page_without_its_build_label_uses_the_configured_one(fake, make):
+    # A page whose layout drifted carries no cfb2h: without a configured label the calls went without `bl`,
+    # which Google's frontend refuses (the fake: "missing bl").
+    fake.account(psid("nobl"), page_omits=("cfb2h",))
+    gw = make({"web-nobl": {"cookie": cookie("nobl"), "build_label": "boq_assistant-bard-web-server_own"}})
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "hello"}]})
+    assert reply.status == 200, reply.text
+    sent = fake.requests_to("StreamGenerate")[-1]
+    assert sent.query["bl"] == "boq_assistant-bard-web-server_own"
+
+
+def test_the_kind_wide_build_label_serves_every_account_and_the_page_wins(fake, make):
+    fake.account(psid("kindbl"), page_omits=("cfb2h",))
+    fake.account(psid("pagebl"))
+    gw = make({"web-kindbl": {"cookie": cookie("kindbl")}, "web-pagebl": {"cookie": cookie("pagebl")}},
+              web={"build_label": "boq_kind_wide"})
+    for _ in range(2):
+        assert chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "x"}]}).status == 200
+    labels = {r.query["bl"] for r in fake.requests_to("StreamGenerate")[-2:]}
+    assert labels == {"boq_kind_wide", "boq_assistant-bard-web-server_20260806.17_p0"}  # the page's own wins
+
+
+def test_a_page_without_its_xsrf_token_uses_the_configured_one(fake, make):
+    acc = fake.account(psid("noat"), page_omits=("SNlM0e",))
+    gw = make({"web-noat": {"cookie": cookie("noat"), "xsrf_token": acc.xsrf}})
+    reply = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "hello"}]})
+    assert reply.status == 200, reply.text
+    assert fake.requests_to("StreamGenerate")[-1].body["at"] == acc.xsrf
+
+
+def test_a_configured_xsrf_token_never_makes_a_signed_out_page_a_guest_session(fake, make):
+    fake.account(psid("outat"), signed_in=False)
+    before = len(fake.requests_to("StreamGenerate"))
+    gw = make({"web-outat": {"cookie": cookie("outat"), "xsrf_token": "ATstale:1786105940803"}})
+    view = gw.wait_state("web-outat", "needs_reauth")
+    assert "add-cookie" in view.reason
+    assert len(fake.requests_to("StreamGenerate")) == before

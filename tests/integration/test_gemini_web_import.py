@@ -75,7 +75,8 @@ def test_dry_run_then_import(cli_env, tmp_path):
     out = " ".join(dry.output.split())
     assert "dry run, nothing was written" in out and out.count("would add") >= 3  # two accounts, the keys
     assert "would add 2 of 2" in out and "setting default_model = 'gemini-3.5-flash': would set" in out
-    assert "not imported: gemini_bl and xsrf_token" in out
+    assert "gemini_bl and xsrf_token are used only when the app page carries no build label or XSRF token" in out
+    assert "AOOh0Psecret" not in dry.output  # an XSRF token is a session secret
     assert "hunter22" not in dry.output and "sk-their" not in dry.output and psid("main") not in dry.output
     assert not (cli_env / "config.toml").exists() and stored(load_settings(None))[0] == {}
 
@@ -85,12 +86,14 @@ def test_dry_run_then_import(cli_env, tmp_path):
     assert "added 2 of 2" in out and "hunter22" not in done.output
     written = tomllib.loads((cli_env / "config.toml").read_text())
     assert written["default_model"] == "gemini-3.5-flash" and written["max_attempts"] == 4
-    assert written["upstreams"]["gemini_web"] == {"first_byte_timeout": 180.0, "idle_timeout": 180.0}
+    assert written["upstreams"]["gemini_web"] == {"first_byte_timeout": 180.0, "idle_timeout": 180.0,
+                                                  "build_label": "boq_assistant-bard-web-server_20260716.08_p0"}
     settings = load_settings(None)
     assert settings.default_model == "gemini-3.5-flash" and settings.max_attempts == 4
     accounts, keys = stored(settings)
     main, second = accounts["main"], accounts["second"]
     assert main.secret["cookie"] == f"__Secure-1PSID={psid('main')}; __Secure-1PSIDTS=ts-main"
+    assert main.secret["xsrf_token"] == "AOOh0Psecret" and "xsrf_token" not in second.secret
     assert main.secret["auth_user"] == 1 and main.secret["cookie_file"] == str((theirs / "cookies" / "main.txt").resolve())
     assert main.proxy == "http://user:hunter22@proxy.local:3128" and main.enabled  # the global proxy
     assert second.proxy == "socks5://10.0.0.2:1080" and not second.enabled and second.secret["auth_user"] == 0

@@ -51,6 +51,8 @@ class WebAccount:
     hours (§2.4 "die in 1-2 h"; peers.md #22 "30 min-2 h").
     `chats` the conversations saved by non-temporary answers (read, listed and deleted by the chat RPCs, §6.6);
     `usage` what the usage RPC reports (§6.7); `gems` its predefined and custom gems (§6.5).
+    `page_omits`: page keys (e.g. "cfb2h", "SNlM0e") its app page leaves out, as a page whose layout drifted would
+    (§9.2: the tokens' places change with Google's builds); Google still takes the values it issued.
     """
 
     psid: str
@@ -68,6 +70,7 @@ class WebAccount:
     chats: dict[str, Chat] = field(default_factory=dict)  # saved conversations by cid (§6.6)
     usage: Usage = field(default_factory=Usage)  # what jSf9Qc reports (§6.7)
     gems: dict[str, Gem] = field(default_factory=predefined)  # predefined and custom gems by id (§6.5)
+    page_omits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.xsrf:
@@ -102,6 +105,8 @@ def app_page(account: WebAccount | None, session_id: str) -> str:
     tokens = {"cfb2h": BUILD_LABEL, "FdrFJe": session_id, "TuX5cc": "en", "qKIAYe": "feeds/mcudyrk2a4khkz"}
     if account is not None and account.signed_in:
         tokens = {"SNlM0e": account.xsrf, **tokens}
+    if account is not None:
+        tokens = {k: v for k, v in tokens.items() if k not in account.page_omits}
     data = ",".join(f'"{k}":"{v}"' for k, v in tokens.items())
     return (f"<!doctype html><html><head><title>Gemini</title><script>window.WIZ_global_data = {{{data}}};"
             "</script></head><body><c-wiz></c-wiz></body></html>")

@@ -89,9 +89,10 @@ class GeminiWeb(Upstream):
 
     @classmethod
     def secret_values(cls, secret: dict) -> list[str]:
-        """The Cookie header and every cookie value in it."""
+        """The Cookie header, every cookie value in it, and a configured XSRF token (a session's `at`)."""
         raw = secret.get("cookie") if isinstance(secret.get("cookie"), str) else ""
-        return [v for v in (raw, *cookies.parse_header(raw).values()) if v]
+        xsrf = secret.get("xsrf_token") if isinstance(secret.get("xsrf_token"), str) else ""
+        return [v for v in (raw, *cookies.parse_header(raw).values(), xsrf) if v]
 
     @classmethod
     def credential_identity(cls, secret: dict) -> str | None:

@@ -37,6 +37,10 @@ def register(accounts: typer.Typer) -> None:
         auth_user: Annotated[
             Optional[int], typer.Option("--auth-user", min=0, help="The N of /u/N/ when the browser has several accounts")
         ] = None,
+        build_label: Annotated[Optional[str], typer.Option(
+            "--build-label", help="The build label (bl) to send when the app page carries none; the page's wins")] = None,
+        xsrf_token: Annotated[Optional[str], typer.Option(
+            "--xsrf-token", help="The XSRF token (at) to send when the app page carries none; the page's wins")] = None,
         name: NameOpt = None,
         proxy: ProxyOpt = None,
         proxy_file: file_option("proxy", "proxy URL") = None,
@@ -71,6 +75,7 @@ def register(accounts: typer.Typer) -> None:
                 secret.update(cookie_file=str(path), cookie_file_digest=cookie_file.digest(path.read_bytes()))
         if auth_user is not None:
             secret["auth_user"] = auth_user
+        secret.update({k: v.strip() for k, v in (("build_label", build_label), ("xsrf_token", xsrf_token)) if v and v.strip()})
         if check:
             secret = refreshed_or_exit(config, "gemini-web", secret, proxy)
         view = run_admin(config, lambda store: admin.add_account(store, "gemini-web", name, secret, proxy))

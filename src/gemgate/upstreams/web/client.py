@@ -17,7 +17,7 @@ from . import cookies, protocol
 from .errors import http_error, in_band_error, is_xsrf_rejection
 from .framing import FrameReader, FramingError, read_frames
 from .models import STATUS_NAMES, UNAUTHENTICATED, parse_catalogue
-from .page import scrape
+from .page import scrape, with_fallbacks
 from .payload import error_code, payload_of, wrb_parts
 from .session import Session
 from .settings import GeminiWebSettings
@@ -94,13 +94,24 @@ class WebClient:
         changed = cookies.header(jar) != stored
         page, merged = await self._app_page(account, jar)
         changed = changed or merged
-        tokens = scrape(page, self.settings.language)
+        secret = account.secret
+        scraped = scrape(page, self.settings.language)
+        tokens = with_fallbacks(scraped, _text_value(secret.get("xsrf_token")),
+                                _text_value(secret.get("build_label")) or self.settings.build_label)
+        configured_xsrf = tokens.xsrf is not None and scraped.xsrf is None
         if not tokens.found:
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered with a page that is not the app")
         if not tokens.signed_in:
             raise NeedsReauth(f"Google served the signed-out app page: the account's cookies have expired; {REFRESH_ADVICE}")
         session = Session(jar=jar, stored=stored, tokens=tokens, pending=changed)
-        payload = await self.batch(session, account, protocol.MODELS_RPC, [])
+        try:
+            payload = await self.batch(session, account, protocol.MODELS_RPC, [])
+        except XsrfRejected:
+            if not configured_xsrf:
+                raise
+            # The page carried no token and the configured one is refused: a signed-out page, never guest mode.
+            raise NeedsReauth("Google refused the account's configured XSRF token on a page that carries none: the "
+                              f"cookies have likely expired; {REFRESH_ADVICE}") from None
         catalogue = parse_catalogue(payload)
         if catalogue.status == UNAUTHENTICATED:
             raise NeedsReauth(f"Google says the account is signed out (status 1016); {REFRESH_ADVICE}")
@@ -237,3 +248,8 @@ class WebClient:
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} sent an unreadable answer ({exc})") from None
         finally:
             await response.close()
+
+
+def _text_value(value: object) -> str | None:
+    """A configured token: a non-empty string, else None."""
+    return value.strip() if isinstance(value, str) and value.strip() else None

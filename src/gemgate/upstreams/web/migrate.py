@@ -12,9 +12,10 @@ Its config (JSON) and what each key becomes here:
 - `default_model` → the `default_model` setting (the model of a request that names none).
 - `retry_attempts` → `max_attempts`; `request_timeout_sec` → `[upstreams.gemini_web]` `first_byte_timeout` and
   `idle_timeout` (its one httpx timeout bounds both the wait for the answer and each read).
-- `gemini_bl` and `xsrf_token`: not imported. They are the app page's `cfb2h` and `SNlM0e` (§1.2), which gemgate
-  reads afresh at every session start; a pinned copy goes stale when Google ships a new build (that server
-  auto-updates its own `gemini_bl` for that reason), so the plan says so instead of pinning them.
+- `gemini_bl` → `[upstreams.gemini_web] build_label`; an account's `xsrf_token` → its own `xsrf_token`. They are
+  the app page's `cfb2h` and `SNlM0e` (§1.2): gemgate reads both afresh at every session start and uses these only
+  when the page carries none (`page.with_fallbacks`), since a pinned copy goes stale when Google ships a new build
+  (that server auto-updates its own `gemini_bl` for that reason).
 Settings go into the TOML config file (`config_io`), accounts and keys into the store.
 """
 
@@ -103,6 +104,8 @@ def _account(entry: dict, folder: Path, default_proxy: object) -> PlannedAccount
     user = _auth_user(entry.get("auth_user"))
     if user is not None:
         planned.secret["auth_user"] = user
+    if isinstance(entry.get("xsrf_token"), str) and entry["xsrf_token"].strip():
+        planned.secret["xsrf_token"] = entry["xsrf_token"].strip()
     return planned
 
 
@@ -132,8 +135,9 @@ def plan(path: Path) -> Plan:
     if timeout is not None:
         out.settings["upstreams.gemini_web.first_byte_timeout"] = timeout
         out.settings["upstreams.gemini_web.idle_timeout"] = timeout
-    pinned = ["gemini_bl"] * bool(data.get("gemini_bl")) + ["xsrf_token"] * any(e.get("xsrf_token") for e in entries)
-    if pinned:
-        out.notes.append(f"not imported: {' and '.join(pinned)}: gemgate reads the build label and the "
-                         "XSRF token from the app page at every session start (a pinned copy goes stale)")
+    if isinstance(data.get("gemini_bl"), str) and data["gemini_bl"].strip():
+        out.settings["upstreams.gemini_web.build_label"] = data["gemini_bl"].strip()
+    if "upstreams.gemini_web.build_label" in out.settings or any(a.secret.get("xsrf_token") for a in out.accounts):
+        out.notes.append("gemini_bl and xsrf_token are used only when the app page carries no build label or XSRF "
+                         "token: gemgate reads both from the page at every session start (a pinned copy goes stale)")
     return out

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 XSRF, BUILD, SESSION, LANGUAGE, PUSH = "SNlM0e", "cfb2h", "FdrFJe", "TuX5cc", "qKIAYe"
 
@@ -45,3 +45,15 @@ def scrape(html: str, default_language: str) -> Tokens:
         language=_token(html, LANGUAGE) or default_language,
         push_id=_token(html, PUSH),
     )
+
+
+def with_fallbacks(tokens: Tokens, xsrf: str | None, build_label: str | None) -> Tokens:
+    """`tokens` with the configured `xsrf` (an account's `xsrf_token`) and `build_label` (its `build_label`, else
+    `[upstreams.gemini_web] build_label`) filling only what the page did not carry. The page's own values always
+    win: a pinned copy goes stale when Google ships a new build, while the page is read afresh at each session
+    start. The replaced server (gemini-web2api: `gemini_bl`, `xsrf_token`) pins them because its scraping can
+    miss them when the page changes; here they serve the same need. A signed-out page filled with a configured
+    XSRF token is still caught: the account status the session asks next is UNAUTHENTICATED (§1.5, §4.3)."""
+    if (tokens.xsrf or not xsrf) and (tokens.build_label or not build_label):
+        return tokens
+    return replace(tokens, xsrf=tokens.xsrf or xsrf, build_label=tokens.build_label or build_label)

@@ -22,7 +22,8 @@ class GeminiWebSettings(UpstreamSettings):
     Cookie lifecycle: `rotate_seconds` ± `rotate_jitter_seconds` between RotateCookies calls per account (2.1.1
     sleeps max(60, 600 ± uniform(15)), §2.3; never under a minute, whatever these say, nor across instances
     sharing the store); `cookie_file_poll_seconds`: how often an account's cookie file is looked at for changes.
-    `language`: the `hl` sent when the page names none. `impersonate`: the browser whose TLS and HTTP/2
+    `build_label`: the `bl` sent when the app page carries none (an account's own `build_label` first; the page's
+    always wins, `page.with_fallbacks`). `language`: the `hl` sent when the page names none. `impersonate`: the browser whose TLS and HTTP/2
     fingerprint curl_cffi presents (a curl_cffi target such as "chrome", "chrome145", "firefox"); "" sends with
     plain aiohttp instead. `connections`: transfers at once over it (streams hold one each).
     `personal_session_seconds` / `personal_sessions`: how long, and for how many distinct cookie sets at most,
@@ -44,6 +45,7 @@ class GeminiWebSettings(UpstreamSettings):
     rotate_seconds: float = Field(600.0, ge=60)
     rotate_jitter_seconds: float = Field(15.0, ge=0)
     cookie_file_poll_seconds: float = Field(2.0, gt=0)
+    build_label: str | None = None
     language: str = "en"
     impersonate: str = "chrome"
     connections: int = Field(64, ge=1)
