@@ -75,3 +75,54 @@ def test_prefixes_of_the_sanitised_captures_are_utf16_lengths():
         frame = rest.rstrip("\n")
         # Each holds one frame; its prefix counts the newline before it (and at most the one after it).
         assert int(prefix) in (utf16_units("\n" + frame + "\n"), utf16_units("\n" + frame)), path.name
+
+
+# A hostile or broken server (issue 9 hardening): one classified FramingError, bounded work and memory.
+
+def test_json_nested_deeper_than_the_decoder_can_go_is_a_framing_error():
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in (")]}'\n\n" + deep, f")]}}'\n\n{len(deep) + 2}\n{deep}\n"):
+        with pytest.raises(FramingError, match="nests"):
+            read_frames(body)
+
+
+def test_a_frame_over_the_limit_is_refused_while_it_arrives():
+    reader = FrameReader(limit=10_000)
+    reader.feed(")]}'\n\n999999999\n[\"")  # a prefix that lies: the frame never ends
+    with pytest.raises(FramingError, match="larger than 10000"):
+        for _ in range(100):
+            reader.feed("a" * 1000)
+
+
+class _Counting:
+    """Wraps the module's decoder and utf16_units, summing the characters each is handed."""
+
+    def __init__(self, monkeypatch) -> None:
+        from gemgate.upstreams.web import framing
+
+        self.chars = 0
+        decoder, units = framing._decoder, framing.utf16_units
+
+        class Decoder:
+            def raw_decode(inner, text, start):  # noqa: N805 - a stand-in for json.JSONDecoder
+                self.chars += len(text) - start
+                return decoder.raw_decode(text, start)
+
+        def counted(text):
+            self.chars += len(text)
+            return units(text)
+
+        monkeypatch.setattr(framing, "_decoder", Decoder())
+        monkeypatch.setattr(framing, "utf16_units", counted)
+
+
+@pytest.mark.parametrize("prefix", ["", "99999999\n", "5\n"], ids=["unprefixed", "lying-long", "lying-short"])
+def test_a_frame_arriving_in_many_pieces_is_read_in_linear_work(monkeypatch, prefix):
+    counting = _Counting(monkeypatch)
+    reader = FrameReader()
+    reader.feed(")]}'\n\n" + prefix + '["')
+    pieces = 20_000
+    for _ in range(pieces):
+        assert reader.feed("a" * 10) == []
+    # every character looked at a bounded number of times (re-scanning the buffer per piece would be ~10^9)
+    assert counting.chars < 8 * pieces * 10

@@ -237,7 +237,7 @@ class WebClient:
             raise await self._fail(response, session)
         session.take_cookies(response.set_cookies, self.host)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        reader = FrameReader()
+        reader = FrameReader(self.settings.event_bytes)  # one frame at most as large as any event
         try:
             async for piece in response.chunks():
                 for frame in reader.feed(decoder.decode(piece)):
