@@ -164,3 +164,31 @@ def test_queueing_parts_and_errors_after_completion_are_not_failures():
     with pytest.raises(UpstreamError):  # a real error code before the answer completed still fails it
         run([wrb(answer(cand("half", False))), [["wrb.fr", None, None, None, None, [8, None, [[
             "type.googleapis.com/assistant.boq.bard.application.BardErrorInfo", [1037]]]]]]])
+
+
+# A hostile or broken server (issue 9 hardening): a classified UpstreamError, never an empty answer.
+
+CANNED = "Sorry, something went wrong. Please try your request again."
+
+
+@pytest.mark.parametrize("frames,said", [
+    ([wrb(answer(cand("Here is the", False))), wrb(answer(cand(CANNED, True)))], "canned failure text"),
+    ([wrb(answer(cand("", True)))], "no text"),
+    ([wrb([None, ["c_1", "r_1"], None, None, [[*cand("x", True)[:1], 5, *cand("x", True)[2:]]]])], "no text"),
+    ([[["wrb.fr", None, "[" * 100_000 + "]" * 100_000]]], "unreadable payload"),
+], ids=["canned-replacing-sent-text", "empty", "text-of-wrong-type", "payload-nested-too-deep"])
+def test_hostile_answers_are_a_classified_failure(frames, said):
+    snaps = Snapshots("web", SETTINGS)
+    with pytest.raises(UpstreamError, match=said) as caught:
+        for frame in frames:
+            snaps.feed(frame)
+        snaps.end()
+    assert caught.value.failure in (Failure.TRANSIENT, Failure.MALFORMED)
+
+
+def test_a_frame_nested_deeper_than_wrb_parts_look_costs_no_recursion():
+    deep: list = []
+    for _ in range(10_000):  # deeper than the interpreter's recursion limit
+        deep = [deep]
+    with pytest.raises(UpstreamError, match="without a candidate"):
+        run([deep])

@@ -148,3 +148,32 @@ def test_prompt_renders_offer_history_and_choice():
     request["toolConfig"]["functionCallingConfig"] = {"mode": "ANY", "allowedFunctionNames": ["nope"]}
     with pytest.raises(UpstreamError, match="not declared: nope"):
         build_prompt(request)
+
+
+# A hostile or broken answer (issue 9 hardening): bounded work, one Malformed, never an exception.
+
+def test_a_call_nested_deeper_than_the_decoder_goes_is_malformed():
+    deep = '{"name": "run", "arguments": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    for block in (f"```tool-call\n{deep}\n```",
+                  '```tool-call\n{"name": "run", "arguments": "' + "[" * 100_000 + '"}\n```'):
+        pieces = run(tools.CallParser(NAMES), [block])
+        assert pieces and all(isinstance(p, tools.Malformed | list) for p in pieces)
+
+
+def test_a_block_that_never_closes_is_read_in_linear_work(monkeypatch):
+    decoded = []
+
+    class Counting:
+        def raw_decode(self, text, start):
+            decoded.append(len(text) - start)
+            return json.JSONDecoder(strict=False).raw_decode(text, start)
+
+    monkeypatch.setattr(tools, "_DECODER", Counting())
+    parser = tools.CallParser(NAMES)
+    pieces = 20_000
+    out = parser.feed('```tool-call\n{"name": "run", "arguments": {"src": "')
+    for _ in range(pieces):
+        out += parser.feed("x" * 10)
+    out += parser.close()
+    assert sum(decoded) < 8 * pieces * 10  # decoding the whole block again per piece would be ~2*10^9
+    assert [type(p) for p in out] == [tools.Malformed]

@@ -30,6 +30,7 @@ import re
 from ...errors import Cause, Failure, UpstreamError
 from ...gemini.thinking import ThinkingRequest
 from .answer import Reshaped
+from .payload import loads
 from .models import EXTENDED, STANDARD
 
 SAMPLING = "the Gemini web app has no sampling settings"
@@ -122,7 +123,7 @@ def json_text(text: str) -> str | None:
     if fenced:
         body = fenced.group(1).strip()
     try:
-        json.loads(body)
+        loads(body)
     except ValueError:
         return None
     return body

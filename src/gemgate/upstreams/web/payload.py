@@ -55,18 +55,27 @@ def er_status(frame: object) -> int | None:
     return None
 
 
-def wrb_parts(frame: object) -> list[list]:
+def wrb_parts(frame: object, depth: int = 2) -> list[list]:
     """The `["wrb.fr", …]` parts of one frame (batchexecute may nest them one level deeper, as the o30O0e
-    capture shows)."""
+    capture shows; no deeper is looked at, so a frame nested a thousand levels costs no recursion)."""
     out: list[list] = []
     if not isinstance(frame, list):
         return out
     for item in frame:
         if isinstance(item, list) and item and item[0] == "wrb.fr":
             out.append(item)
-        elif isinstance(item, list) and item and isinstance(item[0], list):
-            out.extend(wrb_parts(item))
+        elif depth > 1 and isinstance(item, list) and item and isinstance(item[0], list):
+            out.extend(wrb_parts(item, depth - 1))
     return out
+
+
+def loads(text: str) -> object:
+    """`json.loads` of text a server or a model wrote; ValueError also for JSON nested deeper than the decoder
+    goes (its RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def payload_of(part: list) -> object:
@@ -74,4 +83,4 @@ def payload_of(part: list) -> object:
     raw = part[2] if len(part) > 2 else None
     if not isinstance(raw, str):
         return None
-    return json.loads(raw)
+    return loads(raw)

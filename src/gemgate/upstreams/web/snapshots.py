@@ -100,9 +100,12 @@ class Snapshots:
         if thoughts:
             parts.append({"text": thoughts, "thought": True})
         shown = shown_text(cand.text, cand.complete)
-        if not self.sent_text and (may_be_canned(shown) if not cand.complete else is_canned(shown)):
-            if cand.complete:
-                raise UpstreamError(Failure.TRANSIENT, f"{self.label} answered with its canned failure text")
+        if cand.complete and (is_canned(shown) or not (shown or self.sent_text or cand.images)):
+            # also when the app replaced text already sent by it (what left cannot be taken back: the caller
+            # gets an error after it, not the canned text appended), and an answer that ends holding nothing
+            what = "its canned failure text" if shown else "no text"
+            raise UpstreamError(Failure.TRANSIENT, f"{self.label} answered with {what}")
+        if not self.sent_text and not cand.complete and may_be_canned(shown):
             shown = ""  # held back until it is clearly not the canned failure text
         text = self._delta("text", shown)
         if text:

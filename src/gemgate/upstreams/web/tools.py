@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from ...errors import Cause, Failure, UpstreamError
 from .answer import Reshaped
+from .payload import loads
 
 CALL_TAG, RESULT_TAG = "tool-call", "tool-result"
 FENCE = "```"
@@ -169,10 +170,15 @@ class CallParser:
         self.names = names
         self.buf = ""
         self.inside = False
+        self.tried = 0  # the block's length when its JSON last failed to decode (0: try at the next piece)
 
     def feed(self, text: str) -> list:
-        """The pieces `text` completes."""
+        """The pieces `text` completes. A block's JSON that is still incomplete is decoded again only when a
+        piece may close it (a backtick: the closing fence) or the block doubled since the last try, so a block
+        that never closes (or a call with huge arguments) costs linear, not quadratic, work."""
         self.buf += text
+        if self.inside and self.tried and "`" not in text and len(self.buf) < 2 * self.tried:
+            return []
         return self._drain(final=False)
 
     def close(self) -> list:
@@ -212,10 +218,11 @@ class CallParser:
         start = len(body) - len(body.lstrip())
         try:
             value, end = _DECODER.raw_decode(body, start) if start < len(body) else (None, -1)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the decoder goes
             value, end = None, -1
         if end < 0:
             if not final:
+                self.tried = len(body)
                 return None
             return self._done(Malformed("the tool-call block does not hold one JSON value", self.opening + body), "")
         rest = body[end:]
@@ -229,7 +236,7 @@ class CallParser:
         return self._done(self._call(value, self.opening + body), "")
 
     def _done(self, piece: object, rest: str) -> object:
-        self.inside, self.buf = False, rest
+        self.inside, self.buf, self.tried = False, rest, 0
         return piece
 
     def _call(self, value: object, raw: str) -> object:
@@ -245,7 +252,7 @@ class CallParser:
             args = item.get("arguments", item.get("args"))
             if isinstance(args, str):
                 try:
-                    args = json.loads(args)
+                    args = loads(args)
                 except ValueError:
                     pass
             if args is None:
