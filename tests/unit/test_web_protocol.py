@@ -142,3 +142,22 @@ def test_prompt_flattening():
     with pytest.raises(UpstreamError) as exc:
         build_prompt({"contents": [{"role": "user", "parts": [{"text": " "}]}]})
     assert exc.value.status == 400 and not exc.value.retryable  # the request's own fault
+
+
+def test_set_cookie_for_a_lookalike_domain_or_a_flood_stays_out_of_the_jar():
+    jar = {cookies.PSID: "p" * 20}
+    lines = ["EVIL=1; Domain=.notgoogle.com", "EVIL2=1; Domain=google.com.evil.net",
+             "BIG=" + "x" * 5000 + "; Domain=.google.com", "OK=1; Domain=.google.com", "MIRROR=1; Domain=fake.test"]
+    lines += [f"F{i}=v; Domain=.google.com" for i in range(10_000)]
+    cookies.merge_set_cookies(jar, lines, "fake.test")
+    assert {"EVIL", "EVIL2", "BIG"}.isdisjoint(jar) and jar["OK"] == "1" and jar["MIRROR"] == "1"
+    assert len(jar) == cookies.MAX_COOKIES
+    cookies.merge_set_cookies(jar, [f"{cookies.PSID}=new; Domain=.google.com"], "fake.test")
+    assert jar[cookies.PSID] == "new"  # a cookie already held is still renewed when the jar is full
+
+
+def test_imported_cookies_of_a_lookalike_domain_are_not_taken():
+    text = "\n".join(["# Netscape HTTP Cookie File",
+                      "\t".join([".google.com", "TRUE", "/", "TRUE", "0", cookies.PSID, "p" * 20]),
+                      "\t".join([".notgoogle.com", "TRUE", "/", "TRUE", "0", "SID", "stolen"])])
+    assert cookies.parse_cookies(text) == {cookies.PSID: "p" * 20}

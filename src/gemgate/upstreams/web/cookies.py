@@ -16,6 +16,11 @@ PSID = "__Secure-1PSID"
 PSIDTS = "__Secure-1PSIDTS"
 SAPISID = "SAPISID"
 _GOOGLE = "google.com"
+# What a jar takes from Set-Cookie, as browsers bound it: Chromium keeps at most 180 cookies per domain
+# (net/cookies/cookie_monster.cc kDomainMaxCookies); RFC 6265 §6.1 asks for 4096 bytes per cookie (name, value
+# and attributes), which browsers also take as the most they keep. A flood past these is dropped, not stored.
+MAX_COOKIES = 180
+MAX_COOKIE_BYTES = 4096
 
 
 class CookieFormatError(ValueError):
@@ -23,9 +28,14 @@ class CookieFormatError(ValueError):
     accepted and never quotes a value."""
 
 
-def google_domain(domain: object) -> bool:
-    """Cookies of google.com and its subdomains (a Netscape file or an export holds every site's)."""
-    return not isinstance(domain, str) or not domain or domain.lstrip(".").endswith(_GOOGLE)
+def google_domain(domain: object, host: str = "") -> bool:
+    """Cookies of google.com and its subdomains, or of `host` itself (a fake, a mirror); also those naming no
+    domain (a Netscape file or an export holds every site's). "notgoogle.com" is another site (RFC 6265
+    §5.1.3 domain-match: the domain, or a name ending in "." + it)."""
+    if not isinstance(domain, str) or not domain:
+        return True
+    name = domain.lstrip(".").lower()
+    return name == _GOOGLE or name.endswith("." + _GOOGLE) or (bool(host) and name == host.lower())
 
 
 def parse_header(text: str) -> dict[str, str]:
@@ -133,7 +143,8 @@ def header(jar: dict[str, str]) -> str:
 def merge_set_cookies(jar: dict[str, str], set_cookies: list[str], host: str,
                       expires: dict[str, float] | None = None, now: float | None = None) -> bool:
     """Apply `Set-Cookie` header values to `jar` in place (a value replaced; Max-Age=0 or an empty value
-    removes it); only cookies for google.com or for `host` itself (a fake, a mirror) are taken. With
+    removes it); only cookies for google.com or for `host` itself (a fake, a mirror) are taken, each of at most
+    MAX_COOKIE_BYTES, and no new one once the jar holds MAX_COOKIES. With
     `expires` ({name: epoch seconds}), each taken cookie's `Max-Age` (from `now`) or `Expires` is recorded there
     (RFC 6265 §5.2.2: Max-Age wins) and a session cookie's entry dropped. Returns whether the jar changed."""
     changed = False
@@ -147,10 +158,11 @@ def merge_set_cookies(jar: dict[str, str], set_cookies: list[str], host: str,
         for attr in attrs:
             key, _, val = attr.strip().partition("=")
             options[key.strip().lower()] = val.strip()
-        domain = options.get("domain", "").lstrip(".")
-        if domain and not (domain.endswith(_GOOGLE) or domain == host):
+        if not google_domain(options.get("domain"), host) or len(line.encode()) > MAX_COOKIE_BYTES:
             continue
         gone = options.get("max-age") == "0" or not value.strip()
+        if not gone and name not in jar and len(jar) >= MAX_COOKIES:
+            continue
         if expires is not None:
             until = None if gone else _expiry(options, now)
             if until is None:
