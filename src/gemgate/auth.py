@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -36,6 +37,21 @@ class ClientIdentity:
     key_id: str
     name: str
     owner: str = ""
+
+
+# The owner (`ClientIdentity.owner`) of the request being served, set by the pipeline before any upstream is
+# called, so an upstream keeping state between requests (the web kind's conversations) files it per client.
+_owner: ContextVar[str] = ContextVar("gemgate_caller_owner", default="")
+
+
+def set_caller_owner(owner: str) -> None:
+    """Make `owner` the current request's (for this task and the tasks it starts)."""
+    _owner.set(owner)
+
+
+def caller_owner() -> str:
+    """The owner of the request being served; "" outside one or when the gateway takes no keys."""
+    return _owner.get()
 
 
 class KeyRing:

@@ -19,7 +19,7 @@ from typing import TypeVar
 import orjson
 from starlette.responses import Response
 
-from .auth import ClientIdentity
+from .auth import ClientIdentity, set_caller_owner
 from .catalog import Catalog, ModelSpec
 from .dialects.base import ChunkCut, CutFactory, Generation, Local, LocalState, RenderContext, Unary
 from .errors import Cause, Failure, GatewayError, UpstreamError
@@ -87,6 +87,7 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         gw.outcomes.emit(outcome)
 
     owner = call.identity.owner if call.identity else ""  # kept state is the caller's own (stored responses)
+    set_caller_owner(owner)  # and an upstream's (web conversations)
     try:
         if isinstance(work, Local):  # the gateway's own state: no model, no account
             body = work.answer(LocalState(gw.catalog, replace(gw.render_context, owner=owner)))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.support.gateway import chat
+from tests.support.gateway import CLIENT_KEY, chat
 from tests.support.http import post
 from tests.support.ssrf import GENERIC, GuardSpy, media_server
 from tests.support.ssrf import PNG as MEDIA_PNG
@@ -298,3 +298,32 @@ def test_file_urls_are_fetched_behind_the_ssrf_guard(fake, make, monkeypatch):
     reply = native(gw, "gemini-web/flash", {"contents": [{"role": "user", "parts": [inward, {"text": "see"}]}]})
     assert reply.status == 400 and GENERIC in reply.json()["error"]["message"], reply.text
     assert not [e for e in fake.exchanges if e.path == "/secret.png"] and spy.passed() == []
+
+
+def test_another_client_key_replaying_a_history_does_not_continue_its_web_conversation(fake, tmp_path):
+    """Conversation mappings are each client key's own (`ClientIdentity.owner`): a client that replays (or
+    forges) another client's history exactly starts a new conversation carrying the history, so it can never
+    read on in, or write into, the other's web conversation (files, system prompt and all)."""
+    other = "gg-other-client-key-0123456789"
+    fake.account(psid("owner-a"), blocked=None)
+    gw = WebGateway(tmp_path / "gw", fake.url, {"web-owner-a": {"cookie": cookie("owner-a")}}, web={"impersonate": ""},
+                    client_keys=[CLIENT_KEY, other]).start()
+    try:
+        _replay_as_another_client(fake, gw, other)
+    finally:
+        gw.stop()
+
+
+def _replay_as_another_client(fake, gw, other):
+    history = [{"role": "user", "content": "my secret is the river"}]
+    first = chat(gw, {"model": "gemini-web/flash", "messages": history})
+    assert first.status == 200, first.text
+    history += [{"role": "assistant", "content": answer_of(first)}, {"role": "user", "content": "what was it"}]
+    gw.key = other
+    forged = chat(gw, {"model": "gemini-web/flash", "messages": history})
+    assert forged.status == 200, forged.text
+    assert last_stream(fake).extra["inner"][2][0] == ""  # a new conversation, not the first client's
+    assert last_stream(fake).extra.get("continued") is None
+    gw.key = CLIENT_KEY  # the owner itself still continues it
+    assert chat(gw, {"model": "gemini-web/flash", "messages": history}).status == 200
+    assert last_stream(fake).extra["continued"]

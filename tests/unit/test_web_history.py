@@ -67,6 +67,8 @@ def test_only_a_user_turn_after_an_answer_has_a_prior_key():
 async def test_threads_are_kept_and_found_by_key():
     threads = Threads(60)
     thread = Thread("acc", "c_1", "r_1", "rc_1", "ctx", "fbb127bbb056c959")
-    await threads.remember(KEY, thread)
-    assert await threads.find(KEY) == thread and await threads.find("other") is None and await threads.find(None) is None
+    await threads.remember(KEY, thread, "owner-a")
+    assert await threads.find(KEY, "owner-a") == thread
+    assert await threads.find("other", "owner-a") is None and await threads.find(None, "owner-a") is None
+    assert await threads.find(KEY, "owner-b") is None and await threads.find(KEY, "") is None  # each client's own
     assert thread.metadata() == ["c_1", "r_1", "rc_1", None, None, None, None, None, None, "ctx"]

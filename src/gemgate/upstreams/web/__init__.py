@@ -25,6 +25,7 @@ from pathlib import Path
 
 import typer
 
+from ...auth import caller_owner
 from ...catalog import ModelSpec
 from ...errors import Cause, Failure, Scope, UpstreamError, bad_request
 from ...gemini.parts import without_thoughts
@@ -242,7 +243,7 @@ class GeminiWeb(Upstream):
 
     async def preferred_account(self, model: str, request: dict) -> str | None:
         """The account holding the web conversation `request` continues (`history.prior_key`), if one is kept."""
-        thread = await self.threads.find(history.prior_key(request))
+        thread = await self.threads.find(history.prior_key(request), caller_owner())
         return thread.account if thread is not None else None
 
     async def rpc(self, account: AccountRecord, rpc: str, payload: object, source_path: str = "/app") -> object:
@@ -295,6 +296,7 @@ class GeminiWeb(Upstream):
         # Read at the first step: later steps may run where the caller's context is gone (a committed stream).
         asked = ASKED.get() or Asked()
         asked.gem = asked.gem or NAMED_GEM.get()  # the bridge's `gem`, else the model name's `@gem=`
+        owner = caller_owner()  # conversations are each client's own (`conversations`)
         generation.settings_notes(request)  # what the web app refuses, when the pipeline did not ask this kind
         session = await self._session(account)
         chosen = session.catalogue.resolve(model) if session.catalogue else None
@@ -304,7 +306,7 @@ class GeminiWeb(Upstream):
                                 status=404, cause=Cause.ACCOUNT)
         model_id = chosen[0].id if chosen[0] is not None else ""
         chosen = (chosen[0], generation.thinking_of(request, chosen[1])[0])  # the alias's, unless the request asks
-        thread = await self.threads.find(history.prior_key(request))
+        thread = await self.threads.find(history.prior_key(request), owner)
         if thread is not None and (thread.account != account.id or thread.model != model_id):
             thread = None  # another account's conversation (its own was not usable), or another model's
         if asked.conversation:  # a bridge caller names the conversation itself: continued as asked, or refused
@@ -313,7 +315,7 @@ class GeminiWeb(Upstream):
         sent = False  # a chunk reached the caller: the answer cannot start over
         reshape = None
         while True:
-            turn = Turn(request, thread)  # the prompt first: what cannot be sent is refused before any upload
+            turn = Turn(request, thread, owner)  # the prompt first: what cannot be sent is refused before any upload
             turn.files = await self._attach(session, account, request, thread, uploads)
             answer: list[dict] = []
             reshape = _reshape(request, f"{LABEL} account {account.name}", reshape)
@@ -410,7 +412,7 @@ class GeminiWeb(Upstream):
         model_id = chosen[0].id if chosen[0] is not None else ""
         thread = Thread(account.id, snapshots.cid, snapshots.rid, snapshots.rcid, snapshots.context or "", model_id)
         try:
-            await self.threads.remember(history.answered_key(turn.request, answer), thread)
+            await self.threads.remember(history.answered_key(turn.request, answer), thread, turn.owner)
         except Exception:  # the answer stands; only its continuation is lost (the next turn starts anew)
             log.warning("account %s: could not keep the web conversation", account.name, exc_info=True)
 
@@ -462,10 +464,10 @@ class GeminiWeb(Upstream):
 
 class Turn:
     """What one StreamGenerate sends: the message (`prompt.last_turn_prompt` when continuing `thread`, else
-    `prompt.build_prompt`) and its attachment tuples."""
+    `prompt.build_prompt`) and its attachment tuples; `owner`, the client whose conversation it is."""
 
-    def __init__(self, request: dict, thread: Thread | None) -> None:
-        self.request, self.thread = request, thread
+    def __init__(self, request: dict, thread: Thread | None, owner: str = "") -> None:
+        self.request, self.thread, self.owner = request, thread, owner
         self.files: list = []
         self.prompt = prompt.last_turn_prompt(request) if thread is not None else prompt.build_prompt(request)
 

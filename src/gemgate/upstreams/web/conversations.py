@@ -1,7 +1,9 @@
 """Web conversations that a later request may continue (reference/gemini-web-protocol.md §3.7): after an answer,
 its ids and context token are kept under the key of the history that includes it (`history.answered_key`),
 pinned to the account that served it, in the store's `ttl_values` (namespace "web-conversations"), each for
-`conversation_ttl_seconds`: bounded by that TTL and the store's purge, shared by every instance on the store."""
+`conversation_ttl_seconds`: bounded by that TTL and the store's purge, shared by every instance on the store.
+Each client key's own (`ClientIdentity.owner`, as stored responses are): another client replaying or forging the
+same history finds nothing, so it never reads on in, nor writes into, a conversation it did not have."""
 
 from __future__ import annotations
 
@@ -42,16 +44,16 @@ class Threads:
         """Keep them in `store` from now on."""
         self._kept = Kept(store, NAMESPACE, self.ttl)
 
-    async def find(self, key: str | None) -> Thread | None:
-        """The unexpired thread under `key`, or None (also for a value no longer readable)."""
+    async def find(self, key: str | None, owner: str) -> Thread | None:
+        """The unexpired thread `owner` kept under `key`, or None (also for a value no longer readable)."""
         if key is None:
             return None
-        value = await self._kept.get(key)
+        value = await self._kept.owned_by(owner).get(key)
         try:
             return Thread(**value) if value is not None else None
         except TypeError:
             return None
 
-    async def remember(self, key: str, thread: Thread) -> None:
-        """Keep `thread` under `key` (replacing any)."""
-        await self._kept.put(key, asdict(thread))
+    async def remember(self, key: str, thread: Thread, owner: str) -> None:
+        """Keep `thread` under `key` for `owner` (replacing any)."""
+        await self._kept.owned_by(owner).put(key, asdict(thread))
