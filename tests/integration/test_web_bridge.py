@@ -174,6 +174,8 @@ def test_bridge_auth_and_credentials_errors(fake, make):
     ({"prompt": "x", "stream": "yes"}, "stream"), ({"prompt": "x", "colour": 1}, "colour"),
     ({"prompt": "x", "files": [{"data": "!!", "mimeType": "image/png"}]}, "files[0]"),
     ({"prompt": "x", "conversation": {"cid": 1}}, "conversation"),
+    ({"prompt": "x", "conversation": {"id": "../../c_1"}}, "'conversation.id' '../../c_1' is not a conversation id"),
+    ({"prompt": "x", "files": [{"data": "", "mimeType": "image/png"}]}, "is empty (0 bytes)"),
 ])
 def test_invalid_bodies_name_the_field(fake, make, body, field):
     fake.account(psid("body"))

@@ -336,11 +336,14 @@ class GeminiWeb(Upstream):
     async def _attach(self, session: Session, account: AccountRecord, request: dict, thread, uploads: dict) -> list:
         """The attachment tuples of the turn's files (every turn's for a new conversation, the last turn's when
         continuing), each uploaded once per request (`uploads` by name). Raises UpstreamError BAD_REQUEST for
-        a file over `upload_max_bytes` or one that cannot be read."""
+        an empty file, a file over `upload_max_bytes` or one that cannot be read."""
         out = []
         for file in prompt.files(request, last_only=thread is not None):
             if file.name not in uploads:
                 data = await self._file_bytes(file)
+                if not data:  # nothing to upload: the request's mistake (another kind would not take it either)
+                    raise UpstreamError(Failure.BAD_REQUEST, f"the file in {file.where} is empty (0 bytes): send "
+                                        "its content, or leave it out", status=400, cause=Cause.REQUEST)
                 if len(data) > self.settings.upload_max_bytes:
                     raise prompt.refuse(
                         f"the file in {file.where}: it has {len(data)} bytes and the Gemini web app takes files up "

@@ -6,7 +6,7 @@ reference's, each with its source there.
 
 from __future__ import annotations
 
-from ...errors import Cause, Failure, Scope, UpstreamError
+from ...errors import Cause, Failure, GatewayError, Scope, UpstreamError
 
 USAGE_LIMIT = 1037  # UsageLimitExceededError in gemini_webapi 2.1.1: the model's usage limit (§4.1)
 MODEL_INCONSISTENT = 1050  # ModelInvalidError: model differs from the conversation's (§3.7, §4.1)
@@ -20,7 +20,13 @@ TRANSIENT_CODES = {1013: "a passing failure", 1155: "an empty rejection"}  # §4
 
 class ModelInconsistent(UpstreamError):
     """Error 1050: the model differs from the one the continued conversation used (§3.7); the turn is then
-    sent again as a new conversation."""
+    sent again as a new conversation. The client's view names the `model` parameter (the bridge's
+    MODEL_INVALID, not a body mistake)."""
+
+    def _client_view(self) -> GatewayError:
+        view = super()._client_view()
+        view.param = "model"
+        return view
 
 
 def blocked(label: str, why: str, seconds: float) -> UpstreamError:

@@ -19,7 +19,7 @@ from ....http.body import json_response
 from ..payload import field, path, text_at
 from ..research import report_of
 from .access import KIND, Caller
-from .envelope import BridgeError, ok
+from .envelope import BridgeError, conversation_id, ok
 
 LIST_CHATS, READ_CHAT, DELETE_CHAT, DELETE_TASKS, USAGE = "MaZiqc", "hNvQHb", "GzXR5e", "qWymEb", "jSf9Qc"
 PINNED, UNPINNED = [13, None, [1, None, 1]], [13, None, [0, None, 1]]  # §6.6
@@ -84,10 +84,7 @@ def conversations_of(payload: object, pinned: bool) -> list[dict]:
 
 
 def _chat_id(caller: Caller) -> str:
-    cid = caller.request.path_params["cid"]
-    if not cid.startswith("c_"):  # the web app's conversation ids (§3.6, the captures)
-        raise BridgeError("INVALID_BODY", f"'{cid[:40]}' is not a conversation id (they start with 'c_')")
-    return cid
+    return conversation_id(caller.request.path_params["cid"], "the path's")
 
 
 async def conversation(caller: Caller) -> Response:

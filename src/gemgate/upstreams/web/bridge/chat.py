@@ -24,7 +24,7 @@ from ....dialects.base import Generation
 from ....pipeline import Call
 from ..asked import ASKED, Asked, metadata
 from .access import KIND, Caller
-from .envelope import BridgeError, gateway_error_response
+from .envelope import BridgeError, conversation_id, gateway_error_response
 from .reply import BridgeReply
 
 _FIELDS = frozenset({"prompt", "model", "temporary", "extended_thinking", "gem", "files", "conversation", "stream",
@@ -84,7 +84,7 @@ def _conversation(body: dict) -> list | None:
     for name in ("responseId", "choiceId", "context"):
         if conv.get(name) is not None and not isinstance(conv[name], str):
             raise _bad(f"'conversation.{name}' must be a string")
-    return metadata(conv["id"], conv.get("responseId"), conv.get("choiceId"), conv.get("context"))
+    return metadata(conversation_id(conv["id"], "'conversation.id'"), conv.get("responseId"), conv.get("choiceId"), conv.get("context"))
 
 
 def parse(body: object) -> tuple[Generation, Asked]:

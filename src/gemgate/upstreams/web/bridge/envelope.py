@@ -7,6 +7,7 @@ statuses of `CODES`. `classify` names a gateway error (what the pipeline answers
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -63,7 +64,8 @@ def classify(err: GatewayError) -> str:
     """The bridge code of a gateway error: the per-request cookies malformed or signed out →
     INVALID_GEMINI_CREDENTIALS; Google's usage limit (1037) → USAGE_LIMIT_EXCEEDED; a block (1060, 1095, the
     "sorry" page, HTTP 429) → TEMPORARILY_BLOCKED; a refused account or none usable → GEMINI_AUTH_ERROR; a model
-    the account lacks or that differs from the conversation's (1052, 1050) → MODEL_INVALID; timeouts → TIMEOUT;
+    the account lacks or that differs from the conversation's (1052, 1050) → MODEL_INVALID; other requests the
+    web app refuses (an attachment, a file too large or empty) → INVALID_BODY; timeouts → TIMEOUT;
     the gateway's own limits (429) → USAGE_LIMIT_EXCEEDED; other upstream failures → API_ERROR; other client
     mistakes → INVALID_BODY; the gateway's own faults → INTERNAL_ERROR."""
     failure = err.failure
@@ -77,8 +79,10 @@ def classify(err: GatewayError) -> str:
         return "GEMINI_AUTH_ERROR"
     if failure is Failure.TIMEOUT or err.status in (408, 504):
         return "TIMEOUT"
-    if failure in (Failure.NOT_FOUND, Failure.BAD_REQUEST) or err.status == 404 or err.param == "model":
+    if failure is Failure.NOT_FOUND or err.status == 404 or err.param == "model":
         return "MODEL_INVALID"
+    if failure is Failure.BAD_REQUEST:  # what the web app cannot take of this request: a file, an attachment
+        return "INVALID_BODY"
     if err.status == 429:
         return "USAGE_LIMIT_EXCEEDED"
     if err.upstream or err.status in (502, 503):
@@ -97,3 +101,15 @@ def error_response(code: str, message: str, rid: str, retry_after: float | None 
 def gateway_error_response(err: GatewayError, rid: str):
     """A gateway error as the bridge's error response."""
     return error_response(classify(err), err.message, rid, err.retry_after)
+
+
+_CHAT_ID = re.compile(r"c_[0-9A-Za-z_-]{1,128}")  # the web app's conversation ids (§3.6, the captures)
+
+
+def conversation_id(value: str, where: str) -> str:
+    """`value` when it has the shape of a conversation id (`c_` and up to 128 letters, digits, `_` or `-`), else
+    BridgeError INVALID_BODY naming `where` (and at most 40 characters of the value)."""
+    if not _CHAT_ID.fullmatch(value):
+        raise BridgeError("INVALID_BODY", f"{where} '{value[:40]}' is not a conversation id (they start with 'c_')")
+    return value
+
