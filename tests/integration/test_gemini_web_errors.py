@@ -90,3 +90,16 @@ def test_usage_limit_rests_the_model_until_the_usage_windows_reset(gw, fake):
     assert fake.requests_to("jSf9Qc") and fake.requests_to("jSf9Qc")[-1].query["source-path"] == "/usage"
     ok = chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": "still here"}]})
     assert ok.status == 200, ok.text
+
+
+@pytest.mark.parametrize("body,words", [
+    (")]}'\n\n" + "[" * 100_000 + "]" * 100_000, "unreadable answer"),
+    (")]}'\n\n12\n" + '[["wrb.fr",null,"' + "[" * 100_000 + '"]]\n', "unreadable"),
+], ids=["frame-nested-too-deep", "payload-nested-too-deep"])
+def test_a_hostile_body_is_a_clean_upstream_error(gw, fake, body, words):
+    """Bytes no real answer has (issue 9 hardening): a 502 in the caller's format, never a 500 or a traceback."""
+    for stream in (False, True):
+        fake.replay(body)
+        fake.replay(body)  # the other account is tried too: the same bytes
+        reply = chat(gw, {"model": "gemini-web/flash", "stream": stream, "messages": [{"role": "user", "content": "x"}]})
+        assert reply.status == 502 and words in reply.text and "Traceback" not in reply.text, reply.text
