@@ -5,6 +5,7 @@ page is a block, §1.5); every answer's Set-Cookie is merged into the session's 
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -33,6 +34,10 @@ REFRESH_ADVICE = (
 
 
 ERROR_BODY_BYTES = 64 * 1024  # of an error answer, read to classify it
+# An upload's answer is the file id alone, e.g. "/contrib_service/ttl_1d/1709764705i7wdlyx3mdzndme3a767pluckv4flj"
+# (§5.1): printable ASCII without spaces, far shorter than this.
+FILE_ID_BYTES = 1024
+_FILE_ID = re.compile(r"[\x21-\x7e]{1,1024}")
 MAX_REDIRECTS = 3  # of the app page, within its own host
 SIGN_IN_HOST = "accounts.google.com"
 
@@ -221,8 +226,11 @@ class WebClient:
                                 status=400, cause=Cause.SERVICE)
         if response.status != 200:
             raise await self._fail(response, None)
-        file_id = (await self._text(response)).strip()
-        if not file_id:
+        try:
+            file_id = (await response.read(FILE_ID_BYTES, LABEL)).decode("ascii").strip()
+        except (UpstreamError, UnicodeDecodeError):
+            file_id = ""
+        if not _FILE_ID.fullmatch(file_id):  # a page, an error text, garbage: never sent on inside a message
             raise UpstreamError(Failure.MALFORMED, f"{LABEL} answered an upload without a file id")
         return file_id
 
