@@ -134,3 +134,25 @@ def test_a_web_account_stream_stops_when_the_client_leaves(tmp_path, impersonate
             left = time.monotonic()
             wait_for(lambda: "cancelled_at" in sent.extra, BOUND + 2, "the web app call's cancellation")
             assert sent.extra["cancelled_at"] - left < BOUND
+
+
+def test_a_bridge_chat_stream_stops_when_the_client_leaves(tmp_path):
+    """The bridge's /api/chat stream (SSE in its own envelope) hangs up the web app as the dialects do."""
+    with running_web_fake() as web_fake:
+        web_fake.account(psid("leave-bridge"))
+        with WebGateway(tmp_path, web_fake.url, {"web-leave": {"cookie": cookie("leave-bridge")}},
+                        web={"impersonate": ""}, keepalive_seconds=10) as server:
+            marker = uuid.uuid4().hex[:10]
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            body = {"prompt": f"{marker} one two three four five six\nSTALL-AFTER 1 20", "stream": True}
+            conn.request("POST", "/api/chat", json.dumps(body),
+                         {"x-bridge-api-key": server.key, "Content-Type": "application/json"})
+            response = conn.getresponse()
+            assert response.status == 200
+            assert marker.encode() in response.read1(65536)
+            sent = next(ex for ex in web_fake.requests_to("StreamGenerate") if marker in str(ex.extra.get("inner")))
+            conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close()
+            left = time.monotonic()
+            wait_for(lambda: "cancelled_at" in sent.extra, BOUND + 2, "the web app call's cancellation")
+            assert sent.extra["cancelled_at"] - left < BOUND
