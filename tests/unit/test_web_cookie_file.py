@@ -86,3 +86,14 @@ def test_set_cookie_expiry_is_recorded():
     assert expires == {"__Secure-1PSIDTS": 1100.0, "NID": 1924992000.0, "X": 1100.0}  # Max-Age wins (RFC 6265)
     cookies.merge_set_cookies(jar, ["NID=; Domain=.google.com; Max-Age=0"], "gemini.google.com", expires, now=1000.0)
     assert "NID" not in jar and "NID" not in expires
+
+
+def test_a_symbolic_link_is_neither_written_through_nor_replaced(tmp_path):
+    target = tmp_path / "export.txt"
+    target.write_text(f"{cookies.PSID}=old-value-0123456789\n")
+    link = tmp_path / "cookies.txt"
+    link.symlink_to(target)
+    with pytest.raises(OSError, match="symbolic link"):
+        cookie_file.write_back(link, {cookies.PSID: "new-value-0123456789"}, {})
+    assert link.is_symlink() and target.read_text() == f"{cookies.PSID}=old-value-0123456789\n"
+    assert cookie_file.read(link).jar == {cookies.PSID: "old-value-0123456789"}  # still read through it

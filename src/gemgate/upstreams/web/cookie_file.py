@@ -154,7 +154,11 @@ def _dumps(data: object, original: str) -> str:
 def write_back(path: Path, jar: dict[str, str], expires: dict[str, float]) -> str:
     """Replace the file at `path` with its own content made `jar` (`render`, in the form it is in now), atomically;
     returns the digest of what was written. Raises OSError (the old file is then left whole), or
-    cookies.CookieFormatError when the file no longer holds cookies (nothing is written then)."""
+    cookies.CookieFormatError when the file no longer holds cookies (nothing is written then). A symbolic link is
+    left alone (OSError): writing through it would replace a file elsewhere, and replacing it would cut the
+    user's link to where their browser exports, whose later exports would then go unseen."""
+    if path.is_symlink():
+        raise OSError(f"{path} is a symbolic link: left as it is (the rotated cookies are kept in the store)")
     text = path.read_text(encoding="utf-8", errors="replace")
     form = cookies.form_of(text)
     if form is None:
