@@ -244,6 +244,8 @@ def test_openapi_and_playground_are_served_offline(make):
     page = get(f"{gw.url}/api/playground")
     assert page.status == 200 and "x-bridge-api-key" in page.text
     assert not re.search(r"""(src|href)=["']https?://""", page.text)  # no CDN: every asset is inline
+    policy = page.headers["content-security-policy"]  # the key typed in goes to this gateway only; never framed
+    assert "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert post(f"{gw.url}/v1/chat/completions", {}).status == 401  # the rest of the gateway stays closed
 
 

@@ -32,9 +32,16 @@ async def openapi(request: Request) -> Response:
     return json_response(document())
 
 
+# The page is served without a key and holds none; the key a user types must still go nowhere but this gateway,
+# and the page must not be framed by another site that could steer the user's clicks (CSP Level 3
+# connect-src, form-action, base-uri, frame-ancestors; its inline script and style stay allowed).
+PLAYGROUND_POLICY = "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+
 async def playground(request: Request) -> Response:
-    """The playground page (its script and style inline: no CDN, works offline)."""
-    return HTMLResponse((files(__package__) / "static" / "playground.html").read_text(encoding="utf-8"))
+    """The playground page (its script and style inline: no CDN, works offline), under PLAYGROUND_POLICY."""
+    return HTMLResponse((files(__package__) / "static" / "playground.html").read_text(encoding="utf-8"),
+                        headers={"Content-Security-Policy": PLAYGROUND_POLICY, "Referrer-Policy": "no-referrer"})
 
 
 def routes() -> tuple[list, frozenset[str]]:
