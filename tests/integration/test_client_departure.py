@@ -111,6 +111,16 @@ def test_a_stream_stops_when_the_client_leaves_after_the_first_chunk(make_gatewa
     leave_and_check(conn, upstream_requests(fake_api, marker)[0])  # then the fake stalls
 
 
+def leave_web_stream(web_fake, conn, marker: str) -> None:
+    """Hang up `conn` and check that the fake web app's call for `marker` is cancelled within BOUND seconds."""
+    sent = next(ex for ex in web_fake.requests_to("StreamGenerate") if marker in str(ex.extra.get("inner")))
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
+    left = time.monotonic()
+    wait_for(lambda: "cancelled_at" in sent.extra, BOUND + 2, "the web app call's cancellation")
+    assert sent.extra["cancelled_at"] - left < BOUND
+
+
 @pytest.mark.parametrize("impersonate", ["chrome", ""], ids=["curl_cffi", "aiohttp"])
 def test_a_web_account_stream_stops_when_the_client_leaves(tmp_path, impersonate):
     """gemini-web over either transport: curl_cffi's own close waits for the transfer's end, so the gateway
@@ -128,12 +138,7 @@ def test_a_web_account_stream_stops_when_the_client_leaves(tmp_path, impersonate
             response = conn.getresponse()
             assert response.status == 200
             assert marker.encode() in response.read1(65536)  # the first chunk; then the web app stalls
-            sent = next(ex for ex in web_fake.requests_to("StreamGenerate") if marker in str(ex.extra.get("inner")))
-            conn.sock.shutdown(socket.SHUT_RDWR)
-            conn.close()
-            left = time.monotonic()
-            wait_for(lambda: "cancelled_at" in sent.extra, BOUND + 2, "the web app call's cancellation")
-            assert sent.extra["cancelled_at"] - left < BOUND
+            leave_web_stream(web_fake, conn, marker)
 
 
 def test_a_bridge_chat_stream_stops_when_the_client_leaves(tmp_path):
@@ -150,9 +155,4 @@ def test_a_bridge_chat_stream_stops_when_the_client_leaves(tmp_path):
             response = conn.getresponse()
             assert response.status == 200
             assert marker.encode() in response.read1(65536)
-            sent = next(ex for ex in web_fake.requests_to("StreamGenerate") if marker in str(ex.extra.get("inner")))
-            conn.sock.shutdown(socket.SHUT_RDWR)
-            conn.close()
-            left = time.monotonic()
-            wait_for(lambda: "cancelled_at" in sent.extra, BOUND + 2, "the web app call's cancellation")
-            assert sent.extra["cancelled_at"] - left < BOUND
+            leave_web_stream(web_fake, conn, marker)
