@@ -3,6 +3,7 @@ client's status and message, whether the other account was tried, and what the f
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -103,3 +104,14 @@ def test_a_hostile_body_is_a_clean_upstream_error(gw, fake, body, words):
         fake.replay(body)  # the other account is tried too: the same bytes
         reply = chat(gw, {"model": "gemini-web/flash", "stream": stream, "messages": [{"role": "user", "content": "x"}]})
         assert reply.status == 502 and words in reply.text and "Traceback" not in reply.text, reply.text
+
+
+def test_a_lone_surrogate_in_an_answer_is_a_replacement_character(gw, fake):
+    """JSON lets "\\ud83d" through alone, which no dialect's UTF-8 writer takes (a 500 before)."""
+    cand = [None] * 38
+    cand[0], cand[1], cand[8] = "rc_1", ["hi \ud83d there"], [2]
+    frame = json.dumps([["wrb.fr", None, json.dumps([None, ["c_1", "r_1"], None, None, [cand]])]])
+    for stream in (False, True):
+        fake.replay(f")]}}'\n\n{len(frame) + 2}\n{frame}\n")
+        reply = chat(gw, {"model": "gemini-web/flash", "stream": stream, "messages": [{"role": "user", "content": "x"}]})
+        assert reply.status == 200 and "hi \ufffd there" in reply.text, reply.text

@@ -192,3 +192,12 @@ def test_a_frame_nested_deeper_than_wrb_parts_look_costs_no_recursion():
         deep = [deep]
     with pytest.raises(UpstreamError, match="without a candidate"):
         run([deep])
+
+
+def test_lone_surrogates_in_an_answer_become_replacement_characters():
+    # JSON lets "\ud83d" through alone; no UTF-8 writer (every dialect's) takes it: a 500 before
+    payload = json.dumps(answer(cand("hi \ud83d there \ud83d\ude00", True)))
+    for raw in (payload, payload.replace("\\ud83d there", "\ud83d there")):  # escaped, or a character
+        _, chunks = run([[["wrb.fr", None, raw]]])
+        assert texts(chunks, False) == "hi \ufffd there \U0001F600"
+        json.dumps(chunks, ensure_ascii=False).encode("utf-8")

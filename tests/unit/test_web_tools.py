@@ -177,3 +177,10 @@ def test_a_block_that_never_closes_is_read_in_linear_work(monkeypatch):
     out += parser.close()
     assert sum(decoded) < 8 * pieces * 10  # decoding the whole block again per piece would be ~2*10^9
     assert [type(p) for p in out] == [tools.Malformed]
+
+
+def test_lone_surrogates_in_a_call_become_replacement_characters():
+    block = '```tool-call\n{"name": "run", "arguments": {"\\udc00k": "\\ud83d", "ok": "\\ud83d\\ude00"}}\n```'
+    (calls,) = run(tools.CallParser(NAMES), [block])
+    assert calls == [{"name": "run", "args": {"\ufffdk": "\ufffd", "ok": "\U0001F600"}}]
+    json.dumps(calls, ensure_ascii=False).encode("utf-8")

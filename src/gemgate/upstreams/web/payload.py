@@ -7,6 +7,7 @@ are index + 1 as strings (`"26"` is index 25, the context token). `field` reads 
 from __future__ import annotations
 
 import json
+import re
 
 # part[5][2][0][0]: the error detail's type; part[5][2][0][1][0]: the code (§3.6, §4.1)
 BARD_ERROR_INFO = "type.googleapis.com/assistant.boq.bard.application.BardErrorInfo"
@@ -69,17 +70,48 @@ def wrb_parts(frame: object, depth: int = 2) -> list[list]:
     return out
 
 
+# A UTF-16 surrogate, escaped or as a character: JSON (and Python's decoder) let a lone one through, but no UTF-8
+# writer takes it (every answer is written as UTF-8 JSON), so a payload holding one is repaired when read.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+
+
+def whole_characters(value: object, raw: str) -> object:
+    """`value` (decoded from the JSON text `raw`) with every string's lone surrogates made U+FFFD (pairs joined
+    into their character); `value` itself when `raw` holds no surrogate. Containers are repaired in place."""
+    return _whole_characters(value) if _SURROGATE.search(raw) else value
+
+
+def _whole_characters(value: object) -> object:
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if not isinstance(value, list | dict):
+        return value
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):  # keys too (a model's tool arguments may have any)
+            items = [(_whole_characters(k) if isinstance(k, str) else k, v) for k, v in node.items()]
+            node.clear()
+            node.update(items)
+        for key, item in (node.items() if isinstance(node, dict) else enumerate(node)):
+            if isinstance(item, str):
+                node[key] = _whole_characters(item)
+            elif isinstance(item, list | dict):
+                stack.append(item)
+    return value
+
+
 def loads(text: str) -> object:
-    """`json.loads` of text a server or a model wrote; ValueError also for JSON nested deeper than the decoder
-    goes (its RecursionError)."""
+    """`json.loads` of text a server or a model wrote, its lone surrogates made U+FFFD (`whole_characters`);
+    ValueError also for JSON nested deeper than the decoder goes (its RecursionError)."""
     try:
-        return json.loads(text)
+        return whole_characters(json.loads(text), text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
 
 def payload_of(part: list) -> object:
-    """The decoded payload of a part (`json.loads(part[2])`), or None without one; ValueError if unreadable."""
+    """The decoded payload of a part (`loads(part[2])`), or None without one; ValueError if unreadable."""
     raw = part[2] if len(part) > 2 else None
     if not isinstance(raw, str):
         return None

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from ...errors import Cause, Failure, UpstreamError
 from .answer import Reshaped
-from .payload import loads
+from .payload import loads, whole_characters
 
 CALL_TAG, RESULT_TAG = "tool-call", "tool-result"
 FENCE = "```"
@@ -218,6 +218,7 @@ class CallParser:
         start = len(body) - len(body.lstrip())
         try:
             value, end = _DECODER.raw_decode(body, start) if start < len(body) else (None, -1)
+            value = whole_characters(value, body[start:end]) if end > 0 else value  # no lone surrogate in a call
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the decoder goes
             value, end = None, -1
         if end < 0:
