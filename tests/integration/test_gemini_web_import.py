@@ -127,3 +127,20 @@ def test_a_request_without_a_model_gets_the_default_model(tmp_path):
             assert fake.requests_to("StreamGenerate")[-1].model == "9d8ca3786ebdfbea"  # Pro's id
         finally:
             gw.stop()
+
+
+def test_the_replaced_servers_model_ids_are_served(tmp_path):
+    # 782042369/gemini-web2api's config.example.json defaults to gemini-3.6-flash (its models.py falls back to
+    # 3.8); gemini_webapi users say gemini-pro. An imported default_model, and clients, keep working.
+    with running_web_fake() as fake:
+        fake.account(psid("ids"))
+        gw = WebGateway(tmp_path, fake.url, {"web-ids": {"cookie": f"__Secure-1PSID={psid('ids')}"}},
+                        default_model="gemini-3.6-flash").start()
+        try:
+            assert chat(gw, {"messages": [{"role": "user", "content": "hi"}]}).status == 200
+            for model, row in (("gemini-3.8-flash", "fbb127bbb056c959"), ("gemini-pro", "9d8ca3786ebdfbea")):
+                reply = chat(gw, {"model": model, "messages": [{"role": "user", "content": "hi"}]})
+                assert reply.status == 200, reply.text
+                assert fake.requests_to("StreamGenerate")[-1].model == row
+        finally:
+            gw.stop()

@@ -67,7 +67,8 @@ def test_models_from_the_recorded_catalogue():
         ("pro", "e6fa609c3fa255c0", 3, "3.1 Pro")]
     assert cat.available and (cat.capacity, cat.capacity_field) == (1, 12)
     assert cat.public_ids() == ["flash-lite", "flash", "pro", "auto", "gemini-3.5-flash", "gemini-3.5-flash-thinking",
-                                "gemini-3.1-pro", "gemini-flash-lite", "gemini-auto"]
+                                "gemini-3.1-pro", "gemini-flash-lite", "gemini-auto", "gemini-flash", "gemini-pro",
+                                "gemini-3.6-flash", "gemini-3.7-flash", "gemini-3.8-flash"]
     assert cat.resolve("gemini-3.5-flash-thinking") == (cat.row("flash"), EXTENDED)
     assert cat.resolve("auto")[0] is None
     assert [r["name"] for r in resources(cat)][:3] == ["models/flash-lite", "models/flash", "models/pro"]

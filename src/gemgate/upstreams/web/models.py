@@ -27,13 +27,21 @@ UNAUTHENTICATED = 1016
 AUTO = "auto"
 STANDARD, EXTENDED = 1, 2  # inner[80] / header[15]
 
-# alias -> (category slug, thinking); the ids users of the replaced servers know (issue 9)
+# alias -> (category slug, thinking); the ids users of the replaced servers know (issue 9): those of issue 9,
+# gemini_webapi 2.1.1's "gemini-" + slug (§6.1 Names), and the Flash ids of 782042369/gemini-web2api `models.py`
+# MODELS (each mode 1, FAST; its config.example.json's default_model is gemini-3.6-flash, its fallback 3.8), so
+# a config `gemgate import` brings over, and its clients, name a model gemgate serves.
 ALIASES: dict[str, tuple[str, int]] = {
     "gemini-3.5-flash": ("flash", STANDARD),
     "gemini-3.5-flash-thinking": ("flash", EXTENDED),
     "gemini-3.1-pro": ("pro", STANDARD),
     "gemini-flash-lite": ("flash-lite", STANDARD),
     "gemini-auto": (AUTO, STANDARD),
+    "gemini-flash": ("flash", STANDARD),
+    "gemini-pro": ("pro", STANDARD),
+    "gemini-3.6-flash": ("flash", STANDARD),
+    "gemini-3.7-flash": ("flash", STANDARD),
+    "gemini-3.8-flash": ("flash", STANDARD),
 }
 
 
