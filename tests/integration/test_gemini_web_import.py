@@ -102,6 +102,11 @@ def test_dry_run_then_import(cli_env, tmp_path):
     ring.load(keys)
     assert ring.identify("sk-their-first-key") and ring.identify("sk-their-second-key") and not ring.identify("sk-x")
 
+    dry_again = runner.invoke(app, ["import", str(theirs / "config.json"), "--dry-run"])  # says what the import will do
+    out = " ".join(dry_again.output.split())
+    assert "would skip: an account named 'main' exists already" in out and "would add 0 of 2" in out, out
+    assert "would add " not in out.replace("would add 0 of 2", "")
+
     again = runner.invoke(app, ["import", str(theirs / "config.json")])  # nothing doubled
     out = " ".join(again.output.split())
     assert "skipped" in out and "added 0 of 2" in out and "unchanged" in out

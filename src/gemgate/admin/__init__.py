@@ -9,6 +9,7 @@ from __future__ import annotations
 from .accounts import (
     DISABLED_BY_HAND,
     add_account,
+    check_new_account,
     default_account_name,
     disable_account,
     enable_account,
@@ -34,6 +35,7 @@ __all__ = [
     "Malformed",
     "NotFound",
     "add_account",
+    "check_new_account",
     "check_kind",
     "check_name",
     "check_proxy",

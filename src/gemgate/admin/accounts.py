@@ -56,17 +56,8 @@ async def add_account(
     Raises AdminError for invalid input, Malformed for a misshapen credential, Conflict if the name (or an
     account id equal to it) is taken or the same credential is in the pool already.
     """
-    kind = check_kind(kind)
-    cls = UPSTREAM_KINDS[kind]
-    if check_format and isinstance(secret, dict) and (problem := cls.secret_problem(secret)):
-        raise Malformed(problem)
-    secret = check_secret(kind, secret)
-    name = check_name(default_account_name(kind, secret) if name is None else name, "account name")
-    proxy = check_proxy(proxy)
+    kind, name, secret, proxy = await check_new_account(store, kind, name, secret, proxy, check_format=check_format)
     taken = Conflict(f"an account named '{name}' exists already; choose another name")
-    if await store.find_account(name) is not None:
-        raise taken
-    await _refuse_same_credential(store, kind, secret)
     if verify is not None:
         await verify(kind, secret, proxy)
     record = AccountRecord(id=uuid.uuid4().hex[:12], name=name, kind=kind, secret=dict(secret), proxy=proxy)
@@ -77,6 +68,22 @@ async def add_account(
             raise taken from None
         raise
     return await _view(store, record)
+
+
+async def check_new_account(store: Store, kind: str, name: str | None, secret: dict, proxy: str | None = None, *,
+                            check_format: bool = True) -> tuple[str, str, dict, str | None]:
+    """Every check `add_account` makes before it saves, saving nothing (a dry run's "would add" is then what the
+    real run does): (kind, name, secret, proxy) as they would be stored. Raises as `add_account` does."""
+    kind = check_kind(kind)
+    if check_format and isinstance(secret, dict) and (problem := UPSTREAM_KINDS[kind].secret_problem(secret)):
+        raise Malformed(problem)
+    secret = check_secret(kind, secret)
+    name = check_name(default_account_name(kind, secret) if name is None else name, "account name")
+    proxy = check_proxy(proxy)
+    if await store.find_account(name) is not None:
+        raise Conflict(f"an account named '{name}' exists already; choose another name")
+    await _refuse_same_credential(store, kind, secret)
+    return kind, name, secret, proxy
 
 
 async def _refuse_same_credential(store: Store, kind: str, secret: dict) -> None:

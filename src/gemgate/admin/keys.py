@@ -34,10 +34,11 @@ async def create_key(store: Store, name: str | None = None) -> tuple[KeyView, st
     return key_view(record), key
 
 
-async def import_key(store: Store, key: str, name: str) -> KeyView | None:
+async def import_key(store: Store, key: str, name: str, *, dry_run: bool = False) -> KeyView | None:
     """Store a client key another server issued (migration: its clients keep their keys), as its hash. Returns
     its view, or None when an active key with that hash exists already. The kept prefix is at most a third of
-    the key (foreign keys can be short). Raises AdminError for an invalid name, Conflict if the name is taken."""
+    the key (foreign keys can be short). `dry_run`: every check, nothing stored (the view is of the key that
+    would be). Raises AdminError for an invalid name, Conflict if the name is taken."""
     name = check_name(name, "key name")
     records = await store.list_client_keys()
     if any(r.key_hash == hash_key(key) for r in records):
@@ -46,7 +47,8 @@ async def import_key(store: Store, key: str, name: str) -> KeyView | None:
         raise Conflict(f"an active client key named '{name}' exists already; choose another name")
     record = ClientKeyRecord(id=uuid.uuid4().hex[:12], name=name, key_hash=hash_key(key),
                              prefix=key[: min(PREFIX_LEN, len(key) // 3)])
-    await store.add_client_key(record)
+    if not dry_run:
+        await store.add_client_key(record)
     return key_view(record)
 
 

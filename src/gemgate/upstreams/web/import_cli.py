@@ -50,25 +50,25 @@ async def _apply(store: Store, planned: migrate.Plan, dry_run: bool) -> tuple[li
         proxy = admin.redact_proxy(acc.proxy) or ""
         if acc.problem:
             result = f"[red]error: {escape(acc.problem)}[/]"
-        elif dry_run:
-            result = "[green]would add[/]" + ("" if acc.enabled else " (disabled)")
         else:
+            # A dry run makes every check the import makes (a name taken, a credential in the pool already).
             try:
-                view = await admin.add_account(store, "gemini-web", acc.name, acc.secret, acc.proxy)
-                if not acc.enabled:
-                    await admin.disable_account(store, view.name, f"disabled in {planned.config.name}")
-                acc.name = view.name
-                result = "[green]added[/]" + ("" if acc.enabled else " (disabled)")
+                if dry_run:
+                    acc.name = (await admin.check_new_account(store, "gemini-web", acc.name, acc.secret, acc.proxy))[1]
+                else:
+                    view = await admin.add_account(store, "gemini-web", acc.name, acc.secret, acc.proxy)
+                    if not acc.enabled:
+                        await admin.disable_account(store, view.name, f"disabled in {planned.config.name}")
+                    acc.name = view.name
+                result = ("[green]would add[/]" if dry_run else "[green]added[/]") + ("" if acc.enabled else " (disabled)")
             except admin.Conflict as exc:
-                result = f"[yellow]skipped: {escape(exc.message)}[/]"
+                result = f"[yellow]{'would skip' if dry_run else 'skipped'}: {escape(exc.message)}[/]"
             except admin.AdminError as exc:
                 result = f"[red]error: {escape(exc.message)}[/]"
         rows.append((escape(acc.name or "(default)"), escape(acc.source), where, escape(proxy), result))
     added = 0
     for i, key in enumerate(planned.keys, 1):
-        if dry_run:
-            added += 1
-        elif await admin.import_key(store, key, f"imported-{planned.config.stem}-{i}") is not None:
+        if await admin.import_key(store, key, f"imported-{planned.config.stem}-{i}", dry_run=dry_run) is not None:
             added += 1
     verb = "would add" if dry_run else "added"
     keys = f"client keys: {verb} {added} of {len(planned.keys)} (the clients keep their keys)" if planned.keys else ""
