@@ -321,3 +321,25 @@ def test_a_named_conversation_is_continued_as_named_or_fails(fake, make):
     forged = {**first["conversation"], "responseId": "r_forged"}
     assert_error(call(gw, "POST", "/api/chat", {"prompt": "again", "conversation": forged, "model": "flash"},
                       tag="named"), "API_ERROR")
+
+
+def test_every_bridge_call_leaves_one_access_log_line(fake, make, caplog):
+    # README: the gateway logs each request, refused ones too. Only chats the pipeline served were logged.
+    caplog.set_level(logging.INFO, logger="gemgate.access")
+    fake.account(psid("logged"))
+    gw = make()
+    calls = [
+        (("POST", "/api/chat", {"prompt": "hi"}), {"key": None}, 401, "op=request"),
+        (("GET", "/api/models"), {"key": "not-a-key", "tag": "logged"}, 401, "op=request"),
+        (("GET", "/api/models"), {"x-gemini-psid": "short"}, 401, "op=request"),
+        (("POST", "/api/chat", {"prompt": ""}), {"tag": "logged"}, 400, "op=chat"),
+        (("GET", "/api/models"), {"tag": "logged"}, 200, "op=models"),
+        (("GET", "/api/history/c_nonexistent"), {"tag": "logged"}, 502, "op=conversation"),
+        (("POST", "/api/chat", {"prompt": "hi"}), {"tag": "logged"}, 200, "op=generate"),
+    ]
+    for args, kw, status, op in calls:
+        caplog.clear()
+        assert call(gw, *args, **kw).status == status
+        lines = [r.getMessage() for r in caplog.records if r.name == "gemgate.access"]
+        assert len(lines) == 1 and "dialect=bridge" in lines[0] and op in lines[0], (args, lines)
+        assert f"status={status}" in lines[0], lines

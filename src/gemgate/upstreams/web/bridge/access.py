@@ -18,6 +18,7 @@ from .... import personal
 from ....auth import ClientIdentity
 from ....errors import GatewayError, UpstreamError
 from ....http.body import read_json
+from ....outcome import Outcome
 from ....redaction import client_key_scope
 from ....store import AccountRecord
 from ...base import NeedsReauth
@@ -31,13 +32,15 @@ KIND = "gemini-web"
 @dataclass
 class Caller:
     """One bridge request: its `request`, `rid` (the envelope's requestId), the client's `identity`, the
-    `record` of the per-request cookies (None: the pool serves), and `started` (event-loop seconds)."""
+    `record` of the per-request cookies (None: the pool serves), `started` (event-loop seconds), and whether the
+    pipeline books its outcome (`booked`; else `Endpoint` does)."""
 
     request: Request
     rid: str
     identity: ClientIdentity
     record: AccountRecord | None
     started: float
+    booked: bool = False  # its outcome is the pipeline's (a chat handed to `pipeline.serve`)
 
     @property
     def gateway(self):
@@ -96,7 +99,9 @@ Handler = Callable[[Caller], Awaitable[Response]]
 class Endpoint:
     """An ASGI endpoint running `handler` for an authenticated caller; every failure answered in the bridge's
     error envelope (a BridgeError as it is, a GatewayError or UpstreamError classified, anything else
-    INTERNAL_ERROR with the traceback in the log only)."""
+    INTERNAL_ERROR with the traceback in the log only). Every call leaves one access-log line (an Outcome of
+    dialect "bridge"): the pipeline's for a chat it serves, else this endpoint's, operation "request" for a
+    refused call and the handler's name (models, quota, history, …) for the others."""
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
@@ -105,33 +110,50 @@ class Endpoint:
         request = Request(scope, receive)
         rid = request_id()
         gw = request.app.state.gateway
+        started = asyncio.get_running_loop().time()
         key = request.headers.get(KEY_HEADER)
         identity = gw.keys.identify(key)
         with client_key_scope(key):
             if identity is None:
                 said = "Incorrect" if key else "Missing"
-                response = error_response("BRIDGE_AUTH_ERROR", f"{said} bridge API key: send a gemgate client key as "
-                                          f"'{KEY_HEADER}' (create one with `gemgate keys create`)", rid)
+                message = (f"{said} bridge API key: send a gemgate client key as '{KEY_HEADER}' (create one with "
+                           "`gemgate keys create`)")
+                response = error_response("BRIDGE_AUTH_ERROR", message, rid)
+                _book(gw, "request", None, response.status_code, message, started)
                 return await response(scope, receive, send)
             try:
                 record = personal.from_headers(request.headers)
             except GatewayError as err:
-                return await error_response("INVALID_GEMINI_CREDENTIALS", err.message, rid)(scope, receive, send)
+                response = error_response("INVALID_GEMINI_CREDENTIALS", err.message, rid)
+                _book(gw, "request", identity, response.status_code, err.message, started)
+                return await response(scope, receive, send)
             with personal.personal_scope(record):
-                caller = Caller(request, rid, identity, record, asyncio.get_running_loop().time())
-                response = await self._answer(caller)
+                caller = Caller(request, rid, identity, record, started)
+                response, error = await self._answer(caller)
+                if not caller.booked:
+                    _book(gw, self.handler.__name__, identity, response.status_code, error, started)
                 await response(scope, receive, send)
 
-    async def _answer(self, caller: Caller) -> Response:
+    async def _answer(self, caller: Caller) -> tuple[Response, str | None]:
+        """The response, and the error message it carries (None on success)."""
         try:
-            return await self.handler(caller)
+            return await self.handler(caller), None
         except BridgeError as err:
-            return error_response(err.code, err.message, caller.rid)
+            return error_response(err.code, err.message, caller.rid), err.message
         except UpstreamError as err:
             view = personal.personal_error(err) if caller.record is not None else err.to_gateway()
-            return gateway_error_response(view, caller.rid)
+            return gateway_error_response(view, caller.rid), view.message
         except GatewayError as err:
-            return gateway_error_response(err, caller.rid)
+            return gateway_error_response(err, caller.rid), err.message
         except Exception:
             log.exception("unhandled error on %s", caller.request.url.path)
-            return error_response("INTERNAL_ERROR", "Internal gateway error; see the server log.", caller.rid)
+            message = "Internal gateway error; see the server log."
+            return error_response("INTERNAL_ERROR", message, caller.rid), message
+
+
+def _book(gw, operation: str, identity: ClientIdentity | None, status: int, error: str | None, started: float) -> None:
+    """Emit the Outcome (the access-log line) of a bridge call the pipeline did not serve; `started` its
+    event-loop arrival time (seconds)."""
+    outcome = Outcome("bridge", operation, identity, status=status, error=error[:200] if error else None)
+    outcome.latency = asyncio.get_running_loop().time() - started
+    gw.outcomes.emit(outcome)

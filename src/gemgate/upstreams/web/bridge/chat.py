@@ -117,6 +117,7 @@ async def chat(caller: Caller) -> Response:
     caller.require_credentials()
     call = Call(gw, "bridge", lambda err: gateway_error_response(err, caller.rid), caller.identity, caller.started)
     token = ASKED.set(turn)  # read by the web kind when its stream starts (inside `serve`)
+    caller.booked = True  # `serve` books the outcome
     try:
         return await serve_while_present(caller.request, call, work)  # cancelled if the client hangs up
     finally:
