@@ -140,3 +140,15 @@ async def test_rotate_cookies_is_strict_and_ends_old_psidts(served):
         assert '"SNlM0e":"' in await r.text()
     async with session.post(f"{url}/RotateCookies", data=ROTATE_BODY, headers={**ROTATE, "Cookie": jar}) as r:
         assert r.status == 401  # the expired one cannot be rotated either
+
+
+async def test_the_default_account_is_account_zero(served):
+    # Google numbers a browser's signed-in accounts from 0 and serves account 0 at the path without /u/N/, so
+    # /u/0/ is the same account (gemini-web2api sends /u/0 for `auth_user: 0`); another index is signed out.
+    fake, url, session = served
+    for path, signed_in in (("/u/0/app", True), ("/u/1/app", False)):
+        async with session.get(f"{url}{path}", headers={"Cookie": f"__Secure-1PSID={PSID}"}) as r:
+            assert ("SNlM0e" in await r.text()) is signed_in, path
+    fake.account("g.a000second", auth_user=0)
+    async with session.get(f"{url}/app", headers={"Cookie": "__Secure-1PSID=g.a000second"}) as r:
+        assert "SNlM0e" in await r.text()

@@ -135,7 +135,10 @@ class FakeGeminiWeb(FakeServer):
         index, path = _auth_user(request.path)
         psid = _cookies(request).get("__Secure-1PSID")
         acc = self.accounts.get(psid) if psid else None
-        if acc is not None and acc.auth_user != index:
+        # Google numbers a browser's signed-in accounts from 0 and serves account 0 at the path without /u/N/
+        # (its `authuser` default), so /u/0/ is the default path (reference §1.1 names /u/<N>/ only; 782042369/
+        # gemini-web2api sends /u/0 for `auth_user: 0`).
+        if acc is not None and (acc.auth_user or 0) != (index or 0):
             acc = None  # signed in under another /u/N/: this path serves the signed-out app
         if acc is not None and not acc.psidts_works(_cookies(request).get("__Secure-1PSIDTS"), self.clock()):
             acc = None  # an expired 1PSIDTS: Google serves the signed-out app (§1.5)

@@ -39,7 +39,7 @@ class WebAccount:
     """A signed-in Google account as the fake knows it.
 
     `xsrf` is the page's SNlM0e (token `:` epoch ms, §1.2); `signed_in` False serves the signed-out page
-    (expired cookies, §1.5); `auth_user` the N of `/u/N/` it is signed in under (None: the default path);
+    (expired cookies, §1.5); `auth_user` the N of `/u/N/` it is signed in under (None: the default path, which is /u/0/ too);
     `tiers`/`flags` otAQ7b [16]/[17] (§6.1; [19] as in the recorded user-status answer: a Pro capability);
     `blocked` "sorry" (302 to Google's sorry page) or "429" for every request from it (§1.5); `status` the
     AccountStatus otAQ7b reports while signed in (§4.3: 1000 available, 1016 unauthenticated, 1021 rejected,
