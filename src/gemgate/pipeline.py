@@ -79,10 +79,11 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
     outcome = Outcome(call.dialect, _operation(work), call.identity)
     handed_off = False
 
-    def finish(err: GatewayError | None) -> None:
-        """Close the outcome record once: status and message from `err` (None: success), latency in seconds."""
+    def finish(err: GatewayError | None, status: int | None = None) -> None:
+        """Close the outcome record once: status and message from `err` (None: success; `status`: the one the
+        client got, when its dialect answers `err` with another), latency in seconds."""
         if err is not None:
-            outcome.status, outcome.error = err.status, err.message[:200]
+            outcome.status, outcome.error = status or err.status, err.message[:200]
         outcome.latency = loop.time() - call.started
         gw.outcomes.emit(outcome)
 
@@ -140,10 +141,11 @@ async def serve(call: Call, work: Generation | Unary) -> Response:
         return json_response(await work.reply.whole(response, ctx), headers=headers)
     except Exception as exc:  # GatewayError, or a bug anywhere after parsing: answered in the dialect's shape
         err = as_client_error(exc, f"serving a {call.dialect} request")
+        response = call.error_response(err)
         if not handed_off:
-            finish(err)
+            finish(err, response.status_code)  # the log says what the client got (the bridge's 400 for a 404)
             handed_off = True
-        return call.error_response(err)
+        return response
     except asyncio.CancelledError:  # the client left (http.departure.ClientWatch): stop and book it
         if not handed_off:
             finish(client_gone())

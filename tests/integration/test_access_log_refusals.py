@@ -31,3 +31,13 @@ def test_an_unknown_path_is_logged(gw, caplog):
         assert post(f"{gw.url}/responses", {"model": "gemini-2.5-flash", "input": "hi"}, key=gw.key).status == 404
     (line,) = _access_lines(caplog)
     assert "status=404" in line and "No route for POST /responses" in line and "client=" in line, line
+
+
+def test_the_logged_status_is_the_one_the_client_got(gw, caplog):
+    # Anthropic answers Google's capacity 503 as 529 (overloaded_error); the line said 503.
+    body = {"model": "gemini-2.5-flash", "max_tokens": 50, "messages": [{"role": "user", "content": "FAIL 503"}]}
+    with caplog.at_level(logging.INFO, "gemgate.access"):
+        assert post(f"{gw.url}/v1/messages", body, key=gw.key).status == 529
+        assert post(f"{gw.url}/v1/messages", {**body, "stream": True}, key=gw.key).status == 529
+    for line in _access_lines(caplog):
+        assert "dialect=anthropic" in line and "status=529" in line, line

@@ -336,6 +336,7 @@ def test_every_bridge_call_leaves_one_access_log_line(fake, make, caplog):
         (("GET", "/api/models"), {"tag": "logged"}, 200, "op=models"),
         (("GET", "/api/history/c_nonexistent"), {"tag": "logged"}, 502, "op=conversation"),
         (("POST", "/api/chat", {"prompt": "hi"}), {"tag": "logged"}, 200, "op=generate"),
+        (("POST", "/api/chat", {"prompt": "hi", "model": "nonesuch"}), {"tag": "logged"}, 400, "op=generate"),
     ]
     for args, kw, status, op in calls:
         caplog.clear()

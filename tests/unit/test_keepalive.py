@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from starlette.responses import Response
+
 from gemgate.http.stream_body import StreamBody
 
 
@@ -117,11 +119,11 @@ async def _first_keepalive_after(interval: float, opening, waited: float = 0.0) 
     started = loop.time() - waited
     client = Timed()
     response = await stream_response(
-        opening, lambda opened: frames([b"data"], 0), Reply(), interval, lambda err: err.status, lambda err: None,
-        started,
+        opening, lambda opened: frames([b"data"], 0), Reply(), interval, lambda err: Response(status_code=err.status),
+        lambda err, status=None: None, started,
     )
-    if isinstance(response, int):  # the error response: a status
-        return response, client
+    if not isinstance(response, StreamBody):  # the error response: its status
+        return response.status_code, client
     await asyncio.wait_for(response({"type": "http"}, client.receive, client.send), 5)
     first = next(t for t, m in client.at if m.get("body") == b": keepalive\n\n")
     return first - started, client

@@ -77,7 +77,7 @@ async def stream_response(
     reply: Streamable,
     interval: float,
     error_response: Callable[[GatewayError], Response],
-    on_end: Callable[[GatewayError | None], None],
+    on_end: Callable[..., None],
     started: float | None = None,
     headers: dict[str, str] | None = None,
     on_failure: Callable[[GatewayError], Awaitable[None]] | None = None,
@@ -87,7 +87,8 @@ async def stream_response(
 
     `started` (event-loop seconds; None: now) is when the request arrived: a silent upstream gets the 200
     committed and the first keepalive sent `interval` seconds after it — once, not after a second interval.
-    `on_end(error)` is called once when the response is over (error None: it ended well). `headers` are added
+    `on_end(error)` is called once when the response is over (error None: it ended well; with the error
+    response's status as a second argument when the stream never opened). `headers` are added
     to a committed stream's own. `on_failure(error)` is awaited before a committed stream's error frame is
     sent (a dialect keeping the failed response, so that it can be read as soon as the client knows).
     """
@@ -102,8 +103,9 @@ async def stream_response(
         raise
     if task.done() and task.exception() is not None:
         err = as_client_error(task.exception(), "opening a stream")
-        on_end(err)
-        return error_response(err)
+        response = error_response(err)
+        on_end(err, response.status_code)  # the status the client got (its dialect's, e.g. Anthropic's 529)
+        return response
     fmt = reply.stream_format
     return StreamBody(
         _frames(task, render, reply, on_end, on_failure), fmt.media_type, fmt.keepalive, interval,
