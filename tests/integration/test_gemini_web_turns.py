@@ -266,7 +266,7 @@ def test_earlier_turns_files_are_uploaded_again_for_a_new_conversation(fake, mak
     assert reply.status == 200, reply.text
     sent = last_stream(fake)
     assert sent.extra["continued"] is None and [u.data for u in sent.extra["files"]] == [PNG]
-    assert "User: [file-1.png]look" in sent.extra["inner"][0][0]  # the history says which turn had it
+    assert "User: [file-1.png]\nlook" in sent.extra["inner"][0][0]  # the history says which turn had it
 
 
 def test_too_large_files_are_a_clear_400(fake, make):

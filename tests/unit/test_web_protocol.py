@@ -140,6 +140,13 @@ def test_prompt_flattening():
     image = {"inlineData": {"data": "", "mimeType": "image/png"}}
     assert build_prompt({"contents": [{"role": "user", "parts": [image]}]}) == "[file-1.png]"
     assert build_prompt({"contents": [{"role": "user", "parts": [image, {"text": "what is it"}]}]}) == "what is it"
+    # A user's text parts are separate blocks (Codex: its environment context, then the prompt); a model turn's
+    # are fragments of one answer (a streamed answer replayed chunk by chunk).
+    blocks = {"contents": [{"role": "user", "parts": [{"text": "<env>x</env>"}, {"text": "CALL f {}"}]}]}
+    assert build_prompt(blocks) == "<env>x</env>\nCALL f {}"
+    replayed = {"contents": [{"role": "user", "parts": [{"text": "a"}]}, {"role": "model", "parts": [{"text": "Hel"},
+                {"text": "lo"}]}, {"role": "user", "parts": [{"text": "Sum up:"}, {"text": "it"}]}]}
+    assert build_prompt(replayed) == "The conversation so far:\nUser: a\n\nAssistant: Hello\n\nUser: Sum up:\nit"
     with pytest.raises(UpstreamError) as exc:
         build_prompt({"contents": [{"role": "user", "parts": [{"text": " "}]}]})
     assert exc.value.status == 400 and not exc.value.retryable  # the request's own fault

@@ -66,8 +66,13 @@ def files(request: dict, last_only: bool = False) -> list[FilePart]:
 
 
 def _text(content: object, where: str, names: dict[int, str]) -> str:
-    """The text of a Content's parts (thought parts of earlier answers left out), each file as `[name]`."""
+    """The text of a Content's parts (thought parts of earlier answers left out), each file as `[name]`. A user's
+    (or system instruction's) parts are separate blocks, one a line, as the model reads them apart (Codex's
+    environment context and its prompt, Claude Code's reminders and the message); a model turn's parts are
+    fragments of one answer (a Gemini client replays a streamed answer's chunks as parts) and are joined as
+    they are."""
     parts = content.get("parts") if isinstance(content, dict) else None
+    sep = "" if isinstance(content, dict) and content.get("role") == "model" else "\n"
     texts = []
     for part in parts or ():
         if not isinstance(part, dict):
@@ -79,7 +84,7 @@ def _text(content: object, where: str, names: dict[int, str]) -> str:
             texts.append(f"[{names[id(part)]}]")
         elif isinstance(part.get("text"), str) and not part.get("thought"):
             texts.append(part["text"])
-    return "".join(texts).strip("\n")
+    return sep.join(texts).strip("\n")
 
 
 def _turn(role: str, text: str) -> str:
@@ -118,7 +123,7 @@ def last_turn_prompt(request: dict) -> str:
     text = last
     for name in names:
         text = text.replace(f"[{name}]", "")
-    return _framed(request, text if text.strip() else last)
+    return _framed(request, text.strip("\n") if text.strip() else last)
 
 
 def build_prompt(request: dict) -> str:
