@@ -53,7 +53,17 @@ class Forgetful(SignatureStore):
 
 
 @pytest.fixture
-def codex(gw, tmp_path, egress):
+def codex(gw, codex_at):
+    return codex_at(gw)
+
+
+@pytest.fixture
+def codex_at(tmp_path, egress):
+    """Codex runs against a given gateway, under the egress watch (nothing but loopback may be contacted)."""
+    return lambda gateway: _runner(gateway, tmp_path, egress)
+
+
+def _runner(gw, tmp_path, egress):
     home, workspace = cli_dirs(tmp_path, "@openai/codex", CODEX_BIN, "codex")
 
     def run(prompt: str, *, model: str = "gemini-2.5-flash", retries: int = 0, timeout: float = 90,
