@@ -5,6 +5,7 @@ cookies never written anywhere."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -344,3 +345,22 @@ def test_every_bridge_call_leaves_one_access_log_line(fake, make, caplog):
         lines = [r.getMessage() for r in caplog.records if r.name == "gemgate.access"]
         assert len(lines) == 1 and "dialect=bridge" in lines[0] and op in lines[0], (args, lines)
         assert f"status={status}" in lines[0], lines
+
+
+def test_files_keep_their_names_temporary_says_what_was_used_and_model_errors_name_the_bridge_list(fake, make):
+    # New-user findings: the web app saw every file as file-1.txt; `temporary` came back null when the body left
+    # it out; a MODEL_INVALID message pointed at the OpenAI list (GET /v1/models) instead of the bridge's.
+    fake.account(psid("named"))
+    gw = make()
+    notes = base64.b64encode(b"meeting at noon").decode()
+    data = assert_success(call(gw, "POST", "/api/chat", {
+        "prompt": "read this", "files": [{"data": notes, "mimeType": "text/plain", "name": "notes.txt"}]}, tag="named"))
+    assert "[saw notes.txt: text/plain" in data["text"], data["text"]
+    assert data["temporary"] is True  # the kind's default
+    saved = assert_success(call(gw, "POST", "/api/chat", {"prompt": "keep", "temporary": False}, tag="named"))
+    assert saved["temporary"] is False
+    bad = call(gw, "POST", "/api/chat", {"prompt": "x", "files": [{"data": notes, "mimeType": "text/plain", "name": 7}]},
+               tag="named")
+    assert "files[0].name" in assert_error(bad, "INVALID_BODY")
+    message = assert_error(call(gw, "POST", "/api/chat", {"prompt": "x", "model": "ultra"}, tag="named"), "MODEL_INVALID")
+    assert "/v1/models" not in message

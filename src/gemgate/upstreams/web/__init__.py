@@ -447,6 +447,7 @@ class GeminiWeb(Upstream):
         row, thinking = chosen
         request_uuid = str(uuid.uuid4()).upper()
         temporary = self.settings.temporary if asked.temporary is None else asked.temporary
+        asked.temporary = temporary  # the bridge's answer says what was used
         thinking = EXTENDED if asked.extended else thinking
         header = None
         mode = protocol.AUTO_MODE

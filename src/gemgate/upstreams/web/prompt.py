@@ -48,9 +48,24 @@ def _mime(part: dict) -> str:
     return str(data.get("mimeType") or "application/octet-stream")
 
 
+def _display_name(part: dict) -> str | None:
+    """The file's own name (Gemini's `displayName` of a Blob or FileData, as the bridge's `files[].name` gives
+    it) when it is a plain file name: at most 100 characters, no path, no brackets or control characters (it
+    is shown to the model in the prompt as `[name]`)."""
+    data = part.get("inlineData") or part.get("fileData") or {}
+    name = data.get("displayName") if isinstance(data, dict) else None
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    if not name or len(name) > 100 or any(c in name for c in "/\\[]") or not name.isprintable():
+        return None
+    return name
+
+
 def files(request: dict, last_only: bool = False) -> list[FilePart]:
-    """The request's inlineData and fileData parts in order, named `file-<n><ext>` (n counts from 1 over the
-    whole request, so a name is the same whichever turns are taken); with `last_only` those of the last turn."""
+    """The request's inlineData and fileData parts in order, each named by its `displayName` (`_display_name`)
+    or `file-<n><ext>` (n counts from 1 over the whole request, so a name is the same whichever turns are
+    taken); with `last_only` those of the last turn."""
     out: list[FilePart] = []
     contents = [c for c in request.get("contents") or () if isinstance(c, dict)]
     for i, content in enumerate(contents):
@@ -58,7 +73,8 @@ def files(request: dict, last_only: bool = False) -> list[FilePart]:
             if isinstance(part, dict) and ("inlineData" in part or "fileData" in part):
                 mime = _mime(part)
                 ext = mimetypes.guess_extension(mime.split(";")[0].strip()) or ".bin"
-                out.append(FilePart(f"file-{len(out) + 1}{ext}", mime, f"contents[{i}].parts[{j}]", part))
+                name = _display_name(part) or f"file-{len(out) + 1}{ext}"
+                out.append(FilePart(name, mime, f"contents[{i}].parts[{j}]", part))
     if last_only:
         last = f"contents[{len(contents) - 1}]."
         out = [f for f in out if f.where.startswith(last)]

@@ -69,7 +69,10 @@ def _files(body: dict) -> list[dict]:
             base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             raise _bad(f"'files[{i}].data' is not base64") from None
-        parts.append({"inlineData": {"mimeType": mime, "data": data}})
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            raise _bad(f"'files[{i}].name' must be a string")
+        parts.append({"inlineData": {"mimeType": mime, "data": data, **({"displayName": name} if name else {})}})
     return parts
 
 

@@ -99,8 +99,10 @@ def error_response(code: str, message: str, rid: str, retry_after: float | None 
 
 
 def gateway_error_response(err: GatewayError, rid: str):
-    """A gateway error as the bridge's error response."""
-    return error_response(classify(err), err.message, rid, err.retry_after)
+    """A gateway error as the bridge's error response; where the message points at the OpenAI model list, the
+    bridge's own `GET /api/models` is named instead."""
+    message = err.message.replace("GET /v1/models", "GET /api/models")
+    return error_response(classify(err), message, rid, err.retry_after)
 
 
 _CHAT_ID = re.compile(r"c_[0-9A-Za-z_-]{1,128}")  # the web app's conversation ids (§3.6, the captures)
