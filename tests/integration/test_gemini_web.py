@@ -363,3 +363,15 @@ def test_a_configured_xsrf_token_never_makes_a_signed_out_page_a_guest_session(f
     view = gw.wait_state("web-outat", "needs_reauth")
     assert "add-cookie" in view.reason
     assert len(fake.requests_to("StreamGenerate")) == before
+
+
+def test_routine_session_renewals_are_not_logged_at_info(fake, make, caplog):
+    # New-user finding: "credential refreshed for account …" at INFO after almost every web answer (each
+    # Set-Cookie merge renews the stored jar), drowning the access log.
+    import logging
+
+    caplog.set_level(logging.INFO, logger="gemgate")
+    gw = one_account(fake, make, "quietlog")
+    for text in ("one", "two", "three"):
+        assert chat(gw, {"model": "gemini-web/flash", "messages": [{"role": "user", "content": text}]}).status == 200
+    assert not [r for r in caplog.records if "credential refreshed" in r.getMessage() and r.levelno >= logging.INFO]

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
 from enum import StrEnum
@@ -88,6 +89,9 @@ class Upstream(abc.ABC):
     # Whether the kind's upstream honours the request's generationConfig.stopSequences itself; when it does
     # not, the pipeline cuts the answer at them (gemini.stops) and closes the upstream stream there.
     applies_stop_sequences: ClassVar[bool] = True
+    # The level of the keeper's "credential refreshed" line: a kind whose refreshes are routine (the web app's
+    # session renewed and Set-Cookie merged after ordinary answers) logs them at DEBUG, its notable renewals itself.
+    refresh_log_level: ClassVar[int] = logging.INFO
 
     def __init__(self, settings: UpstreamSettings) -> None:
         self.settings = settings

@@ -99,7 +99,7 @@ class CredentialKeeper:
                 secret, base, version = rebase(base, secret, current.secret), current.secret, current.version
         account.secret = secret
         self._stale.pop(account.id, None)
-        log.info("credential refreshed for account %s", account.name)
+        log.log(upstream.refresh_log_level, "credential refreshed for account %s", account.name)
 
 
 _WRITE_ATTEMPTS = 5

@@ -60,6 +60,9 @@ class GeminiWeb(Upstream):
     settings_model = GeminiWebSettings
     secret_fields = ("cookie",)
     fallback_models = ("flash", "auto")
+    # Session renewals and Set-Cookie merges follow ordinary answers: routine (rotations and reloads are logged by
+    # `lifecycle` at INFO).
+    refresh_log_level = logging.DEBUG
 
     @classmethod
     def register_cli(cls, accounts: typer.Typer) -> None:
