@@ -67,7 +67,7 @@ def test_not_found_on_one_account_still_tries_the_others(make_gateway, fake_api)
 
 def test_a_rate_limit_beats_another_accounts_fault(make_gateway):
     from gemgate.errors import Failure, UpstreamError
-    from gemgate.pipeline import most_informative
+    from gemgate.failover import most_informative
 
     failures = [
         UpstreamError(Failure.TRANSIENT, "boom"),

@@ -12,7 +12,7 @@ import logging
 
 import pytest
 
-from gemgate import pipeline
+from gemgate import pipeline, streaming
 from gemgate.logs import RedactingFilter
 from tests.support.dialects import MODEL, assert_google_error, assert_openai_error
 from tests.support.sse import parse_sse
@@ -62,7 +62,7 @@ def test_a_fault_before_the_answer_is_a_500_and_the_connection_lives(gw, monkeyp
 
 @pytest.mark.parametrize("dialect", ["openai", "gemini"])
 def test_a_fault_opening_a_stream_is_a_500(gw, monkeypatch, dialect):
-    monkeypatch.setattr(pipeline, "malformed_call", explode_on_marker(pipeline.malformed_call))
+    monkeypatch.setattr(streaming, "malformed_call", explode_on_marker(streaming.malformed_call))
     conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=20)
     for stream in (True, False):
         status, _, body = exchange(conn, gw, dialect, "EXPLODE while opening", stream)
@@ -74,7 +74,7 @@ def test_a_fault_opening_a_stream_is_a_500(gw, monkeypatch, dialect):
 
 @pytest.mark.parametrize("dialect", ["openai", "gemini"])
 def test_a_fault_mid_stream_is_an_error_event_and_a_clean_end(gw, monkeypatch, dialect):
-    original = pipeline._continued  # the rest of a stream, after its first chunk
+    original = streaming._continued  # the rest of a stream, after its first chunk
 
     async def exploding(opened, *args):
         async for chunk in original(opened, *args):
@@ -82,7 +82,7 @@ def test_a_fault_mid_stream_is_an_error_event_and_a_clean_end(gw, monkeypatch, d
                 raise RuntimeError(f"injected rendering fault holding {SECRET}")
             yield chunk
 
-    monkeypatch.setattr(pipeline, "_continued", exploding)
+    monkeypatch.setattr(streaming, "_continued", exploding)
     conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=20)
     status, _, body = exchange(conn, gw, dialect, "EXPLODE in the middle of a long enough answer", True)
     assert status == 200

@@ -19,7 +19,7 @@ from gemgate.gemini.aggregate import aggregate
 from gemgate.gemini.parts import parts_of
 from gemgate.gemini.signatures import SignatureStore
 from gemgate.gemini.stops import MATCHED, StopCut, StopMatcher
-from gemgate.pipeline import _cut
+from gemgate.streaming import _cut
 from gemgate.testing import ThoughtSigner, plan_reply, single_response, stream_chunks
 from tests.support.agreement import (
     assert_anthropic_agree, assert_openai_agree, assert_responses_agree, gemini_view, stream_captures,
@@ -242,7 +242,7 @@ async def test_fake_generate_content_is_the_fold_of_its_stream(case):
         await check_both_dialects(chunks, len(whole.get("candidates") or [None]))
 
 
-# Stop sequences cut by the gateway (gemini.stops through pipeline._cut, as every attempt's chunks go): the
+# Stop sequences cut by the gateway (gemini.stops through streaming._cut, as every attempt's chunks go): the
 # whole answer is the fold of the cut stream, so both agree, usage included (the last usageMetadata before the
 # cut), and the cut text is what matching the candidate's whole answer text gives.
 

@@ -176,7 +176,7 @@ PROJECT_REFUSALS = frozenset({"SUBSCRIPTION_REQUIRED", "SERVICE_DISABLED"})
 def project_refused(error: UpstreamError, project: str) -> UpstreamError:
     """For a FORBIDDEN refusal of the account's project (`PROJECT_REFUSALS`): an AUTH_EXPIRED of the account,
     so the credential (whose project is part of it) is renewed, by discovery, before the account's next use
-    and the account tried once more (pipeline.with_failover). Other errors are returned as they are."""
+    and the account tried once more (failover.with_failover). Other errors are returned as they are."""
     if error.failure is not Failure.FORBIDDEN or error.reason not in PROJECT_REFUSALS:
         return error
     return UpstreamError(
