@@ -32,20 +32,19 @@ from ...gemini.parts import without_thoughts
 from ...gemini.thinking import ThinkingRequest, merge_thinking
 from ...store import AccountRecord
 from ..base import NAMED_GEM, Capability, NeedsReauth, Upstream
-from . import cookies, errors, generation, history, migrate, prompt, protocol, tools, usage
+from . import cookies, errors, generation, history, migrate, prompt, protocol, usage
 from .answer import Reshaped, Unusable
 from .client import LABEL, WebClient, XsrfRejected
 from .lifecycle import CookieLifecycle, lifetime_warning
 from .models import ALIASES, EXTENDED, STANDARD, resources, substitute
 from .conversations import Thread, Threads
-from .errors import ModelInconsistent
 from .personal import PSID_HEADER, PersonalSessions, is_personal, personal_account
-from .research import plan_of
 from .asked import ASKED, Asked
 from .session import Session
 from .settings import GeminiWebSettings
 from .snapshots import Snapshots
 from .transport import make_transport
+from .turn import Turn, answer_parts, finished, not_continued, reshape_for, reshaped, tell
 
 KIND = "gemini-web"
 log = logging.getLogger("gemgate.web")
@@ -274,7 +273,7 @@ class GeminiWeb(Upstream):
         turn) is an answer this account gave continues that web conversation with the last turn alone; any
         other starts a new one carrying the history in the prompt (`prompt`). Files are uploaded and attached.
         A continuation the web app refuses before answering (error 1050: the model changed; or a passing
-        failure, `_not_continued`) is sent again as a new conversation — but one a bridge caller named
+        failure, `not_continued`) is sent again as a new conversation — but one a bridge caller named
         (`asked.Asked.conversation`) is continued as named or fails. A stale
         XSRF token re-reads the page and tries once more; a page now signed out is AUTH_EXPIRED, so the
         keeper's refresh finds it and marks the account needs-re-auth. After the answer its conversation is
@@ -293,7 +292,7 @@ class GeminiWeb(Upstream):
                     yield chunk
 
     async def _answer(self, account: AccountRecord, model: str, request: dict) -> AsyncIterator[dict]:
-        """The answer's chunks, tool calls read out of it and a JSON answer checked (`_reshape`): an unusable
+        """The answer's chunks, tool calls read out of it and a JSON answer checked (`reshape_for`): an unusable
         one is asked for once more on the same account (the pipeline's MALFORMED_FUNCTION_CALL retry would move
         to another account and end in an error; issue 9 wants the text after the second try)."""
         # Read at the first step: later steps may run where the caller's context is gone (a committed stream).
@@ -321,7 +320,7 @@ class GeminiWeb(Upstream):
             turn = Turn(request, thread, owner)  # the prompt first: what cannot be sent is refused before any upload
             turn.files = await self._attach(session, account, request, thread, uploads)
             answer: list[dict] = []
-            reshape = _reshape(request, f"{LABEL} account {account.name}", reshape)
+            reshape = reshape_for(request, f"{LABEL} account {account.name}", reshape)
             try:
                 async for chunk in self._generate(account, session, chosen, turn, answer, asked, reshape):
                     sent = True
@@ -330,7 +329,7 @@ class GeminiWeb(Upstream):
             except Unusable as exc:
                 log.info("account %s: unusable %s (%s), asking once more", account.name, reshape.what, exc.reason)
             except UpstreamError as err:
-                if thread is None or sent or asked.conversation or not _not_continued(err):
+                if thread is None or sent or asked.conversation or not not_continued(err):
                     raise
                 log.info("account %s: the web app did not continue the conversation (%s), starting a new one",
                          account.name, err.message)
@@ -384,17 +383,17 @@ class GeminiWeb(Upstream):
             closing: list[dict] = []
             try:
                 async for frame in frames:
-                    for chunk in _reshaped(reshape, snapshots.feed(frame)):
-                        answer.extend(_answer_parts(chunk))
-                        if _finished(chunk):
+                    for chunk in reshaped(reshape, snapshots.feed(frame)):
+                        answer.extend(answer_parts(chunk))
+                        if finished(chunk):
                             closing.append(chunk)
                         else:
                             yield chunk
-                for chunk in _reshaped(reshape, snapshots.end()):
-                    answer.extend(_answer_parts(chunk))
+                for chunk in reshaped(reshape, snapshots.end()):
+                    answer.extend(answer_parts(chunk))
                     closing.append(chunk)
                 await self._remember(account, chosen, turn, snapshots, answer)
-                _tell(asked, snapshots)
+                tell(asked, snapshots)
                 for chunk in closing:
                     yield chunk
                 return
@@ -467,62 +466,3 @@ class GeminiWeb(Upstream):
         if asked.research:
             protocol.deep_research(inner)
         return protocol.stream_body(session.tokens.xsrf or "", inner), protocol.generation_headers(request_uuid, header)
-
-
-class Turn:
-    """What one StreamGenerate sends: the message (`prompt.last_turn_prompt` when continuing `thread`, else
-    `prompt.build_prompt`) and its attachment tuples; `owner`, the client whose conversation it is."""
-
-    def __init__(self, request: dict, thread: Thread | None, owner: str = "") -> None:
-        self.request, self.thread, self.owner = request, thread, owner
-        self.files: list = []
-        self.prompt = prompt.last_turn_prompt(request) if thread is not None else prompt.build_prompt(request)
-
-
-def _not_continued(err: UpstreamError) -> bool:
-    """Whether a failure before any answer means the web app would not continue the conversation, so the turn
-    is sent again as a new one on the same account: error 1050 (the model changed, §3.7), or a passing failure
-    that is not the account's (what Google answers for a conversation it no longer holds, e.g. a temporary chat
-    it did not keep, error 1096 in zexadev's end frames, is not in the reference)."""
-    if isinstance(err, ModelInconsistent):
-        return True
-    return err.failure in (Failure.TRANSIENT, Failure.MALFORMED) and err.cause is not Cause.ACCOUNT
-
-
-def _reshape(request: dict, label: str, previous: Reshaped | None) -> Reshaped | None:
-    """What reads the answer of this attempt: tool calls (`tools.ToolAnswer`) when functions are offered, a
-    JSON check (`generation.JsonAnswer`) in JSON mode, else nothing. The first attempt's is strict; the one
-    after it retries `previous` and passes an unusable answer on as text."""
-    offer = tools.calling(request)
-    strict = previous is None
-    if offer is not None:
-        return tools.ToolAnswer(offer, label, strict, previous)
-    if generation.json_mode(request) is not None:
-        return generation.JsonAnswer(label, strict, previous)
-    return None
-
-
-def _reshaped(reshape: Reshaped | None, chunks: list[dict]) -> list[dict]:
-    """`chunks` as `reshape` gives them (those it holds back left out)."""
-    if reshape is None:
-        return chunks
-    return [out for out in map(reshape.chunk, chunks) if out is not None]
-
-
-def _finished(chunk: dict) -> bool:
-    return any(c.get("finishReason") for c in chunk.get("candidates") or ())
-
-
-def _answer_parts(chunk: dict) -> list[dict]:
-    """The answer's parts (no thoughts) in a chunk's first candidate."""
-    cands = chunk.get("candidates") or ({},)
-    parts = (cands[0].get("content") or {}).get("parts") or ()
-    return [p for p in parts if isinstance(p, dict) and not p.get("thought")]
-
-
-def _tell(asked: Asked, snapshots: Snapshots) -> None:
-    """Give a bridge caller's Asked the answer's ids, context token, model, images and deep-research plan."""
-    asked.cid, asked.rid, asked.rcid, asked.context = snapshots.cid, snapshots.rid, snapshots.rcid, snapshots.context
-    asked.model_name = snapshots.model_name
-    asked.images = list(snapshots.last.images) if snapshots.last is not None else []
-    asked.plan = plan_of(snapshots.last.plan) if snapshots.last is not None else None
