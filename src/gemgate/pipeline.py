@@ -33,7 +33,7 @@ from .gemini.thinking import needs_signatures
 from .http.body import json_response
 from .http.budget import LEDGER
 from .http.media import MediaFetcher
-from .http.respond import as_client_error, client_gone, stream_response
+from .http.respond import as_client_error, client_gone, run_failure_hook, stream_response
 from .outcome import Outcome
 from .personal import current as personal_account, personal_catalog
 from .pool import Lease
@@ -221,10 +221,10 @@ async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: O
             if ctx.runs.stopping:  # not the client's cancel: the gateway is going away
                 err = GatewayError(503, "The gateway stopped before this background response finished; create "
                                    "the response again")
-                await _keep_failure(work, err, ctx)
+                await run_failure_hook(partial(work.reply.failed, ctx=ctx), err)
         except Exception as exc:
             err = as_client_error(exc, "running a background response")
-            await _keep_failure(work, err, ctx)
+            await run_failure_hook(partial(work.reply.failed, ctx=ctx), err)
         finally:
             finish(err)
 
@@ -237,14 +237,6 @@ async def _background(gw: Gateway, spec: ModelSpec, work: Generation, outcome: O
         finish(err)
         raise
     return answer
-
-
-async def _keep_failure(work: Generation, err: GatewayError, ctx: RenderContext) -> None:
-    """`reply.failed`; its own failure is logged, never raised (the run's outcome is still closed)."""
-    try:
-        await work.reply.failed(err, ctx)
-    except Exception:
-        log.exception("keeping a failed background response")
 
 
 def _operation(work: Generation | Unary | Local) -> str:

@@ -31,12 +31,15 @@ class StopMatcher:
     that can be released now and the sequence matched (None: none yet); after a match everything is dropped.
     `release()` returns the text held back (a suffix that could start a match) when the text ends."""
 
-    __slots__ = ("stops", "held", "matched")
+    __slots__ = ("stops", "held", "matched", "_prefixes", "_longest")
 
     def __init__(self, stops: tuple[str, ...]) -> None:
         self.stops = tuple(s for s in stops if s)
         self.held = ""
         self.matched: str | None = None
+        # Every proper prefix of a sequence, once: `_partial` then asks a set per suffix length.
+        self._prefixes = frozenset(s[:i] for s in self.stops for i in range(1, len(s)))
+        self._longest = max((len(s) for s in self.stops), default=1) - 1
 
     def feed(self, text: str) -> tuple[str, str | None]:
         """(text to release, the sequence matched in it or None)."""
@@ -57,9 +60,8 @@ class StopMatcher:
 
     def _partial(self, buf: str) -> int:
         """Length of the longest suffix of `buf` that is a proper prefix of a stop sequence."""
-        for size in range(min(len(buf), max((len(s) for s in self.stops), default=1) - 1), 0, -1):
-            tail = buf[-size:]
-            if any(s.startswith(tail) for s in self.stops):
+        for size in range(min(len(buf), self._longest), 0, -1):
+            if buf[-size:] in self._prefixes:
                 return size
         return 0
 

@@ -121,7 +121,7 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end, on_fa
             opened = await task  # while the upstream is silent, StreamBody sends keepalives
         except Exception as exc:
             error, ended = as_client_error(exc, "opening a stream"), True
-            await _failed(on_failure, error)
+            await run_failure_hook(on_failure, error)
             yield reply.stream_error(error)
             return
         frames = render(opened)
@@ -131,7 +131,7 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end, on_fa
             ended = True
         except Exception as exc:  # an upstream failure, or a bug rendering a chunk: the stream still ends well
             error, ended = as_client_error(exc, "streaming"), True
-            await _failed(on_failure, error)
+            await run_failure_hook(on_failure, error)
             yield reply.stream_error(error)
         finally:
             await frames.aclose()
@@ -142,8 +142,9 @@ async def _frames(task: asyncio.Future, render, reply: Streamable, on_end, on_fa
         on_end(error if ended else client_gone())
 
 
-async def _failed(on_failure: Callable[[GatewayError], Awaitable[None]] | None, error: GatewayError) -> None:
-    """Run `on_failure`; a failure of its own is logged, never in place of the client's error frame."""
+async def run_failure_hook(on_failure: Callable[[GatewayError], Awaitable[None]] | None, error: GatewayError) -> None:
+    """Run `on_failure` (a dialect keeping a failed response); a failure of its own is logged, never raised in
+    place of the client's error (a stream's error frame, a background run's outcome)."""
     if on_failure is None:
         return
     try:

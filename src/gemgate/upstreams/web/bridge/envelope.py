@@ -92,9 +92,8 @@ def classify(err: GatewayError) -> str:
     return "INTERNAL_ERROR"
 
 
-def error_response(code: str, message: str, rid: str, retry_after: float | None = None):
-    """The error envelope as an HTTP response with the code's status (and Retry-After when known)."""
-    headers = {"Retry-After": str(max(1, int(retry_after + 0.999)))} if retry_after else None
+def error_response(code: str, message: str, rid: str, headers: dict[str, str] | None = None):
+    """The error envelope as an HTTP response with the code's status and `headers`."""
     return json_response(failed(code, message, rid), CODES[code], headers)
 
 
@@ -102,7 +101,8 @@ def gateway_error_response(err: GatewayError, rid: str):
     """A gateway error as the bridge's error response; where the message points at the OpenAI model list, the
     bridge's own `GET /api/models` is named instead."""
     message = err.message.replace("GET /v1/models", "GET /api/models")
-    return error_response(classify(err), message, rid, err.retry_after)
+    code = classify(err)
+    return error_response(code, message, rid, err.headers(CODES[code]))  # Retry-After as every dialect gives it
 
 
 _CHAT_ID = re.compile(r"c_[0-9A-Za-z_-]{1,128}")  # the web app's conversation ids (§3.6, the captures)
