@@ -18,15 +18,21 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def windows(payload: object) -> list[tuple[object, object, object, float | None]]:
+    """The usage items of a jSf9Qc payload as `(kind, remaining, used_fraction, reset epoch seconds or None)`,
+    values as Google sent them (the bridge's `/api/quota` shows them; `limit_reset` reads the numbers)."""
+    return [(field(item, 2), field(item, 0), field(item, 1), _number(field(field(field(item, 3), 0), 0)))
+            for item in field(payload, 1) or () if isinstance(item, list)]
+
+
 def limit_reset(payload: object) -> float | None:
     """Epoch seconds when every exhausted usage window (none remaining, or its whole share used) has reset: the
     latest of their resets; None when no window is exhausted or none says when."""
     resets = []
-    for item in field(payload, 1) or ():
-        if not isinstance(item, list) or field(item, 2) not in WINDOWS:
+    for kind, remaining, used, reset in windows(payload):
+        if kind not in WINDOWS:
             continue
-        remaining, used = _number(field(item, 0)), _number(field(item, 1))
-        reset = _number(field(field(field(item, 3), 0), 0))
+        remaining, used = _number(remaining), _number(used)
         if reset is not None and (remaining == 0 or (used is not None and used >= 1)):
             resets.append(reset)
     return max(resets, default=None)

@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from starlette.responses import Response
 
 from ....http.body import json_response
-from ..payload import field, path, text_at
+from ..payload import field, text_at
 from ..research import report_of
+from ..usage import USAGE_PATH, USAGE_RPC, windows
 from .access import KIND, Caller
 from .envelope import BridgeError, conversation_id, ok
 
-LIST_CHATS, READ_CHAT, DELETE_CHAT, DELETE_TASKS, USAGE = "MaZiqc", "hNvQHb", "GzXR5e", "qWymEb", "jSf9Qc"
+LIST_CHATS, READ_CHAT, DELETE_CHAT, DELETE_TASKS = "MaZiqc", "hNvQHb", "GzXR5e", "qWymEb"
 PINNED, UNPINNED = [13, None, [1, None, 1]], [13, None, [0, None, 1]]  # §6.6
 TIERS = {1: "FREE", 2: "PRO", 3: "ULTRA", 4: "PLUS", 6: "ULTRA"}  # §6.7
 WINDOWS = {1: "5h", 2: "weekly", 3: "ai_credits"}  # §6.7 item kind
@@ -57,11 +58,10 @@ async def quota(caller: Caller) -> Response:
     """`data`: `{"tier", "limits": [{"window", "remaining", "usedFraction", "resetsAt"}], "overage"}` from
     jSf9Qc's `[tier, items, use_overage]`, item = `[remaining, used_fraction, kind, [[reset_s, nanos]]]` (§6.7)."""
     record = await caller.account()
-    payload = await _upstream(caller).rpc(record, USAGE, [], source_path="/usage")
-    limits = []
-    for item in field(payload, 1) or ():
-        limits.append({"window": WINDOWS.get(field(item, 2), f"kind {field(item, 2)}"), "remaining": field(item, 0),
-                       "usedFraction": field(item, 1), "resetsAt": _time(path(item, 3, 0))})
+    payload = await _upstream(caller).rpc(record, USAGE_RPC, [], source_path=USAGE_PATH)
+    limits = [{"window": WINDOWS.get(kind, f"kind {kind}"), "remaining": remaining, "usedFraction": used,
+               "resetsAt": _time([reset]) if reset is not None else None}
+              for kind, remaining, used, reset in windows(payload)]
     tier = field(payload, 0)
     return _answer(caller, {"tier": TIERS.get(tier, tier), "limits": limits, "overage": bool(field(payload, 2))})
 
