@@ -327,3 +327,21 @@ def _replay_as_another_client(fake, gw, other):
     gw.key = CLIENT_KEY  # the owner itself still continues it
     assert chat(gw, {"model": "gemini-web/flash", "messages": history}).status == 200
     assert last_stream(fake).extra["continued"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_kept_conversation_is_looked_up_once_per_request(fake, make, monkeypatch, stream):
+    # Finding the conversation hashes the whole history and reads the store: the pool's preference and the
+    # attempt asked it apart, twice per request.
+    from gemgate.upstreams.web import history
+
+    gw = make(["once-a"])
+    calls = []
+    original = history.prior_key
+    monkeypatch.setattr(history, "prior_key", lambda request: calls.append(1) or original(request))
+    messages = [{"role": "user", "content": "count me"}]
+    first = chat(gw, {"model": "gemini-web/flash", "messages": messages})
+    messages += [{"role": "assistant", "content": answer_of(first)}, {"role": "user", "content": "and again"}]
+    calls.clear()
+    assert chat(gw, {"model": "gemini-web/flash", "messages": messages, "stream": stream}).status == 200
+    assert len(calls) == 1

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
+from contextvars import ContextVar
 from pathlib import Path
 
 import typer
@@ -47,6 +48,8 @@ from .transport import make_transport
 from .turn import Turn, answer_parts, finished, not_continued, reshape_for, reshaped, tell
 
 KIND = "gemini-web"
+# The request whose kept conversation was looked up in this context, for whom, and what was found.
+_FOUND: ContextVar[tuple[dict, str, Thread | None] | None] = ContextVar("gemgate_web_found", default=None)
 log = logging.getLogger("gemgate.web")
 
 
@@ -245,8 +248,18 @@ class GeminiWeb(Upstream):
 
     async def preferred_account(self, model: str, request: dict) -> str | None:
         """The account holding the web conversation `request` continues (`history.prior_key`), if one is kept."""
-        thread = await self.threads.find(history.prior_key(request), caller_owner())
+        thread = await self._prior_thread(request, caller_owner())
         return thread.account if thread is not None else None
+
+    async def _prior_thread(self, request: dict, owner: str) -> Thread | None:
+        """The kept conversation `request`'s history continues (`history.prior_key`, hashing the whole history),
+        found once per request: `preferred_account` asks before the pool picks, each attempt asks again."""
+        found = _FOUND.get()
+        if found is not None and found[0] is request and found[1] == owner:
+            return found[2]
+        thread = await self.threads.find(history.prior_key(request), owner)
+        _FOUND.set((request, owner, thread))
+        return thread
 
     async def rpc(self, account: AccountRecord, rpc: str, payload: object, source_path: str = "/app") -> object:
         """One batchexecute call (§6.8) on the account's session, its payload decoded (None when empty): the
@@ -308,7 +321,7 @@ class GeminiWeb(Upstream):
                                 status=404, cause=Cause.ACCOUNT)
         model_id = chosen[0].id if chosen[0] is not None else ""
         chosen = (chosen[0], generation.thinking_of(request, chosen[1])[0])  # the alias's, unless the request asks
-        thread = await self.threads.find(history.prior_key(request), owner)
+        thread = await self._prior_thread(request, owner)
         if thread is not None and (thread.account != account.id or thread.model != model_id):
             thread = None  # another account's conversation (its own was not usable), or another model's
         if asked.conversation:  # a bridge caller names the conversation itself: continued as asked, or refused
